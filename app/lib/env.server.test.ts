@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseEnv } from "./env.server";
+
+const valid = {
+  SHOPIFY_API_KEY: "k",
+  SHOPIFY_API_SECRET: "s",
+  SHOPIFY_APP_URL: "https://app.example.com",
+  ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64"),
+};
+
+describe("environment validation", () => {
+  it("accepts a minimal valid environment and applies defaults", () => {
+    const env = parseEnv(valid);
+    expect(env.DATABASE_URL).toBe("file:./prisma/dev.sqlite");
+    expect(env.SCOPES).toBe("read_orders,write_orders");
+    expect(env.SANDBOX_MODE).toBe(false);
+  });
+
+  it("names every missing variable", () => {
+    try {
+      parseEnv({});
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      const msg = (e as Error).message;
+      for (const name of ["SHOPIFY_API_KEY", "SHOPIFY_API_SECRET", "SHOPIFY_APP_URL", "ENCRYPTION_KEY"]) {
+        expect(msg).toContain(`${name} is missing`);
+      }
+    }
+  });
+
+  it("explains a malformed value", () => {
+    expect(() => parseEnv({ ...valid, ENCRYPTION_KEY: "short" })).toThrow(/ENCRYPTION_KEY: must be 32 bytes/);
+    expect(() => parseEnv({ ...valid, DATABASE_URL: "mysql://x" })).toThrow(/DATABASE_URL/);
+    expect(() => parseEnv({ ...valid, SHOPIFY_APP_URL: "not a url" })).toThrow(/SHOPIFY_APP_URL/);
+  });
+
+  it("refuses sandbox mode in production", () => {
+    expect(() => parseEnv({ ...valid, NODE_ENV: "production", SANDBOX_MODE: "true" })).toThrow(
+      /sandbox mode cannot run with NODE_ENV=production/,
+    );
+  });
+});

@@ -1,0 +1,105 @@
+import { z } from "zod";
+
+// Every environment variable the app reads is declared and validated here, once, at start-up.
+// Nothing else reads process.env. `.env.example` documents each one.
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no", ""])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+const boolDefault = (d: boolean) => bool.optional().transform((v) => (v === undefined ? d : v));
+const int = (d: number, min = 0) => z.coerce.number().int().min(min).default(d);
+const url = z.string().url();
+
+const base64Key = z
+  .string()
+  .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64-encoded (openssl rand -base64 32)");
+
+export const EnvSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+    PORT: int(3000, 1),
+    DATABASE_URL: z
+      .string()
+      .default("file:./prisma/dev.sqlite")
+      .refine((v) => v.startsWith("file:") || v.startsWith("postgres"), "must be file:… (SQLite) or postgresql://…"),
+    SHOPIFY_API_KEY: z.string().min(1),
+    SHOPIFY_API_SECRET: z.string().min(1),
+    SHOPIFY_APP_URL: url,
+    SCOPES: z.string().default("read_orders,write_orders"),
+    // Public base URL Daraja posts callbacks to; defaults to SHOPIFY_APP_URL.
+    CALLBACK_BASE_URL: url.optional(),
+    ENCRYPTION_KEY: base64Key,
+    ENCRYPTION_KEY_PREVIOUS: base64Key.optional(),
+    DARAJA_SANDBOX_BASE_URL: url.default("https://sandbox.safaricom.co.ke"),
+    DARAJA_PRODUCTION_BASE_URL: url.default("https://api.safaricom.co.ke"),
+    DARAJA_TIMEOUT_MS: int(30_000, 100),
+    // Only for the local sandbox and tests: send Admin API calls to a stand-in instead of <shop>.
+    SHOPIFY_ADMIN_API_ORIGIN: url.optional(),
+    SANDBOX_MODE: boolDefault(false),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    // Callback source checks: production accepts only Safaricom's published addresses.
+    CALLBACK_IP_ALLOWLIST: z.string().optional(), // comma-separated; defaults to Safaricom's list
+    TRUSTED_PROXY_HOPS: int(0),
+    STK_VERIFY_WITH_QUERY: bool.optional(), // default: on in production Daraja mode, off in sandbox
+    PENDING_RECOVERY_AFTER_SECONDS: int(90, 1),
+    PENDING_RECOVERY_MAX_QUERIES: int(10, 1),
+    PENDING_RECOVERY_INTERVAL_SECONDS: int(15, 1),
+    RATE_LIMIT_PER_PHONE: int(5, 1), // pushes per phone per window
+    RATE_LIMIT_PER_IP: int(30, 1),
+    RATE_LIMIT_PER_ORDER: int(10, 1),
+    RATE_LIMIT_PER_SHOP: int(600, 1),
+    RATE_LIMIT_WINDOW_SECONDS: int(600, 1),
+    JOB_WORKER: boolDefault(true), // run the durable job worker in this process
+    JOB_POLL_MS: int(500, 10),
+    CALLBACK_MAX_BYTES: int(64 * 1024, 1024),
+  })
+  .superRefine((env, ctx) => {
+    if (env.SANDBOX_MODE && env.NODE_ENV === "production") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["SANDBOX_MODE"],
+        message: "sandbox mode cannot run with NODE_ENV=production",
+      });
+    }
+    if (env.SHOPIFY_ADMIN_API_ORIGIN && env.NODE_ENV === "production") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["SHOPIFY_ADMIN_API_ORIGIN"],
+        message: "the Admin API stand-in cannot be used with NODE_ENV=production",
+      });
+    }
+  });
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}\nSee .env.example.`);
+    this.name = "ConfigError";
+  }
+}
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = EnvSchema.safeParse(source);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((i) => {
+        const name = i.path.join(".") || "(environment)";
+        const missing = i.code === "invalid_type" && source[String(i.path[0])] === undefined;
+        return missing ? `${name} is missing` : `${name}: ${i.message}`;
+      }),
+    );
+  }
+  return result.data;
+}
+
+let cached: Env | undefined;
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+/** Tests change the environment between files; they call this to re-read it. */
+export function resetEnvForTests() {
+  cached = undefined;
+}

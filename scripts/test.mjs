@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// The whole test suite, as CI runs it: type-check, schema drift check, then every test on SQLite and
+// again on PostgreSQL (TEST_DATABASE_URL, default the local server). Extra arguments go to vitest.
+import { spawnSync } from "node:child_process";
+
+const extra = process.argv.slice(2);
+const pgUrl = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/mpesa_checkout_test";
+
+function run(label, cmd, args, env = {}) {
+  console.log(`\n=== ${label}`);
+  const r = spawnSync(cmd, args, { stdio: "inherit", env: { ...process.env, ...env } });
+  if (r.status !== 0) {
+    console.error(`\n${label} failed (exit ${r.status})`);
+    process.exit(r.status ?? 1);
+  }
+}
+
+run("prisma/postgres schema in sync", "node", ["scripts/db.mjs", "check"]);
+run("typecheck", "npx", ["tsc", "--noEmit"]);
+run("typecheck extension", "npx", ["tsc", "-p", "extensions/checkout-ui/tsconfig.json"]);
+run("build", "npx", ["remix", "vite:build"], { NODE_ENV: "production" });
+run("tests on SQLite", "npx", ["vitest", "run", ...extra], { TEST_DATABASE_URL: "" });
+run("tests on PostgreSQL", "npx", ["vitest", "run", "--project", "app", ...extra], { TEST_DATABASE_URL: pgUrl });
+// Leave the generated client matching the default (SQLite) database.
+run("prisma generate (SQLite)", "npx", ["prisma", "generate"], { DATABASE_URL: "file:./prisma/dev.sqlite" });

@@ -1,0 +1,45 @@
+import { defineConfig } from "vitest/config";
+import tsconfigPaths from "vite-tsconfig-paths";
+
+// Values every test process sees. Real secrets never appear here: these are test-only constants.
+const testEnv = {
+  NODE_ENV: "test",
+  SHOPIFY_API_KEY: "testApiKey",
+  SHOPIFY_API_SECRET: "testApiSecretKey",
+  SHOPIFY_APP_URL: "https://my-test-app.myshopify.io",
+  SCOPES: "read_orders,write_orders",
+  ENCRYPTION_KEY: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+  LOG_LEVEL: "silent",
+  JOB_WORKER: "false",
+};
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [tsconfigPaths()],
+        test: {
+          name: "app",
+          environment: "node",
+          include: ["app/**/*.test.ts", "test/**/*.test.ts", "emulator/**/*.test.ts", "shopify-standin/**/*.test.ts"],
+          env: testEnv,
+          globalSetup: ["test/support/global-setup.ts"],
+          setupFiles: ["test/support/per-file-db.ts"],
+          pool: "forks",
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+          sequence: { shuffle: true },
+        },
+      },
+      {
+        esbuild: { jsx: "automatic", jsxImportSource: "preact" },
+        test: {
+          name: "checkout-ui",
+          environment: "jsdom",
+          include: ["extensions/checkout-ui/**/*.test.{ts,tsx}"],
+          server: { deps: { inline: ["@shopify/ui-extensions-tester"] } },
+        },
+      },
+    ],
+  },
+});
