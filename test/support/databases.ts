@@ -7,11 +7,9 @@ import pg from "pg";
 // Test databases. Each test file gets its own fresh, migrated database, so files run in parallel
 // without seeing each other's rows: a copy of a migrated SQLite template file, or a PostgreSQL
 // database created from a migrated template database (CREATE DATABASE … TEMPLATE is a file copy).
+// Everything is namespaced by a run id, so two test runs on one machine never touch each other.
 
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..", "..");
-export const TEMPLATE_DIR = path.join(os.tmpdir(), "mpesa-checkout-test");
-export const SQLITE_TEMPLATE = path.join(TEMPLATE_DIR, "template.sqlite");
-export const PG_TEMPLATE = "mpesa_checkout_tpl";
 
 export function isPostgres() {
   return !!process.env.TEST_DATABASE_URL?.startsWith("postgres");
@@ -22,6 +20,12 @@ export function pgUrl(database: string) {
   u.pathname = `/${database}`;
   return u.toString();
 }
+
+export function runDir(runId: string) {
+  return path.join(os.tmpdir(), "mpesa-checkout-test", runId);
+}
+const sqliteTemplate = (runId: string) => path.join(runDir(runId), "template.sqlite");
+const pgTemplate = (runId: string) => `mpesa_tpl_${runId}`;
 
 async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: pgUrl("postgres") });
@@ -41,33 +45,35 @@ export function runDbScript(args: string[], databaseUrl: string) {
   });
 }
 
-export async function prepareTemplate() {
-  fs.mkdirSync(TEMPLATE_DIR, { recursive: true });
+export async function prepareTemplate(runId: string) {
+  fs.mkdirSync(runDir(runId), { recursive: true });
   if (isPostgres()) {
-    await withAdmin(async (c) => {
-      const old = await c.query("SELECT datname FROM pg_database WHERE datname LIKE 'mpesa_t_%' OR datname = $1", [
-        PG_TEMPLATE,
-      ]);
-      for (const { datname } of old.rows) await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-      await c.query(`CREATE DATABASE "${PG_TEMPLATE}"`);
-    });
-    runDbScript(["migrate"], pgUrl(PG_TEMPLATE));
+    await withAdmin((c) => c.query(`CREATE DATABASE "${pgTemplate(runId)}"`));
+    runDbScript(["migrate"], pgUrl(pgTemplate(runId)));
   } else {
-    for (const f of fs.readdirSync(TEMPLATE_DIR)) fs.rmSync(path.join(TEMPLATE_DIR, f), { force: true, recursive: true });
-    runDbScript(["migrate"], `file:${SQLITE_TEMPLATE}`);
+    runDbScript(["migrate"], `file:${sqliteTemplate(runId)}`);
   }
+}
+
+export async function dropRun(runId: string) {
+  fs.rmSync(runDir(runId), { recursive: true, force: true });
+  if (!isPostgres()) return;
+  await withAdmin(async (c) => {
+    const rows = await c.query("SELECT datname FROM pg_database WHERE datname LIKE $1", [`mpesa_%_${runId}%`]);
+    for (const { datname } of rows.rows) await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+  });
 }
 
 let counter = 0;
 /** A fresh, migrated database for one test file (or one test that needs isolation). */
-export async function freshDatabaseUrl(): Promise<string> {
-  const id = `${process.pid}_${Date.now().toString(36)}_${counter++}`;
+export async function freshDatabaseUrl(runId: string): Promise<string> {
+  const id = `${process.pid}_${counter++}`;
   if (isPostgres()) {
-    const name = `mpesa_t_${id}`;
-    await withAdmin((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${PG_TEMPLATE}"`));
+    const name = `mpesa_t_${runId}_${id}`;
+    await withAdmin((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${pgTemplate(runId)}"`));
     return pgUrl(name);
   }
-  const file = path.join(TEMPLATE_DIR, `t_${id}.sqlite`);
-  fs.copyFileSync(SQLITE_TEMPLATE, file);
+  const file = path.join(runDir(runId), `t_${id}.sqlite`);
+  fs.copyFileSync(sqliteTemplate(runId), file);
   return `file:${file}`;
 }
