@@ -139,6 +139,7 @@ CREATE TABLE "CallbackLog" (
 -- CreateTable
 CREATE TABLE "Job" (
     "id" TEXT NOT NULL PRIMARY KEY,
+    "shopDomain" TEXT,
     "type" TEXT NOT NULL,
     "payload" TEXT NOT NULL,
     "dedupeKey" TEXT,

@@ -160,6 +160,7 @@ CREATE TABLE "CallbackLog" (
 -- CreateTable
 CREATE TABLE "Job" (
     "id" TEXT NOT NULL,
+    "shopDomain" TEXT,
     "type" TEXT NOT NULL,
     "payload" TEXT NOT NULL,
     "dedupeKey" TEXT,
