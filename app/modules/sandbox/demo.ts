@@ -1,0 +1,51 @@
+// The demo shop the local sandbox seeds, and the shopper's choices on the sandbox page.
+// Pure data: shared by the orchestrator (scripts/sandbox.ts), the sandbox routes and the tests.
+
+export const DEMO_SHOP = "mpesa-sandbox-demo.myshopify.com";
+/** The offline access token the stand-in accepts for the demo shop (local only, not a secret). */
+export const DEMO_ACCESS_TOKEN = "shpat_sandbox_demo_offline_token";
+export const DEMO_SCOPES = "read_orders,write_orders";
+
+/** Daraja's public sandbox paybill and passkey, which the emulator accepts by default. */
+export const SANDBOX_SHORTCODE = "174379";
+export const SANDBOX_PASSKEY = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919";
+/** The emulator's default OAuth credentials (emulator/README.md). */
+export const EMULATOR_CONSUMER_KEY = "emulator-consumer-key";
+export const EMULATOR_CONSUMER_SECRET = "emulator-consumer-secret";
+
+export const DEMO_SETTINGS_FORM = {
+  environment: "sandbox",
+  shortcodeType: "paybill",
+  businessShortCode: SANDBOX_SHORTCODE,
+  consumerKey: EMULATOR_CONSUMER_KEY,
+  consumerSecret: EMULATOR_CONSUMER_SECRET,
+  passkey: SANDBOX_PASSKEY,
+  paymentMethodName: "M-PESA",
+  accountReferenceTemplate: "{order_number}",
+} as const;
+
+export type DemoOrder = { key: string; totalKes: number; customer: string; email: string; phone: string; item: string };
+
+/** Unpaid M-PESA orders in KES, with varied totals (the key keeps re-seeding from duplicating them). */
+export const DEMO_ORDERS: DemoOrder[] = [
+  { key: "demo-1", totalKes: 1, customer: "Wanjiku Kamau", email: "wanjiku@example.com", phone: "254712345678", item: "Sample sachet" },
+  { key: "demo-2", totalKes: 250, customer: "Otieno Odhiambo", email: "otieno@example.com", phone: "254722000111", item: "Kikoi scarf" },
+  { key: "demo-3", totalKes: 1499, customer: "Achieng Njeri", email: "achieng@example.com", phone: "254733222333", item: "Kiondo basket" },
+  { key: "demo-4", totalKes: 12750, customer: "Mutua Kilonzo", email: "mutua@example.com", phone: "254711444555", item: "Maasai shuka set" },
+];
+
+/**
+ * How the shopper's phone answers the STK prompt, and the emulator's outcome for it. The emulator
+ * picks an outcome from the last four digits of the phone number (see docs/ARCHITECTURE.md); the
+ * sandbox sets that outcome for the next push through the emulator's control API instead, so the
+ * number typed on the page is sent unchanged. `suffix` is the same outcome by phone number.
+ */
+export const PHONE_ANSWERS = {
+  pay: { label: "Enter PIN and pay", outcome: "success", suffix: null },
+  cancel: { label: "Cancel the prompt", outcome: "cancelled", suffix: "0032" },
+  ignore: { label: "Ignore it (times out)", outcome: "timeout", suffix: "0037" },
+  wrong_pin: { label: "Wrong PIN", outcome: "wrong_pin", suffix: "2001" },
+  insufficient: { label: "Insufficient funds", outcome: "insufficient_funds", suffix: "0001" },
+} as const;
+export type PhoneAnswer = keyof typeof PHONE_ANSWERS;
+export const isPhoneAnswer = (v: unknown): v is PhoneAnswer => typeof v === "string" && v in PHONE_ANSWERS;
