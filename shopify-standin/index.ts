@@ -1,0 +1,188 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { Faults, type FaultSpec } from "./faults";
+import { answerGraphql, type Answer, type RecordedRequest } from "./graphql-endpoint";
+import { orderSnapshot } from "./root";
+import { adminSchema } from "./schema";
+import { StandinState, type CreateOrderInput } from "./state";
+
+// Local stand-in for the Shopify Admin GraphQL API. See README.md for the HTTP and control API.
+
+export type { FaultSpec, RecordedRequest, CreateOrderInput };
+export type OrderSnapshot = ReturnType<typeof orderSnapshot>;
+
+export interface StandinOptions {
+  port?: number;
+  host?: string;
+  /** delay added to every Admin API answer, in ms */
+  latencyMs?: number;
+}
+
+const ADMIN_PATH = /^\/([a-z0-9][a-z0-9.-]*)\/admin\/api\/([0-9]{4}-[0-9]{2}|unstable)\/graphql\.json$/i;
+
+export async function startShopifyStandin(opts: StandinOptions = {}) {
+  adminSchema(); // ~1 s, synchronous: pay it at start rather than inside the first request
+  const state = new StandinState();
+  const faults = new Faults();
+  let log: RecordedRequest[] = [];
+  let latencyMs = opts.latencyMs ?? 0;
+
+  const control = {
+    registerShop(shop: string, accessToken: string) {
+      state.registerShop(shop, accessToken);
+      return { shop };
+    },
+    createOrder(input: CreateOrderInput): OrderSnapshot {
+      if (!input?.shop) throw new Error("shop is required");
+      return orderSnapshot(state.createOrder(input));
+    },
+    getOrder(id: string | number): OrderSnapshot | null {
+      const order = [...state.orders.values()].find((o) => o.gid === id || String(o.id) === String(id));
+      return order ? orderSnapshot(order) : null;
+    },
+    /** What a merchant does in the admin: cancel the order. */
+    cancelOrder(id: string | number): OrderSnapshot | null {
+      const order = [...state.orders.values()].find((o) => o.gid === id || String(o.id) === String(id));
+      if (!order) return null;
+      order.cancelledAt ??= new Date().toISOString();
+      return orderSnapshot(order);
+    },
+    requests: (): RecordedRequest[] => [...log],
+    mutations: (operationName?: string) =>
+      log.filter((r) => r.operationType === "mutation" && r.outcome === "ok" && (!operationName || r.operationName === operationName)),
+    rejected: () => log.filter((r) => r.outcome === "rejected"),
+    addFault(spec: FaultSpec) {
+      faults.add(spec);
+      return faults.list();
+    },
+    faults: () => faults.list(),
+    clearFaults: () => faults.clear(),
+    setLatency(ms: number) {
+      latencyMs = Math.max(0, Number(ms) || 0);
+    },
+    /** Forget orders, the request log, faults and latency; registered shops stay unless `shops` is true. */
+    reset(options: { shops?: boolean } = {}) {
+      state.resetOrders();
+      if (options.shops) state.shops.clear();
+      log = [];
+      faults.clear();
+      latencyMs = 0;
+    },
+  };
+
+  const server = http.createServer((req, res) => {
+    readJson(req)
+      .then(async (body) => {
+        const answer = route(req.method ?? "GET", new URL(req.url ?? "/", "http://standin"), req, body);
+        if (latencyMs && !req.url?.startsWith("/__standin/")) await new Promise((r) => setTimeout(r, latencyMs));
+        send(res, answer);
+      })
+      .catch((e) => send(res, { status: 400, body: { error: String(e?.message ?? e) } }));
+  });
+
+  function route(method: string, url: URL, req: http.IncomingMessage, body: any): Answer {
+    const admin = ADMIN_PATH.exec(url.pathname);
+    if (admin && method === "POST") {
+      const token = req.headers["x-shopify-access-token"];
+      return answerGraphql(
+        { state, faults, record: (r) => log.push(r) },
+        { shop: admin[1].toLowerCase(), apiVersion: admin[2], token: typeof token === "string" ? token : undefined, body },
+      );
+    }
+    if (url.pathname.startsWith("/__standin/")) return controlRoute(method, url, body);
+    return { status: 404, body: { errors: "Not Found" } };
+  }
+
+  function controlRoute(method: string, url: URL, body: any): Answer {
+    const parts = url.pathname.split("/").filter(Boolean).slice(1); // after "__standin"
+    const ok = (b: unknown, status = 200): Answer => ({ status, body: b });
+    const key = `${method} ${parts[0] ?? ""}${parts.length > 1 ? "/:id" : ""}${parts[2] ? `/${parts[2]}` : ""}`;
+    switch (key) {
+      case "POST shops":
+        if (!body?.shop || !body?.accessToken) return ok({ error: "shop and accessToken are required" }, 400);
+        return ok(control.registerShop(body.shop, body.accessToken), 201);
+      case "POST orders":
+        return ok({ order: control.createOrder(body) }, 201);
+      case "GET orders/:id": {
+        const order = control.getOrder(decodeURIComponent(parts[1]));
+        return order ? ok({ order }) : ok({ error: "order not found" }, 404);
+      }
+      case "POST orders/:id/cancel": {
+        const order = control.cancelOrder(decodeURIComponent(parts[1]));
+        return order ? ok({ order }) : ok({ error: "order not found" }, 404);
+      }
+      case "GET requests":
+        return ok({ requests: control.requests() });
+      case "GET mutations":
+        return ok({ mutations: control.mutations(url.searchParams.get("operationName") ?? undefined) });
+      case "GET rejected":
+        return ok({ rejected: control.rejected() });
+      case "GET faults":
+        return ok({ faults: control.faults() });
+      case "POST faults":
+        for (const spec of Array.isArray(body?.faults) ? body.faults : [body]) control.addFault(spec);
+        return ok({ faults: control.faults() }, 201);
+      case "DELETE faults":
+        control.clearFaults();
+        return ok({ faults: [] });
+      case "POST latency":
+        control.setLatency(body?.ms);
+        return ok({ latencyMs });
+      case "POST reset":
+        control.reset({ shops: !!body?.shops });
+        return ok({ reset: true });
+      default:
+        return ok({ error: `no control route ${method} ${url.pathname}` }, 404);
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => resolve());
+  });
+  const { port, address } = server.address() as AddressInfo;
+  const host = address.includes(":") ? `[${address}]` : address;
+
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    ...control,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export type ShopifyStandin = Awaited<ReturnType<typeof startShopifyStandin>>;
+
+function readJson(req: http.IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > 1_000_000) reject(new Error("request body too large"));
+      else chunks.push(c);
+    });
+    req.on("end", () => {
+      const text = Buffer.concat(chunks).toString("utf8");
+      try {
+        resolve(text ? JSON.parse(text) : undefined);
+      } catch {
+        reject(new Error("request body is not JSON"));
+      }
+    });
+    req.on("error", reject);
+  });
+}
+
+function send(res: http.ServerResponse, answer: Answer) {
+  res.writeHead(answer.status, {
+    "Content-Type": "application/json; charset=utf-8",
+    "X-Request-Id": `standin-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`,
+    ...answer.headers,
+  });
+  res.end(JSON.stringify(answer.body));
+}
