@@ -52,6 +52,9 @@ export const EnvSchema = z
     JOB_WORKER: boolDefault(true), // run the durable job worker in this process
     JOB_POLL_MS: int(500, 10),
     CALLBACK_MAX_BYTES: int(64 * 1024, 1024),
+    JOB_LOCK_SECONDS: int(120, 1), // a claimed job not finished by then is retried (crashed worker)
+    JOB_RETRY_BASE_MS: int(2000, 1), // first retry delay window; doubles per attempt (app/lib/retry.ts)
+    JOB_RETRY_MAX_MS: int(15 * 60_000, 1),
   })
   .superRefine((env, ctx) => {
     if (env.SANDBOX_MODE && env.NODE_ENV === "production") {
