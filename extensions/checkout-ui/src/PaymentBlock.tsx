@@ -1,0 +1,56 @@
+// Owns one PaymentController for the lifetime of the rendered block and re-renders on each state.
+// Shared by both targets; the target modules only read their own `shopify` API and pass plain values.
+import { useEffect, useState } from "preact/hooks";
+import { createPayApi, type Surface } from "./api";
+import { APP_URL, TIMINGS } from "./config";
+import { createPaymentController } from "./controller";
+import { PaymentView } from "./PaymentView";
+import { formatLocalPhone, normalizeKenyanPhone } from "./phone";
+
+export interface PaymentBlockProps {
+  orderId: string;
+  surface: Surface;
+  getSessionToken: () => Promise<string>;
+  /** Phone numbers the order already carries, best first; the first Kenyan one is prefilled. */
+  knownPhones: Array<string | undefined>;
+}
+
+export function PaymentBlock(props: PaymentBlockProps) {
+  const [controller] = useState(() =>
+    createPaymentController({
+      api: createPayApi({ appUrl: APP_URL, surface: props.surface, getSessionToken: props.getSessionToken }),
+      orderId: props.orderId,
+      initialPhone: prefillPhone(props.knownPhones),
+      timings: TIMINGS,
+    }),
+  );
+  const [state, setState] = useState(controller.state);
+
+  useEffect(() => {
+    const unsubscribe = controller.subscribe(setState);
+    controller.start();
+    return () => {
+      unsubscribe();
+      controller.dispose();
+    };
+  }, [controller]);
+
+  return <PaymentView state={state} actions={controller} />;
+}
+
+export function prefillPhone(candidates: Array<string | undefined>): string {
+  for (const candidate of candidates) {
+    const msisdn = candidate ? normalizeKenyanPhone(candidate) : null;
+    if (msisdn) return formatLocalPhone(msisdn);
+  }
+  return "";
+}
+
+/** Protected customer data may be absent, or refused, depending on the app's access level. */
+export function readOptional<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,28 @@
+// purchase.thank-you.block.render: pay right after checkout.
+import "@shopify/ui-extensions/preact";
+import { render } from "preact";
+import type { Api } from "@shopify/ui-extensions/purchase.thank-you.block.render";
+import { PaymentBlock, readOptional } from "./PaymentBlock";
+
+declare const shopify: Api;
+
+export default async () => {
+  // Only manual payment methods can be the merchant's "M-PESA" one. An empty list says nothing
+  // (not every host fills it in), so then the app decides.
+  const options = shopify.selectedPaymentOptions.value;
+  if (options.length > 0 && !options.some((option) => option.type === "manualPayment")) return;
+
+  render(
+    <PaymentBlock
+      orderId={shopify.orderConfirmation.value.order.id}
+      surface="checkout"
+      getSessionToken={() => shopify.sessionToken.get()}
+      knownPhones={[
+        readOptional(() => shopify.buyerIdentity?.phone.value),
+        readOptional(() => shopify.shippingAddress?.value?.phone),
+        readOptional(() => shopify.billingAddress?.value?.phone),
+      ]}
+    />,
+    document.body,
+  );
+};
