@@ -1,0 +1,41 @@
+import { logger } from "../../lib/logger.server";
+import { applyOnce } from "./delivery.server";
+import type { Db, Tx, VerifiedWebhook, WebhookOutcome } from "./types";
+
+/**
+ * shop/redact (about 48 h after uninstall): delete everything stored for the shop — including every
+ * WebhookDelivery row, even this delivery's own. Nothing is kept to deduplicate a retry against, and
+ * nothing needs to be: running this again deletes nothing more.
+ */
+export function handleShopRedact(db: Db, webhook: VerifiedWebhook): Promise<WebhookOutcome> {
+  return applyOnce(db, webhook, async (tx) => {
+    const deleted = await deleteShopData(tx, webhook.shop);
+    logger.info({ shop: webhook.shop, deleted }, "shop data deleted");
+    return { status: "applied", detail: deleted };
+  });
+}
+
+export async function deleteShopData(tx: Tx, shop: string) {
+  const where = { shopDomain: shop };
+  const settings = await tx.shopSettings.findUnique({ where, select: { consumerKey: true } });
+  const attemptIds = (await tx.paymentAttempt.findMany({ where, select: { id: true } })).map((a) => a.id);
+  const counts = {
+    callbackLogs: (await tx.callbackLog.deleteMany({ where: { OR: [where, { attemptId: { in: attemptIds } }] } })).count,
+    receipts: (await tx.mpesaReceipt.deleteMany({ where })).count,
+    attempts: (await tx.paymentAttempt.deleteMany({ where })).count,
+    orders: (await tx.mpesaOrder.deleteMany({ where })).count,
+    dataRequests: (await tx.dataRequest.deleteMany({ where })).count,
+    jobs: (await tx.job.deleteMany({ where })).count,
+    settings: (await tx.shopSettings.deleteMany({ where })).count,
+    webhookDeliveries: (await tx.webhookDelivery.deleteMany({ where })).count,
+    sessions: (await tx.session.deleteMany({ where: { shop } })).count,
+    shops: (await tx.shop.deleteMany({ where: { domain: shop } })).count,
+    // Rate-limit counters keyed by shop, and the cached Daraja token of the shop's own credentials
+    // (best effort: the token cache key names the consumer key; the token itself expires within the hour).
+    rateLimits: (await tx.rateLimiterFlexible.deleteMany({ where: { key: { contains: shop } } })).count,
+    darajaTokens: settings?.consumerKey
+      ? (await tx.darajaToken.deleteMany({ where: { cacheKey: { contains: settings.consumerKey } } })).count
+      : 0,
+  };
+  return counts;
+}

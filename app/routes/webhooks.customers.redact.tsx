@@ -1,0 +1,10 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import prisma from "../db.server";
+import { answerWebhook, handleCustomersRedact } from "../modules/webhooks";
+import { authenticate } from "../shopify.server";
+
+// POST /webhooks/customers/redact (compliance, shopify.app.toml). authenticate.webhook answers 401 to a bad signature itself.
+export const action = async ({ request }: ActionFunctionArgs) => {
+  const webhook = await authenticate.webhook(request);
+  return answerWebhook(webhook, () => handleCustomersRedact(prisma, webhook));
+};
