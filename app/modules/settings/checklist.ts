@@ -1,0 +1,43 @@
+// What the merchant must still do outside this app before customers can pay. Only the credentials
+// step can be checked from here; the Shopify-side steps are shown as instructions ("todo") because
+// the app has no reliable read access to them.
+
+export type ChecklistItem = {
+  id: "credentials" | "payment-method" | "checkout-block" | "c2b-urls";
+  title: string;
+  detail: string;
+  status: "done" | "todo" | "later";
+};
+
+export function callbackUrlPattern(callbackBaseUrl: string): string {
+  return `${callbackBaseUrl.replace(/\/+$/, "")}/daraja/stk/…`;
+}
+
+export function setupChecklist(opts: { configured: boolean; paymentMethodName: string }): ChecklistItem[] {
+  return [
+    {
+      id: "credentials",
+      title: "Save your Daraja credentials",
+      detail: "Shortcode, passkey, consumer key and secret, on the Settings page of this app.",
+      status: opts.configured ? "done" : "todo",
+    },
+    {
+      id: "payment-method",
+      title: `Create the manual payment method "${opts.paymentMethodName}"`,
+      detail: `In Shopify admin: Settings → Payments → Manual payment methods → Create custom payment method. Name it exactly "${opts.paymentMethodName}" so the app recognises orders paid this way.`,
+      status: "todo",
+    },
+    {
+      id: "checkout-block",
+      title: "Add the M-PESA block to the thank-you and order-status pages",
+      detail: "In Shopify admin: Settings → Checkout → Customize. Add the M-PESA Checkout app block on the Thank you page and on the Order status page, then save.",
+      status: "todo",
+    },
+    {
+      id: "c2b-urls",
+      title: "Register C2B URLs (coming later)",
+      detail: "To match payments customers make directly to your paybill or till. Not needed for STK Push.",
+      status: "later",
+    },
+  ];
+}

@@ -1,0 +1,61 @@
+import type { ShopSettings } from "@prisma/client";
+import { SecretDecryptionError, type SecretBox } from "./secret-box.server";
+import { openSecret } from "./repository.server";
+import { SECRET_FIELDS, type SecretField } from "./validation";
+
+// The settings as the page may see them: plain fields, and for each secret only whether it is
+// stored plus a short hint. This is the one projection loaders use, so no secret reaches the browser.
+
+export type SecretStatus = { stored: boolean; hint: string | null; unreadable: boolean };
+
+export type SettingsView = {
+  configured: boolean;
+  values: {
+    environment: "sandbox" | "production";
+    shortcodeType: "paybill" | "till";
+    businessShortCode: string;
+    tillNumber: string;
+    consumerKey: string;
+    paymentMethodName: string;
+    accountReferenceTemplate: string;
+    initiatorName: string;
+  };
+  secrets: Record<SecretField, SecretStatus>;
+};
+
+// Last four characters help a merchant recognise which key is stored. Initiator secrets get no
+// hint: a password's last four characters are a real part of a short secret.
+const HINTED: SecretField[] = ["consumerSecret", "passkey"];
+
+export function settingsView(row: ShopSettings | null, box: SecretBox): SettingsView {
+  const secrets = {} as Record<SecretField, SecretStatus>;
+  for (const field of SECRET_FIELDS) secrets[field] = secretStatus(row, box, field);
+  return {
+    configured: !!row,
+    values: {
+      environment: row?.environment === "production" ? "production" : "sandbox",
+      shortcodeType: row?.shortcodeType === "till" ? "till" : "paybill",
+      businessShortCode: row?.businessShortCode ?? "",
+      tillNumber: row?.tillNumber ?? "",
+      consumerKey: row?.consumerKey ?? "",
+      paymentMethodName: row?.paymentMethodName ?? "M-PESA",
+      accountReferenceTemplate: row?.accountReferenceTemplate ?? "{order_number}",
+      initiatorName: row?.initiatorName ?? "",
+    },
+    secrets,
+  };
+}
+
+function secretStatus(row: ShopSettings | null, box: SecretBox, field: SecretField): SecretStatus {
+  if (!row) return { stored: false, hint: null, unreadable: false };
+  try {
+    const value = openSecret(box, row, field);
+    if (value === undefined) return { stored: false, hint: null, unreadable: false };
+    const hint = HINTED.includes(field) && value.length > 8 ? `••••${value.slice(-4)}` : "stored";
+    return { stored: true, hint, unreadable: false };
+  } catch (error) {
+    if (!(error instanceof SecretDecryptionError)) throw error;
+    // Stored under a key this process no longer has (or altered): the merchant must re-enter it.
+    return { stored: true, hint: null, unreadable: true };
+  }
+}
