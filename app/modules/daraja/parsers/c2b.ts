@@ -1,0 +1,78 @@
+import { z } from "zod";
+import { MalformedPayloadError } from "../errors";
+import { identifyPayer, type PayerIdentifier } from "../phone";
+import { parseEatTimestamp } from "../time";
+import { amountSchema, idSchema, optionalString, parseWith, wholeKes } from "./common";
+
+// C2B validation and confirmation requests (reference §3.2–3.3). v1 carries SHA-256(MSISDN),
+// v2 a masked MSISDN: neither gives the customer's number, so match on BillRefNumber/amount/TransID.
+
+const schema = z.object({
+  TransactionType: optionalString, // "Pay Bill" | "Buy Goods"
+  TransID: idSchema,
+  TransTime: idSchema,
+  TransAmount: amountSchema,
+  BusinessShortCode: idSchema,
+  BillRefNumber: optionalString,
+  InvoiceNumber: optionalString,
+  OrgAccountBalance: optionalString, // blank on validation
+  ThirdPartyTransID: optionalString,
+  MSISDN: optionalString,
+  FirstName: optionalString,
+  MiddleName: optionalString,
+  LastName: optionalString,
+});
+
+export interface C2bPayment {
+  transactionType: string;
+  transId: string; // the receipt: idempotency key
+  transTime: Date;
+  amount: number; // whole KES
+  businessShortCode: string;
+  billRefNumber: string; // as typed by the customer
+  billRefNormalized: string; // upper-cased, whitespace removed: for matching to an order
+  invoiceNumber: string;
+  orgAccountBalance: number | null;
+  thirdPartyTransId: string;
+  payer: PayerIdentifier | null;
+  firstName: string;
+  middleName: string;
+  lastName: string;
+}
+
+function parseC2b(what: string, body: unknown): C2bPayment {
+  const p = parseWith(what, schema, body);
+  const transTime = parseEatTimestamp(p.TransTime);
+  if (!transTime) throw new MalformedPayloadError(what, [`TransTime: ${p.TransTime} is not YYYYMMDDHHmmss`]);
+  let payer: PayerIdentifier | null = null;
+  if (p.MSISDN) {
+    try {
+      payer = identifyPayer(p.MSISDN);
+    } catch {
+      throw new MalformedPayloadError(what, [`MSISDN: not a number, a masked number or a SHA-256 hash`]);
+    }
+  }
+  const balance = p.OrgAccountBalance.trim() === "" ? null : Number(p.OrgAccountBalance);
+  return {
+    transactionType: p.TransactionType,
+    transId: p.TransID.toUpperCase(),
+    transTime,
+    amount: wholeKes(what, "TransAmount", p.TransAmount), // "1500.00" → 1500
+    businessShortCode: p.BusinessShortCode,
+    billRefNumber: p.BillRefNumber,
+    billRefNormalized: p.BillRefNumber.replace(/\s+/g, "").toUpperCase(),
+    invoiceNumber: p.InvoiceNumber,
+    orgAccountBalance: balance !== null && Number.isFinite(balance) ? balance : null,
+    thirdPartyTransId: p.ThirdPartyTransID,
+    payer,
+    firstName: p.FirstName,
+    middleName: p.MiddleName,
+    lastName: p.LastName,
+  };
+}
+
+export const parseC2bValidation = (body: unknown) => parseC2bAs("C2B validation", body);
+export const parseC2bConfirmation = (body: unknown) => parseC2bAs("C2B confirmation", body);
+function parseC2bAs(what: string, body: unknown) {
+  return parseC2b(what, body);
+}
