@@ -1,0 +1,152 @@
+// C2B (§3): register URLs (v1/v2), simulate, and the customer payment flow behind both the simulate
+// endpoint and the control API: optional validation call, then confirmation.
+import { createHash } from "node:crypto";
+import { Codes, ok, type Reply } from "../reply";
+import type { State } from "../state";
+import { eatStamp } from "../time";
+import * as v from "../validate";
+import type { ApiContext } from "./context";
+
+export function registerUrl(version: "v1" | "v2") {
+  return ({ state, body }: ApiContext): Reply => {
+    const shortCode = v.shortCode(body, "ShortCode");
+    // Exactly "Completed" or "Cancelled": sentence case, correctly spelled (§3.1).
+    const responseType = v.oneOf(body, "ResponseType", ["Completed", "Cancelled"] as const);
+    const confirmationUrl = v.c2bUrl(body, "ConfirmationURL", true)!;
+    // The docs list ValidationURL as required; it only matters once validation is enabled, so an absent
+    // one is tolerated (validation is then skipped) rather than guessing an error Daraja may not send.
+    const validationUrl = v.c2bUrl(body, "ValidationURL", false);
+    state.c2b.set(shortCode, { version, responseType, confirmationUrl, validationUrl });
+    return ok({
+      OriginatorCoversationID: state.ids.requestId(), // sic: Daraja's spelling
+      // v1 answers "0" as the docs show; v2 answers "00000000" as the sandbox did [capture], so clients
+      // exercise "treat any all-zero string as success".
+      ResponseCode: version === "v1" ? "0" : "00000000",
+      ResponseDescription: "Success",
+    });
+  };
+}
+
+export function simulate({ state, body }: ApiContext): Reply {
+  const shortCode = v.shortCode(body, "ShortCode");
+  const commandId = v.oneOf(body, "CommandID", ["CustomerPayBillOnline", "CustomerBuyGoodsOnline"] as const);
+  const amount = v.amount(body, "Amount", 1, 250_000);
+  const msisdn = v.msisdn(body, "Msisdn");
+  // A till takes BillRefNumber null (§3.4); a paybill account number is up to 20 characters.
+  const billRef = body.BillRefNumber === null ? undefined : v.text(body, "BillRefNumber", { max: 20 });
+  state.dispatcher.later(state.delay(), () =>
+    customerPays(state, { shortCode, amount, msisdn, billRef, kind: commandId === "CustomerBuyGoodsOnline" ? "till" : "paybill" }),
+  );
+  return ok({
+    OriginatorCoversationID: state.ids.requestId(),
+    ResponseCode: "0",
+    ResponseDescription: "Accept the service request successfully.",
+  });
+}
+
+export type CustomerPayment = {
+  shortCode: string;
+  amount: number;
+  msisdn: string;
+  billRef?: string;
+  kind?: "paybill" | "till";
+  /** Overrides the registration's version: v1 = SHA-256 hex MSISDN, v2 = masked "2547 ***** 678". */
+  msisdnStyle?: "v1" | "v2";
+  firstName?: string;
+};
+
+export type CustomerPaymentResult = {
+  transId: string;
+  status: "completed" | "rejected";
+  validation?: { status: number | null; resultCode?: string; appliedResponseType?: boolean };
+  confirmationStatus?: number | null;
+};
+
+/** A customer pays a paybill or till from their phone; money moves only if validation lets it. */
+export async function customerPays(state: State, p: CustomerPayment): Promise<CustomerPaymentResult> {
+  const reg = state.c2b.get(p.shortCode);
+  const transId = state.ids.receipt();
+  const style = p.msisdnStyle ?? reg?.version ?? "v2";
+  const payload = {
+    TransactionType: p.kind === "till" ? "Buy Goods" : "Pay Bill",
+    TransID: transId,
+    TransTime: eatStamp(state.now()),
+    TransAmount: p.amount.toFixed(2),
+    BusinessShortCode: p.shortCode,
+    BillRefNumber: p.billRef ?? "",
+    InvoiceNumber: "",
+    OrgAccountBalance: "",
+    ThirdPartyTransID: "",
+    MSISDN: style === "v1" ? createHash("sha256").update(p.msisdn).digest("hex") : maskMsisdn(p.msisdn),
+    FirstName: p.firstName ?? "JOHN",
+    MiddleName: "",
+    LastName: "",
+  };
+  const result: CustomerPaymentResult = { transId, status: "completed" };
+
+  if (reg?.validationUrl && state.c2bValidationEnabled.has(p.shortCode)) {
+    const rec = await state.dispatcher.post("c2b:validation", reg.validationUrl, payload, state.opts.c2bValidationTimeoutMs);
+    const reply = parseReply(rec.responseBody);
+    result.validation = { status: rec.status, resultCode: reply?.resultCode };
+    let accepted: boolean;
+    if (rec.status === 200 && reply) {
+      accepted = reply.resultCode === "0";
+      if (accepted && reply.thirdPartyTransId) payload.ThirdPartyTransID = reply.thirdPartyTransId;
+    } else {
+      // No usable answer in time: M-PESA applies the registered ResponseType (§3.1).
+      result.validation.appliedResponseType = true;
+      accepted = reg.responseType === "Completed";
+    }
+    if (!accepted) return { ...result, status: "rejected" };
+  }
+
+  const account = state.account(p.shortCode);
+  account.utility += p.amount;
+  state.ledger.set(transId, {
+    receipt: transId,
+    kind: "c2b",
+    shortCode: p.shortCode,
+    msisdn: p.msisdn,
+    amount: p.amount,
+    at: state.now(),
+    billRef: p.billRef,
+    transactionType: payload.TransactionType as "Pay Bill" | "Buy Goods",
+    firstName: payload.FirstName,
+  });
+  if (reg) {
+    const confirmation = { ...payload, OrgAccountBalance: account.utility.toFixed(2) };
+    const rec = await state.dispatcher.post("c2b:confirmation", reg.confirmationUrl, confirmation);
+    result.confirmationStatus = rec.status;
+  }
+  return result;
+}
+
+/** "254712345678" → "2547 ***** 678" (§3.1). */
+export const maskMsisdn = (msisdn: string) => `${msisdn.slice(0, 4)} ***** ${msisdn.slice(-3)}`;
+
+function parseReply(text: string | undefined): { resultCode: string; thirdPartyTransId?: string } | null {
+  try {
+    const json = JSON.parse(text ?? "");
+    if (json === null || typeof json !== "object" || json.ResultCode === undefined) return null;
+    const tp = json.ThirdPartyTransID;
+    return { resultCode: String(json.ResultCode), thirdPartyTransId: typeof tp === "string" ? tp : undefined };
+  } catch {
+    return null;
+  }
+}
+
+export function parseCustomerPayment(input: unknown): CustomerPayment {
+  const body = (input ?? {}) as v.Body;
+  const kind = body.kind === "till" ? "till" : "paybill";
+  const style = body.msisdnStyle;
+  if (style !== undefined && style !== "v1" && style !== "v2") throw Codes.invalidField("msisdnStyle");
+  return {
+    shortCode: v.shortCode(body, "shortCode"),
+    amount: v.amount(body, "amount", 1, 250_000),
+    msisdn: v.msisdn(body, "msisdn"),
+    billRef: v.text(body, "billRef", { max: 20 }),
+    kind,
+    msisdnStyle: style,
+    firstName: v.text(body, "firstName", { max: 50 }),
+  };
+}

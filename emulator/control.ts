@@ -1,0 +1,141 @@
+// The control API, in process and over HTTP under /__emulator/ (same operations, same names).
+import { customerPays, parseCustomerPayment, type CustomerPayment, type CustomerPaymentResult } from "./api/c2b";
+import type { CallbackRecord } from "./callbacks";
+import type { Balances, Resolved, Rules } from "./options";
+import { parseForcedOutcome, type ForcedOutcome } from "./outcomes";
+import type { Reply } from "./reply";
+import { createState, type EndpointBehaviour, type RequestRecord, type State, type Stats, type StkTxn } from "./state";
+
+export type EndpointSetting = { latencyMs?: number; failTimes?: number; failStatus?: 500 | 503 };
+
+export type EmulatorStats = Stats & { callbacksSent: number; callbacksFailed: number; pendingCallbacks: number };
+
+export type EmulatorControl = ReturnType<typeof createControl>["api"];
+
+export function createControl(opts: Resolved) {
+  let state = createState(opts);
+
+  const api = {
+    /** Requests received (bodies parsed when JSON), optionally only those whose path starts with `path`. */
+    requests: (filter: { path?: string } = {}): RequestRecord[] =>
+      state.requests.filter((r) => !filter.path || r.path.startsWith(filter.path)),
+    /** Callbacks sent: url, body, the status the receiver answered (null: no answer). */
+    callbacks: (filter: { kind?: string } = {}): CallbackRecord[] =>
+      state.dispatcher.records().filter((c) => !filter.kind || c.kind === filter.kind),
+    /** Forces how the next request of that API ends (consumed by it). */
+    setNextOutcome(outcome: ForcedOutcome) {
+      state.forced.push(parseForcedOutcome(outcome));
+    },
+    /** Slow (added latency) and/or failing (next N requests answered 500 or 503) endpoint. */
+    setEndpoint(path: string, s: EndpointSetting): EndpointBehaviour {
+      const prev = state.endpoints.get(path) ?? { latencyMs: 0, failTimes: 0, failStatus: 500 };
+      const next = { ...prev, ...s } as EndpointBehaviour;
+      if (next.failStatus !== 500 && next.failStatus !== 503) throw new Error("failStatus must be 500 or 503");
+      state.endpoints.set(path, next);
+      return next;
+    },
+    /** A customer pays a paybill/till; resolves when validation and confirmation are done. */
+    c2bPay: (p: CustomerPayment): Promise<CustomerPaymentResult> => customerPays(state, p),
+    /** External validation is off by default in Daraja (enabled on request by Safaricom, §3.1). */
+    setC2bValidation(shortCode: string | number, enabled: boolean) {
+      if (enabled) state.c2bValidationEnabled.add(String(shortCode));
+      else state.c2bValidationEnabled.delete(String(shortCode));
+    },
+    setRules(rules: Partial<Rules>): Rules {
+      Object.assign(state.rules, rules);
+      return { ...state.rules };
+    },
+    balances: (shortCode: string | number): Balances => ({ ...state.account(String(shortCode)) }),
+    setBalances(shortCode: string | number, b: Partial<Balances>): Balances {
+      Object.assign(state.account(String(shortCode)), b);
+      return api.balances(shortCode);
+    },
+    stkTransactions: (): StkTxn[] => [...state.stk.values()],
+    /** Every issued token stops working now (tests of the client's refresh-once rule). */
+    expireTokens() {
+      state.tokens.clear();
+    },
+    stats(): EmulatorStats {
+      const records = state.dispatcher.records();
+      return {
+        ...structuredClone(state.stats),
+        callbacksSent: records.length,
+        callbacksFailed: records.filter((r) => r.status === null || r.status >= 400).length,
+        pendingCallbacks: state.dispatcher.pending(),
+      };
+    },
+    /** Resolves when no callback is scheduled or in flight (a "late" callback keeps it waiting). */
+    idle: () => state.dispatcher.idle(),
+    /** Forgets everything (and cancels unsent callbacks); issued tokens survive unless `tokens: true`. */
+    reset(o: { tokens?: boolean } = {}) {
+      state.dispatcher.cancelAll();
+      const tokens = state.tokens;
+      state = createState(opts);
+      if (!o.tokens) state.tokens = tokens;
+    },
+  };
+
+  async function http(method: string, path: string, query: URLSearchParams, body: unknown): Promise<Reply> {
+    const b = (body ?? {}) as Record<string, any>;
+    const route = `${method} ${path.replace(/\/+$/, "") || "/"}`;
+    const balance = /^(GET|POST) \/balances\/(\d+)$/.exec(route);
+    try {
+      if (balance) return ok(balance[1] === "GET" ? api.balances(balance[2]) : api.setBalances(balance[2], b));
+      switch (route) {
+        case "GET /":
+          return ok({ endpoints: CONTROL_INDEX });
+        case "GET /requests":
+          return ok(api.requests({ path: query.get("path") ?? undefined }));
+        case "GET /callbacks":
+          return ok(api.callbacks({ kind: query.get("kind") ?? undefined }));
+        case "POST /next-outcome":
+          api.setNextOutcome(b as ForcedOutcome);
+          return ok({ queued: state.forced });
+        case "POST /endpoints":
+          if (typeof b.path !== "string") throw new Error("path is required");
+          return ok(api.setEndpoint(b.path, b));
+        case "POST /c2b/pay":
+          return ok(await api.c2bPay(parseCustomerPayment(b)));
+        case "POST /c2b/validation":
+          api.setC2bValidation(b.shortCode, b.enabled !== false);
+          return ok({ shortCode: String(b.shortCode), enabled: b.enabled !== false });
+        case "POST /rules":
+          return ok(api.setRules(b));
+        case "POST /tokens/expire":
+          api.expireTokens();
+          return ok({ expired: true });
+        case "GET /stats":
+          return ok(api.stats());
+        case "GET /idle":
+          await api.idle();
+          return ok({ idle: true });
+        case "POST /reset":
+          api.reset({ tokens: b.tokens === true });
+          return ok({ reset: true });
+        default:
+          return { status: 404, body: { error: `unknown control route ${route}`, endpoints: CONTROL_INDEX } };
+      }
+    } catch (err) {
+      return { status: 400, body: { error: err instanceof Error ? err.message : String(err) } };
+    }
+  }
+
+  return { api, http, current: () => state };
+}
+
+const ok = (body: unknown): Reply => ({ status: 200, body });
+
+const CONTROL_INDEX = [
+  "GET /__emulator/requests?path=",
+  "GET /__emulator/callbacks?kind=",
+  "POST /__emulator/next-outcome {api, outcome?|resultCode?, delivery?, queueTimeout?}",
+  "POST /__emulator/endpoints {path, latencyMs?, failTimes?, failStatus?: 500|503}",
+  "POST /__emulator/c2b/pay {shortCode, amount, msisdn, billRef?, kind?: paybill|till, msisdnStyle?: v1|v2}",
+  "POST /__emulator/c2b/validation {shortCode, enabled}",
+  "POST /__emulator/rules {sameAmountWithin2Minutes?, subscriberLock?}",
+  "GET|POST /__emulator/balances/:shortCode {working?, utility?, charges?}",
+  "POST /__emulator/tokens/expire",
+  "GET /__emulator/stats",
+  "GET /__emulator/idle",
+  "POST /__emulator/reset {tokens?: true}",
+];

@@ -1,0 +1,84 @@
+// Emulator options and their defaults (documented in README.md).
+
+export type Credential = { consumerKey: string; consumerSecret: string };
+export type ShortcodeConfig = { shortCode: string | number; passkey: string };
+export type Balances = { working: number; utility: number; charges: number };
+
+export type EmulatorOptions = {
+  port?: number;
+  host?: string;
+  seed?: number;
+  /** Added to every Daraja response (not the control API): benchmarks model network + gateway time. */
+  latencyMs?: number;
+  /** Delay before a callback / Result is POSTed. */
+  callbackDelayMs?: number;
+  /** Extra random delay (0..jitter, seeded) on top of callbackDelayMs; the CLI uses it for "1–3 s". */
+  callbackJitterMs?: number;
+  /** When a 1037 (no response from user) outcome resolves; defaults to callbackDelayMs. */
+  stkTimeoutDelayMs?: number;
+  /** Delay of the "late callback" outcome (phone ending 0003). */
+  lateCallbackDelayMs?: number;
+  credentials?: Credential[];
+  shortcodes?: ShortcodeConfig[];
+  tokenTtlSeconds?: number;
+  /** Requests per second (sliding 1 s window) above which Daraja answers 500.003.02. Off when unset. */
+  spikeArrestPerSecond?: number;
+  /** Unconfirmed in Daraja (§2.4); off (any skew accepted) unless set. */
+  maxTimestampSkewSeconds?: number;
+  /** Unconfirmed whether issuing a token revokes the previous one (§1); off unless set. */
+  revokePreviousTokens?: boolean;
+  /** Optional Daraja rules, both off by default so that tests repeating a push are not surprised. */
+  rules?: Partial<Rules>;
+  initialBalances?: Partial<Balances>;
+  pullPageSize?: number;
+  callbackTimeoutMs?: number;
+  /** How long M-PESA waits for a C2B ValidationURL answer before applying ResponseType (~8 s, §3.2). */
+  c2bValidationTimeoutMs?: number;
+  /** Injectable clock (ms since epoch) for token expiry, timestamps and the 48 h Pull window. */
+  now?: () => number;
+};
+
+export type Rules = {
+  /** Result 17 "Rule limited": same amount to the same phone within 2 minutes (§2.5). */
+  sameAmountWithin2Minutes: boolean;
+  /** 500.001.1001 "Unable to lock subscriber" while the phone already has a pending push (§2.1). */
+  subscriberLock: boolean;
+};
+
+export const SANDBOX_PASSKEY = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919";
+
+export const DEFAULT_CREDENTIALS: Credential = {
+  consumerKey: "emulator-consumer-key",
+  consumerSecret: "emulator-consumer-secret",
+};
+
+export type Resolved = Required<Omit<EmulatorOptions, "port" | "host" | "maxTimestampSkewSeconds" | "spikeArrestPerSecond" | "rules" | "initialBalances">> & {
+  maxTimestampSkewSeconds?: number;
+  spikeArrestPerSecond?: number;
+  rules: Rules;
+  initialBalances: Balances;
+};
+
+export function resolveOptions(o: EmulatorOptions): Resolved {
+  const callbackDelayMs = o.callbackDelayMs ?? 1000;
+  return {
+    seed: o.seed ?? 1,
+    latencyMs: o.latencyMs ?? 0,
+    callbackDelayMs,
+    callbackJitterMs: o.callbackJitterMs ?? 0,
+    stkTimeoutDelayMs: o.stkTimeoutDelayMs ?? callbackDelayMs,
+    lateCallbackDelayMs: o.lateCallbackDelayMs ?? 60_000,
+    credentials: o.credentials ?? [DEFAULT_CREDENTIALS],
+    shortcodes: o.shortcodes ?? [{ shortCode: "174379", passkey: SANDBOX_PASSKEY }],
+    tokenTtlSeconds: o.tokenTtlSeconds ?? 3600,
+    spikeArrestPerSecond: o.spikeArrestPerSecond,
+    maxTimestampSkewSeconds: o.maxTimestampSkewSeconds,
+    revokePreviousTokens: o.revokePreviousTokens ?? false,
+    rules: { sameAmountWithin2Minutes: false, subscriberLock: false, ...o.rules },
+    initialBalances: { working: 100_000, utility: 250_000, charges: 0, ...o.initialBalances },
+    pullPageSize: o.pullPageSize ?? 100,
+    callbackTimeoutMs: o.callbackTimeoutMs ?? 10_000,
+    c2bValidationTimeoutMs: o.c2bValidationTimeoutMs ?? 8_000,
+    now: o.now ?? Date.now,
+  };
+}

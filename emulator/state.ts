@@ -1,0 +1,113 @@
+// Everything the emulator remembers between requests. One object, rebuilt by reset().
+import { createDispatcher, type Dispatcher } from "./callbacks";
+import type { Balances, Resolved } from "./options";
+import { createIds, createRng, type Ids, type Rng } from "./rng";
+import type { ForcedOutcome } from "./outcomes";
+
+export type StkTxn = {
+  merchantRequestId: string;
+  checkoutRequestId: string;
+  shortCode: string;
+  partyB: string;
+  phone: string;
+  amount: number;
+  accountReference?: string;
+  createdAt: number;
+  /** Set when M-PESA has a final answer; until then the query says "being processed". */
+  final?: { resultCode: number | string; resultDesc: string; receipt?: string; at: number };
+};
+
+/** A completed money movement, findable by receipt (Transaction Status, Reversal, Pull). */
+export type LedgerEntry = {
+  receipt: string;
+  kind: "stk" | "c2b" | "b2c" | "reversal";
+  shortCode: string;
+  msisdn: string;
+  amount: number;
+  at: number;
+  billRef?: string;
+  transactionType?: "Pay Bill" | "Buy Goods";
+  firstName?: string;
+  conversationId?: string;
+  originatorConversationId?: string;
+  reversedBy?: string;
+};
+
+export type C2bRegistration = {
+  version: "v1" | "v2";
+  responseType: "Completed" | "Cancelled";
+  confirmationUrl: string;
+  validationUrl?: string;
+};
+
+export type RequestRecord = {
+  id: number;
+  at: string;
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: unknown;
+  status?: number;
+  response?: unknown;
+};
+
+export type EndpointBehaviour = { latencyMs: number; failTimes: number; failStatus: 500 | 503 };
+
+export type Stats = {
+  oauthRequests: number;
+  tokensIssued: number;
+  rejectedWrongPassword: number;
+  rejectedInvalidTimestamp: number;
+  rejectedInvalidToken: number;
+  spikeArrests: number;
+  perEndpoint: Record<string, number>;
+};
+
+export type State = ReturnType<typeof createState>;
+
+export function createState(opts: Resolved) {
+  const rng: Rng = createRng(opts.seed);
+  const ids: Ids = createIds(rng);
+  const dispatcher: Dispatcher = createDispatcher({ timeoutMs: opts.callbackTimeoutMs, now: opts.now });
+  const accounts = new Map<string, Balances>();
+  return {
+    opts,
+    rng,
+    ids,
+    dispatcher,
+    now: opts.now,
+    rules: { ...opts.rules },
+    tokens: new Map<string, { consumerKey: string; expiresAt: number }>(),
+    passkeys: new Map(opts.shortcodes.map((s) => [String(s.shortCode), s.passkey])),
+    stk: new Map<string, StkTxn>(),
+    ledger: new Map<string, LedgerEntry>(),
+    /** OriginatorConversationID / ConversationID → receipt, for Transaction Status by conversation. */
+    conversations: new Map<string, string | null>(),
+    c2b: new Map<string, C2bRegistration>(),
+    c2bValidationEnabled: new Set<string>(),
+    pull: new Map<string, { nominatedNumber: string; callbackUrl: string }>(),
+    forced: [] as ForcedOutcome[],
+    endpoints: new Map<string, EndpointBehaviour>(),
+    requests: [] as RequestRecord[],
+    arrivals: [] as number[], // spike-arrest window
+    stats: {
+      oauthRequests: 0,
+      tokensIssued: 0,
+      rejectedWrongPassword: 0,
+      rejectedInvalidTimestamp: 0,
+      rejectedInvalidToken: 0,
+      spikeArrests: 0,
+      perEndpoint: {},
+    } as Stats,
+    /** The org's accounts, created on first use with the configured opening balances. */
+    account(shortCode: string): Balances {
+      let a = accounts.get(shortCode);
+      if (!a) accounts.set(shortCode, (a = { ...opts.initialBalances }));
+      return a;
+    },
+    /** Callback delay with seeded jitter. */
+    delay(base = opts.callbackDelayMs): number {
+      return base + (opts.callbackJitterMs ? rng.int(opts.callbackJitterMs + 1) : 0);
+    },
+  };
+}
