@@ -1,0 +1,79 @@
+// Every Admin GraphQL document the app sends. Each has an operation name (it shows up in Shopify's
+// logs and the stand-in's request log) and is validated against the Admin 2026-07 schema by
+// test/shopify-documents.test.ts.
+
+export const RECEIPT_NAMESPACE = "$app:mpesa";
+export const RECEIPT_KEY = "receipt";
+/** Written just before a partial payment so a re-run after a crash can tell whether it landed. */
+export const PENDING_PAYMENT_KEY = "pending_payment";
+
+export const ORDER_FOR_PAYMENT_QUERY = `#graphql
+  query OrderForPayment($id: ID!) {
+    order(id: $id) {
+      id
+      name
+      confirmationNumber
+      displayFinancialStatus
+      canMarkAsPaid
+      paymentGatewayNames
+      currencyCode
+      presentmentCurrencyCode
+      phone
+      email
+      cancelledAt
+      tags
+      totalPriceSet { shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } }
+      totalOutstandingSet { shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } }
+      customer { id defaultPhoneNumber { phoneNumber } }
+      billingAddress { phone }
+      shippingAddress { phone }
+      transactions(first: 20) {
+        id
+        kind
+        status
+        gateway
+        manualPaymentGateway
+        processedAt
+        amountSet { presentmentMoney { amount currencyCode } }
+      }
+      receipt: metafield(namespace: "$app:mpesa", key: "receipt") { value }
+      pendingPayment: metafield(namespace: "$app:mpesa", key: "pending_payment") { value }
+    }
+  }
+`;
+
+export const ORDER_MARK_AS_PAID_MUTATION = `#graphql
+  mutation OrderMarkAsPaid($input: OrderMarkAsPaidInput!) {
+    orderMarkAsPaid(input: $input) {
+      order { id displayFinancialStatus canMarkAsPaid }
+      userErrors { field message }
+    }
+  }
+`;
+
+export const ORDER_CREATE_MANUAL_PAYMENT_MUTATION = `#graphql
+  mutation OrderCreateManualPayment($id: ID!, $amount: MoneyInput, $paymentMethodName: String, $processedAt: DateTime) {
+    orderCreateManualPayment(id: $id, amount: $amount, paymentMethodName: $paymentMethodName, processedAt: $processedAt) {
+      order { id displayFinancialStatus canMarkAsPaid }
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const METAFIELDS_SET_MUTATION = `#graphql
+  mutation MetafieldsSet($metafields: [MetafieldsSetInput!]!) {
+    metafieldsSet(metafields: $metafields) {
+      metafields { id namespace key value }
+      userErrors { field message code }
+    }
+  }
+`;
+
+export const TAGS_ADD_MUTATION = `#graphql
+  mutation TagsAdd($id: ID!, $tags: [String!]!) {
+    tagsAdd(id: $id, tags: $tags) {
+      node { id }
+      userErrors { field message }
+    }
+  }
+`;

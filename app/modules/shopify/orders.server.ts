@@ -1,0 +1,140 @@
+import { logger } from "~/lib/logger.server";
+import { adminRequest, type AdminGraphql } from "./admin-request";
+import {
+  METAFIELDS_SET_MUTATION,
+  ORDER_CREATE_MANUAL_PAYMENT_MUTATION,
+  ORDER_MARK_AS_PAID_MUTATION,
+  PENDING_PAYMENT_KEY,
+  RECEIPT_KEY,
+  RECEIPT_NAMESPACE,
+  TAGS_ADD_MUTATION,
+} from "./documents";
+import { ShopifyFinalError, ShopifyRetryableError, type ShopifyUserError } from "./errors";
+import { getOrderForPayment, type PayableOrder } from "./order-for-payment";
+
+export { getOrderForPayment, type PayableOrder } from "./order-for-payment";
+export type { AdminGraphql } from "./admin-request";
+
+// Records a confirmed M-PESA payment on the Shopify order. Safe to re-run after a crash at any step:
+// the payment step is guarded by a fresh read of the order (paid? receipt already recorded? pending
+// marker of this receipt and a lower balance?), the metafield/tag steps are upserts.
+
+export interface RecordPaymentInput {
+  orderGid: string;
+  amountKes: number;
+  receipt: string;
+  paymentMethodName: string;
+  processedAt: Date | string;
+}
+
+export interface RecordPaymentResult {
+  outcome: "marked_paid" | "manual_payment" | "already_paid";
+  /** Set when the order already carried a different M-PESA receipt (possible double payment: review). */
+  existingReceipt?: string;
+}
+
+export const PAID_TAG = "mpesa-paid";
+export const receiptTag = (receipt: string) => `mpesa:${receipt}`;
+
+type UserErrors = { userErrors: ShopifyUserError[] };
+
+export async function recordMpesaPayment(graphql: AdminGraphql, input: RecordPaymentInput): Promise<RecordPaymentResult> {
+  const { orderGid, receipt } = input;
+  const order = await requireOrder(graphql, orderGid);
+
+  const landed = paymentLanded(order, receipt);
+  if (landed || order.receiptMetafield === receipt || order.tags.includes(receiptTag(receipt))) {
+    // A later receipt may have replaced this one in the metafield since: only a landed marker says ours is the latest.
+    await recordReceipt(graphql, order, receipt, landed || !order.receiptMetafield);
+    return { outcome: "already_paid" };
+  }
+  if (order.isCancelled) throw new ShopifyFinalError("ORDER_CANCELLED", `Order ${order.name} is cancelled`);
+  if (order.isFullyPaid) return alreadyPaid(graphql, order, receipt);
+
+  const { outcome, userErrors } = await pay(graphql, order, input);
+  if (userErrors.length) {
+    // Shopify refuses a second payment with a userError whose wording is not documented: trust the
+    // order's state, not the message. Paid now (a concurrent run, the merchant) -> already paid.
+    const fresh = await requireOrder(graphql, orderGid);
+    if (fresh.isFullyPaid) return alreadyPaid(graphql, fresh, receipt);
+    if (userErrors.some((e) => e.code === "ORDER_IS_TEMPORARILY_UNAVAILABLE")) {
+      throw new ShopifyRetryableError(`Order ${order.name} is temporarily unavailable`);
+    }
+    throw new ShopifyFinalError("USER_ERRORS", `Shopify refused the payment on ${order.name}: ${userErrors.map((e) => e.message).join("; ")}`, { userErrors });
+  }
+  await recordReceipt(graphql, order, receipt, true);
+  logger.info({ orderGid, outcome, amountKes: input.amountKes }, "M-PESA payment recorded on the Shopify order");
+  return { outcome };
+}
+
+async function requireOrder(graphql: AdminGraphql, orderGid: string): Promise<PayableOrder> {
+  const order = await getOrderForPayment(graphql, orderGid);
+  if (!order) throw new ShopifyFinalError("ORDER_NOT_FOUND", `Order ${orderGid} not found`);
+  return order;
+}
+
+/** The payment mutation itself: mark as paid when the money covers the balance, else a manual payment. */
+async function pay(
+  graphql: AdminGraphql,
+  order: PayableOrder,
+  input: RecordPaymentInput,
+): Promise<{ outcome: "marked_paid" | "manual_payment"; userErrors: ShopifyUserError[] }> {
+  const covers = input.amountKes * 100 >= order.outstandingCents;
+  if (covers && order.canMarkAsPaid) {
+    const data = await adminRequest<{ orderMarkAsPaid: UserErrors }>(graphql, ORDER_MARK_AS_PAID_MUTATION, { input: { id: order.id } });
+    return { outcome: "marked_paid", userErrors: data.orderMarkAsPaid.userErrors };
+  }
+  if (order.currency !== "KES") {
+    throw new ShopifyFinalError("NOT_KES", `Order ${order.name} is in ${order.currency}; a KES payment cannot be recorded against it`);
+  }
+  // A partial payment leaves the order unpaid, so the paid status cannot guard a re-run: leave a marker
+  // with the balance first. A re-run that sees this marker and a lower balance knows the payment landed.
+  await setMetafields(graphql, order, [{ key: PENDING_PAYMENT_KEY, value: `${input.receipt}|${order.outstandingCents}` }]);
+  const cents = Math.min(input.amountKes * 100, order.outstandingCents);
+  const data = await adminRequest<{ orderCreateManualPayment: UserErrors }>(graphql, ORDER_CREATE_MANUAL_PAYMENT_MUTATION, {
+    id: order.id,
+    amount: { amount: (cents / 100).toFixed(2), currencyCode: order.currency },
+    paymentMethodName: input.paymentMethodName,
+    processedAt: new Date(input.processedAt).toISOString(),
+  });
+  return { outcome: "manual_payment", userErrors: data.orderCreateManualPayment.userErrors };
+}
+
+function paymentLanded(order: PayableOrder, receipt: string): boolean {
+  const [markerReceipt, before] = (order.pendingPaymentMarker ?? "").split("|");
+  return markerReceipt === receipt && Number(before) > order.outstandingCents;
+}
+
+/** Paid before this receipt was recorded: by a crashed earlier run, the merchant, or another payment. */
+async function alreadyPaid(graphql: AdminGraphql, order: PayableOrder, receipt: string): Promise<RecordPaymentResult> {
+  const existing = order.receiptMetafield;
+  await recordReceipt(graphql, order, receipt, !existing);
+  if (existing && existing !== receipt) {
+    logger.warn({ orderGid: order.id }, "Order was already paid with another M-PESA receipt: review for a double payment");
+    return { outcome: "already_paid", existingReceipt: existing };
+  }
+  return { outcome: "already_paid" };
+}
+
+/**
+ * Receipt metafield + tags, writing only what is missing. The metafield holds the latest receipt, so it
+ * is replaced only when `latest` says this receipt is it. userErrors here are logged, not thrown: the
+ * money is recorded by then, and failing the payment job over a tag would be worse than a missing tag.
+ */
+async function recordReceipt(graphql: AdminGraphql, order: PayableOrder, receipt: string, latest: boolean) {
+  if (latest && order.receiptMetafield !== receipt) {
+    await setMetafields(graphql, order, [{ key: RECEIPT_KEY, value: receipt }]);
+  }
+  const missing = [PAID_TAG, receiptTag(receipt)].filter((t) => !order.tags.includes(t));
+  if (missing.length) {
+    const data = await adminRequest<{ tagsAdd: UserErrors }>(graphql, TAGS_ADD_MUTATION, { id: order.id, tags: missing });
+    if (data.tagsAdd.userErrors.length) logger.warn({ orderGid: order.id, userErrors: data.tagsAdd.userErrors }, "tagsAdd refused");
+  }
+}
+
+async function setMetafields(graphql: AdminGraphql, order: PayableOrder, fields: { key: string; value: string }[]) {
+  const data = await adminRequest<{ metafieldsSet: UserErrors }>(graphql, METAFIELDS_SET_MUTATION, {
+    metafields: fields.map((f) => ({ ownerId: order.id, namespace: RECEIPT_NAMESPACE, key: f.key, type: "single_line_text_field", value: f.value })),
+  });
+  if (data.metafieldsSet.userErrors.length) logger.warn({ orderGid: order.id, userErrors: data.metafieldsSet.userErrors }, "metafieldsSet refused");
+}
