@@ -9,7 +9,7 @@ declare const shopify: Api;
 export default async () => {
   const order = shopify.order.value;
   // Nothing to pay on a cancelled order; the app would say so too, this saves the request.
-  if (!order || order.cancelledAt) return;
+  if (!order || readOptional(() => order.cancelledAt)) return;
 
   render(
     <PaymentBlock

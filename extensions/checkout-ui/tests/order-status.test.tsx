@@ -1,0 +1,67 @@
+/// <reference types="@shopify/ui-extensions/customer-account.order-status.block.render" />
+// The order-status target: same block, customer-account session and surface parameter.
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import { fireEvent } from "@testing-library/preact";
+import { getExtension } from "@shopify/ui-extensions-tester";
+import { APP_URL } from "../src/config";
+import { attempt, json, payableStatus } from "./fixtures";
+import { banner, button, phoneField, settle, unmount, waitForText } from "./dom";
+
+const extension = getExtension("customer-account.order-status.block.render");
+const ORDER_ID = "gid://shopify/Order/77";
+
+beforeEach(() => {
+  extension.setUp();
+  extension.shopify.order.value = { id: ORDER_ID, name: "#1077" };
+});
+afterEach(() => {
+  unmount();
+  extension.tearDown();
+});
+
+describe("order-status block", () => {
+  test("asks the app as the customer account surface and offers the form, prefilled from the billing address", async () => {
+    Object.defineProperty(extension.shopify, "billingAddress", { value: { value: { phone: "0722 000 111" } }, configurable: true });
+    const fetch = vi.fn().mockResolvedValueOnce(json(payableStatus())).mockResolvedValueOnce(json({ attempt: attempt() }));
+    extension.fetch = fetch;
+    await extension.render();
+    await waitForText("Pay KES 1,500");
+    expect(phoneField().getAttribute("value")).toBe("0722 000 111");
+
+    fireEvent.click(button("Pay KES 1,500"));
+    await waitForText("enter your M-PESA PIN to pay KES 1,500");
+
+    const [statusUrl, statusInit] = fetch.mock.calls[0]!;
+    const url = new URL(statusUrl);
+    expect(`${url.origin}${url.pathname}`).toBe(`${APP_URL}/api/pay/status`);
+    expect(url.searchParams.get("orderId")).toBe(ORDER_ID);
+    expect(url.searchParams.get("surface")).toBe("customer-account");
+    expect(new Headers(statusInit.headers).get("Authorization")).toBe("Bearer mock-session-token");
+    expect(fetch.mock.calls[1]![0]).toBe(`${APP_URL}/api/pay?surface=customer-account`);
+    expect(JSON.parse(fetch.mock.calls[1]![1].body)).toEqual({ orderId: ORDER_ID, phone: "254722000111" });
+  });
+
+  test("resumes a payment still pending on the shopper's phone", async () => {
+    extension.fetch = vi.fn().mockResolvedValueOnce(json(payableStatus({ attempt: attempt({ status: "PENDING", amountKes: 2350 }) })));
+    await extension.render();
+    await waitForText("enter your M-PESA PIN to pay KES 2,350");
+    expect(banner()).toMatchObject({ tone: "info", heading: "Check your phone" });
+  });
+
+  test("a cancelled order renders nothing and never calls the app", async () => {
+    extension.shopify.order.value = { id: ORDER_ID, name: "#1077", cancelledAt: "2026-09-30T10:00:00Z" };
+    const fetch = vi.fn();
+    extension.fetch = fetch;
+    await extension.render();
+    await settle();
+    expect(fetch).not.toHaveBeenCalled();
+    expect(document.body.innerHTML).toBe("");
+  });
+
+  test("an order the app says is cancelled renders nothing", async () => {
+    extension.fetch = vi.fn().mockResolvedValueOnce(json({ payable: false, reason: "CANCELLED" }));
+    await extension.render();
+    await settle();
+    expect(document.body.innerHTML).toBe("");
+  });
+});
