@@ -1,22 +1,61 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { Page, Layout, Card, Text, BlockStack } from "@shopify/polaris";
+import { json } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
+import { Badge, BlockStack, Button, Card, InlineStack, Layout, Page, Text } from "@shopify/polaris";
+import prisma from "../db.server";
 import { authenticate } from "../shopify.server";
+import { loadSettingsPage } from "../modules/settings/use-cases.server";
+import { SetupChecklist } from "../modules/settings/ui/setup-checklist";
+
+// /app — status at a glance and what is left to set up. Only non-secret fields leave the loader.
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
-  await authenticate.admin(request);
-  return null;
+  const { session } = await authenticate.admin(request);
+  const { view, checklist, callbackUrl } = await loadSettingsPage({ db: prisma }, session.shop);
+  return json({
+    configured: view.configured,
+    environment: view.values.environment,
+    paymentMethodName: view.values.paymentMethodName,
+    checklist,
+    callbackUrl,
+  });
 };
 
 export default function Index() {
+  const { configured, environment, paymentMethodName, checklist, callbackUrl } = useLoaderData<typeof loader>();
   return (
     <Page title="M-PESA Checkout">
       <Layout>
         <Layout.Section>
           <Card>
-            <BlockStack gap="200">
-              <Text as="p">Take M-PESA payments on the thank-you and order-status pages.</Text>
+            <BlockStack gap="300">
+              <InlineStack gap="200" blockAlign="center">
+                <Text as="h2" variant="headingMd">
+                  Status
+                </Text>
+                {configured ? (
+                  <Badge tone={environment === "production" ? "success" : "info"}>
+                    {environment === "production" ? "Live (production)" : "Sandbox"}
+                  </Badge>
+                ) : (
+                  <Badge tone="attention">Not configured</Badge>
+                )}
+              </InlineStack>
+              <Text as="p">
+                {configured
+                  ? `Customers who choose "${paymentMethodName}" can pay with an M-PESA prompt on the thank-you and order-status pages.`
+                  : "Add your Daraja credentials to start taking M-PESA payments on the thank-you and order-status pages."}
+              </Text>
+              <InlineStack>
+                <Button url="/app/settings" variant={configured ? "secondary" : "primary"}>
+                  {configured ? "Edit settings" : "Set up M-PESA"}
+                </Button>
+              </InlineStack>
             </BlockStack>
           </Card>
+        </Layout.Section>
+        <Layout.Section>
+          <SetupChecklist items={checklist} callbackUrl={callbackUrl} />
         </Layout.Section>
       </Layout>
     </Page>

@@ -68,13 +68,15 @@ export async function saveSettings(db: SettingsDb, box: SecretBox, shop: string,
     initiatorName: input.initiatorName,
   };
   const { consumerSecretEnc, passkeyEnc } = sealed;
-  if ((!consumerSecretEnc || !passkeyEnc) && !(await findSettings(db, shop))) {
-    // Validation requires both secrets for a first save; this guards callers that skip it.
-    throw new Error("a first save must include the consumer secret and passkey");
+  const update = { ...plain, ...cleared, ...sealed };
+  if (consumerSecretEnc && passkeyEnc) {
+    return db.shopSettings.upsert({
+      where: { shopDomain: shop },
+      create: { shopDomain: shop, ...update, consumerSecretEnc, passkeyEnc },
+      update,
+    });
   }
-  return db.shopSettings.upsert({
-    where: { shopDomain: shop },
-    create: { shopDomain: shop, ...plain, ...cleared, ...sealed, consumerSecretEnc: consumerSecretEnc!, passkeyEnc: passkeyEnc! },
-    update: { ...plain, ...cleared, ...sealed },
-  });
+  // Without both secrets only an existing row can be updated (validation requires them for a first
+  // save); Prisma throws "record not found" for callers that skip validation.
+  return db.shopSettings.update({ where: { shopDomain: shop }, data: update });
 }

@@ -4,6 +4,7 @@ import {
   DarajaError,
   DarajaNetworkError,
   DarajaTimeoutError,
+  type TokenStore,
 } from "../daraja";
 import type { DarajaEnvironment } from "./config.server";
 
@@ -31,8 +32,9 @@ export type ConnectionTestInput = {
 
 const other = (e: DarajaEnvironment): DarajaEnvironment => (e === "sandbox" ? "production" : "sandbox");
 
-// A store that never remembers: a cached token would "pass" the test without checking the secret.
-const noCache = { get: async () => null, set: async () => {}, delete: async () => {} };
+// A fresh store that never remembers, per test: a cached token (the client also memoises per
+// store and cache key, which ignores the secret) would "pass" without checking the secret.
+const noCache = (): TokenStore => ({ get: async () => null, set: async () => {}, delete: async () => {} });
 
 async function fetchToken(input: ConnectionTestInput, environment: DarajaEnvironment): Promise<unknown> {
   const client = createDarajaClient({
@@ -40,7 +42,7 @@ async function fetchToken(input: ConnectionTestInput, environment: DarajaEnviron
     consumerKey: input.consumerKey,
     consumerSecret: input.consumerSecret,
     timeoutMs: input.timeoutMs,
-    tokenStore: noCache,
+    tokenStore: noCache(),
     ...(input.fetch ? { fetch: input.fetch } : {}),
   });
   try {
