@@ -35,10 +35,10 @@ export const DEMO_ORDERS: DemoOrder[] = [
 ];
 
 /**
- * How the shopper's phone answers the STK prompt, and the emulator's outcome for it. The emulator
- * picks an outcome from the last four digits of the phone number (see docs/ARCHITECTURE.md); the
- * sandbox sets that outcome for the next push through the emulator's control API instead, so the
- * number typed on the page is sent unchanged. `suffix` is the same outcome by phone number.
+ * How the shopper's phone answers the STK prompt. The emulator decides from the last four digits of
+ * the phone number (docs/ARCHITECTURE.md), so the page sends the typed number with those digits
+ * replaced. (Its "next outcome" control would leave a queued outcome behind whenever /api/pay
+ * refuses before pushing, and the next payment would get it; the suffix carries no such state.)
  */
 export const PHONE_ANSWERS = {
   pay: { label: "Enter PIN and pay", outcome: "success", suffix: null },
@@ -49,3 +49,12 @@ export const PHONE_ANSWERS = {
 } as const;
 export type PhoneAnswer = keyof typeof PHONE_ANSWERS;
 export const isPhoneAnswer = (v: unknown): v is PhoneAnswer => typeof v === "string" && v in PHONE_ANSWERS;
+
+/** The number the page sends for this answer: the typed one, its last four digits set by `answer`. */
+export function phoneForAnswer(phone: string, answer: PhoneAnswer): string {
+  const suffix = PHONE_ANSWERS[answer].suffix;
+  const trimmed = phone.trim();
+  if (!suffix) return trimmed;
+  const digits = trimmed.replace(/\D/g, "");
+  return digits.length > 4 ? digits.slice(0, -4) + suffix : trimmed;
+}

@@ -1,0 +1,47 @@
+// HTTP clients for the control APIs of the Daraja emulator (/__emulator/) and the Shopify Admin
+// stand-in (/__standin/). The sandbox page reads them server-side (no CORS between the three
+// servers) to show what happened underneath a payment.
+
+async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
+  if (!res.ok) throw new Error(`${url} answered ${res.status}`);
+  return (await res.json()) as T;
+}
+
+export type EmulatorRequest = { id: number; at: string; method: string; path: string; body: unknown; status?: number; response?: unknown };
+export type EmulatorCallback = Record<string, unknown>;
+
+export function emulatorControl(baseUrl: string) {
+  const base = `${baseUrl.replace(/\/$/, "")}/__emulator`;
+  return {
+    requests: () => getJson<EmulatorRequest[]>(`${base}/requests`),
+    callbacks: () => getJson<EmulatorCallback[]>(`${base}/callbacks`),
+  };
+}
+
+export type StandinOrder = {
+  id: string;
+  name: string;
+  displayFinancialStatus: string;
+  canMarkAsPaid: boolean;
+  total: string;
+  outstanding: string;
+  received: string;
+  currencyCode: string;
+  cancelledAt: string | null;
+  transactions: { id: string; kind: string; status: string; gateway: string; amount: string; processedAt: string }[];
+  metafields: { namespace: string; key: string; value: string }[];
+  tags: string[];
+};
+export type StandinMutation = { operationName?: string; variables?: unknown; at?: string; [k: string]: unknown };
+
+export function standinControl(baseUrl: string) {
+  const base = `${baseUrl.replace(/\/$/, "")}/__standin`;
+  return {
+    order: (gid: string) =>
+      getJson<{ order: StandinOrder }>(`${base}/orders/${encodeURIComponent(gid)}`)
+        .then((r) => r.order)
+        .catch(() => null),
+    mutations: () => getJson<{ mutations: StandinMutation[] }>(`${base}/mutations`).then((r) => r.mutations),
+  };
+}

@@ -1,0 +1,60 @@
+import { PrismaClient } from "@prisma/client";
+import { PrismaLibSQL } from "@prisma/adapter-libsql";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { createSecretBox } from "../../settings/secret-box.server";
+import { findSettings, saveSettings, storedSecretsOf } from "../../settings/repository.server";
+import { validateSettings } from "../../settings/validation";
+import { DEMO_ACCESS_TOKEN, DEMO_SCOPES, DEMO_SETTINGS_FORM, DEMO_SHOP } from "../demo";
+
+// What the sandbox writes to its database before the app starts. The launcher runs outside the app
+// (no env.server), so it opens its own client the way app/db.server.ts does.
+
+export function openDatabase(url: string): PrismaClient {
+  const adapter = url.startsWith("postgres") ? new PrismaPg({ connectionString: url }) : new PrismaLibSQL({ url });
+  return new PrismaClient({ adapter });
+}
+
+export function configuredShops(db: PrismaClient) {
+  return db.shopSettings.findMany({ select: { shopDomain: true, environment: true } });
+}
+
+/**
+ * The demo shop as an install plus a merchant's save would leave it: the shop, its offline session
+ * (the token the stand-in accepts) and its Daraja settings saved through the settings module, so
+ * they are validated and sealed with the sandbox's ENCRYPTION_KEY. Upserts: re-running changes nothing.
+ */
+export async function seedDemoShop(db: PrismaClient, encryptionKey: string) {
+  await db.shop.upsert({ where: { domain: DEMO_SHOP }, create: { domain: DEMO_SHOP }, update: { uninstalledAt: null } });
+  const session = {
+    shop: DEMO_SHOP,
+    state: "sandbox",
+    isOnline: false,
+    scope: DEMO_SCOPES,
+    expires: null,
+    accessToken: DEMO_ACCESS_TOKEN,
+  };
+  await db.session.upsert({ where: { id: `offline_${DEMO_SHOP}` }, create: { id: `offline_${DEMO_SHOP}`, ...session }, update: session });
+
+  const stored = storedSecretsOf(await findSettings(db, DEMO_SHOP));
+  const result = validateSettings({ ...DEMO_SETTINGS_FORM }, stored);
+  if (!result.ok) throw new Error(`demo settings rejected: ${JSON.stringify(result.errors)}`);
+  await saveSettings(db, createSecretBox({ current: encryptionKey }), DEMO_SHOP, result.value);
+}
+
+/**
+ * The stand-in keeps orders in memory only, so each sandbox start creates the demo orders afresh and
+ * first forgets the demo shop's previous orders, payments and callbacks (only the demo shop's).
+ * Rate-limit counters are cleared too: a demo retries the same phone number often.
+ */
+export async function forgetDemoOrders(db: PrismaClient) {
+  const shopDomain = DEMO_SHOP;
+  await db.$transaction([
+    db.paymentAttempt.deleteMany({ where: { shopDomain } }),
+    db.mpesaReceipt.deleteMany({ where: { shopDomain } }),
+    db.mpesaOrder.deleteMany({ where: { shopDomain } }),
+    db.callbackLog.deleteMany({ where: { shopDomain } }),
+    db.job.deleteMany({ where: { shopDomain } }),
+    db.webhookDelivery.deleteMany({ where: { shopDomain } }),
+    db.rateLimiterFlexible.deleteMany({}),
+  ]);
+}

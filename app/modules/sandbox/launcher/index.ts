@@ -1,0 +1,151 @@
+import net from "node:net";
+import path from "node:path";
+import { startEmulator } from "../../../../emulator/index";
+import { startShopifyStandin } from "../../../../shopify-standin/index";
+import { DEMO_ORDERS, DEMO_SHOP } from "../demo";
+import { assertSandboxSafe } from "../safety";
+import { embeddedAppUrl } from "../session-tokens.server";
+import { appEnvironment, startAppProcess } from "./app-process";
+import { buildIfStale, migrate } from "./build";
+import { configuredShops, forgetDemoOrders, openDatabase, seedDemoShop } from "./database";
+import { loadOrCreateSecrets } from "./secrets";
+import { createDemoOrdersInStandin, deliverOrdersCreate } from "./shopify-side";
+
+// The whole payment flow on one machine: the Daraja emulator and the Shopify Admin stand-in in this
+// process, the built app in a child process (`node server.mjs`, as in production) on SQLite, and a
+// seeded demo shop with unpaid M-PESA orders. `npm run sandbox` and the sandbox tests both use this.
+
+export type SandboxOptions = {
+  root: string;
+  host?: string;
+  /** 0 picks a free port. Defaults: app 3000, emulator 8089, stand-in 8090. */
+  appPort?: number;
+  emulatorPort?: number;
+  standinPort?: number;
+  databaseUrl?: string; // default file:./prisma/sandbox.sqlite
+  stateDir?: string; // default <root>/.sandbox: generated keys, app log
+  /** An emulator that is already running, instead of starting one. Refused unless it is local. */
+  darajaBaseUrl?: string;
+  callbackDelayMs?: number;
+  logLevel?: string;
+  echoAppLogs?: boolean;
+  log?: (msg: string) => void;
+};
+
+export type Sandbox = {
+  appUrl: string;
+  sandboxUrl: string;
+  adminUrl: string;
+  emulatorUrl: string;
+  standinUrl: string;
+  databaseUrl: string;
+  apiKey: string;
+  apiSecret: string;
+  orders: { id: string; name: string; total: string }[];
+  close(): Promise<void>;
+};
+
+export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
+  const log = opts.log ?? (() => {});
+  const host = opts.host ?? "127.0.0.1";
+  const stateDir = opts.stateDir ?? path.join(opts.root, ".sandbox");
+  const databaseUrl = opts.databaseUrl ?? "file:./prisma/sandbox.sqlite";
+  if (opts.darajaBaseUrl) assertSandboxSafe({ darajaBaseUrls: { "the Daraja URL": opts.darajaBaseUrl }, shops: [] });
+
+  const secrets = loadOrCreateSecrets(stateDir);
+  buildIfStale(opts.root, log);
+  migrate(opts.root, databaseUrl);
+
+  const stops: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+    stops.length = 0;
+  };
+  try {
+    const db = openDatabase(databaseUrl);
+    stops.push(() => db.$disconnect());
+    // Before anything starts: a shop set to production Daraja in this database stops the sandbox.
+    assertSandboxSafe({ darajaBaseUrls: {}, shops: await configuredShops(db) });
+
+    let darajaBaseUrl = opts.darajaBaseUrl;
+    if (!darajaBaseUrl) {
+      const emulator = await startEmulator({ port: opts.emulatorPort ?? 8089, host, callbackDelayMs: opts.callbackDelayMs ?? 1500 });
+      stops.push(() => emulator.close());
+      darajaBaseUrl = emulator.url;
+    }
+    const standin = await startShopifyStandin({ port: opts.standinPort ?? 8090, host });
+    stops.push(() => standin.close());
+
+    await seedDemoShop(db, secrets.encryptionKey);
+    await forgetDemoOrders(db);
+    await db.$disconnect(); // the app owns the database from here on
+
+    const appPort = opts.appPort === 0 || opts.appPort === undefined ? await freePort(host, opts.appPort ?? 3000) : opts.appPort;
+    const appUrl = `http://${host}:${appPort}`;
+    const app = await startAppProcess({
+      root: opts.root,
+      logFile: path.join(stateDir, "app.log"),
+      echo: opts.echoAppLogs,
+      env: appEnvironment(process.env, {
+        NODE_ENV: "development", // SANDBOX_MODE is refused with NODE_ENV=production
+        SANDBOX_MODE: "true",
+        HOST: host,
+        PORT: String(appPort),
+        DATABASE_URL: databaseUrl,
+        SHOPIFY_API_KEY: secrets.apiKey,
+        SHOPIFY_API_SECRET: secrets.apiSecret,
+        SHOPIFY_APP_URL: appUrl,
+        CALLBACK_BASE_URL: appUrl,
+        ENCRYPTION_KEY: secrets.encryptionKey,
+        SHOPIFY_ADMIN_API_ORIGIN: standin.url,
+        DARAJA_SANDBOX_BASE_URL: darajaBaseUrl,
+        // Even a shop switched to production after start could only reach the local emulator.
+        DARAJA_PRODUCTION_BASE_URL: darajaBaseUrl,
+        CALLBACK_IP_ALLOWLIST: "127.0.0.1,::1,::ffff:127.0.0.1",
+        LOG_LEVEL: opts.logLevel ?? "info",
+        JOB_WORKER: "true",
+        JOB_POLL_MS: "200",
+        RATE_LIMIT_PER_PHONE: "60", // a demo retries the same phone number many times
+      }),
+    });
+    stops.push(() => app.stop());
+
+    const created = await createDemoOrdersInStandin(standin.url);
+    for (const [i, order] of created.entries()) await deliverOrdersCreate(app.url, secrets.apiSecret, order, DEMO_ORDERS[i]);
+
+    const keys = { apiKey: secrets.apiKey, apiSecret: secrets.apiSecret };
+    return {
+      appUrl: app.url,
+      sandboxUrl: `${app.url}/sandbox`,
+      adminUrl: `${app.url}${await embeddedAppUrl(keys, DEMO_SHOP)}`,
+      emulatorUrl: darajaBaseUrl,
+      standinUrl: standin.url,
+      databaseUrl,
+      ...keys,
+      orders: created.map((o) => ({ id: o.id, name: o.name, total: o.total })),
+      close,
+    };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/** The wanted port if it is free, else (or for 0) one the OS picks. */
+async function freePort(host: string, wanted: number): Promise<number> {
+  const tryListen = (port: number) =>
+    new Promise<number | null>((resolve) => {
+      const server = net.createServer();
+      server.once("error", () => resolve(null));
+      server.listen(port, host, () => {
+        const { port: got } = server.address() as net.AddressInfo;
+        server.close(() => resolve(got));
+      });
+    });
+  if (wanted !== 0) {
+    const got = await tryListen(wanted);
+    if (got === null) throw new Error(`port ${wanted} is in use: choose another with --port`);
+    return got;
+  }
+  return (await tryListen(0))!;
+}

@@ -1,0 +1,144 @@
+import { useCallback, useEffect, useRef, useState } from "react";
+import { Badge, Banner, BlockStack, Button, Card, ChoiceList, InlineStack, Select, Text, TextField } from "@shopify/polaris";
+import { copy, formatKes } from "../../../../extensions/checkout-ui/src/copy";
+import { PHONE_ANSWERS, phoneForAnswer, type PhoneAnswer } from "../demo";
+import type { SandboxOrder } from "../page.server";
+import { getPayStatus, startPayment, type AttemptView, type PayStatus } from "./checkout-client";
+import { PaymentOutcome } from "./PaymentOutcome";
+
+// The shopper's side: pick an order, enter a phone number, choose how the phone answers, pay; then
+// watch the attempt as the thank-you page block would (polling /api/pay/status).
+
+const POLL_MS = 1000;
+const answerOptions = Object.entries(PHONE_ANSWERS).map(([value, a]) => ({ value, label: a.label }));
+
+export function financialBadge(status: string | undefined) {
+  if (!status) return <Badge>unknown</Badge>;
+  const tone = status === "PAID" ? "success" : status === "PARTIALLY_PAID" ? "attention" : "warning";
+  return <Badge tone={tone}>{status.toLowerCase().replace(/_/g, " ")}</Badge>;
+}
+
+export function ShopperPanel({ orders }: { orders: SandboxOrder[] }) {
+  const [orderId, setOrderId] = useState(orders[0]?.gid ?? "");
+  const [phone, setPhone] = useState("0712 345 678");
+  const [answer, setAnswer] = useState<PhoneAnswer>("pay");
+  const [status, setStatus] = useState<PayStatus | null>(null);
+  const [attempt, setAttempt] = useState<AttemptView | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const poll = useRef<ReturnType<typeof setTimeout>>();
+
+  const refresh = useCallback(async (id: string) => {
+    clearTimeout(poll.current);
+    try {
+      const s = await getPayStatus(id);
+      setStatus(s);
+      setAttempt(s.attempt ?? null);
+      if (s.attempt?.status === "PENDING") poll.current = setTimeout(() => refresh(id), POLL_MS);
+    } catch (e) {
+      setNotice((e as Error).message);
+    }
+  }, []);
+
+  useEffect(() => {
+    setAttempt(null);
+    setNotice(null);
+    if (orderId) void refresh(orderId);
+    return () => clearTimeout(poll.current);
+  }, [orderId, refresh]);
+
+  const pay = async () => {
+    setBusy(true);
+    setNotice(null);
+    try {
+      const result = await startPayment(orderId, phoneForAnswer(phone, answer));
+      if (result.ok) {
+        setAttempt(result.attempt);
+        poll.current = setTimeout(() => refresh(orderId), POLL_MS);
+      } else if (result.retryAfterSeconds) {
+        setNotice(copy.rateLimited(result.retryAfterSeconds));
+      } else {
+        setNotice(result.message ?? `${copy.rejectedFallback} (${result.code})`);
+      }
+    } catch (e) {
+      setNotice(`${copy.unreachable} (${(e as Error).message})`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const amount = status?.order?.amountKes ?? orders.find((o) => o.gid === orderId)?.amountKes ?? undefined;
+  const showForm = !attempt || (attempt.status !== "PENDING" && attempt.status !== "SUCCEEDED" && attempt.status !== "NEEDS_REVIEW");
+  return (
+    <BlockStack gap="400">
+      <Card>
+        <BlockStack gap="300">
+          <Text as="h2" variant="headingMd">
+            1. The order (thank-you page)
+          </Text>
+          <ChoiceList
+            title="Unpaid M-PESA orders of the demo shop"
+            choices={orders.map((o) => ({
+              value: o.gid,
+              label: (
+                <InlineStack gap="200" blockAlign="center">
+                  <Text as="span" fontWeight="semibold">
+                    {o.name}
+                  </Text>
+                  <Text as="span">{o.amountKes !== null ? formatKes(o.amountKes) : o.currency}</Text>
+                  {financialBadge(o.shopify?.displayFinancialStatus)}
+                </InlineStack>
+              ) as unknown as string,
+            }))}
+            selected={[orderId]}
+            onChange={(v) => setOrderId(v[0])}
+          />
+        </BlockStack>
+      </Card>
+      <Card>
+        <BlockStack gap="300">
+          <InlineStack align="space-between" blockAlign="center">
+            <Text as="h2" variant="headingMd">
+              2. {copy.heading}
+            </Text>
+            {amount !== undefined && amount !== null && <Text as="span">{copy.amountDue(amount)}</Text>}
+          </InlineStack>
+          {status && !status.payable && !attempt && (
+            <Banner tone="info" title="Not payable">
+              <Text as="p">{status.reason ?? "This order cannot be paid now."}</Text>
+            </Banner>
+          )}
+          {notice && (
+            <Banner tone="critical" onDismiss={() => setNotice(null)}>
+              <Text as="p">{notice}</Text>
+            </Banner>
+          )}
+          {attempt && <PaymentOutcome attempt={attempt} onRetry={pay} />}
+          {showForm && (!status || status.payable) && (
+            <BlockStack gap="300">
+              <TextField label={copy.phoneLabel} value={phone} onChange={setPhone} autoComplete="tel" type="tel" />
+              <Select
+                label="How the phone answers (emulator)"
+                options={answerOptions}
+                value={answer}
+                onChange={(v) => setAnswer(v as PhoneAnswer)}
+                helpText={
+                  answer === "pay"
+                    ? "The Daraja emulator approves any number without a special ending."
+                    : `The emulator answers by the number's last four digits: this sends ${phoneForAnswer(phone, answer)}.`
+                }
+              />
+              {!attempt?.canRetry && (
+                <InlineStack>
+                  <Button variant="primary" loading={busy} onClick={pay}>
+                    {copy.payButton(amount ?? undefined)}
+                  </Button>
+                </InlineStack>
+              )}
+            </BlockStack>
+          )}
+        </BlockStack>
+      </Card>
+    </BlockStack>
+  );
+}
