@@ -33,7 +33,8 @@ export function pullQuery({ state, body, requestId }: ApiContext): Reply {
   // STK payments are C2B payments to the shortcode, so they are included (unconfirmed, §2.11).
   const rows = [...state.ledger.values()]
     .filter((e) => (e.kind === "c2b" || e.kind === "stk") && e.shortCode === shortCode)
-    .filter((e) => e.at >= Math.max(start, oldest) && e.at <= end)
+    // Dates have one-second resolution: a payment at 12:00:00.700 is inside EndDate 12:00:00.
+    .filter((e) => e.at >= Math.max(start, oldest) && Math.floor(e.at / 1000) * 1000 <= end)
     .sort((a, b) => a.at - b.at)
     .slice(offset, offset + state.opts.pullPageSize);
   if (rows.length === 0) {
