@@ -118,7 +118,7 @@ function Outcome({ attempt, onRetry }: { attempt: AttemptView; onRetry: () => vo
       return (
         <s-banner tone="warning" heading={attempt.status === "CANCELLED" ? copy.cancelledHeading : copy.timedOutHeading}>
           <s-stack gap="base">
-            <s-text>{attempt.status === "CANCELLED" ? copy.cancelled : copy.timedOut}</s-text>
+            <s-text>{attempt.message || (attempt.status === "CANCELLED" ? copy.cancelled : copy.timedOut)}</s-text>
             {retry}
           </s-stack>
         </s-banner>

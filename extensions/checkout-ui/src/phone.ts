@@ -4,7 +4,7 @@
 
 /** "2547XXXXXXXX" / "2541XXXXXXXX" (Daraja's MSISDN format), or null when the input is not one. */
 export function normalizeKenyanPhone(input: string): string | null {
-  const compact = input.trim().replace(/[\s\-().]/g, "");
+  const compact = input.replace(/[\s\-()]/g, ""); // the separators the server strips, no more
   const digits = compact.startsWith("+") ? compact.slice(1) : compact;
   if (!/^\d+$/.test(digits)) return null;
   // A "+" only makes sense in front of the country code.

@@ -29,6 +29,7 @@ describe("normalizeKenyanPhone", () => {
     "255712345678", // Tanzania
     "07l2345678",
     "254612345678",
+    "0712.345.678", // the server does not strip dots either
   ])("rejects %j", (input) => {
     expect(normalizeKenyanPhone(input)).toBeNull();
   });

@@ -153,10 +153,11 @@ describe("thank-you block: outcomes", () => {
     await waitForText("Pay KES 1,500");
   });
 
-  test("timed out, with Retry", async () => {
-    answer(json(payableStatus({ attempt: attempt({ status: "TIMED_OUT", resultCode: "1037", canRetry: true }) })));
+  test("timed out, in the app's words, with Retry", async () => {
+    const message = "The M-PESA prompt expired before it was completed. Try again.";
+    answer(json(payableStatus({ attempt: attempt({ status: "TIMED_OUT", resultCode: "1019", message, canRetry: true }) })));
     await extension.render();
-    await waitForText("expired before the PIN was entered");
+    await waitForText(message);
     expect(banner().heading).toBe("No answer from your phone");
     expect(hasButton("Retry")).toBe(true);
   });
