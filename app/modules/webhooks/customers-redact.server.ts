@@ -4,7 +4,8 @@ import { findCustomerRecords } from "./customer-data.server";
 import { applyOnce } from "./delivery.server";
 import { customerIdForms } from "./order-payload";
 import { createScrubber } from "./redaction";
-import type { Db, Tx, VerifiedWebhook, WebhookOutcome } from "./types";
+import { scrubCallbackLogs, scrubJobs, scrubRateLimits } from "./scrub-records.server";
+import type { Db, VerifiedWebhook, WebhookOutcome } from "./types";
 
 /**
  * customers/redact: erase the customer's personal data (phones, emails, names) from their orders,
@@ -33,6 +34,7 @@ export async function handleCustomersRedact(db: Db, webhook: VerifiedWebhook): P
     await tx.paymentAttempt.updateMany({ where: { id: { in: attempts.map((a) => a.id) } }, data: { msisdn: null } });
     const callbacks = await scrubCallbackLogs(tx, shopDomain, attempts.map((a) => a.id), scrubber);
     const jobs = await scrubJobs(tx, shopDomain, scrubber);
+    await scrubRateLimits(tx, scrubber);
     const reports = await tx.dataRequest.deleteMany({
       where: { shopDomain, customerId: { in: customerIdForms(customer.id) } },
     });
@@ -46,42 +48,4 @@ export async function handleCustomersRedact(db: Db, webhook: VerifiedWebhook): P
       detail: { orders: orderGids.length, attempts: attempts.length, callbacks, jobs, reports: reports.count },
     };
   });
-}
-
-type Scrubber = ReturnType<typeof createScrubber>;
-
-/** Raw callbacks for the customer's attempts, plus any of the shop's (or unattributed) ones naming their phone. */
-async function scrubCallbackLogs(tx: Tx, shopDomain: string, attemptIds: string[], scrubber: Scrubber) {
-  const mentions = scrubber.searchTerms.flatMap((term) => [{ body: { contains: term } }, { headers: { contains: term } }]);
-  const rows = await tx.callbackLog.findMany({
-    where: {
-      OR: [
-        ...(attemptIds.length ? [{ attemptId: { in: attemptIds } }] : []),
-        ...(mentions.length ? [{ OR: [{ shopDomain }, { shopDomain: null }], AND: [{ OR: mentions }] }] : []),
-      ],
-    },
-    select: { id: true, body: true, headers: true },
-  });
-  let changed = 0;
-  for (const row of rows) {
-    const body = scrubber.scrubDocument(row.body);
-    const headers = scrubber.scrubDocument(row.headers);
-    if (body === row.body && headers === row.headers) continue;
-    await tx.callbackLog.update({ where: { id: row.id }, data: { body, headers } });
-    changed++;
-  }
-  return changed;
-}
-
-/** Queued work of the shop whose payload names the customer's phone or email. */
-async function scrubJobs(tx: Tx, shopDomain: string, scrubber: Scrubber) {
-  if (!scrubber.searchTerms.length) return 0;
-  const rows = await tx.job.findMany({
-    where: { shopDomain, OR: scrubber.searchTerms.map((term) => ({ payload: { contains: term } })) },
-    select: { id: true, payload: true },
-  });
-  for (const row of rows) {
-    await tx.job.update({ where: { id: row.id }, data: { payload: scrubber.scrubDocument(row.payload) } });
-  }
-  return rows.length;
 }

@@ -1,5 +1,7 @@
 import { logger } from "../../lib/logger.server";
 import { applyOnce } from "./delivery.server";
+import { createScrubber } from "./redaction";
+import { scrubCallbackLogs, scrubRateLimits } from "./scrub-records.server";
 import type { Db, Tx, VerifiedWebhook, WebhookOutcome } from "./types";
 
 /**
@@ -18,9 +20,18 @@ export function handleShopRedact(db: Db, webhook: VerifiedWebhook): Promise<Webh
 export async function deleteShopData(tx: Tx, shop: string) {
   const where = { shopDomain: shop };
   const settings = await tx.shopSettings.findUnique({ where, select: { consumerKey: true } });
-  const attemptIds = (await tx.paymentAttempt.findMany({ where, select: { id: true } })).map((a) => a.id);
+  const attempts = await tx.paymentAttempt.findMany({ where, select: { id: true, msisdn: true } });
+  const attemptIds = attempts.map((a) => a.id);
+  const orders = await tx.mpesaOrder.findMany({ where, select: { phone: true, email: true } });
+  // Callbacks not yet attributed to any shop (e.g. C2B) are not the shop's to delete, but the phone
+  // numbers of the shop's customers in them are erased.
+  const customers = createScrubber({
+    phones: [...attempts.map((a) => a.msisdn), ...orders.map((o) => o.phone)].filter((p): p is string => !!p),
+    emails: orders.map((o) => o.email).filter((e): e is string => !!e),
+  });
   const counts = {
     callbackLogs: (await tx.callbackLog.deleteMany({ where: { OR: [where, { attemptId: { in: attemptIds } }] } })).count,
+    unattributedCallbacksScrubbed: await scrubCallbackLogs(tx, shop, [], customers),
     receipts: (await tx.mpesaReceipt.deleteMany({ where })).count,
     attempts: (await tx.paymentAttempt.deleteMany({ where })).count,
     orders: (await tx.mpesaOrder.deleteMany({ where })).count,
@@ -32,7 +43,9 @@ export async function deleteShopData(tx: Tx, shop: string) {
     shops: (await tx.shop.deleteMany({ where: { domain: shop } })).count,
     // Rate-limit counters keyed by shop, and the cached Daraja token of the shop's own credentials
     // (best effort: the token cache key names the consumer key; the token itself expires within the hour).
-    rateLimits: (await tx.rateLimiterFlexible.deleteMany({ where: { key: { contains: shop } } })).count,
+    rateLimits:
+      (await tx.rateLimiterFlexible.deleteMany({ where: { key: { contains: shop } } })).count +
+      (await scrubRateLimits(tx, customers)),
     darajaTokens: settings?.consumerKey
       ? (await tx.darajaToken.deleteMany({ where: { cacheKey: { contains: settings.consumerKey } } })).count
       : 0,

@@ -1,0 +1,51 @@
+import type { createScrubber } from "./redaction";
+import type { Tx } from "./types";
+
+// Finding and scrubbing the stored records that may hold a customer's phone numbers or email.
+
+type Scrubber = ReturnType<typeof createScrubber>;
+
+/** Raw callbacks for the customer's attempts, plus any of the shop's (or unattributed) ones naming their phone. */
+export async function scrubCallbackLogs(tx: Tx, shopDomain: string, attemptIds: string[], scrubber: Scrubber) {
+  const mentions = scrubber.searchTerms.flatMap((term) => [{ body: { contains: term } }, { headers: { contains: term } }]);
+  const rows = await tx.callbackLog.findMany({
+    where: {
+      OR: [
+        ...(attemptIds.length ? [{ attemptId: { in: attemptIds } }] : []),
+        ...(mentions.length ? [{ OR: [{ shopDomain }, { shopDomain: null }], AND: [{ OR: mentions }] }] : []),
+      ],
+    },
+    select: { id: true, body: true, headers: true },
+  });
+  let changed = 0;
+  for (const row of rows) {
+    const body = scrubber.scrubDocument(row.body);
+    const headers = scrubber.scrubDocument(row.headers);
+    if (body === row.body && headers === row.headers) continue;
+    await tx.callbackLog.update({ where: { id: row.id }, data: { body, headers } });
+    changed++;
+  }
+  return changed;
+}
+
+/** Queued work of the shop whose payload names the customer's phone or email. */
+export async function scrubJobs(tx: Tx, shopDomain: string, scrubber: Scrubber) {
+  if (!scrubber.searchTerms.length) return 0;
+  const rows = await tx.job.findMany({
+    where: { shopDomain, OR: scrubber.searchTerms.map((term) => ({ payload: { contains: term } })) },
+    select: { id: true, payload: true },
+  });
+  for (const row of rows) {
+    await tx.job.update({ where: { id: row.id }, data: { payload: scrubber.scrubDocument(row.payload) } });
+  }
+  return rows.length;
+}
+
+/** Rate-limit counters keyed by phone number: short-lived, but they name the phone. */
+export async function scrubRateLimits(tx: Tx, scrubber: Scrubber) {
+  if (!scrubber.searchTerms.length) return 0;
+  const { count } = await tx.rateLimiterFlexible.deleteMany({
+    where: { OR: scrubber.searchTerms.map((term) => ({ key: { contains: term } })) },
+  });
+  return count;
+}

@@ -1,0 +1,210 @@
+import { Prisma } from "@prisma/client";
+import { afterAll, describe, expect, it } from "vitest";
+import prisma from "../app/db.server";
+import * as customersDataRequest from "../app/routes/webhooks.customers.data_request";
+import * as customersRedact from "../app/routes/webhooks.customers.redact";
+import * as ordersCreate from "../app/routes/webhooks.orders.create";
+import * as shopRedact from "../app/routes/webhooks.shop.redact";
+import { deliver, orderPayload, webhookRequest } from "./support/webhooks";
+
+// The three mandatory compliance webhooks, checked against a whole database dump: what must be gone
+// is searched for in every column of every table.
+
+afterAll(() => prisma.$disconnect());
+
+async function dumpAllTables(): Promise<string> {
+  const lines: string[] = [];
+  for (const model of Prisma.dmmf.datamodel.models) {
+    const delegate = (prisma as unknown as Record<string, { findMany(): Promise<unknown[]> }>)[
+      model.name[0].toLowerCase() + model.name.slice(1)
+    ];
+    const rows = await delegate.findMany();
+    lines.push(`${model.name}: ${JSON.stringify(rows, (_k, v) => (typeof v === "bigint" ? String(v) : v))}`);
+  }
+  return lines.join("\n");
+}
+
+let seq = 0;
+
+/** A shop with one customer who has two M-PESA orders, attempts, callbacks, a job, a receipt. */
+async function seedShop() {
+  const n = ++seq;
+  const shop = `compliance-${n}.myshopify.com`;
+  const national = `7${String(10_000_000 + n * 1_111_111).slice(0, 8)}`; // 9 digits, distinct per shop
+  const phone = `254${national}`;
+  const email = `buyer${n}@example.com`;
+  const customer = { id: 8_000_000_000 + n, email, phone: `+${phone}` };
+  const receipt = `TK${n}RCPT${n}X`;
+  const consumerKey = `consumer-key-of-shop-${n}`;
+
+  await prisma.shop.create({ data: { domain: shop } });
+  await prisma.session.create({ data: { id: `offline_${shop}`, shop, state: "", accessToken: `tok-${n}` } });
+  await prisma.shopSettings.create({
+    data: {
+      shopDomain: shop, environment: "sandbox", shortcodeType: "paybill", businessShortCode: "174379",
+      consumerKey, consumerSecretEnc: "sealed", passkeyEnc: "sealed",
+    },
+  });
+  await prisma.darajaToken.create({ data: { cacheKey: `sandbox:${consumerKey}`, token: "t", expiresAt: new Date() } });
+  await prisma.rateLimiterFlexible.create({ data: { key: `stk:shop:${shop}`, points: 1 } });
+
+  // Order 1 arrives through orders/create (linked to the customer); order 2 was recorded by the extension only.
+  const order1 = orderPayload({
+    email, phone: `+${phone}`, billing_address: { phone: `0${national}` },
+    customer: { id: customer.id, admin_graphql_api_id: `gid://shopify/Customer/${customer.id}` },
+  });
+  expect((await deliver(ordersCreate, webhookRequest("orders/create", order1, { shop }))).status).toBe(200);
+  const order2 = orderPayload();
+  await prisma.mpesaOrder.create({
+    data: { shopDomain: shop, orderGid: order2.admin_graphql_api_id, orderName: order2.name, currency: "KES", phone: `0${national}` },
+  });
+
+  const paid = await prisma.paymentAttempt.create({
+    data: {
+      shopDomain: shop, orderGid: order1.admin_graphql_api_id, orderName: order1.name, amountKes: 1500, msisdn: phone,
+      environment: "sandbox", status: "SUCCEEDED", callbackTokenHash: `hash-${n}-1`, checkoutRequestId: `ws_CO_${n}_1`,
+      resultCode: "0", mpesaReceipt: receipt, paidAmountKes: 1500, completedAt: new Date(),
+    },
+  });
+  const cancelled = await prisma.paymentAttempt.create({
+    data: {
+      shopDomain: shop, orderGid: order2.admin_graphql_api_id, amountKes: 900, msisdn: phone, environment: "sandbox",
+      status: "CANCELLED", callbackTokenHash: `hash-${n}-2`, resultCode: "1032", resultDesc: "Request cancelled by user",
+    },
+  });
+  await prisma.mpesaReceipt.create({ data: { receipt, shopDomain: shop, channel: "STK", attemptId: paid.id, amountKes: 1500 } });
+  await prisma.callbackLog.create({
+    data: {
+      kind: "STK", path: "/daraja/stk/token", tokenHash: `hash-${n}-1`, attemptId: paid.id, shopDomain: shop,
+      headers: JSON.stringify({ "content-type": "application/json", "x-forwarded-for": "196.201.214.200" }),
+      body: `{"Body":{"stkCallback":{"MerchantRequestID":"29115-34620561-1","CheckoutRequestID":"ws_CO_${n}_1","ResultCode":0,"ResultDesc":"The service request is processed successfully.","CallbackMetadata":{"Item":[{"Name":"Amount","Value":1500.00},{"Name":"MpesaReceiptNumber","Value":"${receipt}"},{"Name":"TransactionDate","Value":20261129102115},{"Name":"PhoneNumber","Value":${phone}}]}}}}`,
+    },
+  });
+  // A C2B confirmation nobody could attribute yet: found by the phone it carries.
+  await prisma.callbackLog.create({
+    data: {
+      kind: "C2B_CONFIRMATION", path: "/daraja/c2b/confirmation", headers: "{}",
+      body: JSON.stringify({ TransID: `TX${n}C2B`, TransAmount: "250.00", BillRefNumber: order2.name, MSISDN: phone, FirstName: `Wanjiku${n}X` }),
+    },
+  });
+  await prisma.job.create({
+    data: { shopDomain: shop, type: "payments.recordInShopify", payload: JSON.stringify({ attemptId: paid.id, msisdn: phone }) },
+  });
+
+  return { n, shop, phone, national, email, customer, order1, order2, receipt, consumerKey, attempts: { paid, cancelled } };
+}
+
+type Seeded = Awaited<ReturnType<typeof seedShop>>;
+const phoneForms = (s: Seeded) => [
+  s.phone, `0${s.national}`, s.national, `${s.national.slice(0, 3)} ${s.national.slice(3, 6)} ${s.national.slice(6)}`,
+];
+
+function dataRequest(s: Seeded, ordersRequested: number[], webhookId?: string) {
+  const payload = {
+    shop_id: 1, shop_domain: s.shop, orders_requested: ordersRequested,
+    customer: { id: s.customer.id, email: s.email, phone: s.customer.phone }, data_request: { id: 9900 + seq },
+  };
+  return deliver(customersDataRequest, webhookRequest("customers/data_request", payload, { shop: s.shop, webhookId }));
+}
+
+function redactCustomer(s: Seeded, ordersToRedact: number[]) {
+  const payload = {
+    shop_id: 1, shop_domain: s.shop, customer: { id: s.customer.id, email: s.email, phone: s.customer.phone },
+    orders_to_redact: ordersToRedact,
+  };
+  return deliver(customersRedact, webhookRequest("customers/redact", payload, { shop: s.shop }));
+}
+
+describe("customers/data_request", () => {
+  it("stores a JSON report of the customer's orders, attempts and callbacks for the merchant", async () => {
+    const s = await seedShop();
+    const other = await seedShop();
+    expect((await dataRequest(s, [s.order2.id])).status).toBe(200);
+
+    const rows = await prisma.dataRequest.findMany({ where: { shopDomain: s.shop } });
+    expect(rows).toHaveLength(1);
+    expect(rows[0].customerId).toBe(`gid://shopify/Customer/${s.customer.id}`);
+    const report = JSON.parse(rows[0].report);
+    expect(report.dataRequestId).toBe(rows[0].requestId);
+    expect(report.ordersRequested).toEqual([String(s.order2.id)]);
+    expect(report.orders.map((o: { orderGid: string }) => o.orderGid).sort()).toEqual(
+      [s.order1.admin_graphql_api_id, s.order2.admin_graphql_api_id].sort(),
+    );
+    expect(report.orders.find((o: { orderGid: string }) => o.orderGid === s.order1.admin_graphql_api_id)).toMatchObject({
+      name: s.order1.name, phone: `+${s.phone}`, email: s.email, outstandingKes: 1500, currency: "KES",
+    });
+    const attempts = report.paymentAttempts.map((a: Record<string, unknown>) => [a.status, a.amountKes, a.mpesaReceipt, a.phone]);
+    expect(attempts.sort()).toEqual(
+      [["CANCELLED", 900, null, s.phone], ["SUCCEEDED", 1500, s.receipt, s.phone]].sort(),
+    );
+    expect(report.callbackCount).toBe(1);
+    expect(rows[0].report).not.toContain(other.phone.slice(3));
+    expect(rows[0].report).not.toContain(other.receipt);
+  });
+
+  it("answers a repeated delivery without a second report", async () => {
+    const s = await seedShop();
+    expect((await dataRequest(s, [], "dr-1")).status).toBe(200);
+    expect((await dataRequest(s, [], "dr-1")).status).toBe(200);
+    expect(await prisma.dataRequest.count({ where: { shopDomain: s.shop } })).toBe(1);
+  });
+});
+
+describe("customers/redact", () => {
+  it("leaves none of the customer's personal data in any table, and keeps the payment records", async () => {
+    const s = await seedShop();
+    const other = await seedShop();
+    expect((await dataRequest(s, [])).status).toBe(200);
+    const before = await dumpAllTables();
+    for (const form of [...phoneForms(s), s.email]) expect(before).toContain(form.includes(" ") ? s.national : form);
+
+    expect((await redactCustomer(s, [s.order2.id])).status).toBe(200);
+
+    const after = await dumpAllTables();
+    for (const form of [...phoneForms(s), s.email, `Wanjiku${s.n}X`]) expect(after).not.toContain(form);
+    // Payment facts stay: amounts, receipts, statuses, and the callback's non-personal content.
+    const attempts = await prisma.paymentAttempt.findMany({ where: { shopDomain: s.shop }, orderBy: { amountKes: "asc" } });
+    expect(attempts.map((a) => [a.amountKes, a.status, a.mpesaReceipt, a.msisdn])).toEqual([
+      [900, "CANCELLED", null, null],
+      [1500, "SUCCEEDED", s.receipt, null],
+    ]);
+    expect(await prisma.mpesaReceipt.count({ where: { receipt: s.receipt } })).toBe(1);
+    const log = await prisma.callbackLog.findFirstOrThrow({ where: { attemptId: s.attempts.paid.id } });
+    const items = JSON.parse(log.body).Body.stkCallback.CallbackMetadata.Item;
+    expect(items).toEqual([
+      { Name: "Amount", Value: 1500 },
+      { Name: "MpesaReceiptNumber", Value: s.receipt },
+      { Name: "TransactionDate", Value: 20261129102115 },
+      { Name: "PhoneNumber", Value: "[redacted]" },
+    ]);
+    expect(await prisma.dataRequest.count({ where: { shopDomain: s.shop } })).toBe(0);
+    const orders = await prisma.mpesaOrder.findMany({ where: { shopDomain: s.shop } });
+    expect(orders.map((o) => [o.orderGid, o.phone, o.email, o.customerId]).sort()).toEqual(
+      [[s.order1.admin_graphql_api_id, null, null, null], [s.order2.admin_graphql_api_id, null, null, null]].sort(),
+    );
+    expect(orders.find((o) => o.orderGid === s.order1.admin_graphql_api_id)).toMatchObject({ outstandingKes: 1500, orderName: s.order1.name });
+    // Another customer (here: another shop's) keeps everything.
+    expect(after).toContain(other.phone);
+    expect(after).toContain(other.email);
+  });
+});
+
+describe("shop/redact", () => {
+  it("deletes everything stored for the shop, in every table, and nothing of other shops", async () => {
+    const s = await seedShop();
+    const other = await seedShop();
+    expect((await dataRequest(s, [])).status).toBe(200);
+    const response = await deliver(shopRedact, webhookRequest("shop/redact", { shop_id: 1, shop_domain: s.shop }, { shop: s.shop }));
+    expect(response.status).toBe(200);
+
+    const after = await dumpAllTables();
+    const traces = [s.shop, s.consumerKey, s.receipt, s.attempts.paid.id, s.attempts.cancelled.id, s.order1.admin_graphql_api_id, s.phone];
+    for (const trace of traces) expect(after).not.toContain(trace);
+    for (const kept of [other.shop, other.consumerKey, other.receipt, other.order1.admin_graphql_api_id]) expect(after).toContain(kept);
+
+    // Running it again (a new delivery) is harmless.
+    const again = await deliver(shopRedact, webhookRequest("shop/redact", { shop_id: 1, shop_domain: s.shop }, { shop: s.shop }));
+    expect(again.status).toBe(200);
+    expect(await dumpAllTables()).not.toContain(s.shop);
+  });
+});
