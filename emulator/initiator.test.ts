@@ -1,0 +1,223 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEmulator, type Emulator } from "./index";
+import { call, startReceiver, token, type Receiver } from "./test-support";
+
+let emu: Emulator;
+let rx: Receiver;
+let bearer: string;
+let n = 0;
+let nextShortCode = 600200;
+
+beforeAll(async () => {
+  rx = await startReceiver();
+  emu = await startEmulator({ callbackDelayMs: 5, initialBalances: { working: 1000, utility: 5000, charges: 0 } });
+  bearer = await token(emu);
+});
+afterAll(async () => {
+  await emu.close();
+  await rx.close();
+});
+
+const urls = () => {
+  const id = ++n;
+  return { ResultURL: `${rx.url}/result/${id}`, QueueTimeOutURL: `${rx.url}/timeout/${id}`, result: `/result/${id}`, timeout: `/timeout/${id}` };
+};
+
+function b2c(partyA: string, amount: number, u = urls(), over: Record<string, unknown> = {}) {
+  const body = {
+    OriginatorConversationID: `orig-${n}-${amount}`,
+    InitiatorName: "testapi",
+    SecurityCredential: "c2VjcmV0",
+    CommandID: "BusinessPayment",
+    Amount: amount,
+    PartyA: partyA,
+    PartyB: "254712345678",
+    Remarks: "refund",
+    QueueTimeOutURL: u.QueueTimeOutURL,
+    ResultURL: u.ResultURL,
+    Occassion: "order 1",
+    ...over,
+  };
+  return call(emu, "/mpesa/b2c/v3/paymentrequest", body, { token: bearer });
+}
+
+const initiator = (u: ReturnType<typeof urls>) => ({
+  Initiator: "testapi",
+  SecurityCredential: "c2VjcmV0",
+  ResultURL: u.ResultURL,
+  QueueTimeOutURL: u.QueueTimeOutURL,
+  Remarks: "recon",
+});
+
+const params = (result: any): Record<string, unknown> =>
+  Object.fromEntries([result.ResultParameters.ResultParameter].flat().map((p: any) => [p.Key, p.Value]));
+
+describe("B2C", () => {
+  it("acknowledges, then posts a Result and debits the Utility account", async () => {
+    const shortCode = String(nextShortCode++);
+    const u = urls();
+    const ack = await b2c(shortCode, 100, u);
+    expect(ack.body).toEqual({
+      OriginatorConversationID: expect.any(String),
+      ConversationID: expect.stringMatching(/^AG_\d{8}_[0-9a-f]{20}$/),
+      ResponseCode: "0",
+      ResponseDescription: "Accept the service request successfully.",
+    });
+    const [hit] = await rx.waitFor(u.result);
+    const r = hit.body.Result;
+    expect(r).toMatchObject({ ResultType: 0, ResultCode: 0, ConversationID: ack.body.ConversationID, TransactionID: expect.stringMatching(/^[A-Z0-9]{10}$/) });
+    expect(r.ReferenceData.ReferenceItem).toEqual({ Key: "QueueTimeoutURL", Value: expect.any(String) });
+    expect(params(r)).toMatchObject({ TransactionAmount: 100, TransactionReceipt: r.TransactionID, B2CUtilityAccountAvailableFunds: 4900 });
+    expect(params(r).TransactionCompletedDateTime).toMatch(/^\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}:\d{2}$/);
+    expect(emu.balances(shortCode).utility).toBe(4900);
+  });
+
+  it("fails with ResultCode 1 when the Utility account cannot cover it (Working money does not count)", async () => {
+    const shortCode = String(nextShortCode++);
+    emu.setBalances(shortCode, { utility: 50, working: 100_000 });
+    const u = urls();
+    await b2c(shortCode, 60, u);
+    const [hit] = await rx.waitFor(u.result);
+    expect(hit.body.Result).toMatchObject({ ResultCode: 1 });
+    expect(hit.body.Result.ResultParameters).toBeUndefined();
+    expect(emu.balances(shortCode).utility).toBe(50);
+  });
+
+  it("a forced queue timeout goes to QueueTimeOutURL and moves no money", async () => {
+    const shortCode = String(nextShortCode++);
+    emu.setNextOutcome({ api: "b2c", queueTimeout: true });
+    const u = urls();
+    const ack = await b2c(shortCode, 100, u);
+    const [hit] = await rx.waitFor(u.timeout);
+    expect(hit.body.Result).toMatchObject({ OriginatorConversationID: ack.body.OriginatorConversationID, ConversationID: ack.body.ConversationID });
+    expect(rx.at(u.result)).toHaveLength(0);
+    expect(emu.balances(shortCode).utility).toBe(5000);
+  });
+
+  it("checks amounts 10..250000, the phone, and duplicate OriginatorConversationIDs", async () => {
+    expect((await b2c("600300", 9)).body.errorMessage).toBe("Bad Request - Invalid Amount");
+    expect((await b2c("600300", 250_001)).body.errorMessage).toBe("Bad Request - Invalid Amount");
+    expect((await b2c("600300", 10, urls(), { PartyB: "0712345678" })).body.errorMessage).toBe("Bad Request - Invalid PartyB");
+    const first = await b2c("600300", 10, urls(), { OriginatorConversationID: "dup-1" });
+    expect(first.status).toBe(200);
+    const again = await b2c("600300", 10, urls(), { OriginatorConversationID: "dup-1" });
+    expect(again).toMatchObject({ status: 500, body: { errorCode: "500.002.1001" } });
+  });
+
+  it("v1 needs no OriginatorConversationID and generates one", async () => {
+    const u = urls();
+    const { OriginatorConversationID: _, ...body } = {
+      OriginatorConversationID: "",
+      InitiatorName: "testapi",
+      SecurityCredential: "x",
+      CommandID: "BusinessPayment",
+      Amount: 10,
+      PartyA: "600301",
+      PartyB: "254712345678",
+      Remarks: "ok",
+      QueueTimeOutURL: u.QueueTimeOutURL,
+      ResultURL: u.ResultURL,
+    };
+    const res = await call(emu, "/mpesa/b2c/v1/paymentrequest", body, { token: bearer });
+    expect(res.body.OriginatorConversationID).toEqual(expect.any(String));
+    await rx.waitFor(u.result);
+  });
+});
+
+describe("Reversal, Transaction Status, Account Balance", () => {
+  it("reversing a C2B payment moves the money back, once", async () => {
+    const shortCode = String(nextShortCode++);
+    const { transId } = await emu.c2bPay({ shortCode, amount: 700, msisdn: "254712345678" });
+    expect(emu.balances(shortCode).utility).toBe(5700);
+    const reverse = async () => {
+      const u = urls();
+      await call(
+        emu,
+        "/mpesa/reversal/v1/request",
+        { ...initiator(u), CommandID: "TransactionReversal", TransactionID: transId, Amount: 700, ReceiverParty: shortCode, RecieverIdentifierType: "11", Occasion: "refund" },
+        { token: bearer },
+      );
+      return (await rx.waitFor(u.result))[0].body.Result;
+    };
+    const first = await reverse();
+    expect(first.ResultCode).toBe(0);
+    expect(params(first)).toMatchObject({ OriginalTransactionID: transId, Amount: 700, DebitAccountBalance: "Utility Account|KES|5000.00|5000.00|0.00|0.00" });
+    expect(emu.balances(shortCode).utility).toBe(5000);
+    const second = await reverse();
+    expect(second.ResultCode).toBe("R000001");
+    expect(emu.balances(shortCode).utility).toBe(5000);
+  });
+
+  it("an unknown receipt cannot be reversed (R000002)", async () => {
+    const u = urls();
+    await call(
+      emu,
+      "/mpesa/reversal/v1/request",
+      { ...initiator(u), CommandID: "TransactionReversal", TransactionID: "ZZZZZZZZZZ", Amount: 1, ReceiverParty: "600999", RecieverIdentifierType: "11" },
+      { token: bearer },
+    );
+    expect((await rx.waitFor(u.result))[0].body.Result.ResultCode).toBe("R000002");
+  });
+
+  it("Transaction Status finds a receipt (string parameters) and answers 2032 for an unknown one", async () => {
+    const shortCode = String(nextShortCode++);
+    const { transId } = await emu.c2bPay({ shortCode, amount: 321, msisdn: "254712345678" });
+    const status = async (id: string) => {
+      const u = urls();
+      const ack = await call(
+        emu,
+        "/mpesa/transactionstatus/v1/query",
+        { ...initiator(u), CommandID: "TransactionStatusQuery", TransactionID: id, PartyA: shortCode, IdentifierType: "4", Occasion: "" },
+        { token: bearer },
+      );
+      expect(ack.body.ResponseCode).toBe("0");
+      return (await rx.waitFor(u.result))[0].body.Result;
+    };
+    const found = await status(transId);
+    expect(found.ResultCode).toBe(0);
+    expect(params(found)).toMatchObject({ ReceiptNo: transId, Amount: "321.00", TransactionStatus: "Completed" });
+    expect((await status("QQQQQQQQQQ")).ResultCode).toBe(2032);
+  });
+
+  it("Transaction Status finds a B2C by its OriginatorConversationID", async () => {
+    const shortCode = String(nextShortCode++);
+    const u = urls();
+    const ack = await b2c(shortCode, 20, u);
+    await rx.waitFor(u.result);
+    const q = urls();
+    await call(
+      emu,
+      "/mpesa/transactionstatus/v1/query",
+      { ...initiator(q), CommandID: "TransactionStatusQuery", OriginatorConversationID: ack.body.OriginatorConversationID, PartyA: shortCode, IdentifierType: "4" },
+      { token: bearer },
+    );
+    const result = (await rx.waitFor(q.result))[0].body.Result;
+    expect(params(result)).toMatchObject({ Amount: "20.00", OriginatorConversationID: ack.body.OriginatorConversationID });
+  });
+
+  it("Account Balance reports the accounts in the &/| string format", async () => {
+    const shortCode = String(nextShortCode++);
+    emu.setBalances(shortCode, { working: 700000, utility: 228037, charges: -1540 });
+    const u = urls();
+    await call(emu, "/mpesa/accountbalance/v1/query", { ...initiator(u), CommandID: "AccountBalance", PartyA: shortCode, IdentifierType: "4" }, { token: bearer });
+    const result = (await rx.waitFor(u.result))[0].body.Result;
+    expect(params(result).AccountBalance).toBe(
+      "Working Account|KES|700000.00|700000.00|0.00|0.00&Utility Account|KES|228037.00|228037.00|0.00|0.00&Charges Paid Account|KES|-1540.00|-1540.00|0.00|0.00",
+    );
+  });
+
+  it("Transaction Status uses the 400.003.01 token envelope; Content-Type missing blames Initiator", async () => {
+    const stale = await call(emu, "/mpesa/transactionstatus/v1/query", {}, { token: "stale" });
+    expect(stale.body.errorCode).toBe("400.003.01");
+    const noType = await fetch(`${emu.url}/mpesa/accountbalance/v1/query`, { method: "POST", headers: { authorization: `Bearer ${bearer}` }, body: "{}" });
+    expect((await noType.json()).errorMessage).toBe("Bad Request - Invalid Initiator");
+  });
+});
+
+describe("Dynamic QR", () => {
+  it("returns a base64 PNG", async () => {
+    const res = await call(emu, "/mpesa/qrcode/v1/generate", { MerchantName: "Shop", RefNo: "SHP1", Amount: 1500, TrxCode: "PB", CPI: "600984", Size: "300" }, { token: bearer });
+    expect(res.body).toMatchObject({ ResponseCode: "00", ResponseDescription: "QR Code Successfully Generated." });
+    expect(Buffer.from(res.body.QRCode, "base64").subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  });
+});
