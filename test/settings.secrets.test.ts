@@ -1,0 +1,119 @@
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { promisify } from "node:util";
+import { beforeEach, describe, expect, it } from "vitest";
+import prisma from "../app/db.server";
+import { env } from "../app/lib/env.server";
+import {
+  createSecretBox,
+  getShopDarajaConfig,
+  rotateShopSecrets,
+  SecretDecryptionError,
+} from "../app/modules/settings/index.server";
+import { loadSettingsPage, saveShopSettings } from "../app/modules/settings/use-cases.server";
+import { SANDBOX_PASSKEY, validForm } from "./settings.fixtures";
+
+// Secrets at rest: sealed in the database, tamper-evident, and rotatable to a new key.
+
+const SECRETS = { consumerSecret: "consumer-secret-0a1b2c", passkey: SANDBOX_PASSKEY, initiatorPassword: "Safaricom999!*!" };
+const form = (overrides: Record<string, string> = {}) =>
+  validForm({ ...SECRETS, initiatorName: "testapi", ...overrides });
+const newKey = () => randomBytes(32).toString("base64");
+const rows = () => prisma.$queryRaw<Record<string, unknown>[]>`SELECT * FROM "ShopSettings"`;
+
+beforeEach(async () => {
+  await prisma.shopSettings.deleteMany();
+});
+
+describe("secrets at rest", () => {
+  it("stores no plaintext secret in the database row", async () => {
+    expect(await saveShopSettings({ db: prisma }, "a.myshopify.com", form())).toMatchObject({ ok: true });
+    const [row] = await rows();
+    const raw = JSON.stringify(row);
+    for (const secret of Object.values(SECRETS)) expect(raw).not.toContain(secret);
+    expect(row.passkeyEnc).toMatch(/^v1\.[0-9a-f]{8}\./);
+    expect(await getShopDarajaConfig(prisma, "a.myshopify.com")).toMatchObject({
+      consumerSecret: SECRETS.consumerSecret,
+      passkey: SANDBOX_PASSKEY,
+      initiator: { name: "testapi", password: SECRETS.initiatorPassword },
+    });
+  });
+
+  it("fails with SecretDecryptionError on a tampered ciphertext, never with garbage", async () => {
+    await saveShopSettings({ db: prisma }, "a.myshopify.com", form());
+    const row = await prisma.shopSettings.findUniqueOrThrow({ where: { shopDomain: "a.myshopify.com" } });
+    const last = row.passkeyEnc.at(-2) === "A" ? "B" : "A";
+    const tampered = row.passkeyEnc.slice(0, -2) + last + row.passkeyEnc.at(-1);
+    await prisma.shopSettings.update({ where: { shopDomain: "a.myshopify.com" }, data: { passkeyEnc: tampered } });
+
+    const error = await getShopDarajaConfig(prisma, "a.myshopify.com").catch((e) => e);
+    expect(error).toBeInstanceOf(SecretDecryptionError);
+    expect(error.message).toMatch(/authentication_failed/);
+
+    // The page says so, and the merchant must type that secret again instead of keeping it.
+    const page = await loadSettingsPage({ db: prisma }, "a.myshopify.com");
+    expect(page.view.secrets.passkey).toEqual({ stored: true, hint: null, unreadable: true });
+    const save = await saveShopSettings({ db: prisma }, "a.myshopify.com", form({ passkey: "" }));
+    expect(save).toEqual({ ok: false, errors: { passkey: "Enter the passkey." } });
+  });
+
+  it("refuses a secret copied from another shop's row", async () => {
+    await saveShopSettings({ db: prisma }, "a.myshopify.com", form());
+    await saveShopSettings({ db: prisma }, "b.myshopify.com", form({ consumerSecret: "shop-b-secret-value" }));
+    const a = await prisma.shopSettings.findUniqueOrThrow({ where: { shopDomain: "a.myshopify.com" } });
+    await prisma.shopSettings.update({ where: { shopDomain: "b.myshopify.com" }, data: { consumerSecretEnc: a.consumerSecretEnc } });
+    await expect(getShopDarajaConfig(prisma, "b.myshopify.com")).rejects.toThrow(SecretDecryptionError);
+  });
+});
+
+describe("key rotation", () => {
+  const oldKey = () => env().ENCRYPTION_KEY; // what saveShopSettings sealed with
+
+  async function seedTwoShops() {
+    await saveShopSettings({ db: prisma }, "a.myshopify.com", form());
+    await saveShopSettings({ db: prisma }, "b.myshopify.com", form({ initiatorPassword: "", securityCredential: "C".repeat(344) }));
+  }
+
+  it("re-encrypts every secret so the new key alone reads every row, and is idempotent", async () => {
+    await seedTwoShops();
+    const key = newKey();
+    const rotating = createSecretBox({ current: key, previous: [oldKey()] });
+    expect(await rotateShopSecrets(prisma, rotating)).toEqual({
+      shops: 2, reencrypted: 6, alreadyCurrent: 0, skippedChangedConcurrently: 0, failed: [],
+    });
+
+    const newOnly = createSecretBox({ current: key });
+    for (const shop of ["a.myshopify.com", "b.myshopify.com"]) {
+      const config = await getShopDarajaConfig(prisma, shop, { box: newOnly });
+      expect(config).toMatchObject({ consumerSecret: SECRETS.consumerSecret, passkey: SANDBOX_PASSKEY });
+    }
+    expect((await getShopDarajaConfig(prisma, "b.myshopify.com", { box: newOnly }))!.initiator?.securityCredential).toBe("C".repeat(344));
+    await expect(getShopDarajaConfig(prisma, "a.myshopify.com", { box: createSecretBox({ current: oldKey() }) })).rejects.toThrow(/unknown_key/);
+
+    expect(await rotateShopSecrets(prisma, rotating)).toMatchObject({ reencrypted: 0, alreadyCurrent: 6, failed: [] });
+  });
+
+  it("reports secrets it cannot open instead of stopping", async () => {
+    await seedTwoShops();
+    const unrelated = createSecretBox({ current: newKey() }); // previous key not configured
+    const report = await rotateShopSecrets(prisma, unrelated);
+    expect(report.reencrypted).toBe(0);
+    expect(report.failed).toHaveLength(6);
+    expect(report.failed[0].reason).toMatch(/unknown_key/);
+  });
+
+  it("npm run secrets:rotate re-encrypts under ENCRYPTION_KEY and reports counts", async () => {
+    await seedTwoShops();
+    const key = newKey();
+    const root = path.resolve(import.meta.dirname, "..");
+    // One child process only (tsx start-up is slow on a shared machine); idempotency is covered above.
+    const { stdout } = await promisify(execFile)(path.join(root, "node_modules", ".bin", "tsx"), ["scripts/rotate-secrets.ts"], {
+      cwd: root,
+      env: { ...process.env, ENCRYPTION_KEY: key, ENCRYPTION_KEY_PREVIOUS: oldKey() },
+    });
+    expect(stdout).toMatch(/2 shop\(s\), 6 secret\(s\) re-encrypted, 0 already current.*0 failed/);
+    const config = await getShopDarajaConfig(prisma, "a.myshopify.com", { box: createSecretBox({ current: key }) });
+    expect(config?.passkey).toBe(SANDBOX_PASSKEY);
+  });
+});
