@@ -1,3 +1,5 @@
+// @vitest-environment node
+// Pure logic: no DOM needed, which keeps this file fast.
 import { describe, expect, test, vi } from "vitest";
 import { createPayApi, parseRetryAfter } from "../src/api";
 import { attempt, json, payableStatus } from "./fixtures";

@@ -1,3 +1,5 @@
+// @vitest-environment node
+// Pure logic: no DOM needed, which keeps this file fast.
 import { describe, expect, test, vi } from "vitest";
 import type { ApiResult, AttemptView, PayApi, PayStatus } from "../src/api";
 import { createPaymentController, type Scheduler } from "../src/controller";

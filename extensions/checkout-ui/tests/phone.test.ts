@@ -1,3 +1,5 @@
+// @vitest-environment node
+// Pure logic: no DOM needed, which keeps this file fast.
 import { describe, expect, test } from "vitest";
 import { formatLocalPhone, normalizeKenyanPhone } from "../src/phone";
 

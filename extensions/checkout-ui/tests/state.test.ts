@@ -1,3 +1,5 @@
+// @vitest-environment node
+// Pure logic: no DOM needed, which keeps this file fast.
 import { describe, expect, test } from "vitest";
 import type { ApiResult, AttemptView, PayStatus } from "../src/api";
 import { type Event, INVALID_PHONE_MESSAGE, type State, type View, initialState, reduce } from "../src/state";
