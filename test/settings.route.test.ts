@@ -3,6 +3,7 @@ import prisma from "../app/db.server";
 import { action, loader } from "../app/routes/app.settings";
 import { loader as homeLoader } from "../app/routes/app._index";
 import { getShopDarajaConfig } from "../app/modules/settings/index.server";
+import type { SettingsField } from "../app/modules/settings/validation";
 import { getPage, postForm, SANDBOX_PASSKEY, SHOP, storeSession, validForm } from "./settings.helpers";
 
 const args = (request: Request) => ({ request, params: {}, context: {} });
@@ -100,7 +101,7 @@ describe("field-level validation errors", () => {
     expect((await submit(validForm())).status).toBe(200);
   });
 
-  const cases: [string, Record<string, string>, string, RegExp][] = [
+  const cases: [string, Record<string, string>, SettingsField, RegExp][] = [
     ["environment", { environment: "staging" }, "environment", /sandbox or production/],
     ["shortcode type", { shortcodeType: "bank" }, "shortcodeType", /paybill or till/],
     ["missing shortcode", { businessShortCode: "" }, "businessShortCode", /Enter the shortcode/],
