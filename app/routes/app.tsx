@@ -12,13 +12,15 @@ export const links = () => [{ rel: "stylesheet", href: polarisStyles }];
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   await authenticate.admin(request);
-  return json({ apiKey: env().SHOPIFY_API_KEY });
+  // Sandbox mode only: App Bridge's CDN script cannot load offline; a local stand-in does its job.
+  const appBridgeUrl = env().SANDBOX_MODE ? "/sandbox/app-bridge.js" : undefined;
+  return json({ apiKey: env().SHOPIFY_API_KEY, appBridgeUrl });
 };
 
 export default function App() {
-  const { apiKey } = useLoaderData<typeof loader>();
+  const { apiKey, appBridgeUrl } = useLoaderData<typeof loader>();
   return (
-    <AppProvider isEmbeddedApp apiKey={apiKey}>
+    <AppProvider isEmbeddedApp apiKey={apiKey} {...(appBridgeUrl ? { __APP_BRIDGE_URL: appBridgeUrl } : {})}>
       <NavMenu>
         <Link to="/app" rel="home">
           Home

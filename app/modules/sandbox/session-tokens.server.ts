@@ -25,10 +25,10 @@ export function signCheckoutSessionToken(keys: TokenKeys, opts: SignOptions): Pr
   return sign(keys, claims, opts.ttlSeconds ?? 300, opts.now ?? Date.now);
 }
 
-/**
- * The `id_token` App Bridge gives an embedded page. Shopify's expire after a minute and App Bridge
- * fetches new ones; offline there is no App Bridge, so the sandbox signs them for an hour.
- */
+/** Shopify's expire after a minute; the sandbox's App Bridge stand-in refreshes them less often. */
+export const ADMIN_ID_TOKEN_TTL_SECONDS = 3600;
+
+/** The `id_token` App Bridge gives an embedded page (and puts in the URL of its first load). */
 export function signAdminIdToken(keys: TokenKeys, opts: SignOptions & { sessionId?: string }): Promise<string> {
   return sign(
     keys,
@@ -38,7 +38,7 @@ export function signAdminIdToken(keys: TokenKeys, opts: SignOptions & { sessionI
       sub: opts.sub ?? "1",
       sid: opts.sessionId ?? randomUUID(),
     },
-    opts.ttlSeconds ?? 3600,
+    opts.ttlSeconds ?? ADMIN_ID_TOKEN_TTL_SECONDS,
     opts.now ?? Date.now,
   );
 }
