@@ -1,0 +1,84 @@
+import type { PaymentAttempt } from "@prisma/client";
+import { logger } from "../../../lib/logger.server";
+import { parseStkCallback, type StkCallback } from "../../daraja";
+import { RetryLaterError } from "../../jobs/handlers";
+import { RECEIPT_UNKNOWN, statusForResultCode } from "../attempt-status";
+import { verifiesWithQuery, type PaymentsDeps } from "../deps.server";
+import { settleAttempt, type Evidence, type Verdict } from "../settle.server";
+
+// Job `process-stk-callback`: apply one stored callback to its attempt. Safe to run any number of
+// times: a processed row is skipped, and settleAttempt only moves an attempt out of PENDING once.
+
+export async function applyStkCallback(deps: PaymentsDeps, callbackLogId: string): Promise<void> {
+  const row = await deps.db.callbackLog.findUnique({ where: { id: callbackLogId } });
+  if (!row || row.status !== "RECEIVED" || !row.attemptId) return;
+  const attempt = await deps.db.paymentAttempt.findUniqueOrThrow({ where: { id: row.attemptId } });
+  const cb = parseStkCallback(JSON.parse(row.body));
+  const ignore = (reason: string) =>
+    deps.db.callbackLog.update({ where: { id: row.id }, data: { status: "IGNORED", error: reason, processedAt: deps.now() } });
+
+  // Keyed by token, so it may belong to a push whose answer we have not stored yet (the callback
+  // raced the STK response). Give the push a moment; if it never answered, the query decides.
+  let adopting = false;
+  if (!attempt.checkoutRequestId) {
+    const inFlight = !attempt.failureStage && deps.now().getTime() - attempt.createdAt.getTime() < deps.config.darajaTimeoutMs + 5000;
+    if (inFlight && attempt.status === "PENDING") throw new RetryLaterError("STK push answer not stored yet", 300);
+    adopting = true;
+  } else if (attempt.checkoutRequestId !== cb.checkoutRequestId) {
+    logger.warn({ attemptId: attempt.id }, "STK callback CheckoutRequestID does not match its token's attempt; ignored");
+    await ignore("CheckoutRequestID does not match the attempt this token belongs to");
+    return;
+  }
+  const evidence: Evidence = {
+    source: "callback",
+    checkoutRequestId: cb.checkoutRequestId,
+    resultCode: cb.resultCode,
+    resultDesc: cb.resultDesc,
+    amount: cb.amount,
+    receipt: cb.mpesaReceiptNumber,
+    transactionDate: cb.transactionDate,
+  };
+  const verdict = await judge(deps, attempt, cb, adopting);
+  await settleAttempt(deps, attempt.id, evidence, verdict, { callbackLogId: row.id });
+}
+
+/** What the callback proves, after the checks money needs: query confirmation and the amount. */
+async function judge(deps: PaymentsDeps, attempt: PaymentAttempt, cb: StkCallback, adopting: boolean): Promise<Verdict> {
+  const claimed = statusForResultCode(cb.resultCode);
+  const mustQuery = adopting || (claimed === "SUCCEEDED" && verifiesWithQuery(deps, attempt.environment));
+  if (claimed !== "SUCCEEDED" && !mustQuery) return { status: claimed };
+  if (claimed === "SUCCEEDED" && !cb.mpesaReceiptNumber) {
+    return { status: "NEEDS_REVIEW", reviewReason: "SUCCESS_WITHOUT_RECEIPT: callback says paid but carries no receipt", receiptTrusted: false };
+  }
+  if (mustQuery) {
+    const config = await deps.shopConfig(attempt.shopDomain);
+    if (!config) throw new Error(`shop ${attempt.shopDomain} has no Daraja settings: cannot verify the callback`);
+    const answer = await deps.daraja(config).stkQuery({
+      businessShortCode: config.businessShortCode,
+      passkey: config.passkey,
+      checkoutRequestId: cb.checkoutRequestId,
+    });
+    if (answer.state === "pending") throw new RetryLaterError("STK query: still being processed", deps.config.recoveryIntervalMs);
+    const confirmed = statusForResultCode(answer.resultCode);
+    if (claimed === "SUCCEEDED" && confirmed !== "SUCCEEDED") {
+      return {
+        status: "NEEDS_REVIEW",
+        reviewReason: `QUERY_CONTRADICTS: callback says paid, STK query says ${answer.resultCode} ${answer.resultDesc}`,
+        receiptTrusted: false,
+      };
+    }
+    if (claimed !== "SUCCEEDED") {
+      return confirmed === "SUCCEEDED"
+        ? { status: "NEEDS_REVIEW", reviewReason: `${RECEIPT_UNKNOWN}: callback says ${cb.resultCode}, STK query says paid`, receiptTrusted: false }
+        : { status: confirmed };
+    }
+  }
+  if ((cb.amount ?? 0) < attempt.amountKes) {
+    return {
+      status: "NEEDS_REVIEW",
+      reviewReason: `AMOUNT_SHORT: paid KES ${cb.amount ?? "unknown"}, expected KES ${attempt.amountKes}`,
+      receiptTrusted: true,
+    };
+  }
+  return { status: "SUCCEEDED" };
+}

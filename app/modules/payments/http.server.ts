@@ -1,0 +1,57 @@
+import { authenticate } from "~/shopify.server";
+
+// HTTP helpers for the payment routes (kept beside the use cases so the routes stay thin).
+
+/** Session-token auth for the checkout extension; throws the 204 preflight / 401 Responses itself. */
+export async function authenticateExtension(request: Request) {
+  const surface = new URL(request.url).searchParams.get("surface");
+  const auth =
+    surface === "customer-account"
+      ? await authenticate.public.customerAccount(request)
+      : await authenticate.public.checkout(request);
+  return { shop: shopFromDest(auth.sessionToken.dest), cors: auth.cors };
+}
+
+/** `dest` is "https://x.myshopify.com" in checkout tokens; normalise to the bare domain. */
+export function shopFromDest(dest: string): string {
+  return dest.replace(/^https?:\/\//, "").replace(/\/.*$/, "").toLowerCase();
+}
+
+export function errorJson(status: number, code: string, message: string, headers: Record<string, string> = {}) {
+  return Response.json({ error: { code, message } }, { status, headers });
+}
+
+/**
+ * The request body as text, reading at most `max` bytes: a hostile sender cannot make us buffer
+ * more than that (Content-Length is not trusted; the stream is cut). `tooLarge` keeps the first bytes.
+ */
+export async function readBoundedBody(request: Request, max: number): Promise<{ text: string; tooLarge: boolean }> {
+  if (!request.body) return { text: "", tooLarge: false };
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let tooLarge = false;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (size + value.byteLength > max) {
+      chunks.push(value.subarray(0, max - size));
+      tooLarge = true;
+      await reader.cancel().catch(() => {});
+      break;
+    }
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  return { text: Buffer.concat(chunks).toString("utf8"), tooLarge };
+}
+
+const DROPPED_HEADERS = new Set(["authorization", "cookie", "proxy-authorization"]);
+
+export function safeHeaders(headers: Headers): Record<string, string> {
+  const out: Record<string, string> = {};
+  headers.forEach((value, key) => {
+    if (!DROPPED_HEADERS.has(key.toLowerCase())) out[key] = value;
+  });
+  return out;
+}

@@ -1,0 +1,26 @@
+import type { ShopDarajaConfig } from "../settings/config.server";
+import { getOrderForPayment, type PayableOrder } from "../shopify/order-for-payment";
+import type { PaymentsDeps } from "./deps.server";
+import { payability, type RefusalCode } from "./payability";
+
+// Shared by Pay and the status poll: the shop's configuration, the order from Shopify, and our own
+// record of attempts on it (a success not yet visible in Shopify still means "paid").
+
+export type LoadedOrder =
+  | { payable: true; order: PayableOrder; config: ShopDarajaConfig; amountKes: number }
+  | { payable: false; reason: RefusalCode; order?: PayableOrder };
+
+export async function loadPayableOrder(deps: PaymentsDeps, shop: string, orderGid: string): Promise<LoadedOrder> {
+  const config = await deps.shopConfig(shop);
+  if (!config) return { payable: false, reason: "SHOP_NOT_CONFIGURED" };
+  const order = await getOrderForPayment(await deps.adminGraphql(shop), orderGid);
+  if (!order) return { payable: false, reason: "ORDER_NOT_FOUND_YET" };
+  const verdict = payability(order, config.paymentMethodName);
+  if (!verdict.payable) return { payable: false, reason: verdict.reason, order };
+  const settled = await deps.db.paymentAttempt.findFirst({
+    where: { shopDomain: shop, orderGid, status: { in: ["SUCCEEDED", "NEEDS_REVIEW"] } },
+    orderBy: { createdAt: "asc" },
+  });
+  if (settled) return { payable: false, reason: settled.status === "SUCCEEDED" ? "ALREADY_PAID" : "UNDER_REVIEW", order };
+  return { payable: true, order, config, amountKes: verdict.amountKes };
+}

@@ -1,0 +1,32 @@
+import { latestAttempt } from "./attempts.server";
+import { toAttemptView, type AttemptView } from "./attempt-view";
+import type { PaymentsDeps } from "./deps.server";
+import { loadPayableOrder } from "./load-order.server";
+import type { RefusalCode } from "./payability";
+
+// Use case "status poll": what the extension shows — whether the order can be paid, and the latest
+// attempt on it (the extension polls this while a prompt is live).
+
+export interface PaymentStatus {
+  payable: boolean;
+  reason?: RefusalCode;
+  order?: { name: string; amountKes: number; currency: string };
+  attempt?: AttemptView;
+}
+
+export async function getPaymentStatus(deps: PaymentsDeps, shop: string, orderGid: string): Promise<PaymentStatus> {
+  const [loaded, attempt] = await Promise.all([
+    loadPayableOrder(deps, shop, orderGid),
+    latestAttempt(deps.db, shop, orderGid),
+  ]);
+  const status: PaymentStatus = { payable: loaded.payable };
+  if (!loaded.payable) status.reason = loaded.reason;
+  const order = loaded.order;
+  if (order) {
+    const amountKes = loaded.payable ? loaded.amountKes : (order.outstandingKes ?? order.totalKes ?? 0);
+    status.order = { name: order.name, amountKes, currency: order.currency };
+  }
+  if (attempt) status.attempt = toAttemptView(attempt);
+  // A prompt is live: the order is "payable" in the sense that Pay returns that same attempt.
+  return status;
+}

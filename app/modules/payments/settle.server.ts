@@ -1,0 +1,160 @@
+import type { PaymentAttempt, Prisma } from "@prisma/client";
+import { logger } from "../../lib/logger.server";
+import { enqueueJob } from "../jobs/queue.server";
+import { RECEIPT_UNKNOWN, type AttemptStatus } from "./attempt-status";
+import type { PaymentsDeps } from "./deps.server";
+
+// The one place an attempt leaves PENDING, whatever the evidence (callback, STK query, recovery).
+// Every transition is a conditional update on the status read in the same transaction, so duplicates,
+// replays and concurrent workers change nothing after the first. A success writes the receipt ledger
+// row and the "record in Shopify" job in that same transaction (outbox): all of it happens, or none.
+
+export interface Evidence {
+  source: "callback" | "query" | "recovery";
+  checkoutRequestId: string | null;
+  resultCode: string | null;
+  resultDesc: string;
+  amount?: number;
+  receipt?: string;
+  transactionDate?: Date;
+}
+
+export type Verdict =
+  | { status: "SUCCEEDED" | "CANCELLED" | "TIMED_OUT" | "FAILED" }
+  // receiptTrusted: the receipt is real money on this attempt (ledger it), as opposed to a forged or
+  // contradicted one.
+  | { status: "NEEDS_REVIEW"; reviewReason: string; receiptTrusted: boolean };
+
+export type SettleResult = { applied: true; status: AttemptStatus } | { applied: false; current: string };
+
+const UNSUCCESSFUL = ["CANCELLED", "TIMED_OUT", "FAILED"];
+
+export async function settleAttempt(
+  deps: PaymentsDeps,
+  attemptId: string,
+  evidence: Evidence,
+  proposed: Verdict,
+  opts: { callbackLogId?: string; round?: number } = {},
+): Promise<SettleResult> {
+  const now = deps.now();
+  const result = await deps.db.$transaction(async (tx) => {
+    const attempt = await tx.paymentAttempt.findUniqueOrThrow({ where: { id: attemptId } });
+    const verdict = await finalVerdict(tx, attempt, evidence, proposed);
+    if (!verdict) return { applied: false as const, current: attempt.status };
+    const trusted = !!evidence.receipt && (verdict.status === "SUCCEEDED" || (verdict.status === "NEEDS_REVIEW" && verdict.receiptTrusted));
+    const { count } = await tx.paymentAttempt.updateMany({
+      where: { id: attempt.id, status: attempt.status, reviewReason: attempt.reviewReason },
+      data: {
+        status: verdict.status,
+        liveKey: null,
+        resultCode: evidence.resultCode ?? attempt.resultCode,
+        resultDesc: evidence.resultDesc.slice(0, 500),
+        reviewReason: verdict.status === "NEEDS_REVIEW" ? verdict.reviewReason.slice(0, 500) : null,
+        checkoutRequestId: attempt.checkoutRequestId ?? evidence.checkoutRequestId,
+        ...(trusted ? { mpesaReceipt: evidence.receipt } : {}),
+        ...(evidence.amount !== undefined ? { paidAmountKes: Math.floor(evidence.amount) } : {}),
+        ...(evidence.transactionDate ? { transactionDate: evidence.transactionDate } : {}),
+        completedAt: now,
+      },
+    });
+    if (count === 0) return { applied: false as const, current: "CHANGED" };
+    if (trusted && !(await tx.mpesaReceipt.findUnique({ where: { receipt: evidence.receipt! } }))) {
+      await tx.mpesaReceipt.create({
+        data: {
+          receipt: evidence.receipt!,
+          shopDomain: attempt.shopDomain,
+          channel: "STK",
+          attemptId: attempt.id,
+          orderGid: attempt.orderGid,
+          amountKes: Math.floor(evidence.amount ?? attempt.amountKes),
+        },
+      });
+    }
+    if (verdict.status === "SUCCEEDED") {
+      await enqueueJob(tx, {
+        type: "record-payment-in-shopify",
+        payload: { attemptId: attempt.id },
+        dedupeKey: `record:${attempt.id}`,
+        shopDomain: attempt.shopDomain,
+      });
+    }
+    if (opts.callbackLogId) await markCallbackProcessed(tx, opts.callbackLogId, now, verdict);
+    return { applied: true as const, status: verdict.status };
+  });
+  // Another writer changed the attempt between our read and our update: decide again on fresh state.
+  if (!result.applied && result.current === "CHANGED" && (opts.round ?? 0) < 3) {
+    return settleAttempt(deps, attemptId, evidence, proposed, { ...opts, round: (opts.round ?? 0) + 1 });
+  }
+  if (result.applied) {
+    const level = result.status === "NEEDS_REVIEW" ? "warn" : "info";
+    logger[level]({ attemptId, source: evidence.source, status: result.status, resultCode: evidence.resultCode }, "payment attempt settled");
+  } else if (opts.callbackLogId) {
+    await markCallbackProcessed(deps.db, opts.callbackLogId, now, null, `no change: attempt already ${result.current}`);
+  }
+  return result;
+}
+
+async function markCallbackProcessed(
+  db: Prisma.TransactionClient,
+  id: string,
+  now: Date,
+  verdict: Verdict | null,
+  note?: string,
+) {
+  await db.callbackLog.update({
+    where: { id },
+    data: { status: "PROCESSED", processedAt: now, error: verdict?.status === "NEEDS_REVIEW" ? verdict.reviewReason : (note ?? null) },
+  });
+}
+
+/**
+ * The verdict given the attempt's current state, or null for "nothing to change". Terminal states
+ * stay, except that verified money is never silently dropped: a success after CANCELLED / TIMED_OUT /
+ * FAILED goes to review, and a receipt-less "paid per query" review is completed by the receipt.
+ */
+async function finalVerdict(
+  tx: Prisma.TransactionClient,
+  attempt: PaymentAttempt,
+  evidence: Evidence,
+  proposed: Verdict,
+): Promise<Verdict | null> {
+  const paidEvidence = proposed.status === "SUCCEEDED" || (proposed.status === "NEEDS_REVIEW" && proposed.receiptTrusted);
+  if (attempt.status !== "PENDING") {
+    if (!evidence.receipt || !paidEvidence) return null;
+    if (attempt.status === "NEEDS_REVIEW" && attempt.reviewReason?.startsWith(RECEIPT_UNKNOWN) && proposed.status === "SUCCEEDED") {
+      return orderLevelChecks(tx, attempt, evidence, proposed);
+    }
+    if (UNSUCCESSFUL.includes(attempt.status)) {
+      return { status: "NEEDS_REVIEW", reviewReason: `LATE_SUCCESS: paid after the attempt was ${attempt.status}; refund or apply by hand`, receiptTrusted: true };
+    }
+    return null;
+  }
+  return orderLevelChecks(tx, attempt, evidence, proposed);
+}
+
+/** A second success for an order already paid, or a receipt used elsewhere: money to look at. */
+async function orderLevelChecks(
+  tx: Prisma.TransactionClient,
+  attempt: PaymentAttempt,
+  evidence: Evidence,
+  verdict: Verdict,
+): Promise<Verdict> {
+  if (verdict.status !== "SUCCEEDED") return verdict;
+  if (evidence.receipt) {
+    const seen = await tx.mpesaReceipt.findUnique({ where: { receipt: evidence.receipt } });
+    if (seen && seen.attemptId !== attempt.id) {
+      return {
+        status: "NEEDS_REVIEW",
+        reviewReason: `DUPLICATE_RECEIPT: ${evidence.receipt} already recorded (${seen.channel} ${seen.attemptId ?? ""})`,
+        receiptTrusted: false,
+      };
+    }
+  }
+  const other = await tx.paymentAttempt.findFirst({
+    where: { shopDomain: attempt.shopDomain, orderGid: attempt.orderGid, status: "SUCCEEDED", id: { not: attempt.id } },
+  });
+  if (other) {
+    return { status: "NEEDS_REVIEW", reviewReason: `SECOND_PAYMENT_REFUND: order already paid by attempt ${other.id}; refund this payment`, receiptTrusted: true };
+  }
+  return verdict;
+}

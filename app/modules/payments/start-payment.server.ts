@@ -1,0 +1,113 @@
+import type { PaymentAttempt } from "@prisma/client";
+import { logger, maskMsisdn } from "../../lib/logger.server";
+import { DarajaError, DarajaTimeoutError, InvalidPhoneNumberError } from "../daraja/errors";
+import { normalizeMsisdn } from "../daraja/phone";
+import { renderAccountReference } from "../settings/account-reference";
+import { failBeforePrompt, insertPendingAttempt, markStkOutcomeUnknown, storeStkAck } from "./attempts.server";
+import { newCallbackToken } from "./callback-token.server";
+import type { PaymentsDeps } from "./deps.server";
+import { loadPayableOrder } from "./load-order.server";
+import { orderNumberOf, REFUSAL_MESSAGES, type RefusalCode } from "./payability";
+
+// Use case "Pay": the shopper taps Pay in the checkout extension. The amount is the order's
+// outstanding balance read from Shopify; the browser only chooses the order and the phone.
+
+export type StartPaymentOutcome =
+  | { kind: "started" | "existing"; attempt: PaymentAttempt }
+  | { kind: "refused"; httpStatus: 404 | 409 | 422; code: RefusalCode | "INVALID_PHONE" | "INVALID_REQUEST"; message: string }
+  | { kind: "rate_limited"; retryAfterSeconds: number; message: string };
+
+export interface StartPaymentInput {
+  shop: string;
+  orderGid: unknown;
+  phone: unknown;
+  clientIp: string | null;
+}
+
+const refused = (code: RefusalCode): StartPaymentOutcome => ({
+  kind: "refused",
+  httpStatus: code === "ORDER_NOT_FOUND_YET" ? 404 : 409,
+  code,
+  message: REFUSAL_MESSAGES[code],
+});
+
+export async function startPayment(deps: PaymentsDeps, input: StartPaymentInput): Promise<StartPaymentOutcome> {
+  const { shop } = input;
+  if (typeof input.orderGid !== "string" || !/^gid:\/\/shopify\/Order\/\d+$/.test(input.orderGid)) {
+    return { kind: "refused", httpStatus: 422, code: "INVALID_REQUEST", message: "orderId must be a Shopify order id." };
+  }
+  const orderGid = input.orderGid;
+  const loaded = await loadPayableOrder(deps, shop, orderGid);
+  if (!loaded.payable) return refused(loaded.reason);
+  const { order, config, amountKes } = loaded;
+
+  let msisdn: string;
+  try {
+    msisdn = normalizeMsisdn(typeof input.phone === "string" || typeof input.phone === "number" ? input.phone : "");
+  } catch (error) {
+    if (!(error instanceof InvalidPhoneNumberError)) throw error;
+    return { kind: "refused", httpStatus: 422, code: "INVALID_PHONE", message: `${error.message}. Use a number like 0712 345 678.` };
+  }
+
+  // A second Pay while a prompt is live gets that prompt back (double click, two tabs) without
+  // counting against the limits; the unique liveKey below settles races between instances.
+  const live = await deps.db.paymentAttempt.findUnique({ where: { liveKey: `${shop}|${orderGid}` } });
+  if (live) return { kind: "existing", attempt: live };
+
+  const verdict = await deps.consumePush({ shop, orderGid, msisdn, clientIp: input.clientIp });
+  if (!verdict.allowed) {
+    return {
+      kind: "rate_limited",
+      retryAfterSeconds: verdict.retryAfterSeconds,
+      message: `Too many payment requests. Please wait ${verdict.retryAfterSeconds} seconds and try again.`,
+    };
+  }
+
+  const token = newCallbackToken();
+  const { attempt, created } = await insertPendingAttempt(deps.db, {
+    shopDomain: shop,
+    orderGid,
+    orderName: order.name,
+    amountKes,
+    msisdn,
+    environment: config.environment,
+    callbackTokenHash: token.hash,
+  });
+  if (!created) return { kind: "existing", attempt };
+
+  const log = logger.child({ attemptId: attempt.id, shop, phone: maskMsisdn(msisdn), amountKes });
+  const number = orderNumberOf(order);
+  try {
+    const ack = await deps.daraja(config).stkPush({
+      businessShortCode: config.businessShortCode,
+      passkey: config.passkey,
+      transactionType: config.transactionType,
+      amount: amountKes,
+      phone: msisdn,
+      partyB: config.partyB,
+      callbackUrl: `${deps.config.callbackBaseUrl.replace(/\/$/, "")}/daraja/stk/${token.token}`,
+      accountReference: renderAccountReference(config.accountReferenceTemplate, { orderNumber: number, orderName: order.name }),
+      transactionDesc: `Order ${number}`.slice(0, 13),
+    });
+    await storeStkAck(deps.db, attempt.id, ack);
+    log.info({ checkoutRequestId: ack.checkoutRequestId }, "STK push sent");
+  } catch (error) {
+    await handlePushError(deps, attempt.id, error, log);
+  }
+  const fresh = await deps.db.paymentAttempt.findUniqueOrThrow({ where: { id: attempt.id } });
+  return { kind: "started", attempt: fresh };
+}
+
+async function handlePushError(deps: PaymentsDeps, id: string, error: unknown, log: typeof logger) {
+  const sentMaybe = error instanceof DarajaTimeoutError || (error instanceof DarajaError && error.kind === "unknown");
+  if (error instanceof DarajaError && !sentMaybe) {
+    // Refused or never sent: no prompt can reach the phone, so the order is free for a new attempt.
+    log.warn({ errorCode: error.errorCode, kind: error.kind, err: error.message }, "STK push refused");
+    await failBeforePrompt(deps.db, id, error.message, deps.now());
+    return;
+  }
+  // Sent, no answer (or a bug after sending): the prompt may be on the phone. Never resend; the
+  // callback or the recovery query decides.
+  log.error({ err: String(error) }, "STK push outcome unknown; left pending for recovery");
+  await markStkOutcomeUnknown(deps.db, id);
+}

@@ -1,0 +1,68 @@
+import crypto from "node:crypto";
+import { env } from "../../lib/env.server";
+import { logger } from "../../lib/logger.server";
+import { createDarajaClient, type DarajaClient } from "../daraja";
+import { PrismaTokenStore } from "../daraja/token-store.prisma.server";
+import { getShopDarajaConfig, type ShopDarajaConfig } from "../settings/config.server";
+import { adminGraphqlForShop } from "../shopify/admin.server";
+import { callbackAllowlist } from "./callback-source.server";
+import type { PaymentsDeps } from "./deps.server";
+import { createPushRateLimiter } from "./rate-limits.server";
+
+// The production composition of the payment flow: the app database, Daraja clients per shop
+// credentials (one shared OAuth token per key through the DarajaToken table), the shop's offline
+// Admin API session, and the database-backed rate limits.
+
+let cached: Promise<PaymentsDeps> | undefined;
+
+export function paymentsDeps(): Promise<PaymentsDeps> {
+  cached ??= build();
+  return cached;
+}
+
+async function build(): Promise<PaymentsDeps> {
+  const config = env();
+  const db = (await import("../../db.server")).default;
+  const clients = new Map<string, DarajaClient>();
+  const tokenStore = new PrismaTokenStore(db);
+  const daraja = (shop: ShopDarajaConfig) => {
+    const key = crypto.createHash("sha256").update(`${shop.baseUrl}|${shop.consumerKey}|${shop.consumerSecret}`).digest("hex");
+    let client = clients.get(key);
+    if (!client) {
+      client = createDarajaClient({
+        baseUrl: shop.baseUrl,
+        consumerKey: shop.consumerKey,
+        consumerSecret: shop.consumerSecret,
+        timeoutMs: config.DARAJA_TIMEOUT_MS,
+        tokenStore,
+        logger,
+      });
+      clients.set(key, client);
+    }
+    return client;
+  };
+  return {
+    db,
+    now: () => new Date(),
+    config: {
+      callbackBaseUrl: config.CALLBACK_BASE_URL ?? config.SHOPIFY_APP_URL,
+      verifyWithQuery: config.STK_VERIFY_WITH_QUERY,
+      darajaTimeoutMs: config.DARAJA_TIMEOUT_MS,
+      recoveryAfterMs: config.PENDING_RECOVERY_AFTER_SECONDS * 1000,
+      recoveryIntervalMs: config.PENDING_RECOVERY_INTERVAL_SECONDS * 1000,
+      recoveryMaxQueries: config.PENDING_RECOVERY_MAX_QUERIES,
+      callbackAllowlist: callbackAllowlist(config.CALLBACK_IP_ALLOWLIST),
+    },
+    shopConfig: (shop) => getShopDarajaConfig(db, shop),
+    daraja,
+    adminGraphql: adminGraphqlForShop,
+    consumePush: createPushRateLimiter(db, {
+      perPhone: config.RATE_LIMIT_PER_PHONE,
+      perIp: config.RATE_LIMIT_PER_IP,
+      perOrder: config.RATE_LIMIT_PER_ORDER,
+      perShop: config.RATE_LIMIT_PER_SHOP,
+      windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS,
+      hashKey: config.ENCRYPTION_KEY,
+    }),
+  };
+}
