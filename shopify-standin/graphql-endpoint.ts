@@ -6,11 +6,12 @@ import {
   validate,
   visit,
   type DocumentNode,
+  type GraphQLSchema,
   type OperationDefinitionNode,
 } from "graphql";
 import type { Faults } from "./faults";
 import { strictFieldResolver, rootValue } from "./root";
-import { adminSchema } from "./schema";
+import { adminSchema } from "./admin-schema";
 import type { StandinState } from "./state";
 
 // POST /<shop>/admin/api/<version>/graphql.json, answered like Shopify: 401 for a wrong token,
@@ -76,6 +77,18 @@ const costExtension = (requested: number, available: number) => ({
   },
 });
 
+// Validating against the 11 MB Admin schema costs milliseconds; apps send the same few documents.
+const validations = new Map<string, readonly GraphQLError[]>();
+function validated(schema: GraphQLSchema, query: string, document: DocumentNode): readonly GraphQLError[] {
+  let errors = validations.get(query);
+  if (!errors) {
+    errors = validate(schema, document);
+    if (validations.size > 500) validations.clear();
+    validations.set(query, errors);
+  }
+  return errors;
+}
+
 export function answerGraphql(
   deps: { state: StandinState; faults: Faults; record: (r: RecordedRequest) => void },
   req: { shop: string; apiVersion: string; token: string | undefined; body: any },
@@ -125,7 +138,7 @@ export function answerGraphql(
   }
 
   const schema = adminSchema();
-  const invalid = validate(schema, document);
+  const invalid = validated(schema, query, document);
   if (invalid.length) {
     const errors = invalid.map((e) => shopifyError(e));
     record({ ...entry, outcome: "rejected", httpStatus: 200, errors });

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { Faults, type FaultSpec } from "./faults";
 import { answerGraphql, type Answer, type RecordedRequest } from "./graphql-endpoint";
 import { orderSnapshot } from "./root";
-import { adminSchema } from "./schema";
+import { adminSchema } from "./admin-schema";
 import { StandinState, type CreateOrderInput } from "./state";
 
 // Local stand-in for the Shopify Admin GraphQL API. See README.md for the HTTP and control API.

@@ -100,7 +100,7 @@ export function orderView(order: StandinOrder) {
       const m = findMetafield(order, namespace, key);
       return m ? metafieldView(order, m) : null;
     },
-    metafields: ({ first, namespace }: { first?: number; namespace?: string }): { nodes: object[]; edges: object[] } => {
+    metafields: ({ first, namespace }: { first?: number; namespace?: string }): { __typename: string; nodes: object[]; edges: object[] } => {
       const nodes = order.metafields
         .filter((m) => namespace === undefined || m.namespace === namespace)
         .slice(0, first ?? 250)

@@ -1,5 +1,5 @@
 import { getOperationAST, parse, validate } from "graphql";
-import { adminSchema } from "../../shopify-standin/schema";
+import { adminSchema } from "../../shopify-standin/admin-schema";
 
 // For any test that owns Admin GraphQL documents: `assertValidAdminDocument(MY_QUERY)` fails with
 // Shopify-schema errors (2026-07) when a field, argument or type is wrong, or the operation is unnamed.
