@@ -1,10 +1,12 @@
 import { Prisma } from "@prisma/client";
 import { afterAll, describe, expect, it } from "vitest";
 import prisma from "../app/db.server";
+import * as dataRequestsPage from "../app/routes/app.data-requests";
 import * as customersDataRequest from "../app/routes/webhooks.customers.data_request";
 import * as customersRedact from "../app/routes/webhooks.customers.redact";
 import * as ordersCreate from "../app/routes/webhooks.orders.create";
 import * as shopRedact from "../app/routes/webhooks.shop.redact";
+import { getPage, storeSession } from "./settings.helpers";
 import { deliver, orderPayload, webhookRequest } from "./support/webhooks";
 
 // The three mandatory compliance webhooks, checked against a whole database dump: what must be gone
@@ -147,6 +149,22 @@ describe("customers/data_request", () => {
     expect((await dataRequest(s, [], "dr-1")).status).toBe(200);
     expect((await dataRequest(s, [], "dr-1")).status).toBe(200);
     expect(await prisma.dataRequest.count({ where: { shopDomain: s.shop } })).toBe(1);
+  });
+});
+
+describe("data requests page", () => {
+  it("lists only this shop's reports, with their JSON", async () => {
+    const s = await seedShop();
+    const other = await seedShop();
+    expect((await dataRequest(s, [])).status).toBe(200);
+    expect((await dataRequest(other, [])).status).toBe(200);
+    await storeSession(s.shop);
+
+    const response = await dataRequestsPage.loader({ request: await getPage("/app/data-requests", s.shop), params: {}, context: {} });
+    const { requests } = await response.json();
+    expect(requests).toHaveLength(1);
+    expect(requests[0]).toMatchObject({ customerId: `gid://shopify/Customer/${s.customer.id}`, orders: 1, paymentAttempts: 1 });
+    expect(JSON.parse(requests[0].json).paymentAttempts[0]).toMatchObject({ mpesaReceipt: s.receipt, amountKes: 1500 });
   });
 });
 

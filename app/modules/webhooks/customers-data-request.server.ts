@@ -69,7 +69,3 @@ export type DataRequestReport = {
   callbackCount: number;
 };
 
-/** The reports shown to the merchant, newest first. */
-export function listDataRequests(db: Pick<Db, "dataRequest">, shopDomain: string, take = 50) {
-  return db.dataRequest.findMany({ where: { shopDomain }, orderBy: { createdAt: "desc" }, take });
-}

@@ -3,7 +3,8 @@
 export { handleAppUninstalled, handleScopesUpdate } from "./app-lifecycle.server";
 export { handleOrderCreated, DEFAULT_PAYMENT_METHOD_NAME } from "./orders-create.server";
 export { handleCustomersRedact } from "./customers-redact.server";
-export { handleCustomersDataRequest, listDataRequests, type DataRequestReport } from "./customers-data-request.server";
+export { handleCustomersDataRequest, type DataRequestReport } from "./customers-data-request.server";
+export { listDataRequestViews, type DataRequestView } from "./data-requests-view.server";
 export { handleShopRedact, deleteShopData } from "./shop-redact.server";
 export { answerWebhook } from "./respond.server";
 export type { VerifiedWebhook, WebhookOutcome } from "./types";
