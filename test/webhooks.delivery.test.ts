@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it, vi } from "vitest";
 import prisma from "../app/db.server";
-import { applyOnce } from "../app/modules/webhooks/delivery.server";
+import { applyOnce, pruneWebhookDeliveries } from "../app/modules/webhooks/delivery.server";
 import * as ordersCreate from "../app/routes/webhooks.orders.create";
 import * as shopRedact from "../app/routes/webhooks.shop.redact";
 import * as uninstalled from "../app/routes/webhooks.app.uninstalled";
@@ -96,5 +96,17 @@ describe("webhook deduplication", () => {
       spy.mockRestore();
     }
     expect(await prisma.webhookDelivery.count({ where: { webhookId: "wh-500" } })).toBe(0);
+  });
+
+  it("prunes delivery records older than the cutoff only", async () => {
+    const shop = "prune.myshopify.com";
+    await prisma.webhookDelivery.createMany({
+      data: [
+        { webhookId: "old", shopDomain: shop, topic: "ORDERS_CREATE", receivedAt: new Date("2026-01-01T00:00:00Z") },
+        { webhookId: "new", shopDomain: shop, topic: "ORDERS_CREATE", receivedAt: new Date("2026-01-09T00:00:00Z") },
+      ],
+    });
+    expect(await pruneWebhookDeliveries(prisma, new Date("2026-01-05T00:00:00Z"))).toBe(1);
+    expect((await prisma.webhookDelivery.findMany({ where: { shopDomain: shop } })).map((d) => d.webhookId)).toEqual(["new"]);
   });
 });

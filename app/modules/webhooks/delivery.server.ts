@@ -38,3 +38,12 @@ export async function applyOnce(
 function isUniqueViolation(error: unknown) {
   return error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
 }
+
+/**
+ * Shopify retries a delivery for about 4 hours; a record older than that can no longer stop a
+ * duplicate, so it can go. Run it periodically (e.g. daily) with a cutoff of a few days.
+ */
+export async function pruneWebhookDeliveries(db: Pick<Db, "webhookDelivery">, olderThan: Date): Promise<number> {
+  const { count } = await db.webhookDelivery.deleteMany({ where: { receivedAt: { lt: olderThan } } });
+  return count;
+}

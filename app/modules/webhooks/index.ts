@@ -7,4 +7,5 @@ export { handleCustomersDataRequest, type DataRequestReport } from "./customers-
 export { listDataRequestViews, type DataRequestView } from "./data-requests-view.server";
 export { handleShopRedact, deleteShopData } from "./shop-redact.server";
 export { answerWebhook } from "./respond.server";
+export { pruneWebhookDeliveries } from "./delivery.server";
 export type { VerifiedWebhook, WebhookOutcome } from "./types";
