@@ -79,7 +79,8 @@ async function pay(
   order: PayableOrder,
   input: RecordPaymentInput,
 ): Promise<{ outcome: "marked_paid" | "manual_payment"; userErrors: ShopifyUserError[] }> {
-  const covers = input.amountKes * 100 >= order.outstandingCents;
+  // In KES (shop money when the buyer saw another currency); outstandingKes is already rounded up.
+  const covers = order.outstandingKes !== null && input.amountKes >= order.outstandingKes;
   if (covers && order.canMarkAsPaid) {
     const data = await adminRequest<{ orderMarkAsPaid: UserErrors }>(graphql, ORDER_MARK_AS_PAID_MUTATION, { input: { id: order.id } });
     return { outcome: "marked_paid", userErrors: data.orderMarkAsPaid.userErrors };
