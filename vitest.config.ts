@@ -3,7 +3,7 @@ import tsconfigPaths from "vite-tsconfig-paths";
 
 // Values every test process sees. Real secrets never appear here: these are test-only constants.
 const testEnv = {
-  NODE_ENV: "test",
+  NODE_ENV: "test" as const,
   SHOPIFY_API_KEY: "testApiKey",
   SHOPIFY_API_SECRET: "testApiSecretKey",
   SHOPIFY_APP_URL: "https://my-test-app.myshopify.io",
