@@ -41,7 +41,7 @@ try {
     echoAppLogs: args.verbose,
     log: say,
   });
-  const orders = sandbox.orders.map((o) => `${o.name} KES ${o.total}`).join(", ");
+  const orders = sandbox.orders.map((o) => `${o.name} KES ${Number(o.total).toLocaleString("en-KE")}`).join(", ");
   console.log(`
   M-PESA Checkout sandbox is running (demo shop seeded: ${orders}).
 

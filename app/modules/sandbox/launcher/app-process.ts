@@ -18,7 +18,8 @@ export function appEnvironment(inherited: NodeJS.ProcessEnv, sandbox: Record<str
 }
 
 export async function startAppProcess(opts: {
-  root: string;
+  /** Holds server.mjs and build/ (see buildAndSnapshot). */
+  appDir: string;
   env: NodeJS.ProcessEnv;
   logFile: string;
   echo?: boolean;
@@ -26,7 +27,7 @@ export async function startAppProcess(opts: {
 }): Promise<AppProcess> {
   fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
   const log = fs.createWriteStream(opts.logFile, { flags: "a" });
-  const child = spawn(process.execPath, ["server.mjs"], { cwd: opts.root, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["server.mjs"], { cwd: opts.appDir, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
   child.stderr!.on("data", (chunk) => {
     log.write(chunk);
     if (opts.echo) process.stderr.write(chunk);

@@ -43,15 +43,26 @@ function withBuildLock(root: string, fn: () => void) {
   }
 }
 
-export function buildIfStale(root: string, log: (msg: string) => void) {
+/**
+ * Builds when stale, then copies server.mjs and build/ into `appDir` (inside the repository, so
+ * node_modules resolves): the running sandbox keeps a consistent build even if a later
+ * `remix vite:build` (a test run, another terminal) replaces build/ underneath it.
+ */
+export function buildAndSnapshot(root: string, appDir: string, log: (msg: string) => void) {
   withBuildLock(root, () => {
-    if (!buildIsStale(root)) return;
-    log("building the app (remix vite:build)…");
-    execFileSync(path.join(root, "node_modules", ".bin", "remix"), ["vite:build"], {
-      cwd: root,
-      env: { ...process.env, NODE_ENV: "production" },
-      stdio: ["ignore", "ignore", "inherit"],
-    });
+    if (buildIsStale(root)) {
+      log("building the app (remix vite:build)…");
+      // Vite's chunking warnings would bury the addresses the sandbox prints; a failure still shows them.
+      execFileSync(path.join(root, "node_modules", ".bin", "remix"), ["vite:build"], {
+        cwd: root,
+        env: { ...process.env, NODE_ENV: "production" },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+    }
+    fs.rmSync(appDir, { recursive: true, force: true });
+    fs.mkdirSync(appDir, { recursive: true });
+    fs.cpSync(path.join(root, "build"), path.join(appDir, "build"), { recursive: true });
+    fs.copyFileSync(path.join(root, "server.mjs"), path.join(appDir, "server.mjs"));
   });
 }
 

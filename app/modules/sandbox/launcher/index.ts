@@ -6,7 +6,7 @@ import { DEMO_ORDERS, DEMO_SHOP } from "../demo";
 import { assertSandboxSafe } from "../safety";
 import { embeddedAppUrl } from "../session-tokens.server";
 import { appEnvironment, startAppProcess } from "./app-process";
-import { buildIfStale, migrate } from "./build";
+import { buildAndSnapshot, migrate } from "./build";
 import { configuredShops, forgetDemoOrders, openDatabase, seedDemoShop } from "./database";
 import { loadOrCreateSecrets } from "./secrets";
 import { createDemoOrdersInStandin, deliverOrdersCreate } from "./shopify-side";
@@ -23,7 +23,7 @@ export type SandboxOptions = {
   emulatorPort?: number;
   standinPort?: number;
   databaseUrl?: string; // default file:./prisma/sandbox.sqlite
-  stateDir?: string; // default <root>/.sandbox: generated keys, app log
+  stateDir?: string; // default <root>/.sandbox: generated keys, build snapshot, app log (keep it inside root)
   /** An emulator that is already running, instead of starting one. Refused unless it is local. */
   darajaBaseUrl?: string;
   callbackDelayMs?: number;
@@ -49,11 +49,12 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const log = opts.log ?? (() => {});
   const host = opts.host ?? "127.0.0.1";
   const stateDir = opts.stateDir ?? path.join(opts.root, ".sandbox");
-  const databaseUrl = opts.databaseUrl ?? "file:./prisma/sandbox.sqlite";
+  const databaseUrl = absoluteSqliteUrl(opts.root, opts.databaseUrl ?? "file:./prisma/sandbox.sqlite");
+  const appDir = path.join(stateDir, "app");
   if (opts.darajaBaseUrl) assertSandboxSafe({ darajaBaseUrls: { "the Daraja URL": opts.darajaBaseUrl }, shops: [] });
 
   const secrets = loadOrCreateSecrets(stateDir);
-  buildIfStale(opts.root, log);
+  buildAndSnapshot(opts.root, appDir, log);
   migrate(opts.root, databaseUrl);
 
   const stops: (() => Promise<void>)[] = [];
@@ -83,7 +84,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     const appPort = opts.appPort === 0 || opts.appPort === undefined ? await freePort(host, opts.appPort ?? 3000) : opts.appPort;
     const appUrl = `http://${host}:${appPort}`;
     const app = await startAppProcess({
-      root: opts.root,
+      appDir,
       logFile: path.join(stateDir, "app.log"),
       echo: opts.echoAppLogs,
       env: appEnvironment(process.env, {
@@ -129,6 +130,12 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     await close();
     throw e;
   }
+}
+
+/** The app runs from the build snapshot's folder: a relative SQLite path must not move with it. */
+function absoluteSqliteUrl(root: string, url: string): string {
+  if (!url.startsWith("file:") || path.isAbsolute(url.slice(5))) return url;
+  return `file:${path.resolve(root, url.slice(5))}`;
 }
 
 /** The wanted port if it is free, else (or for 0) one the OS picks. */
