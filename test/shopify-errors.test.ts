@@ -8,7 +8,7 @@ import { classifyAdminError, ShopifyFinalError, ShopifyRetryableError } from "~/
 
 const http = (code: number, headers: Record<string, string[]> = {}) => ({ message: "x", code, statusText: "S", body: {}, headers });
 const gqlError = (errors: unknown[], extensions?: unknown) =>
-  new GraphqlQueryError({ message: "m", response: {} as Response, headers: {}, body: { errors: { graphQLErrors: errors }, extensions } as any });
+  new GraphqlQueryError({ message: "m", response: {}, headers: {}, body: { errors: { graphQLErrors: errors }, extensions } as any });
 
 describe("classifyAdminError", () => {
   it("retries THROTTLED after the time the bucket needs to refill", () => {
