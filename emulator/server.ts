@@ -8,6 +8,7 @@ import { OAUTH_PATH, ROUTES } from "./routes";
 import type { RequestRecord, State } from "./state";
 
 const MAX_BODY = 1024 * 1024;
+export const MAX_RECORDS = 10_000;
 export const CONTROL_PREFIX = "/__emulator";
 
 export type ControlHandler = (method: string, path: string, query: URLSearchParams, body: unknown) => Promise<Reply>;
@@ -46,7 +47,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, curre
 
   const state = current();
   const record: RequestRecord = {
-    id: state.requests.length + 1,
+    id: ++state.requestSeq,
     at: new Date(state.now()).toISOString(),
     method,
     path: url.pathname + url.search,
@@ -54,6 +55,8 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, curre
     body: parseForRecord(raw),
   };
   state.requests.push(record);
+  // Benchmarks send many thousands of requests: keep the most recent ones only.
+  if (state.requests.length > MAX_RECORDS) state.requests.splice(0, state.requests.length - MAX_RECORDS);
   state.stats.perEndpoint[url.pathname] = (state.stats.perEndpoint[url.pathname] ?? 0) + 1;
 
   const reply = await daraja(state, req, url, method, raw);

@@ -89,6 +89,7 @@ export function createState(opts: Resolved) {
     forced: [] as ForcedOutcome[],
     endpoints: new Map<string, EndpointBehaviour>(),
     requests: [] as RequestRecord[],
+    requestSeq: 0,
     arrivals: [] as number[], // spike-arrest window
     stats: {
       oauthRequests: 0,

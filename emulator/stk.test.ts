@@ -231,6 +231,16 @@ describe("determinism", () => {
       await e.close();
       return r.Body.stkCallback.CallbackMetadata.Item[1].Value;
     };
-    expect(await receipts()).toBe(await receipts());
+    const first = await receipts();
+    expect(first).toMatch(/^[A-Z][A-Z0-9]{9}$/);
+    expect(await receipts()).toBe(first);
+  });
+
+  it("receipts are unique", async () => {
+    const path = cbPath();
+    for (let i = 0; i < 5; i++) await push(`25471234${String(5000 + i)}`, path);
+    const hits = await rx.waitFor(path, 5);
+    const receipts = hits.map((h) => h.body.Body.stkCallback.CallbackMetadata.Item[1].Value);
+    expect(new Set(receipts).size).toBe(5);
   });
 });
