@@ -1,4 +1,4 @@
-import { logger, maskMsisdn } from "../../lib/logger.server";
+import { logger } from "../../lib/logger.server";
 import { CustomersRedactPayload } from "./compliance-payloads";
 import { findCustomerRecords } from "./customer-data.server";
 import { applyOnce } from "./delivery.server";
@@ -39,10 +39,8 @@ export async function handleCustomersRedact(db: Db, webhook: VerifiedWebhook): P
       where: { shopDomain, customerId: { in: customerIdForms(customer.id) } },
     });
 
-    logger.info(
-      { shop: shopDomain, phones: phones.map(maskMsisdn), orders: orderGids.length, attempts: attempts.length },
-      "customer data redacted",
-    );
+    // Counts only: even a masked phone number of an erased customer does not belong in the logs.
+    logger.info({ shop: shopDomain, orders: orderGids.length, attempts: attempts.length }, "customer data redacted");
     return {
       status: "applied",
       detail: { orders: orderGids.length, attempts: attempts.length, callbacks, jobs, reports: reports.count },
