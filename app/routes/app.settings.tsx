@@ -8,7 +8,7 @@ import { authenticate } from "../shopify.server";
 import { loadSettingsPage, saveShopSettings, testShopConnection } from "../modules/settings/use-cases.server";
 import { SetupChecklist } from "../modules/settings/ui/setup-checklist";
 import { SettingsFields, type FormValues } from "../modules/settings/ui/settings-fields";
-import { SECRET_FIELDS, type FieldErrors } from "../modules/settings/validation";
+import { SECRET_FIELDS, type FieldErrors } from "../modules/settings/fields";
 
 // /app/settings — thin adapter: authenticate, call one settings use case, map the outcome.
 

@@ -1,25 +1,12 @@
 import { z } from "zod";
 import { accountReferenceTemplateProblem } from "./account-reference";
+import { SECRET_FIELDS, type FieldErrors, type SecretField, type SettingsField, type StoredSecrets } from "./fields";
 
 // Validation of the settings form. Field-level rules are zod schemas; rules that involve several
 // fields or what is already stored (an empty secret field keeps the stored value) run afterwards,
 // so the merchant sees every problem at once instead of one round trip per mistake.
 
-export const SECRET_FIELDS = ["consumerSecret", "passkey", "initiatorPassword", "securityCredential"] as const;
-export type SecretField = (typeof SECRET_FIELDS)[number];
-export type StoredSecrets = Record<SecretField, boolean>;
-
-export type SettingsField =
-  | "environment"
-  | "shortcodeType"
-  | "businessShortCode"
-  | "tillNumber"
-  | "consumerKey"
-  | "paymentMethodName"
-  | "accountReferenceTemplate"
-  | "initiatorName"
-  | SecretField;
-export type FieldErrors = Partial<Record<SettingsField, string>>;
+export { SECRET_FIELDS, type FieldErrors, type SecretField, type SettingsField, type StoredSecrets };
 
 export type SettingsInput = {
   environment: "sandbox" | "production";

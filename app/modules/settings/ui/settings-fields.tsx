@@ -1,6 +1,6 @@
 import { BlockStack, Card, ChoiceList, FormLayout, InlineError, Text, TextField } from "@shopify/polaris";
 import { accountReferenceTemplateProblem, renderAccountReference, SAMPLE_ORDER } from "../account-reference";
-import type { FieldErrors, SecretField } from "../validation";
+import type { FieldErrors, SecretField } from "../fields";
 
 // The settings form's fields (controlled). Secret fields start empty: the page never receives a
 // stored secret, only whether one is stored and a hint; leaving a secret field empty keeps it.

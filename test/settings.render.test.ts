@@ -1,0 +1,40 @@
+import path from "node:path";
+import { createRequestHandler, type ServerBuild } from "@remix-run/node";
+import { beforeAll, describe, expect, it } from "vitest";
+import { getPage, storeSession } from "./settings.helpers";
+import { saveShopSettings } from "../app/modules/settings/use-cases.server";
+import prisma from "../app/db.server";
+import { SANDBOX_PASSKEY, validForm } from "./settings.fixtures";
+
+// Server-renders the built pages (build/server, made by the test global setup) as a document
+// request, so Polaris markup errors and secrets in the HTML are caught, not only in loader data.
+
+let handle: (request: Request) => Promise<Response>;
+
+beforeAll(async () => {
+  const build = (await import(path.resolve(import.meta.dirname, "..", "build", "server", "index.js"))) as ServerBuild;
+  handle = createRequestHandler(build, "production");
+  await storeSession();
+  await saveShopSettings({ db: prisma }, "test-shop.myshopify.com", validForm({ initiatorName: "testapi", initiatorPassword: "Safaricom999!*!" }));
+});
+
+describe("rendered settings and home pages", () => {
+  it("renders the settings form with masked secrets only", async () => {
+    const res = await handle(await getPage("/app/settings"));
+    const html = await res.text();
+    expect(res.status).toBe(200);
+    expect(html).toContain('name="businessShortCode"');
+    expect(html).toContain("Stored (••••c919)");
+    expect(html).toContain("Order #1234 → &quot;INV1234&quot;");
+    expect(html).toContain("/daraja/stk/…");
+    for (const secret of ["emulator-consumer-secret", SANDBOX_PASSKEY, "Safaricom999!*!"]) expect(html).not.toContain(secret);
+  });
+
+  it("renders the home page status and checklist", async () => {
+    const res = await handle(await getPage("/app"));
+    const html = await res.text();
+    expect(res.status).toBe(200);
+    expect(html).toContain("Sandbox");
+    expect(html).toContain("Manual payment methods");
+  });
+});
