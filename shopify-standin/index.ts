@@ -18,6 +18,8 @@ export interface StandinOptions {
   latencyMs?: number;
 }
 
+// A long-running sandbox keeps only the most recent calls.
+const MAX_LOG = 2000;
 const ADMIN_PATH = /^\/([a-z0-9][a-z0-9.-]*)\/admin\/api\/([0-9]{4}-[0-9]{2}|unstable)\/graphql\.json$/i;
 
 export async function startShopifyStandin(opts: StandinOptions = {}) {
@@ -85,7 +87,7 @@ export async function startShopifyStandin(opts: StandinOptions = {}) {
     if (admin && method === "POST") {
       const token = req.headers["x-shopify-access-token"];
       return answerGraphql(
-        { state, faults, record: (r) => log.push(r) },
+        { state, faults, record: (r) => void (log.push(r) > MAX_LOG && log.shift()) },
         { shop: admin[1].toLowerCase(), apiVersion: admin[2], token: typeof token === "string" ? token : undefined, body },
       );
     }
