@@ -48,9 +48,9 @@ function withBuildLock(root: string, fn: () => void) {
  * node_modules resolves): the running sandbox keeps a consistent build even if a later
  * `remix vite:build` (a test run, another terminal) replaces build/ underneath it.
  */
-export function buildAndSnapshot(root: string, appDir: string, log: (msg: string) => void) {
+export function buildAndSnapshot(root: string, appDir: string, rebuild: boolean, log: (msg: string) => void) {
   withBuildLock(root, () => {
-    if (buildIsStale(root)) {
+    if (rebuild ? buildIsStale(root) : !fs.existsSync(path.join(root, "build", "server", "index.js"))) {
       log("building the app (remix vite:build)…");
       // Vite's chunking warnings would bury the addresses the sandbox prints; a failure still shows them.
       execFileSync(path.join(root, "node_modules", ".bin", "remix"), ["vite:build"], {

@@ -27,6 +27,8 @@ export type SandboxOptions = {
   /** An emulator that is already running, instead of starting one. Refused unless it is local. */
   darajaBaseUrl?: string;
   callbackDelayMs?: number;
+  /** Rebuild when the sources are newer than build/ (default). Tests build once in their global setup. */
+  rebuild?: boolean;
   logLevel?: string;
   echoAppLogs?: boolean;
   log?: (msg: string) => void;
@@ -54,7 +56,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   if (opts.darajaBaseUrl) assertSandboxSafe({ darajaBaseUrls: { "the Daraja URL": opts.darajaBaseUrl }, shops: [] });
 
   const secrets = loadOrCreateSecrets(stateDir);
-  buildAndSnapshot(opts.root, appDir, log);
+  log("applying database migrations…");
   migrate(opts.root, databaseUrl);
 
   const stops: (() => Promise<void>)[] = [];
@@ -67,6 +69,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     stops.push(() => db.$disconnect());
     // Before anything starts: a shop set to production Daraja in this database stops the sandbox.
     assertSandboxSafe({ darajaBaseUrls: {}, shops: await configuredShops(db) });
+    buildAndSnapshot(opts.root, appDir, opts.rebuild ?? true, log);
 
     let darajaBaseUrl = opts.darajaBaseUrl;
     if (!darajaBaseUrl) {
@@ -74,6 +77,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       stops.push(() => emulator.close());
       darajaBaseUrl = emulator.url;
     }
+    log("starting the Daraja emulator and the Shopify Admin stand-in…");
     const standin = await startShopifyStandin({ port: opts.standinPort ?? 8090, host });
     stops.push(() => standin.close());
 
@@ -81,6 +85,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     await forgetDemoOrders(db);
     await db.$disconnect(); // the app owns the database from here on
 
+    log("starting the app (node server.mjs)…");
     const appPort = opts.appPort === 0 || opts.appPort === undefined ? await freePort(host, opts.appPort ?? 3000) : opts.appPort;
     const appUrl = `http://${host}:${appPort}`;
     const app = await startAppProcess({
@@ -111,6 +116,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     });
     stops.push(() => app.stop());
 
+    log("creating the demo orders and sending their orders/create webhooks…");
     const created = await createDemoOrdersInStandin(standin.url);
     for (const [i, order] of created.entries()) await deliverOrdersCreate(app.url, secrets.apiSecret, order, DEMO_ORDERS[i]);
 

@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPrismaClient } from "../app/db.server";
+import { parseEnv } from "../app/lib/env.server";
+import { DEMO_ORDERS, DEMO_SHOP, phoneForAnswer } from "../app/modules/sandbox/demo";
+import { startSandbox, type Sandbox } from "../app/modules/sandbox/launcher/index";
+import { SandboxRefusedError, isLocalUrl, sandboxSafetyProblems } from "../app/modules/sandbox/safety";
+import { signCheckoutSessionToken } from "../app/modules/sandbox/session-tokens.server";
+import { createSecretBox } from "../app/modules/settings/secret-box.server";
+import { openSecret } from "../app/modules/settings/repository.server";
+import { ROOT } from "./support/databases";
+import { removeStateDir, sandboxStateDir, startTestSandbox } from "./sandbox.support";
+
+// The sandbox orchestration without a browser: safety refusals, seeding (and re-seeding), the
+// sandbox routes' 404 outside sandbox mode, and self-signed session tokens accepted by /api/pay.
+
+const db = createPrismaClient(process.env.DATABASE_URL!);
+afterAll(() => db.$disconnect());
+
+describe("sandbox safety", () => {
+  it("knows which Daraja URLs are on this machine", () => {
+    expect(isLocalUrl("http://127.0.0.1:8089")).toBe(true);
+    expect(isLocalUrl("http://localhost:8089/")).toBe(true);
+    expect(isLocalUrl("http://[::1]:8089")).toBe(true);
+    expect(isLocalUrl("https://sandbox.safaricom.co.ke")).toBe(false);
+    expect(isLocalUrl("https://api.safaricom.co.ke")).toBe(false);
+    expect(isLocalUrl("not a url")).toBe(false);
+  });
+
+  it("names every production setting it refuses", () => {
+    const problems = sandboxSafetyProblems({
+      darajaBaseUrls: { DARAJA_PRODUCTION_BASE_URL: "https://api.safaricom.co.ke", DARAJA_SANDBOX_BASE_URL: "http://127.0.0.1:1" },
+      shops: [
+        { shopDomain: "live.myshopify.com", environment: "production" },
+        { shopDomain: "demo.myshopify.com", environment: "sandbox" },
+      ],
+    });
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/DARAJA_PRODUCTION_BASE_URL is https:\/\/api\.safaricom\.co\.ke, which is not on this machine/);
+    expect(problems[1]).toMatch(/live\.myshopify\.com is configured for the production Daraja environment/);
+  });
+
+  it("sandbox mode is refused with NODE_ENV=production", () => {
+    const base = { SHOPIFY_API_KEY: "k", SHOPIFY_API_SECRET: "s", SHOPIFY_APP_URL: "http://127.0.0.1:3000", ENCRYPTION_KEY: Buffer.alloc(32, 1).toString("base64") };
+    expect(() => parseEnv({ ...base, NODE_ENV: "production", SANDBOX_MODE: "true" })).toThrow(/sandbox mode cannot run with NODE_ENV=production/);
+    expect(parseEnv({ ...base, NODE_ENV: "development", SANDBOX_MODE: "true" }).SANDBOX_MODE).toBe(true);
+  });
+
+  it("refuses a Daraja URL that is not local before starting anything", async () => {
+    const stateDir = sandboxStateDir("refuse-url");
+    await expect(startSandbox({ root: ROOT, stateDir, darajaBaseUrl: "https://sandbox.safaricom.co.ke" })).rejects.toThrow(
+      /the Daraja URL is https:\/\/sandbox\.safaricom\.co\.ke, which is not on this machine/,
+    );
+    removeStateDir(stateDir);
+  });
+});
+
+describe("sandbox routes outside sandbox mode", () => {
+  // The test environment has no SANDBOX_MODE: every sandbox route must answer 404, as an unknown URL would.
+  it.each(["sandbox._index", "sandbox.token", "sandbox.activity", "sandbox.id-token", "sandbox.app-bridge[.]js"])("%s is 404", async (route) => {
+    const mod = await import(`../app/routes/${route}.tsx`);
+    const args = { request: new Request("http://127.0.0.1/sandbox"), params: {}, context: {} };
+    const thrown = await mod.loader(args).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(thrown).toBeInstanceOf(Response);
+    expect((thrown as Response).status).toBe(404);
+  });
+});
+
+describe("the sandbox, started", () => {
+  const stateDir = sandboxStateDir("orchestration");
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    sandbox = await startTestSandbox(stateDir);
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+    removeStateDir(stateDir);
+  });
+
+  it("seeds the demo shop with emulator credentials and records its orders through the orders/create webhook", async () => {
+    const settings = await db.shopSettings.findUniqueOrThrow({ where: { shopDomain: DEMO_SHOP } });
+    expect(settings).toMatchObject({ environment: "sandbox", shortcodeType: "paybill", businessShortCode: "174379", consumerKey: "emulator-consumer-key" });
+    const box = createSecretBox({ current: await readEncryptionKey(stateDir) });
+    expect(openSecret(box, settings, "consumerSecret")).toBe("emulator-consumer-secret");
+
+    const orders = await db.mpesaOrder.findMany({ where: { shopDomain: DEMO_SHOP }, orderBy: { createdAt: "asc" } });
+    expect(orders.map((o) => o.outstandingKes)).toEqual(DEMO_ORDERS.map((o) => o.totalKes));
+    expect(orders.every((o) => o.currency === "KES")).toBe(true);
+    // Recorded by the app's webhook route: the delivery ids were stored.
+    expect(await db.webhookDelivery.count({ where: { shopDomain: DEMO_SHOP } })).toBe(DEMO_ORDERS.length);
+
+    const standin = await fetch(`${sandbox.standinUrl}/__standin/orders/${encodeURIComponent(orders[0].orderGid)}`).then((r) => r.json());
+    expect(standin.order).toMatchObject({ displayFinancialStatus: "PENDING", paymentGatewayNames: ["M-PESA"], currencyCode: "KES" });
+  });
+
+  it("serves /sandbox, and /api/pay accepts the session tokens it signs (and only those)", async () => {
+    expect((await fetch(sandbox.sandboxUrl)).status).toBe(200);
+    const { token } = await fetch(`${sandbox.appUrl}/sandbox/token`).then((r) => r.json());
+    const orderGid = sandbox.orders[1].id;
+    const status = (t: string) =>
+      fetch(`${sandbox.appUrl}/api/pay/status?orderId=${encodeURIComponent(orderGid)}`, {
+        headers: { Authorization: `Bearer ${t}`, "User-Agent": "Mozilla/5.0 (sandbox test)" },
+      });
+
+    const ok = await status(token);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ payable: true, order: { amountKes: DEMO_ORDERS[1].totalKes } });
+
+    const forged = await signCheckoutSessionToken({ apiKey: sandbox.apiKey, apiSecret: "not-the-app-secret" }, { shop: DEMO_SHOP });
+    expect((await status(forged)).status).toBe(401);
+  });
+
+  it("re-running it does not duplicate the demo shop or its orders", async () => {
+    await sandbox.close();
+    sandbox = await startTestSandbox(stateDir);
+    expect(await db.shopSettings.count()).toBe(1);
+    expect(await db.session.count({ where: { shop: DEMO_SHOP } })).toBe(1);
+    expect(await db.mpesaOrder.count({ where: { shopDomain: DEMO_SHOP } })).toBe(DEMO_ORDERS.length);
+  });
+
+  it("refuses to start when a shop in its database is configured for production Daraja", async () => {
+    await db.shopSettings.update({ where: { shopDomain: DEMO_SHOP }, data: { environment: "production" } });
+    try {
+      const refusedDir = sandboxStateDir("refuse-shop");
+      const error = await startTestSandbox(refusedDir).then(
+        (s) => s.close().then(() => null),
+        (e: unknown) => e,
+      );
+      removeStateDir(refusedDir);
+      expect(error).toBeInstanceOf(SandboxRefusedError);
+      expect((error as Error).message).toMatch(/shop mpesa-sandbox-demo\.myshopify\.com is configured for the production Daraja environment/);
+    } finally {
+      await db.shopSettings.update({ where: { shopDomain: DEMO_SHOP }, data: { environment: "sandbox" } });
+    }
+  });
+});
+
+describe("phone answers", () => {
+  it("set the last four digits the emulator decides by", () => {
+    expect(phoneForAnswer("0712 345 678", "pay")).toBe("0712 345 678");
+    expect(phoneForAnswer("0712 345 678", "cancel")).toBe("071234" + "0032");
+    expect(phoneForAnswer("+254 712 345 678", "insufficient")).toBe("25471234" + "0001");
+  });
+});
+
+async function readEncryptionKey(stateDir: string): Promise<string> {
+  const fs = await import("node:fs");
+  return JSON.parse(fs.readFileSync(`${stateDir}/secrets.json`, "utf8")).encryptionKey;
+}
