@@ -76,6 +76,14 @@ describe("test connection", () => {
     expect(result).toMatchObject({ result: { ok: false, reason: "timeout" } });
   });
 
+  it("reports any other Daraja error without its raw body", async () => {
+    sandbox.setEndpoint("/oauth/v1/generate", { failTimes: 5, failStatus: 503 });
+    const result = await connect({});
+    expect(result).toMatchObject({
+      result: { ok: false, reason: "unexpected", message: "Daraja sandbox answered with an error (HTTP 503). It may be temporarily unavailable: try again later." },
+    });
+  });
+
   it("uses the stored secret when the secret field is left empty, and never a cached token", async () => {
     expect(await saveShopSettings({ db: prisma, env: config }, SHOP, validForm())).toMatchObject({ ok: true });
     expect(await connect({ consumerSecret: "" })).toMatchObject({ result: { ok: true } });

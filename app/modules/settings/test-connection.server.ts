@@ -89,8 +89,13 @@ export async function testDarajaConnection(input: ConnectionTestInput): Promise<
     };
   }
   if (error instanceof DarajaError) {
-    const code = error.errorCode ? ` ${error.errorCode}` : "";
-    return { ok: false, reason: "unexpected", message: `Daraja ${env} answered with an error${code}: ${error.errorMessage}` };
+    // Daraja's own envelope (errorCode) is worth showing; a proxy's HTML error page is not.
+    const detail = error.errorCode ? `${error.errorCode} ${error.errorMessage}` : `HTTP ${error.httpStatus ?? "?"}`;
+    return {
+      ok: false,
+      reason: "unexpected",
+      message: `Daraja ${env} answered with an error (${detail}). It may be temporarily unavailable: try again later.`,
+    };
   }
   throw error;
 }
