@@ -104,21 +104,21 @@ export class StandinState {
   private nextMetafieldId = 7_000_000_001;
 
   registerShop(shop: string, accessToken: string) {
-    this.shops.set(shop, accessToken);
+    this.shops.set(shop.toLowerCase(), accessToken); // shop domains are case-insensitive
   }
 
   createOrder(input: CreateOrderInput): StandinOrder {
     const totalCents = toCents(input.total ?? "1500.00");
     if (!Number.isInteger(totalCents) || totalCents <= 0) throw new Error("total must be a positive Decimal");
     const id = this.nextId++;
-    const number = this.nextNumber.get(input.shop) ?? 1001;
-    this.nextNumber.set(input.shop, number + 1);
+    const number = this.nextNumber.get(input.shop.toLowerCase()) ?? 1001;
+    this.nextNumber.set(input.shop.toLowerCase(), number + 1);
     const now = new Date().toISOString();
     const phone = input.phone === undefined ? "+254708374149" : input.phone;
     const order: StandinOrder = {
       id,
       gid: orderGid(id),
-      shop: input.shop,
+      shop: input.shop.toLowerCase(),
       name: `#${number}`,
       confirmationNumber: crypto.randomBytes(6).toString("base64url").replace(/[^A-Za-z0-9]/g, "X").slice(0, 9).toUpperCase(),
       currencyCode: input.currencyCode ?? "KES",
