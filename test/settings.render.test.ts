@@ -23,7 +23,11 @@ describe("rendered settings and home pages", () => {
     const res = await handle(await getPage("/app/settings"));
     const html = await res.text();
     expect(res.status).toBe(200);
-    expect(html).toContain('name="businessShortCode"');
+    // Every field posts under the name the action reads.
+    for (const name of ["environment", "shortcodeType", "businessShortCode", "consumerKey", "consumerSecret", "passkey",
+      "paymentMethodName", "accountReferenceTemplate", "initiatorName", "initiatorPassword", "securityCredential"]) {
+      expect(html).toContain(`name="${name}"`);
+    }
     expect(html).toContain("Stored (••••c919)");
     expect(html).toContain("Order #1234 → &quot;INV1234&quot;");
     expect(html).toContain("/daraja/stk/…");
