@@ -1,0 +1,136 @@
+import { getJwt } from "@shopify/shopify-api/test-helpers";
+import type { PrismaClient } from "@prisma/client";
+import { startEmulator, type Emulator } from "../../emulator";
+import { startShopifyStandin, type ShopifyStandin } from "../../shopify-standin";
+import { createPrismaClient } from "../../app/db.server";
+import { secretBoxFromEnv } from "../../app/modules/settings/config.server";
+import { saveSettings } from "../../app/modules/settings/repository.server";
+import { startAppServer, type AppServer } from "./app-server";
+
+// Everything a payment-flow test needs: the built app in a child process, the Daraja emulator, the
+// Shopify Admin stand-in, and a shop seeded with Daraja settings and an offline session.
+
+export const SHOP = "mpesa-pay-shop.myshopify.com";
+export const ACCESS_TOKEN = "shpat_test_offline_token";
+export const PASSKEY = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919";
+
+export interface Harness {
+  db: PrismaClient;
+  emulator: Emulator;
+  standin: ShopifyStandin;
+  app: AppServer;
+  appEnv: Record<string, string>;
+  restart: (env?: Record<string, string>) => Promise<AppServer>;
+  close: () => Promise<void>;
+}
+
+export async function startHarness(opts: { appEnv?: Record<string, string>; emulator?: Parameters<typeof startEmulator>[0] } = {}): Promise<Harness> {
+  const db = createPrismaClient(process.env.DATABASE_URL);
+  const [emulator, standin] = await Promise.all([
+    startEmulator({ callbackDelayMs: 20, ...opts.emulator }),
+    startShopifyStandin(),
+  ]);
+  await seedShop(db, standin, SHOP);
+  const appEnv = {
+    DATABASE_URL: process.env.DATABASE_URL!,
+    SHOPIFY_ADMIN_API_ORIGIN: standin.url,
+    DARAJA_SANDBOX_BASE_URL: emulator.url,
+    DARAJA_PRODUCTION_BASE_URL: emulator.url,
+    JOB_WORKER: "true",
+    ...opts.appEnv,
+  };
+  const h: Harness = {
+    db,
+    emulator,
+    standin,
+    app: await startAppServer(appEnv),
+    appEnv,
+    restart: async (env = {}) => {
+      h.app = await startAppServer({ ...appEnv, ...env }, h.app.port);
+      return h.app;
+    },
+    close: async () => {
+      await h.app.stop().catch(() => {});
+      await Promise.all([emulator.close(), standin.close()]);
+      await db.$disconnect();
+    },
+  };
+  return h;
+}
+
+export async function seedShop(
+  db: PrismaClient,
+  standin: ShopifyStandin,
+  shop: string,
+  settings: Partial<{ environment: "sandbox" | "production"; paymentMethodName: string }> = {},
+) {
+  standin.registerShop(shop, ACCESS_TOKEN);
+  await db.session.upsert({
+    where: { id: `offline_${shop}` },
+    create: { id: `offline_${shop}`, shop, state: "", isOnline: false, scope: "read_orders,write_orders", accessToken: ACCESS_TOKEN },
+    update: { accessToken: ACCESS_TOKEN },
+  });
+  await saveSettings(db, secretBoxFromEnv(), shop, {
+    environment: settings.environment ?? "sandbox",
+    shortcodeType: "paybill",
+    businessShortCode: "174379",
+    tillNumber: null,
+    consumerKey: "emulator-consumer-key",
+    paymentMethodName: settings.paymentMethodName ?? "M-PESA",
+    accountReferenceTemplate: "INV{order_number}",
+    initiatorName: null,
+    newSecrets: { consumerSecret: "emulator-consumer-secret", passkey: PASSKEY },
+  });
+}
+
+// The extension runs in the shopper's browser (shopify-app-remix answers 410 to bot user agents).
+const BROWSER = {
+  Origin: "https://extensions.shopifycdn.com",
+  "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
+};
+
+/** A session token as the checkout extension sends it. */
+export async function sessionToken(shop = SHOP): Promise<string> {
+  // getJwt appends ".myshopify.com" itself.
+  return (await getJwt(shop.replace(/\.myshopify\.com$/, ""), "testApiKey", "testApiSecretKey")).token;
+}
+
+export function createOrder(standin: ShopifyStandin, overrides: Record<string, unknown> = {}) {
+  return standin.createOrder({ shop: SHOP, total: "1500.00", currencyCode: "KES", paymentGatewayNames: ["M-PESA"], ...overrides } as any);
+}
+
+export async function pay(app: AppServer, orderId: string, phone: string, opts: { shop?: string; ip?: string } = {}) {
+  const res = await fetch(`${app.url}/api/pay`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${await sessionToken(opts.shop)}`, "Content-Type": "application/json", ...BROWSER },
+    body: JSON.stringify({ orderId, phone, amount: 1 }), // the amount must be ignored
+  });
+  return { status: res.status, headers: res.headers, body: (await res.json().catch(() => null)) as any };
+}
+
+export async function payStatus(app: AppServer, orderId: string) {
+  const res = await fetch(`${app.url}/api/pay/status?orderId=${encodeURIComponent(orderId)}`, {
+    headers: { Authorization: `Bearer ${await sessionToken()}`, ...BROWSER },
+  });
+  return { status: res.status, body: (await res.json().catch(() => null)) as any };
+}
+
+/** Polls `probe` until it returns a truthy value (bounded; the app works asynchronously). */
+export async function eventually<T>(probe: () => Promise<T> | T, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Payment mutations Shopify accepted for an order, and its SALE transactions. */
+export function shopifyPayments(standin: ShopifyStandin, orderGid: string) {
+  const mutations = standin
+    .mutations()
+    .filter((m) => /^(OrderMarkAsPaid|OrderCreateManualPayment)$/.test(m.operationName ?? "") && JSON.stringify(m).includes(orderGid));
+  const sales = (standin.getOrder(orderGid)?.transactions ?? []).filter((t) => t.kind === "SALE");
+  return { mutations: mutations.length, sales: sales.length };
+}
