@@ -65,7 +65,7 @@ export function SettingsFields({ values, onChange, errors, secrets }: Props) {
             selected={[values.environment]}
             onChange={([v]) => onChange({ environment: v as FormValues["environment"] })}
           />
-          <InlineError message={errors.environment ?? ""} fieldID="environment" />
+          {errors.environment && <InlineError message={errors.environment} fieldID="environment" />}
           <ChoiceList
             title="Shortcode type"
             name="shortcodeType"
@@ -76,7 +76,7 @@ export function SettingsFields({ values, onChange, errors, secrets }: Props) {
             selected={[values.shortcodeType]}
             onChange={([v]) => onChange({ shortcodeType: v as FormValues["shortcodeType"] })}
           />
-          <InlineError message={errors.shortcodeType ?? ""} fieldID="shortcodeType" />
+          {errors.shortcodeType && <InlineError message={errors.shortcodeType} fieldID="shortcodeType" />}
           <TextField
             label={till ? "Store number (head office)" : "Paybill number"}
             helpText={till ? "The store / head-office number used at Go-Live, not the till." : "Your paybill (business shortcode)."}

@@ -19,7 +19,7 @@ export function SetupChecklist({ items, callbackUrl }: { items: ChecklistItem[];
         {items.map((item) => (
           <Box key={item.id}>
             <BlockStack gap="100">
-              <InlineStack gap="200" blockAlign="center">
+              <InlineStack gap="200" blockAlign="start" wrap={false}>
                 <Badge tone={BADGE[item.status].tone}>{BADGE[item.status].label}</Badge>
                 <Text as="span" fontWeight="semibold">
                   {item.title}
