@@ -10,6 +10,16 @@ import { PaymentOutcome } from "./PaymentOutcome";
 // watch the attempt as the thank-you page block would (polling /api/pay/status).
 
 const POLL_MS = 1000;
+/** /api/pay/status reason codes (docs/ARCHITECTURE.md), in words. */
+const NOT_PAYABLE: Record<string, string> = {
+  ALREADY_PAID: "This order is already paid.",
+  ORDER_NOT_FOUND_YET: "The app has not seen this order yet.",
+  NOT_MPESA: "This order was not placed with the M-PESA payment method.",
+  CANCELLED: "This order was cancelled.",
+  NOT_KES: "This order is not in Kenyan shillings.",
+  SHOP_NOT_CONFIGURED: "The shop has not saved its M-PESA settings.",
+  NOTHING_OUTSTANDING: "Nothing is left to pay on this order.",
+};
 const answerOptions = Object.entries(PHONE_ANSWERS).map(([value, a]) => ({ value, label: a.label }));
 
 export function financialBadge(status: string | undefined) {
@@ -77,7 +87,7 @@ export function ShopperPanel({ orders }: { orders: SandboxOrder[] }) {
             1. The order (thank-you page)
           </Text>
           <ChoiceList
-            title="Unpaid M-PESA orders of the demo shop"
+            title="The demo shop's M-PESA orders (in the Shopify stand-in)"
             choices={orders.map((o) => ({
               value: o.gid,
               label: (
@@ -101,11 +111,11 @@ export function ShopperPanel({ orders }: { orders: SandboxOrder[] }) {
             <Text as="h2" variant="headingMd">
               2. {copy.heading}
             </Text>
-            {amount !== undefined && amount !== null && <Text as="span">{copy.amountDue(amount)}</Text>}
+            {status?.payable && amount !== undefined && amount !== null && <Text as="span">{copy.amountDue(amount)}</Text>}
           </InlineStack>
           {status && !status.payable && !attempt && (
             <Banner tone="info" title="Not payable">
-              <Text as="p">{status.reason ?? "This order cannot be paid now."}</Text>
+              <Text as="p">{NOT_PAYABLE[status.reason ?? ""] ?? `This order cannot be paid now (${status.reason ?? "no reason given"}).`}</Text>
             </Banner>
           )}
           {notice && (

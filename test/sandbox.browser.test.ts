@@ -1,0 +1,125 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Sandbox } from "../app/modules/sandbox/launcher/index";
+import { ROOT } from "./support/databases";
+import { removeStateDir, sandboxStateDir, startTestSandbox } from "./sandbox.support";
+
+// The sandbox page driven in headless Chromium (Debian's package: bash .ci/install-chromium.sh),
+// against the whole sandbox started as `npm run sandbox` starts it. Screenshots are kept in
+// test-artifacts/sandbox/ for a person to look at.
+
+const ARTIFACTS = path.join(ROOT, "test-artifacts", "sandbox");
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+// Headless Chromium announces itself as "HeadlessChrome", which the Shopify library rejects as a bot
+// (410) on every authenticated route; a person's browser does not.
+const USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+
+const stateDir = sandboxStateDir("browser");
+const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "sandbox-chromium-"));
+let sandbox: Sandbox;
+let context: BrowserContext;
+
+beforeAll(async () => {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  sandbox = await startTestSandbox(stateDir);
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: CHROMIUM_ARGS,
+    userAgent: USER_AGENT,
+    viewport: { width: 1360, height: 1000 },
+  });
+});
+
+afterAll(async () => {
+  await context?.close();
+  await sandbox?.close();
+  removeStateDir(stateDir);
+  fs.rmSync(userDataDir, { recursive: true, force: true });
+});
+
+async function openSandbox(): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(sandbox.sandboxUrl);
+  await expect.poll(() => page.getByRole("button", { name: /^Pay KES/ }).count(), { timeout: 15_000 }).toBe(1);
+  return page;
+}
+
+async function pay(page: Page, orderName: string, answer: string) {
+  await page.getByText(orderName, { exact: true }).click(); // as a person does: the label (Polaris hides the input)
+  await expect.poll(() => page.getByLabel(new RegExp(orderName)).isChecked()).toBe(true);
+  await page.getByLabel("How the phone answers (emulator)").selectOption(answer);
+  await page.getByRole("button", { name: /^Pay KES/ }).click();
+}
+
+async function shopifyOrder(name: string) {
+  const order = sandbox.orders.find((o) => o.name === name)!;
+  const res = await fetch(`${sandbox.standinUrl}/__standin/orders/${encodeURIComponent(order.id)}`);
+  return (await res.json()).order as { displayFinancialStatus: string; tags: string[] };
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+describe("the sandbox page in a browser", () => {
+  it("takes a payment and the order turns paid in Shopify", { timeout: 90_000 }, async () => {
+    const page = await openSandbox();
+    await shot(page, "01-ready");
+    await pay(page, "#1002", "pay");
+    await expect.poll(() => page.getByText("Payment received").count(), { timeout: 30_000 }).toBe(1);
+    const receipt = await page.getByText(/^M-PESA receipt: [A-Z0-9]{10}$/).textContent();
+
+    await expect.poll(async () => (await shopifyOrder("#1002")).displayFinancialStatus, { timeout: 30_000 }).toBe("PAID");
+    expect((await shopifyOrder("#1002")).tags).toContain(`mpesa:${receipt!.replace("M-PESA receipt: ", "")}`);
+    // The panel underneath shows the STK Push Daraja received, the stored callback and the Shopify mutation.
+    await expect.poll(() => page.getByText("OrderMarkAsPaid").count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    expect(await page.getByText(/POST \/mpesa\/stkpush\/v1\/processrequest/).count()).toBeGreaterThan(0);
+    expect(await page.getByText("ResultCode 0").count()).toBeGreaterThan(0);
+    const orderChoice = page.locator("label", { hasText: "#1002" });
+    await expect.poll(() => orderChoice.getByText("paid", { exact: true }).count(), { timeout: 10_000 }).toBe(1);
+    await page.getByText("ResultCode 0").first().click(); // unfold the raw callback as stored
+    await shot(page, "02-paid");
+    await page.close();
+  });
+
+  it("shows a cancel with Retry, and the retry pays", { timeout: 90_000 }, async () => {
+    const page = await openSandbox();
+    await pay(page, "#1003", "cancel");
+    await expect.poll(() => page.getByText("Payment cancelled").count(), { timeout: 30_000 }).toBe(1);
+    expect(await page.getByText("The M-PESA request was cancelled on your phone. You can try again.").count()).toBe(1);
+    expect((await shopifyOrder("#1003")).displayFinancialStatus).toBe("PENDING");
+    await shot(page, "03-cancelled");
+
+    await page.getByLabel("How the phone answers (emulator)").selectOption("pay");
+    await page.getByRole("button", { name: "Retry" }).click();
+    await expect.poll(() => page.getByText("Payment received").count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(async () => (await shopifyOrder("#1003")).displayFinancialStatus, { timeout: 30_000 }).toBe("PAID");
+    await shot(page, "04-retried-paid");
+    await page.close();
+  });
+
+  it("opens the merchant's settings page without the Shopify admin, and saves it", { timeout: 60_000 }, async () => {
+    const page = await context.newPage();
+    await page.goto(sandbox.adminUrl.replace("/app?", "/app/settings?"));
+    await expect.poll(() => page.getByRole("button", { name: "Save" }).count(), { timeout: 15_000 }).toBe(1);
+    await page.getByLabel("Manual payment method name").fill("M-PESA");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => page.getByText("Settings saved").count(), { timeout: 15_000 }).toBe(1);
+    await shot(page, "05-merchant-settings-saved");
+    // Client-side navigation keeps working: App Bridge's stand-in adds the session token to data requests.
+    await page.getByRole("link", { name: "Home", exact: true }).click();
+    await expect.poll(() => page.getByRole("link", { name: "Edit settings" }).count(), { timeout: 15_000 }).toBe(1);
+    await page.close();
+  });
+});
