@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { getPaymentStatus } from "~/modules/payments/payment-status.server";
 import { paymentsDeps } from "~/modules/payments/wiring.server";
-import { authenticateExtension, errorJson } from "~/modules/payments/http.server";
+import { authenticateExtension, errorJson, unlessFarSideDown } from "~/modules/payments/http.server";
 
 // GET /api/pay/status?orderId=<gid> — polled by the checkout extension (contract: docs/ARCHITECTURE.md).
 
@@ -11,7 +11,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   if (!/^gid:\/\/shopify\/Order\/\d+$/.test(orderId)) {
     return cors(errorJson(422, "INVALID_REQUEST", "orderId must be a Shopify order id."));
   }
-  return cors(Response.json(await getPaymentStatus(await paymentsDeps(), shop, orderId)));
+  return cors(await unlessFarSideDown(async () => Response.json(await getPaymentStatus(await paymentsDeps(), shop, orderId))));
 };
 
 // OPTIONS preflight arrives here (Remix routes every non-GET method to the action).

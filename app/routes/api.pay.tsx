@@ -3,7 +3,7 @@ import { clientIp, remoteAddressOf } from "~/lib/client-ip.server";
 import { startPayment } from "~/modules/payments/start-payment.server";
 import { toAttemptView } from "~/modules/payments/attempt-view";
 import { paymentsDeps } from "~/modules/payments/wiring.server";
-import { authenticateExtension, errorJson } from "~/modules/payments/http.server";
+import { authenticateExtension, errorJson, unlessFarSideDown } from "~/modules/payments/http.server";
 
 // POST /api/pay — the checkout extension's Pay button (contract: docs/ARCHITECTURE.md).
 
@@ -15,21 +15,23 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 export const action = async ({ request, context }: ActionFunctionArgs) => {
   const { shop, cors } = await authenticateExtension(request);
   const body = (await request.json().catch(() => null)) as { orderId?: unknown; phone?: unknown } | null;
-  const outcome = await startPayment(await paymentsDeps(), {
-    shop,
-    orderGid: body?.orderId,
-    phone: body?.phone,
-    clientIp: clientIp(request, remoteAddressOf(context)),
-  });
-  switch (outcome.kind) {
-    case "started":
-    case "existing":
-      return cors(Response.json({ attempt: toAttemptView(outcome.attempt) }));
-    case "rate_limited":
-      return cors(
-        errorJson(429, "RATE_LIMITED", outcome.message, { "Retry-After": String(outcome.retryAfterSeconds) }),
-      );
-    case "refused":
-      return cors(errorJson(outcome.httpStatus, outcome.code, outcome.message));
-  }
+  return cors(
+    await unlessFarSideDown(async () => {
+      const outcome = await startPayment(await paymentsDeps(), {
+        shop,
+        orderGid: body?.orderId,
+        phone: body?.phone,
+        clientIp: clientIp(request, remoteAddressOf(context)),
+      });
+      switch (outcome.kind) {
+        case "started":
+        case "existing":
+          return Response.json({ attempt: toAttemptView(outcome.attempt) });
+        case "rate_limited":
+          return errorJson(429, "RATE_LIMITED", outcome.message, { "Retry-After": String(outcome.retryAfterSeconds) });
+        case "refused":
+          return errorJson(outcome.httpStatus, outcome.code, outcome.message);
+      }
+    }),
+  );
 };

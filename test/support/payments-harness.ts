@@ -1,3 +1,5 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { getJwt } from "@shopify/shopify-api/test-helpers";
 import type { PrismaClient } from "@prisma/client";
 import { startEmulator, type Emulator } from "../../emulator";
@@ -21,6 +23,8 @@ export interface Harness {
   app: AppServer;
   appEnv: Record<string, string>;
   restart: (env?: Record<string, string>) => Promise<AppServer>;
+  /** Hold the STK Push *answer* this long after the emulator has processed it (callback races it). */
+  holdStkAnswerMs: (ms: number) => void;
   close: () => Promise<void>;
 }
 
@@ -31,10 +35,11 @@ export async function startHarness(opts: { appEnv?: Record<string, string>; emul
     startShopifyStandin(),
   ]);
   await seedShop(db, standin, SHOP);
+  const proxy = await delayingProxy(emulator.url);
   const appEnv = {
     DATABASE_URL: process.env.DATABASE_URL!,
     SHOPIFY_ADMIN_API_ORIGIN: standin.url,
-    DARAJA_SANDBOX_BASE_URL: emulator.url,
+    DARAJA_SANDBOX_BASE_URL: proxy.url,
     DARAJA_PRODUCTION_BASE_URL: emulator.url,
     JOB_WORKER: "true",
     ...opts.appEnv,
@@ -45,13 +50,14 @@ export async function startHarness(opts: { appEnv?: Record<string, string>; emul
     standin,
     app: await startAppServer(appEnv),
     appEnv,
+    holdStkAnswerMs: (ms) => (proxy.holdMs = ms),
     restart: async (env = {}) => {
       h.app = await startAppServer({ ...appEnv, ...env }, h.app.port);
       return h.app;
     },
     close: async () => {
       await h.app.stop().catch(() => {});
-      await Promise.all([emulator.close(), standin.close()]);
+      await Promise.all([emulator.close(), standin.close(), proxy.close()]);
       await db.$disconnect();
     },
   };
@@ -116,11 +122,11 @@ export async function payStatus(app: AppServer, orderId: string) {
 }
 
 /** Polls `probe` until it returns a truthy value (bounded; the app works asynchronously). */
-export async function eventually<T>(probe: () => Promise<T> | T, what: string, timeoutMs = 15_000): Promise<T> {
+export async function eventually<T>(probe: () => Promise<T> | T, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
-    if (value) return value;
+    if (value) return value as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -133,4 +139,83 @@ export function shopifyPayments(standin: ShopifyStandin, orderGid: string) {
     .filter((m) => /^(OrderMarkAsPaid|OrderCreateManualPayment)$/.test(m.operationName ?? "") && JSON.stringify(m).includes(orderGid));
   const sales = (standin.getOrder(orderGid)?.transactions ?? []).filter((t) => t.kind === "SALE");
   return { mutations: mutations.length, sales: sales.length };
+}
+
+/** A pass-through to the emulator that can hold STK Push answers (the request is processed at once). */
+async function delayingProxy(target: string) {
+  const state = { holdMs: 0 };
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", async () => {
+      const headers = { ...req.headers } as Record<string, string>;
+      delete headers.host;
+      delete headers["content-length"];
+      const upstream = await fetch(`${target}${req.url}`, {
+        method: req.method,
+        headers,
+        body: req.method === "GET" ? undefined : Buffer.concat(chunks),
+      });
+      const body = Buffer.from(await upstream.arrayBuffer());
+      if (state.holdMs && req.url?.startsWith("/mpesa/stkpush/v1/processrequest")) {
+        await new Promise((r) => setTimeout(r, state.holdMs));
+      }
+      res.writeHead(upstream.status, { "Content-Type": upstream.headers.get("content-type") ?? "application/json" });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    set holdMs(ms: number) {
+      state.holdMs = ms;
+    },
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+/** The CallBackURL the app gave Daraja for the latest STK push (the token is only known there). */
+export function lastCallbackUrl(emulator: Emulator): string {
+  const push = emulator.requests({ path: "/mpesa/stkpush/v1/processrequest" }).at(-1)!;
+  return (push.body as { CallBackURL: string }).CallBackURL;
+}
+
+export function stkCallbackBody(checkoutRequestId: string, opts: { resultCode?: number; amount?: number; receipt?: string } = {}) {
+  const code = opts.resultCode ?? 0;
+  return {
+    Body: {
+      stkCallback: {
+        MerchantRequestID: "forged-merchant-1",
+        CheckoutRequestID: checkoutRequestId,
+        ResultCode: code,
+        ResultDesc: code === 0 ? "The service request is processed successfully." : "Failed",
+        ...(code === 0
+          ? {
+              CallbackMetadata: {
+                Item: [
+                  { Name: "Amount", Value: opts.amount ?? 1500 },
+                  { Name: "MpesaReceiptNumber", Value: opts.receipt ?? "TST4XK91QZ" },
+                  { Name: "Balance" },
+                  { Name: "TransactionDate", Value: 20260314153041 },
+                  { Name: "PhoneNumber", Value: 254712345678 },
+                ],
+              },
+            }
+          : {}),
+      },
+    },
+  };
+}
+
+export async function postCallback(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json().catch(() => null)) as any };
 }

@@ -1,4 +1,7 @@
 import { authenticate } from "~/shopify.server";
+import { logger } from "~/lib/logger.server";
+import { ShopifyRetryableError } from "../shopify/errors";
+import { DarajaError } from "../daraja/errors";
 
 // HTTP helpers for the payment routes (kept beside the use cases so the routes stay thin).
 
@@ -54,4 +57,24 @@ export function safeHeaders(headers: Headers): Record<string, string> {
     if (!DROPPED_HEADERS.has(key.toLowerCase())) out[key] = value;
   });
   return out;
+}
+
+/**
+ * Runs a use case; a far side that is down (Shopify throttling/5xx, Daraja unreachable) becomes a
+ * 503 the extension shows as "try again", anything else stays a 500 (a bug, logged by Remix).
+ */
+export async function unlessFarSideDown(fn: () => Promise<Response>): Promise<Response> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof Response) throw error;
+    if (error instanceof ShopifyRetryableError || (error instanceof DarajaError && error.kind === "retryable")) {
+      logger.warn({ err: error.message }, "far side unavailable");
+      const seconds = error instanceof ShopifyRetryableError && error.retryAfterMs ? Math.ceil(error.retryAfterMs / 1000) : 5;
+      return errorJson(503, "TEMPORARILY_UNAVAILABLE", "The payment service is busy. Please try again in a moment.", {
+        "Retry-After": String(seconds),
+      });
+    }
+    throw error;
+  }
 }
