@@ -61,11 +61,21 @@ try {
     say("stopped");
     process.exit(0);
   };
+  void sandbox.appExited.then(async (code) => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`[sandbox] the app stopped unexpectedly (exit code ${code}); see .sandbox/app.log. Stopping the rest.`);
+    await sandbox.close();
+    process.exit(1);
+  });
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
 } catch (e) {
   if (e instanceof SandboxRefusedError) {
-    console.error(`[sandbox] ${e.message}\n[sandbox] The sandbox database is prisma/sandbox.sqlite: delete it to start over with the demo shop.`);
+    console.error(`[sandbox] ${e.message}`);
+    if (e.problems.some((p) => p.includes("configured for"))) {
+      console.error("[sandbox] The sandbox database is prisma/sandbox.sqlite: delete it to start over with the demo shop.");
+    }
   } else {
     console.error(`[sandbox] could not start: ${(e as Error).message}`);
   }

@@ -8,7 +8,13 @@ import { EnvSchema } from "../../../lib/env.server";
 // environment made only of the sandbox's settings: any app variable in the caller's environment
 // (a real shop's DARAJA_* or SHOPIFY_* from a .env, a test's JOB_WORKER=false) is dropped first.
 
-export type AppProcess = { url: string; port: number; stop(): Promise<void> };
+export type AppProcess = {
+  url: string;
+  port: number;
+  /** Resolves with the exit code when the app process ends, whoever ended it. */
+  exited: Promise<number | null>;
+  stop(): Promise<void>;
+};
 
 export function appEnvironment(inherited: NodeJS.ProcessEnv, sandbox: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...inherited };
@@ -55,6 +61,7 @@ export async function startAppProcess(opts: {
   return {
     url: `http://${host}:${port}`,
     port,
+    exited,
     stop: async () => {
       await stopChild(child, exited);
       log.end();

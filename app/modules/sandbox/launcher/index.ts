@@ -44,6 +44,8 @@ export type Sandbox = {
   apiKey: string;
   apiSecret: string;
   orders: { id: string; name: string; total: string }[];
+  /** Resolves if the app process ends (a crash, or close()). */
+  appExited: Promise<number | null>;
   close(): Promise<void>;
 };
 
@@ -130,6 +132,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       databaseUrl,
       ...keys,
       orders: created.map((o) => ({ id: o.id, name: o.name, total: o.total })),
+      appExited: app.exited,
       close,
     };
   } catch (e) {
