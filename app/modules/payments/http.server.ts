@@ -37,13 +37,18 @@ export async function readBoundedBody(request: Request, max: number): Promise<{ 
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    if (size + value.byteLength > max) {
-      chunks.push(value.subarray(0, max - size));
-      tooLarge = true;
-      await reader.cancel().catch(() => {});
-      break;
+    if (tooLarge) {
+      // Discard the rest so the sender can read our 413 (cutting the socket mid-upload loses it),
+      // but only up to a bound: past it, a hostile sender just gets the connection closed.
+      size += value.byteLength;
+      if (size > max * 16) {
+        await reader.cancel().catch(() => {});
+        break;
+      }
+      continue;
     }
-    chunks.push(value);
+    tooLarge = size + value.byteLength > max;
+    chunks.push(tooLarge ? value.subarray(0, max - size) : value);
     size += value.byteLength;
   }
   return { text: Buffer.concat(chunks).toString("utf8"), tooLarge };

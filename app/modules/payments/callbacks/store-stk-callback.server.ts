@@ -29,11 +29,6 @@ export async function storeStkCallback(deps: PaymentsDeps, cb: InboundCallback):
     deps.db.callbackLog.create({ data: { ...base, ...extra, status, error, processedAt: deps.now() } });
   const log = logger.child({ callbackPath: "stk", sourceIp: cb.sourceIp });
 
-  if (cb.tooLarge) {
-    await keep("REJECTED", "body larger than CALLBACK_MAX_BYTES (first bytes kept)");
-    log.warn("oversized STK callback rejected");
-    return { httpStatus: 413, body: { ResultCode: 1, ResultDesc: "Payload too large" } };
-  }
   const attempt = tokenHash ? await deps.db.paymentAttempt.findUnique({ where: { callbackTokenHash: tokenHash } }) : null;
   if (!attempt) {
     // Acknowledge: a forger learns nothing, and a genuine-but-stale callback is kept for review.
@@ -42,6 +37,11 @@ export async function storeStkCallback(deps: PaymentsDeps, cb: InboundCallback):
     return ACCEPTED;
   }
   const scope = { attemptId: attempt.id, shopDomain: attempt.shopDomain };
+  if (cb.tooLarge) {
+    await keep("REJECTED", "body larger than CALLBACK_MAX_BYTES (first bytes kept)", scope);
+    log.warn({ attemptId: attempt.id }, "oversized STK callback rejected");
+    return { httpStatus: 413, body: { ResultCode: 1, ResultDesc: "Payload too large" } };
+  }
   if (!sourceAllowed(attempt.environment, cb.sourceIp, deps.config.callbackAllowlist)) {
     await keep("REJECTED", `source address ${cb.sourceIp ?? "unknown"} is not an allowed Daraja callback address`, scope);
     log.warn({ attemptId: attempt.id }, "STK callback from a disallowed source rejected");
