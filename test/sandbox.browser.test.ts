@@ -54,6 +54,7 @@ async function openSandbox(): Promise<Page> {
   const page = await context.newPage();
   await page.goto(sandbox.sandboxUrl);
   await expect.poll(() => page.getByRole("button", { name: /^Pay KES/ }).count(), { timeout: 15_000 }).toBe(1);
+  await expect.poll(() => page.getByText("Daraja requests").count(), { timeout: 15_000 }).toBe(1); // the live panel
   return page;
 }
 

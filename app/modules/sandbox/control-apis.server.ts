@@ -9,13 +9,11 @@ async function getJson<T>(url: string): Promise<T> {
 }
 
 export type EmulatorRequest = { id: number; at: string; method: string; path: string; body: unknown; status?: number; response?: unknown };
-export type EmulatorCallback = Record<string, unknown>;
 
 export function emulatorControl(baseUrl: string) {
   const base = `${baseUrl.replace(/\/$/, "")}/__emulator`;
   return {
     requests: () => getJson<EmulatorRequest[]>(`${base}/requests`),
-    callbacks: () => getJson<EmulatorCallback[]>(`${base}/callbacks`),
   };
 }
 
