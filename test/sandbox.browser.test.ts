@@ -118,6 +118,9 @@ describe("the sandbox page in a browser", () => {
     await page.getByRole("button", { name: "Save" }).click();
     await expect.poll(() => page.getByText("Settings saved").count(), { timeout: 15_000 }).toBe(1);
     await shot(page, "05-merchant-settings-saved");
+    // "Test connection" reaches the Daraja emulator with the stored (sealed) sandbox credentials.
+    await page.getByRole("button", { name: "Test connection" }).click();
+    await expect.poll(() => page.getByText("Connection works").count(), { timeout: 15_000 }).toBe(1);
     // Client-side navigation keeps working: App Bridge's stand-in adds the session token to data requests.
     await page.getByRole("link", { name: "Home", exact: true }).click();
     await expect.poll(() => page.getByRole("link", { name: "Edit settings" }).count(), { timeout: 15_000 }).toBe(1);
