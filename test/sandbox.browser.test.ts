@@ -41,7 +41,7 @@ beforeAll(async () => {
     userAgent: USER_AGENT,
     viewport: { width: 1360, height: 1000 },
   });
-});
+}, 120_000);
 
 afterAll(async () => {
   await context?.close();

@@ -71,9 +71,10 @@ describe("sandbox routes outside sandbox mode", () => {
 describe("the sandbox, started", () => {
   const stateDir = sandboxStateDir("orchestration");
   let sandbox: Sandbox;
+  // Generous: a start migrates, copies the build and boots the app; a loaded 2-core machine is slow.
   beforeAll(async () => {
     sandbox = await startTestSandbox(stateDir);
-  });
+  }, 120_000);
   afterAll(async () => {
     await sandbox?.close();
     removeStateDir(stateDir);
@@ -112,7 +113,7 @@ describe("the sandbox, started", () => {
     expect((await status(forged)).status).toBe(401);
   });
 
-  it("re-running it does not duplicate the demo shop or its orders", async () => {
+  it("re-running it does not duplicate the demo shop or its orders", { timeout: 120_000 }, async () => {
     await sandbox.close();
     sandbox = await startTestSandbox(stateDir);
     expect(await db.shopSettings.count()).toBe(1);
@@ -120,7 +121,7 @@ describe("the sandbox, started", () => {
     expect(await db.mpesaOrder.count({ where: { shopDomain: DEMO_SHOP } })).toBe(DEMO_ORDERS.length);
   });
 
-  it("refuses to start when a shop in its database is configured for production Daraja", async () => {
+  it("refuses to start when a shop in its database is configured for production Daraja", { timeout: 60_000 }, async () => {
     await db.shopSettings.update({ where: { shopDomain: DEMO_SHOP }, data: { environment: "production" } });
     try {
       const refusedDir = sandboxStateDir("refuse-shop");
