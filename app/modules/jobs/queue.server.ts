@@ -15,15 +15,12 @@ export interface EnqueueInput {
 }
 
 /**
- * Idempotent when `dedupeKey` is given. Inside a PostgreSQL transaction a concurrent duplicate insert
- * aborts that transaction (the unique violation is re-thrown); callers that enqueue in a transaction
- * guard the state change with a conditional update first, so that race only happens on a replay.
+ * Idempotent when `dedupeKey` is given: the insert is tried first (the common case costs one
+ * statement) and a unique violation returns the existing job. Inside a PostgreSQL transaction that
+ * violation aborts the transaction, so callers enqueueing in one guard their state change with a
+ * conditional update first: only the one writer that won the update reaches the enqueue.
  */
 export async function enqueueJob(db: Db, input: EnqueueInput): Promise<{ job: Job; created: boolean }> {
-  if (input.dedupeKey) {
-    const existing = await db.job.findUnique({ where: { dedupeKey: input.dedupeKey } });
-    if (existing) return { job: existing, created: false };
-  }
   try {
     const job = await db.job.create({
       data: {

@@ -2,6 +2,7 @@ import { env } from "../../lib/env.server";
 import { registerJobHandler } from "../jobs/handlers";
 import type { PeriodicTask } from "../jobs/worker.server";
 import { applyStkCallback } from "./callbacks/apply-stk-callback.server";
+import { requeueOrphanCallbacks } from "./callbacks/store-stk-callback.server";
 import { recordPaymentInShopify } from "./record-in-shopify.server";
 import { recoverPendingAttempt, sweepStalePending } from "./recovery.server";
 import { paymentsDeps } from "./wiring.server";
@@ -25,6 +26,7 @@ export function paymentPeriodicTasks(): PeriodicTask[] {
       run: async () => {
         const deps = await paymentsDeps();
         await sweepStalePending(deps);
+        await requeueOrphanCallbacks(deps);
       },
     },
   ];

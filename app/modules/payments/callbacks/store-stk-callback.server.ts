@@ -53,16 +53,33 @@ export async function storeStkCallback(deps: PaymentsDeps, cb: InboundCallback):
     log.warn({ attemptId: attempt.id, problem }, "malformed STK callback rejected");
     return { httpStatus: 400, body: { ResultCode: 1, ResultDesc: problem } };
   }
-  await deps.db.$transaction(async (tx) => {
-    const row = await tx.callbackLog.create({ data: { ...base, ...scope, status: "RECEIVED" } });
-    await enqueueJob(tx, {
-      type: "process-stk-callback",
-      payload: { callbackLogId: row.id },
-      dedupeKey: `stk-callback:${row.id}`,
-      shopDomain: attempt.shopDomain,
-    });
-  });
+  // Two single-statement writes, no transaction: the stored row is the record of truth, and a crash
+  // between the two is repaired by requeueOrphanCallbacks (the recovery sweep). This keeps the
+  // acknowledgement path short on SQLite, where a transaction serializes the whole process.
+  const row = await deps.db.callbackLog.create({ data: { ...base, ...scope, status: "RECEIVED" } });
+  await enqueueCallbackJob(deps, row.id, attempt.shopDomain);
   return ACCEPTED;
+}
+
+function enqueueCallbackJob(deps: PaymentsDeps, callbackLogId: string, shopDomain: string | null) {
+  return enqueueJob(deps.db, {
+    type: "process-stk-callback",
+    payload: { callbackLogId },
+    dedupeKey: `stk-callback:${callbackLogId}`,
+    shopDomain,
+  });
+}
+
+/** Stored callbacks still RECEIVED a while after arrival get their job (again: enqueue is idempotent). */
+export async function requeueOrphanCallbacks(deps: PaymentsDeps, olderThanMs = 30_000): Promise<number> {
+  const rows = await deps.db.callbackLog.findMany({
+    where: { kind: "STK", status: "RECEIVED", receivedAt: { lte: new Date(deps.now().getTime() - olderThanMs) } },
+    select: { id: true, shopDomain: true },
+    take: 500,
+  });
+  let requeued = 0;
+  for (const r of rows) if ((await enqueueCallbackJob(deps, r.id, r.shopDomain)).created) requeued++;
+  return requeued;
 }
 
 function malformation(body: string): string | null {

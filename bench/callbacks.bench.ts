@@ -1,0 +1,143 @@
+// npm run bench:callbacks [-- --pg postgresql://postgres@127.0.0.1:5432/postgres]
+//
+// How fast the app acknowledges Daraja STK callbacks (store raw row + enqueue job, then 200) compared
+// with a bare route of the same server in the same run (/healthz): the ratio is the figure that
+// travels between machines. Also: the time from a success callback to the order recorded as paid in
+// the Shopify stand-in (callback -> job -> STK settle -> record job -> Admin API).
+// Everything on 127.0.0.1, bounded in time. SQLite by default; --pg runs the same on PostgreSQL
+// (it regenerates the Prisma client for PostgreSQL and back to SQLite at the end).
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import autocannon from "autocannon";
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
+const E2E_PAYMENTS = Number(process.env.BENCH_E2E_PAYMENTS ?? 15);
+const pgArg = process.argv.indexOf("--pg");
+const pgBase = pgArg > 0 ? (process.argv[pgArg + 1] ?? "postgresql://postgres@127.0.0.1:5432/postgres") : null;
+
+const TEST_ENV = {
+  NODE_ENV: "test",
+  SHOPIFY_API_KEY: "testApiKey",
+  SHOPIFY_API_SECRET: "testApiSecretKey",
+  SHOPIFY_APP_URL: "https://my-test-app.myshopify.io",
+  ENCRYPTION_KEY: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+  LOG_LEVEL: "silent",
+};
+
+function sh(cmd: string, args: string[], env: Record<string, string> = {}) {
+  execFileSync(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "inherit"] });
+}
+
+async function prepareDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  if (!pgBase) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mpesa-bench-"));
+    const url = `file:${path.join(dir, "bench.sqlite")}`;
+    sh(process.execPath, ["scripts/db.mjs", "migrate"], { DATABASE_URL: url });
+    return { url, drop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+  }
+  const pg = (await import("pg")).default;
+  const name = `mpesa_bench_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: pgBase });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  const u = new URL(pgBase);
+  u.pathname = `/${name}`;
+  const url = u.toString();
+  sh(path.join(ROOT, "node_modules", ".bin", "prisma"), ["generate"], { DATABASE_URL: url });
+  sh(process.execPath, ["scripts/db.mjs", "migrate"], { DATABASE_URL: url });
+  return {
+    url,
+    drop: async () => {
+      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await admin.end();
+      sh(path.join(ROOT, "node_modules", ".bin", "prisma"), ["generate"], { DATABASE_URL: "file:./prisma/dev.sqlite" });
+    },
+  };
+}
+
+function run(url: string, opts: Partial<autocannon.Options> = {}): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, ...opts }, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+}
+
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+};
+
+async function main() {
+  if (!fs.existsSync(path.join(ROOT, "build", "server", "index.js"))) sh("npx", ["remix", "vite:build"], { NODE_ENV: "production" });
+  const db = await prepareDatabase();
+  Object.assign(process.env, TEST_ENV, { DATABASE_URL: db.url });
+  const h = await import("../test/support/payments-harness");
+  const harness = await h.startHarness({ appEnv: { ...TEST_ENV, JOB_POLL_MS: "20", JOB_WORKER: process.env.BENCH_WORKER ?? "true" }, emulator: { callbackDelayMs: 5 } });
+  try {
+    // A pending attempt whose callback URL we replay: every POST is stored, acknowledged and queued.
+    const order = h.createOrder(harness.standin);
+    harness.emulator.setNextOutcome({ api: "stk", outcome: "no_callback" } as never);
+    const paid = await h.pay(harness.app, order.id, "0712 345 699");
+    const attempt = await harness.db.paymentAttempt.findUniqueOrThrow({ where: { id: paid.body.attempt.id } });
+    const body = JSON.stringify(h.stkCallbackBody(attempt.checkoutRequestId!, { receipt: "BENCH00001" }));
+    const callbackUrl = h.lastCallbackUrl(harness.emulator);
+
+    await run(`${harness.app.url}/healthz`, { duration: 1 }); // warm-up
+    const bare = await run(`${harness.app.url}/healthz`);
+    const callbacks = await run(callbackUrl, { method: "POST", body, headers: { "content-type": "application/json" } });
+
+    // Callback -> order paid in the stand-in, one payment at a time (no queue backlog in the figure).
+    if (E2E_PAYMENTS > 0) await h.eventually(async () => (await harness.db.job.count({ where: { status: { in: ["QUEUED", "RUNNING"] } } })) === 0, "backlog drained", 120_000);
+    const e2e: number[] = [];
+    for (let i = 0; i < E2E_PAYMENTS; i++) {
+      const o = h.createOrder(harness.standin);
+      harness.emulator.setNextOutcome({ api: "stk", outcome: "no_callback" } as never);
+      const r = await h.pay(harness.app, o.id, `0712 34${String(5000 + i).slice(-4)}`);
+      const a = await harness.db.paymentAttempt.findUniqueOrThrow({ where: { id: r.body.attempt.id } });
+      const started = performance.now();
+      await h.postCallback(h.lastCallbackUrl(harness.emulator), h.stkCallbackBody(a.checkoutRequestId!, { receipt: `BENCH1${String(i).padStart(4, "0")}` }));
+      await h.eventually(() => harness.standin.getOrder(o.id)?.displayFinancialStatus === "PAID", "order paid", 30_000);
+      e2e.push(performance.now() - started);
+    }
+
+    const rows = [
+      { route: "GET /healthz (bare)", rps: bare.requests.average, p50: bare.latency.p50, p99: bare.latency.p99, non2xx: bare.non2xx, errors: bare.errors },
+      { route: "POST /daraja/stk/:token", rps: callbacks.requests.average, p50: callbacks.latency.p50, p99: callbacks.latency.p99, non2xx: callbacks.non2xx, errors: callbacks.errors },
+    ];
+    const result = {
+      database: pgBase ? "postgresql" : "sqlite",
+      connections: CONNECTIONS,
+      durationSeconds: DURATION_S,
+      cpus: os.cpus().length,
+      rows,
+      callbackToBareThroughputRatio: callbacks.requests.average / bare.requests.average,
+      callbackStored: await harness.db.callbackLog.count({ where: { attemptId: attempt.id } }),
+      callbackToPaidMs: e2e.length ? { n: e2e.length, p50: quantile(e2e, 0.5), p90: quantile(e2e, 0.9), max: Math.max(...e2e) } : null,
+    };
+    console.log(`\nCallback acknowledgement (${result.database}, ${CONNECTIONS} connections, ${DURATION_S} s each, ${os.cpus().length} CPUs)`);
+    console.table(rows.map((r) => ({ ...r, rps: Math.round(r.rps) })));
+    console.log(`callback/bare throughput ratio: ${result.callbackToBareThroughputRatio.toFixed(3)}; callbacks stored: ${result.callbackStored}`);
+    if (e2e.length) console.log(
+      `success callback -> order paid in stand-in (n=${e2e.length}): p50 ${result.callbackToPaidMs!.p50.toFixed(0)} ms, ` +
+        `p90 ${result.callbackToPaidMs!.p90.toFixed(0)} ms, max ${result.callbackToPaidMs!.max.toFixed(0)} ms`,
+    );
+    const out = path.join(ROOT, "bench", "results", `callbacks-${result.database}-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(out, JSON.stringify(result, null, 2));
+    console.log(`JSON: ${path.relative(ROOT, out)}`);
+  } finally {
+    await harness.close();
+    await db.drop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
