@@ -10,7 +10,17 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import autocannon from "autocannon";
+// @ts-expect-error autocannon ships no types; the few fields used are typed below.
+import autocannonUntyped from "autocannon";
+
+interface AutocannonResult {
+  requests: { average: number };
+  latency: { p50: number; p99: number };
+  non2xx: number;
+  errors: number;
+}
+type AutocannonOptions = { url: string; connections?: number; duration?: number; method?: string; body?: string; headers?: Record<string, string> };
+const autocannon = autocannonUntyped as (o: AutocannonOptions, cb: (err: unknown, result: AutocannonResult) => void) => void;
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -59,7 +69,7 @@ async function prepareDatabase(): Promise<{ url: string; drop: () => Promise<voi
   };
 }
 
-function run(url: string, opts: Partial<autocannon.Options> = {}): Promise<autocannon.Result> {
+function run(url: string, opts: Partial<AutocannonOptions> = {}): Promise<AutocannonResult> {
   return new Promise((resolve, reject) => {
     autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, ...opts }, (err, result) => (err ? reject(err) : resolve(result)));
   });
