@@ -29,6 +29,18 @@ export async function applyStkCallback(deps: PaymentsDeps, callbackLogId: string
     await ignore("CheckoutRequestID does not match the attempt this token belongs to");
     return;
   }
+  // Replays and duplicates of a settled attempt cannot change it (see settle.server.ts): skip the
+  // verification query rather than spend Daraja's rate limit on 50 copies of one callback.
+  const upgradable =
+    attempt.status === "PENDING" ||
+    (cb.resultCode === "0" && (["CANCELLED", "TIMED_OUT", "FAILED"].includes(attempt.status) || attempt.reviewReason?.startsWith(RECEIPT_UNKNOWN)));
+  if (!upgradable) {
+    await deps.db.callbackLog.update({
+      where: { id: row.id },
+      data: { status: "PROCESSED", processedAt: deps.now(), error: `no change: attempt already ${attempt.status}` },
+    });
+    return;
+  }
   const evidence: Evidence = {
     source: "callback",
     checkoutRequestId: cb.checkoutRequestId,
