@@ -118,6 +118,26 @@ describe("forged and broken callbacks", () => {
 });
 
 describe("refusals and limits", () => {
+  it("answers the extension's CORS preflight and refuses requests without a session token", async () => {
+    const preflight = await fetch(`${h.app.url}/api/pay`, {
+      method: "OPTIONS",
+      headers: {
+        Origin: "https://extensions.shopifycdn.com",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type",
+        "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0",
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("Access-Control-Allow-Origin")).toBe("*");
+    const anonymous = await fetch(`${h.app.url}/api/pay`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0" },
+      body: JSON.stringify({ orderId: "gid://shopify/Order/1", phone: "0712345678" }),
+    });
+    expect(anonymous.status).toBe(401);
+  });
+
   it("refuses orders that cannot be paid by M-PESA, with no attempt and no STK push", async () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ paymentGatewayNames: ["Cash on Delivery (COD)"] }, "NOT_MPESA"],
