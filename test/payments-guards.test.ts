@@ -77,6 +77,19 @@ describe("forged and broken callbacks", () => {
     expect(shopifyPayments(h.standin, order.id).sales).toBe(0);
   });
 
+  it("production shop: a genuine callback from an allowed address is confirmed by STK query and recorded", async () => {
+    const order = createOrder(h.standin, { shop: PROD_SHOP });
+    const queries = h.emulator.requests({ path: "/mpesa/stkpushquery/v1/query" }).length;
+    const res = await pay(h.app, order.id, "0712 345 617", { shop: PROD_SHOP });
+    const done = await eventually(
+      () => h.db.paymentAttempt.findFirst({ where: { id: res.body.attempt.id, recordedInShopifyAt: { not: null } } }),
+      "recorded",
+    );
+    expect(done.status).toBe("SUCCEEDED");
+    expect(h.emulator.requests({ path: "/mpesa/stkpushquery/v1/query" }).length).toBeGreaterThan(queries);
+    expect(shopifyPayments(h.standin, order.id)).toEqual({ mutations: 1, sales: 1 });
+  });
+
   it("a short amount: review (money kept on the ledger for a refund), not paid", async () => {
     const s = await silentAttempt(undefined, "0712 345 614");
     await postCallback(s.url, stkCallbackBody(s.attempt.checkoutRequestId!, { amount: 100, receipt: "TSTSHORT01" }));
