@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { ROOT, dropRun, isPostgres, prepareTemplate } from "./databases";
+import { build, buildIsStale, withBuildLock } from "../../scripts/build-if-stale.mjs";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -18,14 +19,8 @@ export default async function setup(project: TestProject) {
   project.provide("testRunId", runId);
   ensurePrismaClient(isPostgres() ? "postgresql" : "sqlite");
   await prepareTemplate(runId);
-  withLock("build", () => {
-    if (buildIsStale()) {
-      execFileSync(path.join(ROOT, "node_modules", ".bin", "remix"), ["vite:build"], {
-        cwd: ROOT,
-        env: { ...process.env, NODE_ENV: "production" },
-        stdio: ["ignore", "ignore", "inherit"],
-      });
-    }
+  withBuildLock(ROOT, () => {
+    if (buildIsStale(ROOT)) build(ROOT);
   });
   return async () => {
     if (!process.env.KEEP_TEST_DATABASES) await dropRun(runId);
@@ -49,42 +44,3 @@ function ensurePrismaClient(provider: "sqlite" | "postgresql") {
   });
 }
 
-function withLock(name: string, fn: () => void) {
-  const dir = path.join(ROOT, "node_modules", ".cache", `lock-${name}`);
-  fs.mkdirSync(path.dirname(dir), { recursive: true });
-  const started = Date.now();
-  for (;;) {
-    try {
-      fs.mkdirSync(dir);
-      break;
-    } catch {
-      if (Date.now() - started > 120_000) fs.rmSync(dir, { recursive: true, force: true });
-      execFileSync("sleep", ["0.2"]);
-    }
-  }
-  try {
-    fn();
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function newest(dir: string): number {
-  let max = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    max = Math.max(max, entry.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
-  }
-  return max;
-}
-
-function buildIsStale() {
-  const server = path.join(ROOT, "build", "server", "index.js");
-  if (!fs.existsSync(server)) return true;
-  const built = fs.statSync(server).mtimeMs;
-  return ["app", "remix.config.js", "vite.config.ts", "package-lock.json"].some((p) => {
-    const full = path.join(ROOT, p);
-    if (!fs.existsSync(full)) return false;
-    return fs.statSync(full).isDirectory() ? newest(full) > built : fs.statSync(full).mtimeMs > built;
-  });
-}

@@ -2,16 +2,9 @@
 // extension does — a fresh session token before every request (here from /sandbox/token instead of
 // `shopify.sessionToken.get()`), `Authorization: Bearer`, JSON bodies (contract: docs/ARCHITECTURE.md).
 
-export type AttemptView = {
-  id: string;
-  status: "PENDING" | "SUCCEEDED" | "CANCELLED" | "TIMED_OUT" | "FAILED" | "NEEDS_REVIEW";
-  amountKes: number;
-  phoneMasked: string;
-  receipt?: string;
-  resultCode?: string;
-  message: string;
-  canRetry: boolean;
-};
+import type { AttemptView } from "../../payments/attempt-view";
+
+export type { AttemptView };
 export type PayStatus = {
   payable: boolean;
   reason?: string;
