@@ -1,7 +1,8 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { getPaymentStatus } from "~/modules/payments/payment-status.server";
 import { paymentsDeps } from "~/modules/payments/wiring.server";
-import { authenticateExtension, errorJson, unlessFarSideDown } from "~/modules/payments/http.server";
+import { authenticateExtension } from "~/lib/extension-auth.server";
+import { errorJson, unlessFarSideDown } from "~/modules/payments/http.server";
 
 // GET /api/pay/status?orderId=<gid> — polled by the checkout extension (contract: docs/ARCHITECTURE.md).
 

@@ -3,7 +3,8 @@ import { clientIp, remoteAddressOf } from "~/lib/client-ip.server";
 import { startPayment } from "~/modules/payments/start-payment.server";
 import { toAttemptView } from "~/modules/payments/attempt-view";
 import { paymentsDeps } from "~/modules/payments/wiring.server";
-import { authenticateExtension, errorJson, unlessFarSideDown } from "~/modules/payments/http.server";
+import { authenticateExtension } from "~/lib/extension-auth.server";
+import { errorJson, unlessFarSideDown } from "~/modules/payments/http.server";
 
 // POST /api/pay — the checkout extension's Pay button (contract: docs/ARCHITECTURE.md).
 

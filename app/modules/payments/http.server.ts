@@ -1,24 +1,9 @@
-import { authenticate } from "~/shopify.server";
-import { logger } from "~/lib/logger.server";
+import { logger } from "../../lib/logger.server";
 import { ShopifyRetryableError } from "../shopify/errors";
 import { DarajaError } from "../daraja/errors";
 
-// HTTP helpers for the payment routes (kept beside the use cases so the routes stay thin).
-
-/** Session-token auth for the checkout extension; throws the 204 preflight / 401 Responses itself. */
-export async function authenticateExtension(request: Request) {
-  const surface = new URL(request.url).searchParams.get("surface");
-  const auth =
-    surface === "customer-account"
-      ? await authenticate.public.customerAccount(request)
-      : await authenticate.public.checkout(request);
-  return { shop: shopFromDest(auth.sessionToken.dest), cors: auth.cors };
-}
-
-/** `dest` is "https://x.myshopify.com" in checkout tokens; normalise to the bare domain. */
-export function shopFromDest(dest: string): string {
-  return dest.replace(/^https?:\/\//, "").replace(/\/.*$/, "").toLowerCase();
-}
+// HTTP helpers for the payment routes (kept beside the use cases so the routes stay thin). No
+// app-framework imports here: the routes authenticate (app/lib/extension-auth.server.ts).
 
 export function errorJson(status: number, code: string, message: string, headers: Record<string, string> = {}) {
   return Response.json({ error: { code, message } }, { status, headers });
