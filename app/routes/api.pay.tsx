@@ -30,6 +30,8 @@ export const action = async ({ request, context }: ActionFunctionArgs) => {
           return Response.json({ attempt: toAttemptView(outcome.attempt) });
         case "rate_limited":
           return errorJson(429, "RATE_LIMITED", outcome.message, { "Retry-After": String(outcome.retryAfterSeconds) });
+        case "unavailable":
+          return errorJson(503, "TEMPORARILY_UNAVAILABLE", outcome.message, { "Retry-After": String(outcome.retryAfterSeconds) });
         case "refused":
           return errorJson(outcome.httpStatus, outcome.code, outcome.message);
       }

@@ -25,6 +25,8 @@ export interface Harness {
   restart: (env?: Record<string, string>) => Promise<AppServer>;
   /** Hold the STK Push *answer* this long after the emulator has processed it (callback races it). */
   holdStkAnswerMs: (ms: number) => void;
+  /** Answer the next STK Push(es) with this Daraja answer instead of forwarding (nothing reaches the emulator). */
+  answerNextStkPush: (answer: { status: number; body: unknown }, times?: number) => void;
   close: () => Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function startHarness(opts: { appEnv?: Record<string, string>; emul
     app: await startAppServer(appEnv),
     appEnv,
     holdStkAnswerMs: (ms) => (proxy.holdMs = ms),
+    answerNextStkPush: (answer, times = 1) => proxy.canned.push(...Array.from({ length: times }, () => answer)),
     restart: async (env = {}) => {
       h.app = await startAppServer({ ...appEnv, ...env }, h.app.port);
       return h.app;
@@ -68,7 +71,7 @@ export async function seedShop(
   db: PrismaClient,
   standin: ShopifyStandin,
   shop: string,
-  settings: Partial<{ environment: "sandbox" | "production"; paymentMethodName: string }> = {},
+  settings: Partial<{ environment: "sandbox" | "production"; paymentMethodName: string; consumerKey: string; consumerSecret: string }> = {},
 ) {
   standin.registerShop(shop, ACCESS_TOKEN);
   await db.session.upsert({
@@ -81,11 +84,11 @@ export async function seedShop(
     shortcodeType: "paybill",
     businessShortCode: "174379",
     tillNumber: null,
-    consumerKey: "emulator-consumer-key",
+    consumerKey: settings.consumerKey ?? "emulator-consumer-key",
     paymentMethodName: settings.paymentMethodName ?? "M-PESA",
     accountReferenceTemplate: "INV{order_number}",
     initiatorName: null,
-    newSecrets: { consumerSecret: "emulator-consumer-secret", passkey: PASSKEY },
+    newSecrets: { consumerSecret: settings.consumerSecret ?? "emulator-consumer-secret", passkey: PASSKEY },
   });
 }
 
@@ -108,7 +111,12 @@ export function createOrder(standin: ShopifyStandin, overrides: Record<string, u
 export async function pay(app: AppServer, orderId: string, phone: string, opts: { shop?: string; ip?: string } = {}) {
   const res = await fetch(`${app.url}/api/pay`, {
     method: "POST",
-    headers: { Authorization: `Bearer ${await sessionToken(opts.shop)}`, "Content-Type": "application/json", ...BROWSER },
+    headers: {
+      Authorization: `Bearer ${await sessionToken(opts.shop)}`,
+      "Content-Type": "application/json",
+      ...BROWSER,
+      ...(opts.ip ? { "X-Forwarded-For": opts.ip } : {}), // honoured by apps run with TRUSTED_PROXY_HOPS=1
+    },
     body: JSON.stringify({ orderId, phone, amount: 1 }), // the amount must be ignored
   });
   return { status: res.status, headers: res.headers, body: (await res.json().catch(() => null)) as any };
@@ -144,7 +152,15 @@ export function shopifyPayments(standin: ShopifyStandin, orderGid: string) {
 /** A pass-through to the emulator that can hold STK Push answers (the request is processed at once). */
 async function delayingProxy(target: string) {
   const state = { holdMs: 0 };
+  const canned: { status: number; body: unknown }[] = [];
   const server = http.createServer((req, res) => {
+    if (canned.length && req.url?.startsWith("/mpesa/stkpush/v1/processrequest")) {
+      const answer = canned.shift()!;
+      req.resume();
+      res.writeHead(answer.status, { "Content-Type": "application/json" });
+      res.end(JSON.stringify(answer.body));
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on("data", (c) => chunks.push(c));
     req.on("end", async () => {
@@ -170,6 +186,7 @@ async function delayingProxy(target: string) {
     set holdMs(ms: number) {
       state.holdMs = ms;
     },
+    canned,
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();

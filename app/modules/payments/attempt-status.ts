@@ -67,7 +67,11 @@ export function messageFor(a: AttemptFacts): string {
       return "We are checking this payment with the shop. Please do not pay again; the shop will contact you.";
   }
   if (a.resultCode && MESSAGES[a.resultCode]) return MESSAGES[a.resultCode];
-  if (a.failureStage === "stk_push_request") return "M-PESA could not start the payment. Try again in a moment.";
+  // Daraja refused the request itself (often the shop's M-PESA setup): retrying may not help.
+  if (a.failureStage === "stk_push_request")
+    return "M-PESA did not accept this payment request, so nothing was sent to your phone. Try again; if it happens again, please contact the shop.";
+  if (a.failureStage === "stk_push_unavailable")
+    return "M-PESA could not be reached, so nothing was sent to your phone. Try again in a moment.";
   if (a.status === "TIMED_OUT") return MESSAGES["1037"];
   return "The M-PESA payment did not go through. You can try again.";
 }

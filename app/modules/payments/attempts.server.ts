@@ -58,14 +58,23 @@ export async function storeStkAck(
   });
 }
 
-/** Daraja refused the push: nothing reached the phone, the order may be paid with a new attempt. */
-export async function failBeforePrompt(db: PrismaClient, id: string, reason: string, now: Date) {
+/**
+ * Daraja refused the push, or it never left (Daraja unreachable): nothing reached the phone, the
+ * order may be paid with a new attempt. `stage` tells the two apart for the shopper's message.
+ */
+export async function failBeforePrompt(
+  db: PrismaClient,
+  id: string,
+  reason: string,
+  now: Date,
+  stage: "stk_push_request" | "stk_push_unavailable" = "stk_push_request",
+) {
   await db.paymentAttempt.updateMany({
     where: { id, status: "PENDING" },
     data: {
       status: "FAILED",
       liveKey: null,
-      failureStage: "stk_push_request",
+      failureStage: stage,
       resultDesc: reason.slice(0, 500),
       completedAt: now,
     },

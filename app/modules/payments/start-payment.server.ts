@@ -1,6 +1,6 @@
 import type { PaymentAttempt } from "@prisma/client";
 import { logger, maskMsisdn } from "../../lib/logger.server";
-import { DarajaError, DarajaTimeoutError, InvalidPhoneNumberError } from "../daraja/errors";
+import { DarajaError, InvalidPhoneNumberError } from "../daraja/errors";
 import { normalizeMsisdn } from "../daraja/phone";
 import { renderAccountReference } from "../settings/account-reference";
 import { failBeforePrompt, insertPendingAttempt, markStkOutcomeUnknown, storeStkAck } from "./attempts.server";
@@ -15,7 +15,12 @@ import { orderNumberOf, REFUSAL_MESSAGES, type RefusalCode } from "./payability"
 export type StartPaymentOutcome =
   | { kind: "started" | "existing"; attempt: PaymentAttempt }
   | { kind: "refused"; httpStatus: 404 | 409 | 422; code: RefusalCode | "INVALID_PHONE" | "INVALID_REQUEST"; message: string }
-  | { kind: "rate_limited"; retryAfterSeconds: number; message: string };
+  | { kind: "rate_limited"; retryAfterSeconds: number; message: string }
+  /** Daraja could not be reached (or was busy) before anything was sent: the attempt is FAILED. */
+  | { kind: "unavailable"; retryAfterSeconds: number; message: string };
+
+/** How long the extension should wait before offering Pay again when Daraja is down. */
+const DARAJA_DOWN_RETRY_AFTER_SECONDS = 5;
 
 export interface StartPaymentInput {
   shop: string;
@@ -77,6 +82,7 @@ export async function startPayment(deps: PaymentsDeps, input: StartPaymentInput)
 
   const log = logger.child({ attemptId: attempt.id, shop, phone: maskMsisdn(msisdn), amountKes });
   const number = orderNumberOf(order);
+  let pushed: PushVerdict = "sent";
   try {
     const ack = await deps.daraja(config).stkPush({
       businessShortCode: config.businessShortCode,
@@ -92,22 +98,38 @@ export async function startPayment(deps: PaymentsDeps, input: StartPaymentInput)
     await storeStkAck(deps.db, attempt.id, ack);
     log.info({ checkoutRequestId: ack.checkoutRequestId }, "STK push sent");
   } catch (error) {
-    await handlePushError(deps, attempt.id, error, log);
+    pushed = await handlePushError(deps, attempt.id, error, log);
+  }
+  if (pushed === "unavailable") {
+    return {
+      kind: "unavailable",
+      retryAfterSeconds: DARAJA_DOWN_RETRY_AFTER_SECONDS,
+      message: "M-PESA is busy or cannot be reached right now. Nothing was sent to your phone; please try again in a moment.",
+    };
   }
   const fresh = await deps.db.paymentAttempt.findUniqueOrThrow({ where: { id: attempt.id } });
   return { kind: "started", attempt: fresh };
 }
 
-async function handlePushError(deps: PaymentsDeps, id: string, error: unknown, log: typeof logger) {
-  const sentMaybe = error instanceof DarajaTimeoutError || (error instanceof DarajaError && error.kind === "unknown");
-  if (error instanceof DarajaError && !sentMaybe) {
-    // Refused or never sent: no prompt can reach the phone, so the order is free for a new attempt.
-    log.warn({ errorCode: error.errorCode, kind: error.kind, err: error.message }, "STK push refused");
-    await failBeforePrompt(deps.db, id, error.message, deps.now());
-    return;
+type PushVerdict = "sent" | "refused" | "unavailable" | "unknown";
+
+/**
+ * Decides by the error's `kind` alone (the Daraja client's contract): `final` and `retryable` mean no
+ * prompt can reach the phone — refused by Daraja, or never sent (connection refused, OAuth down, spike
+ * arrest) — so the attempt is FAILED and the order is free for a new Pay. Only `unknown` (sent, no
+ * readable answer) leaves it PENDING for the callback or the recovery query.
+ */
+async function handlePushError(deps: PaymentsDeps, id: string, error: unknown, log: typeof logger): Promise<PushVerdict> {
+  if (error instanceof DarajaError && error.kind !== "unknown") {
+    const unavailable = error.kind === "retryable";
+    const reason = `${unavailable ? "Daraja unavailable" : "Daraja refused the STK Push"}: ${[error.errorCode, error.errorMessage].filter(Boolean).join(" ")}`;
+    log.warn({ errorCode: error.errorCode, kind: error.kind, httpStatus: error.httpStatus }, reason);
+    await failBeforePrompt(deps.db, id, reason, deps.now(), unavailable ? "stk_push_unavailable" : "stk_push_request");
+    return unavailable ? "unavailable" : "refused";
   }
   // Sent, no answer (or a bug after sending): the prompt may be on the phone. Never resend; the
   // callback or the recovery query decides.
   log.error({ err: String(error) }, "STK push outcome unknown; left pending for recovery");
   await markStkOutcomeUnknown(deps.db, id);
+  return "unknown";
 }
