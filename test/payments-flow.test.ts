@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createOrder,
+  customerAccountToken,
   eventually,
   lastCallbackUrl,
   pay,
@@ -144,5 +145,29 @@ describe("payment flow", () => {
     expect(await h.db.mpesaReceipt.count({ where: { receipt: "TST5XK91QA" } })).toBe(1);
     expect(await h.db.job.count({ where: { type: "record-payment-in-shopify", dedupeKey: `record:${attempt.id}` } })).toBe(1);
     expect(shopifyPayments(h.standin, order.id)).toEqual({ mutations: 1, sales: 1 });
+  });
+
+  it("customer-account surface: Pay and status from the order-status page, signed as a customer-account session", async () => {
+    const order = createOrder(h.standin);
+    const surface = "customer-account" as const;
+    const before = await payStatus(h.app, order.id, { surface });
+    expect(before.status).toBe(200);
+    expect(before.body).toMatchObject({ payable: true, order: { name: order.name, amountKes: 1500 } });
+
+    const res = await pay(h.app, order.id, "0712 345 605", { surface });
+    expect(res.status).toBe(200);
+    expect(res.body.attempt).toMatchObject({ status: "PENDING", amountKes: 1500 });
+    const attempt = await recorded(order.id);
+    expect(attempt).toMatchObject({ id: res.body.attempt.id, status: "SUCCEEDED", shopDomain: "mpesa-pay-shop.myshopify.com" });
+    expect(shopifyPayments(h.standin, order.id)).toEqual({ mutations: 1, sales: 1 });
+    const after = await payStatus(h.app, order.id, { surface });
+    expect(after.body.attempt).toMatchObject({ status: "SUCCEEDED", receipt: attempt.mpesaReceipt });
+
+    // A token not signed with the app's secret is refused on this surface too, before any work.
+    const forged = await customerAccountToken(undefined, { secret: "not-the-app-secret" });
+    const pushes = h.emulator.requests({ path: "/mpesa/stkpush/v1/processrequest" }).length;
+    expect((await pay(h.app, createOrder(h.standin).id, "0712 345 605", { surface, token: forged })).status).toBe(401);
+    expect((await payStatus(h.app, order.id, { surface, token: forged })).status).toBe(401);
+    expect(h.emulator.requests({ path: "/mpesa/stkpush/v1/processrequest" }).length).toBe(pushes);
   });
 });

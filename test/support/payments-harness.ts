@@ -1,6 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { getJwt } from "@shopify/shopify-api/test-helpers";
+import { SignJWT } from "jose";
 import type { PrismaClient } from "@prisma/client";
 import { startEmulator, type Emulator } from "../../emulator";
 import { startShopifyStandin, type ShopifyStandin } from "../../shopify-standin";
@@ -104,15 +105,39 @@ export async function sessionToken(shop = SHOP): Promise<string> {
   return (await getJwt(shop.replace(/\.myshopify\.com$/, ""), "testApiKey", "testApiSecretKey")).token;
 }
 
+/**
+ * A session token as a customer-account extension (order-status page) sends it. The library checks
+ * only the HS256 signature with the app secret and the time claims (authenticate.public.customerAccount
+ * -> validateSessionToken with checkAudience: false); `dest` is the bare shop domain and `sub` the
+ * signed-in customer's GID.
+ */
+export async function customerAccountToken(shop = SHOP, opts: { customerGid?: string; secret?: string } = {}): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ dest: shop, sub: opts.customerGid ?? "gid://shopify/Customer/7001", sid: "ca-session-1", jti: crypto.randomUUID() })
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setIssuer(`https://${shop}/account`)
+    .setAudience("testApiKey")
+    .setIssuedAt(now)
+    .setNotBefore(now)
+    .setExpirationTime(now + 300)
+    .sign(new TextEncoder().encode(opts.secret ?? "testApiSecretKey"));
+}
+
+type Surface = "checkout" | "customer-account";
+const tokenFor = (surface: Surface | undefined, shop?: string) =>
+  surface === "customer-account" ? customerAccountToken(shop) : sessionToken(shop);
+const surfaceQuery = (surface?: Surface) => (surface === "customer-account" ? "surface=customer-account" : "");
+
 export function createOrder(standin: ShopifyStandin, overrides: Record<string, unknown> = {}) {
   return standin.createOrder({ shop: SHOP, total: "1500.00", currencyCode: "KES", paymentGatewayNames: ["M-PESA"], ...overrides } as any);
 }
 
-export async function pay(app: AppServer, orderId: string, phone: string, opts: { shop?: string; ip?: string } = {}) {
-  const res = await fetch(`${app.url}/api/pay`, {
+export async function pay(app: AppServer, orderId: string, phone: string, opts: { shop?: string; ip?: string; surface?: Surface; token?: string } = {}) {
+  const query = surfaceQuery(opts.surface);
+  const res = await fetch(`${app.url}/api/pay${query ? `?${query}` : ""}`, {
     method: "POST",
     headers: {
-      Authorization: `Bearer ${await sessionToken(opts.shop)}`,
+      Authorization: `Bearer ${opts.token ?? (await tokenFor(opts.surface, opts.shop))}`,
       "Content-Type": "application/json",
       ...BROWSER,
       ...(opts.ip ? { "X-Forwarded-For": opts.ip } : {}), // honoured by apps run with TRUSTED_PROXY_HOPS=1
@@ -122,9 +147,10 @@ export async function pay(app: AppServer, orderId: string, phone: string, opts: 
   return { status: res.status, headers: res.headers, body: (await res.json().catch(() => null)) as any };
 }
 
-export async function payStatus(app: AppServer, orderId: string) {
-  const res = await fetch(`${app.url}/api/pay/status?orderId=${encodeURIComponent(orderId)}`, {
-    headers: { Authorization: `Bearer ${await sessionToken()}`, ...BROWSER },
+export async function payStatus(app: AppServer, orderId: string, opts: { surface?: Surface; token?: string } = {}) {
+  const query = surfaceQuery(opts.surface);
+  const res = await fetch(`${app.url}/api/pay/status?orderId=${encodeURIComponent(orderId)}${query ? `&${query}` : ""}`, {
+    headers: { Authorization: `Bearer ${opts.token ?? (await tokenFor(opts.surface))}`, ...BROWSER },
   });
   return { status: res.status, body: (await res.json().catch(() => null)) as any };
 }
