@@ -4,7 +4,7 @@ import { logger } from "../../lib/logger.server";
 import { runDueJobs, type RunnerOptions } from "./runner.server";
 
 // The in-process worker: polls the Job table every JOB_POLL_MS, and runs periodic tasks (the
-// missed-callback recovery sweep). Several app instances can run it at once: claims are conditional.
+// missed-callback recovery sweep; the daily housekeeping enqueue). Several app instances can run it at once: claims are conditional.
 
 export interface PeriodicTask {
   name: string;
@@ -34,8 +34,10 @@ export function startWorker(options: WorkerOptions = {}): { stop: () => Promise<
     const db = options.db ?? (await import("../../db.server")).default;
     // The app's job types; imported here so the jobs module itself stays free of payment code.
     const { registerPaymentJobs, paymentPeriodicTasks } = await import("../payments/jobs.server");
+    const { registerHousekeepingJobs, housekeepingPeriodicTasks } = await import("./housekeeping.server");
     registerPaymentJobs();
-    return { db, periodic: options.periodic ?? paymentPeriodicTasks() };
+    registerHousekeepingJobs(db);
+    return { db, periodic: options.periodic ?? [...paymentPeriodicTasks(), ...housekeepingPeriodicTasks(db, options.now)] };
   })();
 
   const runnerOptions = (): RunnerOptions => ({

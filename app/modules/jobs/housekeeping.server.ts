@@ -1,0 +1,42 @@
+import type { PrismaClient } from "@prisma/client";
+import { logger } from "../../lib/logger.server";
+import { pruneWebhookDeliveries } from "../webhooks/delivery.server";
+import { registerJobHandler } from "./handlers";
+import { enqueueJob } from "./queue.server";
+import type { PeriodicTask } from "./worker.server";
+
+// Database housekeeping run by the job worker. The periodic task only *enqueues* the day's job under a
+// per-day dedupeKey: every app instance runs the sweep, but the unique key lets one job exist per day
+// and the queue's conditional claim lets one worker run it.
+
+export const PRUNE_WEBHOOK_DELIVERIES = "prune-webhook-deliveries";
+/** Shopify retries a delivery for about 4 hours; 30 days keeps ample evidence for support questions. */
+export const WEBHOOK_DELIVERY_RETENTION_DAYS = 30;
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** How often each instance checks whether today's job exists (cheap: one insert that usually conflicts). */
+const CHECK_EVERY_MS = 60 * 60 * 1000;
+
+export function registerHousekeepingJobs(db: PrismaClient) {
+  registerJobHandler(PRUNE_WEBHOOK_DELIVERIES, async (p: { olderThan: string }) => {
+    const deleted = await pruneWebhookDeliveries(db, new Date(p.olderThan));
+    logger.info({ deleted, olderThan: p.olderThan }, "pruned webhook deliveries");
+  });
+}
+
+/** Enqueues today's (UTC) prune once, whichever instance asks first. */
+export async function enqueueDailyHousekeeping(db: PrismaClient, now: Date) {
+  const day = now.toISOString().slice(0, 10);
+  // Cut at the start of the day so every instance asking today computes the same job.
+  const olderThan = new Date(Date.parse(`${day}T00:00:00Z`) - WEBHOOK_DELIVERY_RETENTION_DAYS * DAY_MS);
+  return enqueueJob(db, {
+    type: PRUNE_WEBHOOK_DELIVERIES,
+    payload: { olderThan: olderThan.toISOString() },
+    dedupeKey: `${PRUNE_WEBHOOK_DELIVERIES}:${day}`,
+    runAt: now,
+    maxAttempts: 5,
+  });
+}
+
+export function housekeepingPeriodicTasks(db: PrismaClient, now: () => Date = () => new Date()): PeriodicTask[] {
+  return [{ name: "daily-housekeeping", everyMs: CHECK_EVERY_MS, run: async () => void (await enqueueDailyHousekeeping(db, now())) }];
+}
