@@ -60,6 +60,8 @@ export interface CreateOrderInput {
   phone?: string | null;
   email?: string | null;
   customerPhone?: string | null;
+  /** The buyer's customer GID (default: one derived from the order id). */
+  customerId?: string;
   billingPhone?: string | null;
   shippingPhone?: string | null;
   paymentGatewayNames?: string[];
@@ -127,7 +129,7 @@ export class StandinState {
       totalCents,
       phone,
       email: input.email === undefined ? "buyer@example.com" : input.email,
-      customer: { id: `gid://shopify/Customer/${id + 1_000_000}`, phone: input.customerPhone ?? phone },
+      customer: { id: input.customerId ?? `gid://shopify/Customer/${id + 1_000_000}`, phone: input.customerPhone ?? phone },
       billingPhone: input.billingPhone ?? null,
       shippingPhone: input.shippingPhone ?? null,
       paymentGatewayNames: input.paymentGatewayNames ?? ["M-PESA"],

@@ -148,7 +148,8 @@ describe("payment flow", () => {
   });
 
   it("customer-account surface: Pay and status from the order-status page, signed as a customer-account session", async () => {
-    const order = createOrder(h.standin);
+    // The token's customer (the harness default) is the order's buyer.
+    const order = createOrder(h.standin, { customerId: "gid://shopify/Customer/7001" });
     const surface = "customer-account" as const;
     const before = await payStatus(h.app, order.id, { surface });
     expect(before.status).toBe(200);
@@ -169,5 +170,23 @@ describe("payment flow", () => {
     expect((await pay(h.app, createOrder(h.standin).id, "0712 345 605", { surface, token: forged })).status).toBe(401);
     expect((await payStatus(h.app, order.id, { surface, token: forged })).status).toBe(401);
     expect(h.emulator.requests({ path: "/mpesa/stkpush/v1/processrequest" }).length).toBe(pushes);
+  });
+
+  it("customer-account surface: another signed-in customer cannot see or pay someone else's order", async () => {
+    const order = createOrder(h.standin, { customerId: "gid://shopify/Customer/7001" });
+    await pay(h.app, order.id, "0712 345 605"); // the buyer starts a payment from the thank-you page
+    const stranger = await customerAccountToken(undefined, { customerGid: "gid://shopify/Customer/9999" });
+    const pushes = h.emulator.requests({ path: "/mpesa/stkpush/v1/processrequest" }).length;
+
+    const status = await payStatus(h.app, order.id, { surface: "customer-account", token: stranger });
+    expect(status.status).toBe(200);
+    // Indistinguishable from an order that does not exist: no name, amount or attempt leaks.
+    expect(status.body).toEqual({ payable: false, reason: "ORDER_NOT_FOUND_YET" });
+
+    const res = await pay(h.app, order.id, "0799 000 111", { surface: "customer-account", token: stranger });
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe("ORDER_NOT_FOUND_YET");
+    expect(h.emulator.requests({ path: "/mpesa/stkpush/v1/processrequest" }).length).toBe(pushes);
+    expect(await h.db.paymentAttempt.count({ where: { orderGid: order.id } })).toBe(1);
   });
 });

@@ -9,6 +9,11 @@ export type ExtensionSurface = "checkout" | "customer-account";
 export interface ExtensionCaller {
   shop: string;
   surface: ExtensionSurface;
+  /**
+   * Customer-account surface only: the signed-in customer (token `sub`). An order-status page only
+   * ever shows the customer's own orders, so the use cases refuse any other order for this caller.
+   */
+  viewer?: { customerGid: string | null };
   /** Adds the CORS headers the extension's cross-origin fetch needs. */
   cors: (response: Response) => Response;
 }
@@ -21,7 +26,9 @@ export async function authenticateExtension(request: Request): Promise<Extension
     surface === "customer-account"
       ? await authenticate.public.customerAccount(request)
       : await authenticate.public.checkout(request);
-  return { shop: shopFromDest(auth.sessionToken.dest), surface, cors: auth.cors };
+  const shop = shopFromDest(auth.sessionToken.dest);
+  if (surface === "checkout") return { shop, surface, cors: auth.cors };
+  return { shop, surface, cors: auth.cors, viewer: { customerGid: auth.sessionToken.sub ?? null } };
 }
 
 /** `dest` is "https://x.myshopify.com" in checkout tokens (bare in some others); normalise to the domain. */

@@ -14,7 +14,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 };
 
 export const action = async ({ request, context }: ActionFunctionArgs) => {
-  const { shop, cors } = await authenticateExtension(request);
+  const { shop, cors, viewer } = await authenticateExtension(request);
   const body = (await request.json().catch(() => null)) as { orderId?: unknown; phone?: unknown } | null;
   return cors(
     await unlessFarSideDown(async () => {
@@ -23,6 +23,7 @@ export const action = async ({ request, context }: ActionFunctionArgs) => {
         orderGid: body?.orderId,
         phone: body?.phone,
         clientIp: clientIp(request, remoteAddressOf(context)),
+        viewer,
       });
       switch (outcome.kind) {
         case "started":

@@ -8,13 +8,27 @@ import { payability, type RefusalCode } from "./payability";
 
 export type LoadedOrder =
   | { payable: true; order: PayableOrder; config: ShopDarajaConfig; amountKes: number }
-  | { payable: false; reason: RefusalCode; order?: PayableOrder };
+  | { payable: false; reason: RefusalCode; order?: PayableOrder; hidden?: true };
 
-export async function loadPayableOrder(deps: PaymentsDeps, shop: string, orderGid: string): Promise<LoadedOrder> {
+/** Who is asking, when the session token names a customer (order-status page). */
+export interface OrderViewer {
+  customerGid: string | null;
+}
+
+export async function loadPayableOrder(
+  deps: PaymentsDeps,
+  shop: string,
+  orderGid: string,
+  viewer?: OrderViewer,
+): Promise<LoadedOrder> {
   const config = await deps.shopConfig(shop);
   if (!config) return { payable: false, reason: "SHOP_NOT_CONFIGURED" };
   const order = await getOrderForPayment(await deps.adminGraphql(shop), orderGid);
   if (!order) return { payable: false, reason: "ORDER_NOT_FOUND_YET" };
+  // Another customer's order looks exactly like one that does not exist: nothing about it is shown.
+  if (viewer && (!viewer.customerGid || order.customerId !== viewer.customerGid)) {
+    return { payable: false, reason: "ORDER_NOT_FOUND_YET", hidden: true };
+  }
   const verdict = payability(order, config.paymentMethodName);
   if (!verdict.payable) return { payable: false, reason: verdict.reason, order };
   const settled = await deps.db.paymentAttempt.findFirst({

@@ -1,7 +1,7 @@
 import { latestAttempt } from "./attempts.server";
 import { toAttemptView, type AttemptView } from "./attempt-view";
 import type { PaymentsDeps } from "./deps.server";
-import { loadPayableOrder } from "./load-order.server";
+import { loadPayableOrder, type OrderViewer } from "./load-order.server";
 import type { RefusalCode } from "./payability";
 
 // Use case "status poll": what the extension shows — whether the order can be paid, and the latest
@@ -14,13 +14,19 @@ export interface PaymentStatus {
   attempt?: AttemptView;
 }
 
-export async function getPaymentStatus(deps: PaymentsDeps, shop: string, orderGid: string): Promise<PaymentStatus> {
+export async function getPaymentStatus(
+  deps: PaymentsDeps,
+  shop: string,
+  orderGid: string,
+  viewer?: OrderViewer,
+): Promise<PaymentStatus> {
   const [loaded, attempt] = await Promise.all([
-    loadPayableOrder(deps, shop, orderGid),
+    loadPayableOrder(deps, shop, orderGid, viewer),
     latestAttempt(deps.db, shop, orderGid),
   ]);
   const status: PaymentStatus = { payable: loaded.payable };
   if (!loaded.payable) status.reason = loaded.reason;
+  if (!loaded.payable && loaded.hidden) return status;
   const order = loaded.order;
   if (order) {
     const amountKes = loaded.payable ? loaded.amountKes : (order.outstandingKes ?? order.totalKes ?? 0);

@@ -6,7 +6,7 @@ import { renderAccountReference } from "../settings/account-reference";
 import { failBeforePrompt, insertPendingAttempt, markStkOutcomeUnknown, storeStkAck } from "./attempts.server";
 import { newCallbackToken } from "./callback-token.server";
 import type { PaymentsDeps } from "./deps.server";
-import { loadPayableOrder } from "./load-order.server";
+import { loadPayableOrder, type OrderViewer } from "./load-order.server";
 import { orderNumberOf, REFUSAL_MESSAGES, type RefusalCode } from "./payability";
 
 // Use case "Pay": the shopper taps Pay in the checkout extension. The amount is the order's
@@ -27,6 +27,8 @@ export interface StartPaymentInput {
   orderGid: unknown;
   phone: unknown;
   clientIp: string | null;
+  /** Set on the customer-account surface: only this customer's own orders can be paid. */
+  viewer?: OrderViewer;
 }
 
 const refused = (code: RefusalCode): StartPaymentOutcome => ({
@@ -42,7 +44,7 @@ export async function startPayment(deps: PaymentsDeps, input: StartPaymentInput)
     return { kind: "refused", httpStatus: 422, code: "INVALID_REQUEST", message: "orderId must be a Shopify order id." };
   }
   const orderGid = input.orderGid;
-  const loaded = await loadPayableOrder(deps, shop, orderGid);
+  const loaded = await loadPayableOrder(deps, shop, orderGid, input.viewer);
   if (!loaded.payable) return refused(loaded.reason);
   const { order, config, amountKes } = loaded;
 
