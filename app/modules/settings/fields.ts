@@ -15,3 +15,18 @@ export type SettingsField =
   | "initiatorName"
   | SecretField;
 export type FieldErrors = Partial<Record<SettingsField, string>>;
+
+/** The non-secret settings, as the page shows and edits them. */
+export type PlainSettings = {
+  environment: "sandbox" | "production";
+  shortcodeType: "paybill" | "till";
+  businessShortCode: string;
+  tillNumber: string;
+  consumerKey: string;
+  paymentMethodName: string;
+  accountReferenceTemplate: string;
+  initiatorName: string;
+};
+
+/** What the page may know of a stored secret: whether it is there, and a short hint. */
+export type SecretStatus = { stored: boolean; hint: string | null; unreadable: boolean };

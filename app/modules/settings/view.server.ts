@@ -2,24 +2,16 @@ import type { ShopSettings } from "@prisma/client";
 import { SecretDecryptionError, type SecretBox } from "./secret-box.server";
 import { openSecret } from "./repository.server";
 import { SECRET_FIELDS, type SecretField } from "./validation";
+import type { PlainSettings, SecretStatus } from "./fields";
 
 // The settings as the page may see them: plain fields, and for each secret only whether it is
 // stored plus a short hint. This is the one projection loaders use, so no secret reaches the browser.
 
-export type SecretStatus = { stored: boolean; hint: string | null; unreadable: boolean };
+export type { SecretStatus };
 
 export type SettingsView = {
   configured: boolean;
-  values: {
-    environment: "sandbox" | "production";
-    shortcodeType: "paybill" | "till";
-    businessShortCode: string;
-    tillNumber: string;
-    consumerKey: string;
-    paymentMethodName: string;
-    accountReferenceTemplate: string;
-    initiatorName: string;
-  };
+  values: PlainSettings;
   secrets: Record<SecretField, SecretStatus>;
 };
 

@@ -1,22 +1,11 @@
 import { BlockStack, Card, ChoiceList, FormLayout, InlineError, Text, TextField } from "@shopify/polaris";
 import { accountReferenceTemplateProblem, renderAccountReference, SAMPLE_ORDER } from "../account-reference";
-import type { FieldErrors, SecretField } from "../fields";
+import type { FieldErrors, PlainSettings, SecretField, SecretStatus } from "../fields";
 
 // The settings form's fields (controlled). Secret fields start empty: the page never receives a
 // stored secret, only whether one is stored and a hint; leaving a secret field empty keeps it.
 
-export type FormValues = {
-  environment: "sandbox" | "production";
-  shortcodeType: "paybill" | "till";
-  businessShortCode: string;
-  tillNumber: string;
-  consumerKey: string;
-  paymentMethodName: string;
-  accountReferenceTemplate: string;
-  initiatorName: string;
-} & Record<SecretField, string>;
-
-type SecretStatus = { stored: boolean; hint: string | null; unreadable: boolean };
+export type FormValues = PlainSettings & Record<SecretField, string>;
 type Props = {
   values: FormValues;
   onChange: (patch: Partial<FormValues>) => void;
