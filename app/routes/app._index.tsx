@@ -1,11 +1,12 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { Badge, BlockStack, Button, Card, InlineStack, Layout, Page, Text } from "@shopify/polaris";
+import { Badge, Banner, BlockStack, Button, Card, InlineStack, Layout, Page, Text } from "@shopify/polaris";
 import prisma from "../db.server";
 import { authenticate } from "../shopify.server";
 import { loadSettingsPage } from "../modules/settings/use-cases.server";
 import { SetupChecklist } from "../modules/settings/ui/setup-checklist";
+import { countNeedsReview } from "../modules/payments/dashboard/index.server";
 
 // /app — status at a glance and what is left to set up. Only non-secret fields leave the loader.
 
@@ -18,14 +19,26 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     paymentMethodName: view.values.paymentMethodName,
     checklist,
     callbackUrl,
+    needsReview: await countNeedsReview(prisma, session.shop),
   });
 };
 
 export default function Index() {
-  const { configured, environment, paymentMethodName, checklist, callbackUrl } = useLoaderData<typeof loader>();
+  const { configured, environment, paymentMethodName, checklist, callbackUrl, needsReview } = useLoaderData<typeof loader>();
   return (
     <Page title="M-PESA Checkout">
       <Layout>
+        {needsReview > 0 && (
+          <Layout.Section>
+            <Banner
+              tone="critical"
+              title={needsReview === 1 ? "1 payment needs review" : `${needsReview} payments need review`}
+              action={{ content: "Review payments", url: "/app/payments?status=needs_review" }}
+            >
+              M-PESA money arrived in a way the app could not settle by itself (for example a second payment or a short amount).
+            </Banner>
+          </Layout.Section>
+        )}
         <Layout.Section>
           <Card>
             <BlockStack gap="300">

@@ -1,0 +1,94 @@
+import type { PrismaClient } from "@prisma/client";
+import { maskMsisdn } from "../../../lib/logger.server";
+import { formatEat, formatKes } from "./format";
+import { orderNumberOf } from "./list.server";
+import { maskedCallbackBody, maskPhonesInText } from "./mask-callback.server";
+import { reviewGuidance, type ReviewGuidance } from "./review-guidance";
+import { statusDisplay, type StatusTone } from "./status-display";
+
+// One attempt as the merchant sees it: its facts, what to do if it needs review, and the callbacks
+// Safaricom sent for it. Phone numbers are masked everywhere, including inside the raw bodies;
+// callback headers and token hashes never leave the server.
+
+/** A replayed callback can be stored dozens of times; the page shows the newest ones. */
+export const CALLBACKS_SHOWN = 50;
+
+export interface PaymentDetailView {
+  id: string;
+  orderName: string;
+  /** Numeric Shopify order id, for a link into the admin. */
+  orderId: string | null;
+  status: string;
+  statusLabel: string;
+  statusTone: StatusTone;
+  review: (ReviewGuidance & { reason: string }) | null;
+  facts: { label: string; value: string }[];
+  callbacks: CallbackView[];
+  callbackCount: number;
+}
+
+export interface CallbackView {
+  id: string;
+  kind: string;
+  receivedAt: string;
+  processedAt: string;
+  sourceIp: string;
+  status: string;
+  error: string;
+  body: string;
+}
+
+/** null when the attempt does not exist or belongs to another shop (the page answers 404 for both). */
+export async function getPaymentAttemptDetail(db: PrismaClient, shop: string, id: string): Promise<PaymentDetailView | null> {
+  const a = await db.paymentAttempt.findFirst({ where: { id, shopDomain: shop } });
+  if (!a) return null;
+  const [callbacks, callbackCount] = await Promise.all([
+    db.callbackLog.findMany({
+      where: { attemptId: a.id },
+      orderBy: [{ receivedAt: "desc" }, { id: "desc" }],
+      take: CALLBACKS_SHOWN,
+      select: { id: true, kind: true, receivedAt: true, processedAt: true, sourceIp: true, status: true, error: true, body: true },
+    }),
+    db.callbackLog.count({ where: { attemptId: a.id } }),
+  ]);
+  const { label, tone } = statusDisplay(a.status);
+  const text = (v: string | null) => (v ? maskPhonesInText(v) : "");
+  const facts: [string, string][] = [
+    ["Amount expected", formatKes(a.amountKes)],
+    ["Amount paid", formatKes(a.paidAmountKes)],
+    ["M-PESA receipt", a.mpesaReceipt ?? ""],
+    ["Phone", maskMsisdn(a.msisdn)],
+    ["Started", formatEat(a.createdAt)],
+    ["Completed", formatEat(a.completedAt)],
+    ["M-PESA transaction time", formatEat(a.transactionDate)],
+    ["Recorded in Shopify", a.recordedInShopifyAt ? `Yes, ${formatEat(a.recordedInShopifyAt)}` : "No"],
+    ["Result code", a.resultCode ?? ""],
+    ["Result description", text(a.resultDesc)],
+    ["Failed at", a.failureStage ?? ""],
+    ["CheckoutRequestID", a.checkoutRequestId ?? ""],
+    ["MerchantRequestID", a.merchantRequestId ?? ""],
+    ["Daraja environment", a.environment],
+  ];
+  return {
+    id: a.id,
+    orderName: a.orderName ?? orderNumberOf(a.orderGid),
+    orderId: /^gid:\/\/shopify\/Order\/(\d+)$/.exec(a.orderGid)?.[1] ?? null,
+    status: a.status,
+    statusLabel: label,
+    statusTone: tone,
+    review: a.status === "NEEDS_REVIEW" ? { ...reviewGuidance(a.reviewReason), reason: text(a.reviewReason) } : null,
+    facts: facts.map(([l, value]) => ({ label: l, value: value || "—" })),
+    callbacks: callbacks.map((c) => ({
+      id: c.id,
+      kind: c.kind,
+      // Seconds matter here: duplicates and retries of one callback arrive within the same minute.
+      receivedAt: formatEat(c.receivedAt, { seconds: true }),
+      processedAt: formatEat(c.processedAt, { seconds: true }),
+      sourceIp: c.sourceIp ?? "",
+      status: c.status,
+      error: text(c.error),
+      body: maskedCallbackBody(c.body),
+    })),
+    callbackCount,
+  };
+}

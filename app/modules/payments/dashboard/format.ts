@@ -1,0 +1,23 @@
+// Display formats for the merchant's Payments pages. Pure: safe for server and browser.
+
+// Kenya keeps East Africa Time (UTC+3) all year, so a fixed offset is exact. Formatting by hand
+// (rather than Intl) keeps "29 Nov 2026, 14:05" identical whatever ICU data the server ships
+// (newer ICU spells September "Sept" in en-GB).
+const EAT_OFFSET_MS = 3 * 60 * 60 * 1000;
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/** An instant as "29 Nov 2026, 14:05" in EAT ("…, 14:05:09" with seconds); "" for none. */
+export function formatEat(instant: Date | null | undefined, opts: { seconds?: boolean } = {}): string {
+  if (!instant) return "";
+  const d = new Date(instant.getTime() + EAT_OFFSET_MS);
+  const time = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}${opts.seconds ? `:${pad(d.getUTCSeconds())}` : ""}`;
+  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}, ${time}`;
+}
+
+/** Integer shillings as "KES 12,500"; "" for none. */
+export function formatKes(amount: number | null | undefined): string {
+  if (amount === null || amount === undefined) return "";
+  const sign = amount < 0 ? "-" : "";
+  return `KES ${sign}${String(Math.abs(Math.trunc(amount))).replace(/\B(?=(\d{3})+(?!\d))/g, ",")}`;
+}
