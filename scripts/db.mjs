@@ -3,7 +3,8 @@
 //   schema       regenerate prisma/postgres/schema.prisma from prisma/schema.prisma (the schema of record)
 //   check        fail if prisma/postgres/schema.prisma is out of date
 //   migration N  author a migration named N for both databases: diff of the schema at git HEAD -> now
-//   regen-init   rewrite the single init migration for both databases from the current schema
+//   regen-init   rewrite the single init migration from the current schema (only before a release has
+//                landed: deployed databases have the init migration applied)
 //   migrate      apply pending migrations to DATABASE_URL (SQLite: prisma migrate deploy;
 //                PostgreSQL: our own runner, because Prisma 6's adapter-pg cannot run migrate deploy —
 //                prisma/orm#27403 "Column type 'name' could not be deserialized")

@@ -1,11 +1,14 @@
+-- CreateSchema
+CREATE SCHEMA IF NOT EXISTS "public";
+
 -- CreateTable
 CREATE TABLE "Session" (
-    "id" TEXT NOT NULL PRIMARY KEY,
+    "id" TEXT NOT NULL,
     "shop" TEXT NOT NULL,
     "state" TEXT NOT NULL,
     "isOnline" BOOLEAN NOT NULL DEFAULT false,
     "scope" TEXT,
-    "expires" DATETIME,
+    "expires" TIMESTAMP(3),
     "accessToken" TEXT NOT NULL,
     "userId" BIGINT,
     "firstName" TEXT,
@@ -16,20 +19,24 @@ CREATE TABLE "Session" (
     "collaborator" BOOLEAN DEFAULT false,
     "emailVerified" BOOLEAN DEFAULT false,
     "refreshToken" TEXT,
-    "refreshTokenExpires" DATETIME
+    "refreshTokenExpires" TIMESTAMP(3),
+
+    CONSTRAINT "Session_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
 CREATE TABLE "Shop" (
-    "domain" TEXT NOT NULL PRIMARY KEY,
-    "installedAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "uninstalledAt" DATETIME,
-    "updatedAt" DATETIME NOT NULL
+    "domain" TEXT NOT NULL,
+    "installedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "uninstalledAt" TIMESTAMP(3),
+    "updatedAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "Shop_pkey" PRIMARY KEY ("domain")
 );
 
 -- CreateTable
 CREATE TABLE "ShopSettings" (
-    "shopDomain" TEXT NOT NULL PRIMARY KEY,
+    "shopDomain" TEXT NOT NULL,
     "environment" TEXT NOT NULL,
     "shortcodeType" TEXT NOT NULL,
     "businessShortCode" TEXT NOT NULL,
@@ -42,31 +49,37 @@ CREATE TABLE "ShopSettings" (
     "initiatorName" TEXT,
     "initiatorPasswordEnc" TEXT,
     "securityCredentialEnc" TEXT,
-    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "updatedAt" DATETIME NOT NULL
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "ShopSettings_pkey" PRIMARY KEY ("shopDomain")
 );
 
 -- CreateTable
 CREATE TABLE "WebhookDelivery" (
-    "webhookId" TEXT NOT NULL PRIMARY KEY,
+    "webhookId" TEXT NOT NULL,
     "shopDomain" TEXT NOT NULL,
     "topic" TEXT NOT NULL,
-    "receivedAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+    "receivedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "WebhookDelivery_pkey" PRIMARY KEY ("webhookId")
 );
 
 -- CreateTable
 CREATE TABLE "DataRequest" (
-    "id" TEXT NOT NULL PRIMARY KEY,
+    "id" TEXT NOT NULL,
     "shopDomain" TEXT NOT NULL,
     "customerId" TEXT,
     "requestId" TEXT,
     "report" TEXT NOT NULL,
-    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "DataRequest_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
 CREATE TABLE "MpesaOrder" (
-    "id" TEXT NOT NULL PRIMARY KEY,
+    "id" TEXT NOT NULL,
     "shopDomain" TEXT NOT NULL,
     "orderGid" TEXT NOT NULL,
     "orderName" TEXT,
@@ -76,14 +89,16 @@ CREATE TABLE "MpesaOrder" (
     "email" TEXT,
     "currency" TEXT NOT NULL,
     "outstandingKes" INTEGER,
-    "paidAt" DATETIME,
-    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "updatedAt" DATETIME NOT NULL
+    "paidAt" TIMESTAMP(3),
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "MpesaOrder_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
 CREATE TABLE "PaymentAttempt" (
-    "id" TEXT NOT NULL PRIMARY KEY,
+    "id" TEXT NOT NULL,
     "shopDomain" TEXT NOT NULL,
     "orderGid" TEXT NOT NULL,
     "orderName" TEXT,
@@ -99,29 +114,33 @@ CREATE TABLE "PaymentAttempt" (
     "resultDesc" TEXT,
     "mpesaReceipt" TEXT,
     "paidAmountKes" INTEGER,
-    "transactionDate" DATETIME,
+    "transactionDate" TIMESTAMP(3),
     "reviewReason" TEXT,
     "failureStage" TEXT,
-    "recordedInShopifyAt" DATETIME,
-    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "updatedAt" DATETIME NOT NULL,
-    "completedAt" DATETIME
+    "recordedInShopifyAt" TIMESTAMP(3),
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMP(3) NOT NULL,
+    "completedAt" TIMESTAMP(3),
+
+    CONSTRAINT "PaymentAttempt_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
 CREATE TABLE "MpesaReceipt" (
-    "receipt" TEXT NOT NULL PRIMARY KEY,
+    "receipt" TEXT NOT NULL,
     "shopDomain" TEXT NOT NULL,
     "channel" TEXT NOT NULL,
     "attemptId" TEXT,
     "orderGid" TEXT,
     "amountKes" INTEGER NOT NULL,
-    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "MpesaReceipt_pkey" PRIMARY KEY ("receipt")
 );
 
 -- CreateTable
 CREATE TABLE "CallbackLog" (
-    "id" TEXT NOT NULL PRIMARY KEY,
+    "id" TEXT NOT NULL,
     "kind" TEXT NOT NULL,
     "path" TEXT NOT NULL,
     "tokenHash" TEXT,
@@ -132,13 +151,15 @@ CREATE TABLE "CallbackLog" (
     "error" TEXT,
     "attemptId" TEXT,
     "shopDomain" TEXT,
-    "receivedAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "processedAt" DATETIME
+    "receivedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "processedAt" TIMESTAMP(3),
+
+    CONSTRAINT "CallbackLog_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
 CREATE TABLE "Job" (
-    "id" TEXT NOT NULL PRIMARY KEY,
+    "id" TEXT NOT NULL,
     "shopDomain" TEXT,
     "type" TEXT NOT NULL,
     "payload" TEXT NOT NULL,
@@ -146,27 +167,33 @@ CREATE TABLE "Job" (
     "status" TEXT NOT NULL DEFAULT 'QUEUED',
     "attempts" INTEGER NOT NULL DEFAULT 0,
     "maxAttempts" INTEGER NOT NULL DEFAULT 25,
-    "runAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "runAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "lockedBy" TEXT,
-    "lockedUntil" DATETIME,
+    "lockedUntil" TIMESTAMP(3),
     "lastError" TEXT,
-    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "updatedAt" DATETIME NOT NULL
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "Job_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
 CREATE TABLE "RateLimiterFlexible" (
-    "key" TEXT NOT NULL PRIMARY KEY,
+    "key" TEXT NOT NULL,
     "points" INTEGER NOT NULL,
-    "expire" DATETIME
+    "expire" TIMESTAMP(3),
+
+    CONSTRAINT "RateLimiterFlexible_pkey" PRIMARY KEY ("key")
 );
 
 -- CreateTable
 CREATE TABLE "DarajaToken" (
-    "cacheKey" TEXT NOT NULL PRIMARY KEY,
+    "cacheKey" TEXT NOT NULL,
     "token" TEXT NOT NULL,
-    "expiresAt" DATETIME NOT NULL,
-    "updatedAt" DATETIME NOT NULL
+    "expiresAt" TIMESTAMP(3) NOT NULL,
+    "updatedAt" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "DarajaToken_pkey" PRIMARY KEY ("cacheKey")
 );
 
 -- CreateIndex
@@ -198,6 +225,9 @@ CREATE UNIQUE INDEX "PaymentAttempt_mpesaReceipt_key" ON "PaymentAttempt"("mpesa
 
 -- CreateIndex
 CREATE INDEX "PaymentAttempt_shopDomain_orderGid_idx" ON "PaymentAttempt"("shopDomain", "orderGid");
+
+-- CreateIndex
+CREATE INDEX "PaymentAttempt_shopDomain_createdAt_idx" ON "PaymentAttempt"("shopDomain", "createdAt");
 
 -- CreateIndex
 CREATE INDEX "PaymentAttempt_status_createdAt_idx" ON "PaymentAttempt"("status", "createdAt");

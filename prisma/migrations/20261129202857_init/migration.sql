@@ -1,14 +1,11 @@
--- CreateSchema
-CREATE SCHEMA IF NOT EXISTS "public";
-
 -- CreateTable
 CREATE TABLE "Session" (
-    "id" TEXT NOT NULL,
+    "id" TEXT NOT NULL PRIMARY KEY,
     "shop" TEXT NOT NULL,
     "state" TEXT NOT NULL,
     "isOnline" BOOLEAN NOT NULL DEFAULT false,
     "scope" TEXT,
-    "expires" TIMESTAMP(3),
+    "expires" DATETIME,
     "accessToken" TEXT NOT NULL,
     "userId" BIGINT,
     "firstName" TEXT,
@@ -19,24 +16,20 @@ CREATE TABLE "Session" (
     "collaborator" BOOLEAN DEFAULT false,
     "emailVerified" BOOLEAN DEFAULT false,
     "refreshToken" TEXT,
-    "refreshTokenExpires" TIMESTAMP(3),
-
-    CONSTRAINT "Session_pkey" PRIMARY KEY ("id")
+    "refreshTokenExpires" DATETIME
 );
 
 -- CreateTable
 CREATE TABLE "Shop" (
-    "domain" TEXT NOT NULL,
-    "installedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "uninstalledAt" TIMESTAMP(3),
-    "updatedAt" TIMESTAMP(3) NOT NULL,
-
-    CONSTRAINT "Shop_pkey" PRIMARY KEY ("domain")
+    "domain" TEXT NOT NULL PRIMARY KEY,
+    "installedAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "uninstalledAt" DATETIME,
+    "updatedAt" DATETIME NOT NULL
 );
 
 -- CreateTable
 CREATE TABLE "ShopSettings" (
-    "shopDomain" TEXT NOT NULL,
+    "shopDomain" TEXT NOT NULL PRIMARY KEY,
     "environment" TEXT NOT NULL,
     "shortcodeType" TEXT NOT NULL,
     "businessShortCode" TEXT NOT NULL,
@@ -49,37 +42,31 @@ CREATE TABLE "ShopSettings" (
     "initiatorName" TEXT,
     "initiatorPasswordEnc" TEXT,
     "securityCredentialEnc" TEXT,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "updatedAt" TIMESTAMP(3) NOT NULL,
-
-    CONSTRAINT "ShopSettings_pkey" PRIMARY KEY ("shopDomain")
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" DATETIME NOT NULL
 );
 
 -- CreateTable
 CREATE TABLE "WebhookDelivery" (
-    "webhookId" TEXT NOT NULL,
+    "webhookId" TEXT NOT NULL PRIMARY KEY,
     "shopDomain" TEXT NOT NULL,
     "topic" TEXT NOT NULL,
-    "receivedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-
-    CONSTRAINT "WebhookDelivery_pkey" PRIMARY KEY ("webhookId")
+    "receivedAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 
 -- CreateTable
 CREATE TABLE "DataRequest" (
-    "id" TEXT NOT NULL,
+    "id" TEXT NOT NULL PRIMARY KEY,
     "shopDomain" TEXT NOT NULL,
     "customerId" TEXT,
     "requestId" TEXT,
     "report" TEXT NOT NULL,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-
-    CONSTRAINT "DataRequest_pkey" PRIMARY KEY ("id")
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 
 -- CreateTable
 CREATE TABLE "MpesaOrder" (
-    "id" TEXT NOT NULL,
+    "id" TEXT NOT NULL PRIMARY KEY,
     "shopDomain" TEXT NOT NULL,
     "orderGid" TEXT NOT NULL,
     "orderName" TEXT,
@@ -89,16 +76,14 @@ CREATE TABLE "MpesaOrder" (
     "email" TEXT,
     "currency" TEXT NOT NULL,
     "outstandingKes" INTEGER,
-    "paidAt" TIMESTAMP(3),
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "updatedAt" TIMESTAMP(3) NOT NULL,
-
-    CONSTRAINT "MpesaOrder_pkey" PRIMARY KEY ("id")
+    "paidAt" DATETIME,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" DATETIME NOT NULL
 );
 
 -- CreateTable
 CREATE TABLE "PaymentAttempt" (
-    "id" TEXT NOT NULL,
+    "id" TEXT NOT NULL PRIMARY KEY,
     "shopDomain" TEXT NOT NULL,
     "orderGid" TEXT NOT NULL,
     "orderName" TEXT,
@@ -114,33 +99,29 @@ CREATE TABLE "PaymentAttempt" (
     "resultDesc" TEXT,
     "mpesaReceipt" TEXT,
     "paidAmountKes" INTEGER,
-    "transactionDate" TIMESTAMP(3),
+    "transactionDate" DATETIME,
     "reviewReason" TEXT,
     "failureStage" TEXT,
-    "recordedInShopifyAt" TIMESTAMP(3),
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "updatedAt" TIMESTAMP(3) NOT NULL,
-    "completedAt" TIMESTAMP(3),
-
-    CONSTRAINT "PaymentAttempt_pkey" PRIMARY KEY ("id")
+    "recordedInShopifyAt" DATETIME,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" DATETIME NOT NULL,
+    "completedAt" DATETIME
 );
 
 -- CreateTable
 CREATE TABLE "MpesaReceipt" (
-    "receipt" TEXT NOT NULL,
+    "receipt" TEXT NOT NULL PRIMARY KEY,
     "shopDomain" TEXT NOT NULL,
     "channel" TEXT NOT NULL,
     "attemptId" TEXT,
     "orderGid" TEXT,
     "amountKes" INTEGER NOT NULL,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-
-    CONSTRAINT "MpesaReceipt_pkey" PRIMARY KEY ("receipt")
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 
 -- CreateTable
 CREATE TABLE "CallbackLog" (
-    "id" TEXT NOT NULL,
+    "id" TEXT NOT NULL PRIMARY KEY,
     "kind" TEXT NOT NULL,
     "path" TEXT NOT NULL,
     "tokenHash" TEXT,
@@ -151,15 +132,13 @@ CREATE TABLE "CallbackLog" (
     "error" TEXT,
     "attemptId" TEXT,
     "shopDomain" TEXT,
-    "receivedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "processedAt" TIMESTAMP(3),
-
-    CONSTRAINT "CallbackLog_pkey" PRIMARY KEY ("id")
+    "receivedAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "processedAt" DATETIME
 );
 
 -- CreateTable
 CREATE TABLE "Job" (
-    "id" TEXT NOT NULL,
+    "id" TEXT NOT NULL PRIMARY KEY,
     "shopDomain" TEXT,
     "type" TEXT NOT NULL,
     "payload" TEXT NOT NULL,
@@ -167,33 +146,27 @@ CREATE TABLE "Job" (
     "status" TEXT NOT NULL DEFAULT 'QUEUED',
     "attempts" INTEGER NOT NULL DEFAULT 0,
     "maxAttempts" INTEGER NOT NULL DEFAULT 25,
-    "runAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "runAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "lockedBy" TEXT,
-    "lockedUntil" TIMESTAMP(3),
+    "lockedUntil" DATETIME,
     "lastError" TEXT,
-    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "updatedAt" TIMESTAMP(3) NOT NULL,
-
-    CONSTRAINT "Job_pkey" PRIMARY KEY ("id")
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" DATETIME NOT NULL
 );
 
 -- CreateTable
 CREATE TABLE "RateLimiterFlexible" (
-    "key" TEXT NOT NULL,
+    "key" TEXT NOT NULL PRIMARY KEY,
     "points" INTEGER NOT NULL,
-    "expire" TIMESTAMP(3),
-
-    CONSTRAINT "RateLimiterFlexible_pkey" PRIMARY KEY ("key")
+    "expire" DATETIME
 );
 
 -- CreateTable
 CREATE TABLE "DarajaToken" (
-    "cacheKey" TEXT NOT NULL,
+    "cacheKey" TEXT NOT NULL PRIMARY KEY,
     "token" TEXT NOT NULL,
-    "expiresAt" TIMESTAMP(3) NOT NULL,
-    "updatedAt" TIMESTAMP(3) NOT NULL,
-
-    CONSTRAINT "DarajaToken_pkey" PRIMARY KEY ("cacheKey")
+    "expiresAt" DATETIME NOT NULL,
+    "updatedAt" DATETIME NOT NULL
 );
 
 -- CreateIndex
@@ -225,6 +198,9 @@ CREATE UNIQUE INDEX "PaymentAttempt_mpesaReceipt_key" ON "PaymentAttempt"("mpesa
 
 -- CreateIndex
 CREATE INDEX "PaymentAttempt_shopDomain_orderGid_idx" ON "PaymentAttempt"("shopDomain", "orderGid");
+
+-- CreateIndex
+CREATE INDEX "PaymentAttempt_shopDomain_createdAt_idx" ON "PaymentAttempt"("shopDomain", "createdAt");
 
 -- CreateIndex
 CREATE INDEX "PaymentAttempt_status_createdAt_idx" ON "PaymentAttempt"("status", "createdAt");
