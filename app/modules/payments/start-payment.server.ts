@@ -61,15 +61,6 @@ export async function startPayment(deps: PaymentsDeps, input: StartPaymentInput)
   const live = await deps.db.paymentAttempt.findUnique({ where: { liveKey: `${shop}|${orderGid}` } });
   if (live) return { kind: "existing", attempt: live };
 
-  const verdict = await deps.consumePush({ shop, orderGid, msisdn, clientIp: input.clientIp });
-  if (!verdict.allowed) {
-    return {
-      kind: "rate_limited",
-      retryAfterSeconds: verdict.retryAfterSeconds,
-      message: `Too many payment requests. Please wait ${verdict.retryAfterSeconds} seconds and try again.`,
-    };
-  }
-
   const token = newCallbackToken();
   const { attempt, created } = await insertPendingAttempt(deps.db, {
     shopDomain: shop,
@@ -81,6 +72,24 @@ export async function startPayment(deps: PaymentsDeps, input: StartPaymentInput)
     callbackTokenHash: token.hash,
   });
   if (!created) return { kind: "existing", attempt };
+
+  // Only the request that claimed the live prompt counts against the limits: concurrent duplicates
+  // (double click, two tabs) got that same attempt above and never reach this point. A refused
+  // claim is withdrawn before anything was sent, as if the request had never come.
+  const withdraw = () =>
+    deps.db.paymentAttempt.deleteMany({ where: { id: attempt.id, status: "PENDING", checkoutRequestId: null } });
+  const verdict = await deps.consumePush({ shop, orderGid, msisdn, clientIp: input.clientIp }).catch(async (error) => {
+    await withdraw();
+    throw error;
+  });
+  if (!verdict.allowed) {
+    await withdraw();
+    return {
+      kind: "rate_limited",
+      retryAfterSeconds: verdict.retryAfterSeconds,
+      message: `Too many payment requests. Please wait ${verdict.retryAfterSeconds} seconds and try again.`,
+    };
+  }
 
   const log = logger.child({ attemptId: attempt.id, shop, phone: maskMsisdn(msisdn), amountKes });
   const number = orderNumberOf(order);
