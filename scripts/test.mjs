@@ -2,6 +2,7 @@
 // The whole test suite, as CI runs it: type-check, schema drift check, then every test on SQLite and
 // again on PostgreSQL (TEST_DATABASE_URL, default the local server). Extra arguments go to vitest.
 import { spawnSync } from "node:child_process";
+import fs from "node:fs";
 
 const extra = process.argv.slice(2);
 const pgUrl = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/mpesa_checkout_test";
@@ -19,7 +20,23 @@ run("prisma/postgres schema in sync", "node", ["scripts/db.mjs", "check"]);
 run("typecheck", "npx", ["tsc", "--noEmit"]);
 run("typecheck extension", "npx", ["tsc", "-p", "extensions/checkout-ui/tsconfig.json"]);
 run("build", "npx", ["remix", "vite:build"], { NODE_ENV: "production" });
-run("tests on SQLite", "npx", ["vitest", "run", ...extra], { TEST_DATABASE_URL: "" });
-run("tests on PostgreSQL", "npx", ["vitest", "run", "--project", "app", ...extra], { TEST_DATABASE_URL: pgUrl });
+// Each vitest run also writes a JSON report, so the totals of both runs can be summed at the end.
+fs.mkdirSync(".cache", { recursive: true });
+const reporters = (name) => ["--reporter=default", "--reporter=json", `--outputFile.json=.cache/vitest-${name}.json`];
+run("tests on SQLite", "npx", ["vitest", "run", ...reporters("sqlite"), ...extra], { TEST_DATABASE_URL: "" });
+run("tests on PostgreSQL", "npx", ["vitest", "run", "--project", "app", ...reporters("postgresql"), ...extra], {
+  TEST_DATABASE_URL: pgUrl,
+});
 // Leave the generated client matching the default (SQLite) database.
 run("prisma generate (SQLite)", "npx", ["prisma", "generate"], { DATABASE_URL: "file:./prisma/dev.sqlite" });
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+for (const name of ["sqlite", "postgresql"]) {
+  const report = JSON.parse(fs.readFileSync(`.cache/vitest-${name}.json`, "utf8"));
+  passed += report.numPassedTests;
+  failed += report.numFailedTests;
+  skipped += report.numPendingTests + (report.numTodoTests ?? 0);
+}
+console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);
