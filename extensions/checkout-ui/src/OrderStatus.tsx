@@ -2,7 +2,7 @@
 import "@shopify/ui-extensions/preact";
 import { render } from "preact";
 import type { Api } from "@shopify/ui-extensions/customer-account.order-status.block.render";
-import { PaymentBlock, readOptional } from "./PaymentBlock";
+import { knownPhonesOf, PaymentBlock, readOptional } from "./PaymentBlock";
 
 declare const shopify: Api;
 
@@ -16,11 +16,7 @@ export default async () => {
       orderId={order.id}
       surface="customer-account"
       getSessionToken={() => shopify.sessionToken.get()}
-      knownPhones={[
-        readOptional(() => shopify.buyerIdentity?.phone.value),
-        readOptional(() => shopify.shippingAddress?.value?.phone),
-        readOptional(() => shopify.billingAddress?.value?.phone),
-      ]}
+      knownPhones={knownPhonesOf(shopify)}
     />,
     document.body,
   );

@@ -54,3 +54,19 @@ export function readOptional<T>(read: () => T): T | undefined {
     return undefined;
   }
 }
+
+/** The parts of either target's API that may carry the buyer's phone (each may be absent). */
+interface PhoneSources {
+  buyerIdentity?: { phone: { value?: string | null } };
+  shippingAddress?: { value?: { phone?: string | null } | null };
+  billingAddress?: { value?: { phone?: string | null } | null };
+}
+
+/** Candidate phones to prefill, in order of preference: the buyer's, then shipping, then billing. */
+export function knownPhonesOf(api: PhoneSources): Array<string | undefined> {
+  return [
+    readOptional(() => api.buyerIdentity?.phone.value),
+    readOptional(() => api.shippingAddress?.value?.phone),
+    readOptional(() => api.billingAddress?.value?.phone),
+  ].map((phone) => phone ?? undefined);
+}

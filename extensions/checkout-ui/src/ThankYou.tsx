@@ -2,7 +2,7 @@
 import "@shopify/ui-extensions/preact";
 import { render } from "preact";
 import type { Api } from "@shopify/ui-extensions/purchase.thank-you.block.render";
-import { PaymentBlock, readOptional } from "./PaymentBlock";
+import { knownPhonesOf, PaymentBlock } from "./PaymentBlock";
 
 declare const shopify: Api;
 
@@ -17,11 +17,7 @@ export default async () => {
       orderId={shopify.orderConfirmation.value.order.id}
       surface="checkout"
       getSessionToken={() => shopify.sessionToken.get()}
-      knownPhones={[
-        readOptional(() => shopify.buyerIdentity?.phone.value),
-        readOptional(() => shopify.shippingAddress?.value?.phone),
-        readOptional(() => shopify.billingAddress?.value?.phone),
-      ]}
+      knownPhones={knownPhonesOf(shopify)}
     />,
     document.body,
   );
