@@ -30,9 +30,10 @@ export async function startShopifyStandin(opts: StandinOptions = {}) {
   let latencyMs = opts.latencyMs ?? 0;
 
   const control = {
-    registerShop(shop: string, accessToken: string) {
-      state.registerShop(shop, accessToken);
-      return { shop };
+    /** A development store unless `developmentStore: false` (Admin `shop.plan.partnerDevelopment`). */
+    registerShop(shop: string, accessToken: string, opts: { developmentStore?: boolean } = {}) {
+      state.registerShop(shop, accessToken, opts);
+      return { shop, developmentStore: opts.developmentStore !== false };
     },
     createOrder(input: CreateOrderInput): OrderSnapshot {
       if (!input?.shop) throw new Error("shop is required");
@@ -65,7 +66,10 @@ export async function startShopifyStandin(opts: StandinOptions = {}) {
     /** Forget orders, the request log, faults and latency; registered shops stay unless `shops` is true. */
     reset(options: { shops?: boolean } = {}) {
       state.resetOrders();
-      if (options.shops) state.shops.clear();
+      if (options.shops) {
+        state.shops.clear();
+        state.liveStores.clear();
+      }
       log = [];
       faults.clear();
       latencyMs = 0;
@@ -102,7 +106,7 @@ export async function startShopifyStandin(opts: StandinOptions = {}) {
     switch (key) {
       case "POST shops":
         if (!body?.shop || !body?.accessToken) return ok({ error: "shop and accessToken are required" }, 400);
-        return ok(control.registerShop(body.shop, body.accessToken), 201);
+        return ok(control.registerShop(body.shop, body.accessToken, { developmentStore: body.developmentStore }), 201);
       case "POST orders":
         return ok({ order: control.createOrder(body) }, 201);
       case "GET orders/:id": {

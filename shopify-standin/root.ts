@@ -27,6 +27,10 @@ export function rootValue(state: StandinState, shop: string) {
       const order = find(id);
       return order ? orderView(order) : null;
     },
+    shop: () => ({
+      __typename: "Shop",
+      plan: { __typename: "ShopPlan", partnerDevelopment: !state.liveStores.has(shop.toLowerCase()) },
+    }),
     node: ({ id }: Args) => {
       const order = find(id);
       return order ? orderView(order) : null;

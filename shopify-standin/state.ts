@@ -99,14 +99,18 @@ export function canMarkAsPaid(order: StandinOrder): boolean {
 
 export class StandinState {
   shops = new Map<string, string>(); // shop domain -> access token
+  /** Shops registered as live (paying) stores; every other shop is a development store. */
+  liveStores = new Set<string>();
   orders = new Map<number, StandinOrder>();
   private nextId = 5_000_000_001;
   private nextNumber = new Map<string, number>();
   private nextTxId = 9_000_000_001;
   private nextMetafieldId = 7_000_000_001;
 
-  registerShop(shop: string, accessToken: string) {
+  registerShop(shop: string, accessToken: string, opts: { developmentStore?: boolean } = {}) {
     this.shops.set(shop.toLowerCase(), accessToken); // shop domains are case-insensitive
+    if (opts.developmentStore === false) this.liveStores.add(shop.toLowerCase());
+    else this.liveStores.delete(shop.toLowerCase());
   }
 
   createOrder(input: CreateOrderInput): StandinOrder {

@@ -211,7 +211,7 @@ describe("transport failures", () => {
     await c.getAccessToken(); // the OAuth call itself is fast
     const err = await c.stkPush(push("0712345678")).catch((e) => e);
     expect(err).toBeInstanceOf(DarajaTimeoutError);
-    expect(err.kind).toBe("unknown");
+    expect(err.kind).toBe("unknown-outcome");
     expect(emu.requests({ path: "/mpesa/stkpush" })).toHaveLength(1);
   });
 
@@ -235,7 +235,7 @@ describe("transport failures", () => {
   it("a proxy 503 page on a push is unknown; a Daraja 500 on a query is retryable", async () => {
     emu.setEndpoint("/mpesa/stkpush/v1/processrequest", { failTimes: 1, failStatus: 503 });
     const pushErr = await client().stkPush(push("0712345678")).catch((e) => e);
-    expect(pushErr).toMatchObject({ httpStatus: 503, kind: "unknown" });
+    expect(pushErr).toMatchObject({ httpStatus: 503, kind: "unknown-outcome" });
     emu.setEndpoint("/mpesa/accountbalance/v1/query", { failTimes: 1, failStatus: 500 });
     const balErr = await client().accountBalance({ ...initiator(), partyA: 600984, remarks: "balance" }).catch((e) => e);
     expect(balErr).toMatchObject({ errorCode: "500.003.1001", kind: "retryable" });

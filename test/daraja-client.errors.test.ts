@@ -27,9 +27,9 @@ describe("error classification (reference §6.1)", () => {
   });
 
   it("an unexplained 5xx is unknown for money-moving calls and retryable for queries", () => {
-    expect(classifyErrorAnswer(answer(502, null, "Bad Gateway"), true)).toBe("unknown");
+    expect(classifyErrorAnswer(answer(502, null, "Bad Gateway"), true)).toBe("unknown-outcome");
     expect(classifyErrorAnswer(answer(502, null, "Bad Gateway"), false)).toBe("retryable");
-    expect(classifyErrorAnswer(answer(500, "500.003.1001", "Internal Server Error"), true)).toBe("unknown");
+    expect(classifyErrorAnswer(answer(500, "500.003.1001", "Internal Server Error"), true)).toBe("unknown-outcome");
     expect(classifyErrorAnswer(answer(500, "500.001.1001", "Something new"), false)).toBe("retryable");
   });
 

@@ -1,8 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { createPrismaClient } from "../app/db.server";
-import { canRetry, messageFor, RECEIPT_UNKNOWN, statusForResultCode } from "../app/modules/payments/attempt-status";
-import type { PaymentsDeps } from "../app/modules/payments/deps.server";
-import { settleAttempt, type Evidence } from "../app/modules/payments/settle.server";
+import { canRetry, messageFor, statusForResultCode } from "../app/modules/payments/attempt-status";
+import { settleAttempt, type Evidence, type SettleDeps } from "../app/modules/payments/settle.server";
 import { insertPendingAttempt } from "../app/modules/payments/attempts.server";
 
 // The attempt state machine on the real database: one transition out of PENDING, replays change
@@ -10,7 +9,7 @@ import { insertPendingAttempt } from "../app/modules/payments/attempts.server";
 
 const db = createPrismaClient(process.env.DATABASE_URL);
 afterAll(() => db.$disconnect());
-const deps = { db, now: () => new Date() } as unknown as PaymentsDeps;
+const deps: SettleDeps = { db, now: () => new Date() };
 
 let seq = 0;
 async function pending(orderGid = `gid://shopify/Order/${++seq}`) {
@@ -78,7 +77,7 @@ describe("settleAttempt", () => {
     await settleAttempt(deps, a.id, paid("RCPT000002"), { status: "SUCCEEDED" });
     const r = await row(a.id);
     expect(r.status).toBe("NEEDS_REVIEW");
-    expect(r.reviewReason).toMatch(/^LATE_SUCCESS/);
+    expect(r.reviewCode).toBe("LATE_SUCCESS");
     expect(await recordJobs(a.id)).toBe(0);
     expect(await db.mpesaReceipt.count({ where: { receipt: "RCPT000002" } })).toBe(1);
   });
@@ -86,11 +85,11 @@ describe("settleAttempt", () => {
   it("paid per query without a receipt waits in review; the callback's receipt completes it", async () => {
     const a = await pending();
     await settleAttempt(deps, a.id, { ...failed("0"), source: "query" }, {
-      status: "NEEDS_REVIEW", reviewReason: `${RECEIPT_UNKNOWN}: paid per STK query`, receiptTrusted: false,
+      status: "NEEDS_REVIEW", reviewCode: "RECEIPT_UNKNOWN", reviewDetail: "paid per STK query", receiptTrusted: false,
     });
     expect(await recordJobs(a.id)).toBe(0);
     await settleAttempt(deps, a.id, paid("RCPT000003"), { status: "SUCCEEDED" });
-    expect(await row(a.id)).toMatchObject({ status: "SUCCEEDED", mpesaReceipt: "RCPT000003", reviewReason: null });
+    expect(await row(a.id)).toMatchObject({ status: "SUCCEEDED", mpesaReceipt: "RCPT000003", reviewCode: null, reviewDetail: null });
     expect(await recordJobs(a.id)).toBe(1);
   });
 
@@ -99,14 +98,14 @@ describe("settleAttempt", () => {
     await settleAttempt(deps, first.id, paid("RCPT000004"), { status: "SUCCEEDED" });
     const second = await pending("gid://shopify/Order/twice");
     await settleAttempt(deps, second.id, paid("RCPT000005"), { status: "SUCCEEDED" });
-    expect((await row(second.id)).reviewReason).toMatch(/^SECOND_PAYMENT_REFUND/);
+    expect((await row(second.id)).reviewCode).toBe("SECOND_PAYMENT_REFUND");
     expect(await recordJobs(second.id)).toBe(0);
 
     const other = await pending();
     await settleAttempt(deps, other.id, paid("RCPT000004"), { status: "SUCCEEDED" });
     const r = await row(other.id);
     expect(r).toMatchObject({ status: "NEEDS_REVIEW", mpesaReceipt: null });
-    expect(r.reviewReason).toMatch(/^DUPLICATE_RECEIPT/);
+    expect(r.reviewCode).toBe("DUPLICATE_RECEIPT");
   });
 
   it("concurrent settlements of one attempt: exactly one applies", async () => {

@@ -55,6 +55,17 @@ export const EnvSchema = z
     JOB_LOCK_SECONDS: int(120, 1), // a claimed job not finished by then is retried (crashed worker)
     JOB_RETRY_BASE_MS: int(2000, 1), // first retry delay window; doubles per attempt (app/lib/retry.ts)
     JOB_RETRY_MAX_MS: int(15 * 60_000, 1),
+    JOB_MAX_ATTEMPTS: int(25, 1), // runs of a job before it is dead-lettered (unless it names its own)
+    // Every Admin API call is abandoned after this (the outcome of a mutation is then unknown: re-read).
+    SHOPIFY_ADMIN_TIMEOUT_MS: int(10_000, 100),
+    // One run at a time writes a receipt's payment to Shopify; a run's claim lapses after this.
+    SHOPIFY_RECORD_CLAIM_SECONDS: int(120, 1),
+    // A callback that beat its STK Push answer waits this long, and retries every STK_ANSWER_WAIT_MS,
+    // for DARAJA_TIMEOUT_MS + STK_ANSWER_GRACE_MS before the STK query decides instead.
+    STK_ANSWER_WAIT_MS: int(300, 1),
+    STK_ANSWER_GRACE_MS: int(5000, 0),
+    // Retry-After the payment routes answer while Shopify or Daraja is down (when they name none).
+    PAY_RETRY_AFTER_SECONDS: int(5, 1),
   })
   .superRefine((env, ctx) => {
     if (env.SANDBOX_MODE && env.NODE_ENV === "production") {

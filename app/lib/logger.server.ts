@@ -30,9 +30,3 @@ export function maskMsisdn(msisdn: string | null | undefined): string {
   if (!/^\d{9,12}$/.test(digits)) return "****";
   return `${digits.slice(0, 4)}****${digits.slice(-4)}`;
 }
-
-/** For secrets that must be shown at all (UI, logs): last four characters only. */
-export function maskSecret(value: string | null | undefined): string {
-  if (!value) return "";
-  return value.length <= 4 ? "••••" : `••••${value.slice(-4)}`;
-}

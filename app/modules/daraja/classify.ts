@@ -47,7 +47,7 @@ const FINAL_CODES = new Set([
 
 /**
  * `unsafe` marks requests that move money (STK Push, B2C, Reversal): an answer we cannot interpret
- * there means "it may have happened", so it is `unknown` rather than `retryable`.
+ * there means "it may have happened", so it is `unknown-outcome` rather than `retryable`.
  */
 export function classifyErrorAnswer(a: ErrorAnswer, unsafe: boolean): DarajaErrorKind {
   const code = a.errorCode ?? "";
@@ -59,15 +59,15 @@ export function classifyErrorAnswer(a: ErrorAnswer, unsafe: boolean): DarajaErro
     const reason = reasonOf5000011001(a.errorMessage);
     if (reason === "pending" || reason === "subscriber_locked") return "retryable";
     if (reason === "wrong_credentials" || reason === "merchant_missing") return "final";
-    return unsafe ? "unknown" : "retryable";
+    return unsafe ? "unknown-outcome" : "retryable";
   }
   // Spike arrest / quota: the gateway rejected the call before M-PESA saw it.
   if (code === "500.003.02" || code === "500.003.03" || a.httpStatus === 429) return "retryable";
   if (code === "500.003.1001") {
     if (msg.includes("already registered") || msg.includes("duplicate notification")) return "final";
-    return unsafe ? "unknown" : "retryable";
+    return unsafe ? "unknown-outcome" : "retryable";
   }
   if (a.httpStatus >= 400 && a.httpStatus < 500) return "final";
   // 5xx without a code we know: for money-moving calls we cannot tell whether M-PESA acted.
-  return unsafe ? "unknown" : "retryable";
+  return unsafe ? "unknown-outcome" : "retryable";
 }

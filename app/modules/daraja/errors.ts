@@ -1,9 +1,11 @@
-// Typed Daraja errors. Callers branch on the class and on `kind`, never on message text:
-//   retryable — safe to send again (with backoff);
-//   final     — sending again cannot succeed (fix payload/config, or the answer is definitive);
-//   unknown   — the request may have been acted on (money may have moved): reconcile, never resend blindly.
+import { AppError, type ErrorKind } from "../../lib/errors";
 
-export type DarajaErrorKind = "retryable" | "final" | "unknown";
+// Typed Daraja errors, all AppErrors (app/lib/errors.ts): callers branch on `kind`, never on text:
+//   retryable       — safe to send again (with backoff);
+//   final           — sending again cannot succeed (fix payload/config, or the answer is definitive);
+//   unknown-outcome — the request may have been acted on (money may have moved): reconcile, never resend blindly.
+
+export type DarajaErrorKind = ErrorKind;
 
 export interface DarajaErrorFields {
   errorCode?: string | null;
@@ -11,23 +13,22 @@ export interface DarajaErrorFields {
   requestId?: string | null;
   httpStatus?: number | null;
   kind: DarajaErrorKind;
+  retryAfterMs?: number | null;
 }
 
-export class DarajaError extends Error {
+export class DarajaError extends AppError {
   readonly errorCode: string | null;
   readonly errorMessage: string;
   readonly requestId: string | null;
   readonly httpStatus: number | null;
-  readonly kind: DarajaErrorKind;
 
-  constructor(fields: DarajaErrorFields, message?: string) {
-    super(message ?? describe(fields));
+  constructor(fields: DarajaErrorFields, message?: string, options?: { cause?: unknown }) {
+    super(message ?? describe(fields), { kind: fields.kind, retryAfterMs: fields.retryAfterMs, cause: options?.cause });
     this.name = "DarajaError";
     this.errorCode = fields.errorCode ?? null;
     this.errorMessage = fields.errorMessage;
     this.requestId = fields.requestId ?? null;
     this.httpStatus = fields.httpStatus ?? null;
-    this.kind = fields.kind;
   }
 }
 
@@ -47,21 +48,19 @@ export class DarajaAuthError extends DarajaError {
 /** Nothing reached Daraja (connection refused, DNS…): always safe to retry. */
 export class DarajaNetworkError extends DarajaError {
   constructor(errorMessage: string, options?: { cause?: unknown }) {
-    super({ errorMessage, kind: "retryable" }, `Could not reach Daraja: ${errorMessage}`);
+    super({ errorMessage, kind: "retryable" }, `Could not reach Daraja: ${errorMessage}`, options);
     this.name = "DarajaNetworkError";
-    if (options?.cause) (this as { cause?: unknown }).cause = options.cause;
   }
 }
 
 /**
- * The request was (or may have been) sent and no answer came. `unknown` for requests that move money
+ * The request was (or may have been) sent and no answer came. `unknown-outcome` for requests that move money
  * (STK Push, B2C, Reversal): the caller must reconcile (STK query / Transaction Status), not resend.
  */
 export class DarajaTimeoutError extends DarajaError {
   constructor(errorMessage: string, kind: DarajaErrorKind, options?: { cause?: unknown }) {
-    super({ errorMessage, kind }, `No answer from Daraja: ${errorMessage}`);
+    super({ errorMessage, kind }, `No answer from Daraja: ${errorMessage}`, options);
     this.name = "DarajaTimeoutError";
-    if (options?.cause) (this as { cause?: unknown }).cause = options.cause;
   }
 }
 

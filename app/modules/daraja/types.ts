@@ -1,27 +1,11 @@
 import { z } from "zod";
 
-// Branded primitives: a value of these types has been validated once, at the edge, by the schema
-// beside it. Plain strings cannot be passed where a Msisdn is expected by accident.
+// Branded primitive: a value of this type has been validated once, at the edge, by the schema
+// beside it. A plain string cannot be passed where a Msisdn is expected by accident.
 
 /** Kenyan mobile number in Daraja's format: 254 + 7xx/1xx + 6 digits. */
 export const MsisdnSchema = z.string().regex(/^254[17]\d{8}$/).brand<"Msisdn">();
 export type Msisdn = z.infer<typeof MsisdnSchema>;
-
-/** Opaque STK correlation id (e.g. ws_CO_14032026153012845712345678). */
-export const CheckoutRequestIdSchema = z.string().trim().min(1).max(100).brand<"CheckoutRequestId">();
-export type CheckoutRequestId = z.infer<typeof CheckoutRequestIdSchema>;
-
-/** M-PESA receipt / TransID: 10 uppercase alphanumerics today; length is not guaranteed, so 6–20. */
-export const MpesaReceiptSchema = z
-  .string()
-  .trim()
-  .regex(/^[A-Z0-9]{6,20}$/)
-  .brand<"MpesaReceipt">();
-export type MpesaReceipt = z.infer<typeof MpesaReceiptSchema>;
-
-/** Whole Kenyan shillings (Daraja supports only whole numbers). */
-export const KesAmountSchema = z.number().int().nonnegative().brand<"KesAmount">();
-export type KesAmount = z.infer<typeof KesAmountSchema>;
 
 /** The one clock abstraction of the Daraja module; tests inject a fixed or stepping clock. */
 export interface Clock {

@@ -1,7 +1,10 @@
 import type { Job } from "@prisma/client";
+import { AppError } from "../../lib/errors";
 
-// Job types and their handlers. A handler throws to be retried with backoff; RetryLaterError names the
-// delay (Shopify's Retry-After, "poll again in 15 s") and PermanentJobError skips straight to DEAD.
+// Job types and their handlers. What happens after a handler throws is decided by the thrown error's
+// kind alone (app/lib/errors.ts, rule in app/lib/retry.ts): `final` -> DEAD at once; anything else is
+// retried with backoff, or after exactly `retryAfterMs` when the error names one. Daraja and Shopify
+// errors carry their own kind; the two below are for a handler's own decisions.
 
 export interface JobContext {
   job: Job;
@@ -10,19 +13,21 @@ export interface JobContext {
 }
 export type JobHandler = (payload: any, ctx: JobContext) => Promise<void>;
 
-export class RetryLaterError extends Error {
+/** "Not yet": run again after exactly `delayMs` (a poll interval, a wait for another write). */
+export class RetryLaterError extends AppError {
   constructor(
     message: string,
     readonly delayMs: number,
   ) {
-    super(message);
+    super(message, { kind: "retryable", retryAfterMs: delayMs });
     this.name = "RetryLaterError";
   }
 }
 
-export class PermanentJobError extends Error {
+/** Running again cannot help: DEAD at once. */
+export class PermanentJobError extends AppError {
   constructor(message: string) {
-    super(message);
+    super(message, { kind: "final" });
     this.name = "PermanentJobError";
   }
 }

@@ -1,4 +1,5 @@
 import type { Job, Prisma, PrismaClient } from "@prisma/client";
+import { env } from "../../lib/env.server";
 
 // The durable queue: rows in the app database (the `Job` model), so a job can be enqueued in the same
 // transaction as the state change that calls for it (transactional outbox), and survives restarts.
@@ -28,7 +29,7 @@ export async function enqueueJob(db: Db, input: EnqueueInput): Promise<{ job: Jo
         payload: JSON.stringify(input.payload ?? null),
         dedupeKey: input.dedupeKey ?? null,
         runAt: input.runAt ?? new Date(),
-        maxAttempts: input.maxAttempts ?? 25,
+        maxAttempts: input.maxAttempts ?? env().JOB_MAX_ATTEMPTS,
         shopDomain: input.shopDomain ?? null,
       },
     });
@@ -96,6 +97,11 @@ export async function completeJob(db: PrismaClient, job: Job) {
     where: { id: job.id, lockedBy: job.lockedBy },
     data: { status: "DONE", lockedBy: null, lockedUntil: null, lastError: null },
   });
+}
+
+/** Heartbeat of a running job: moves its lock forward, only while this worker still holds it. */
+export async function extendJobLock(db: PrismaClient, job: Job, until: Date) {
+  await db.job.updateMany({ where: { id: job.id, lockedBy: job.lockedBy, status: "RUNNING" }, data: { lockedUntil: until } });
 }
 
 export async function rescheduleJob(db: PrismaClient, job: Job, runAt: Date, error: string) {

@@ -9,9 +9,6 @@ export const STATUSES = ["PENDING", "SUCCEEDED", "CANCELLED", "TIMED_OUT", "FAIL
 export type AttemptStatus = (typeof STATUSES)[number];
 export type FinalStatus = Exclude<AttemptStatus, "PENDING" | "NEEDS_REVIEW">;
 
-/** Review reason prefix for "STK query says paid but no receipt yet" (upgradable by a callback). */
-export const RECEIPT_UNKNOWN = "RECEIPT_UNKNOWN";
-
 export function statusForResultCode(code: string): FinalStatus {
   switch (code.trim()) {
     case "0":

@@ -1,9 +1,13 @@
-import type { PaymentAttempt, PrismaClient } from "@prisma/client";
+import type { PaymentAttempt, Prisma, PrismaClient, ReviewCode } from "@prisma/client";
 import { isUniqueViolation } from "../jobs/queue.server";
 
-// Storage of PaymentAttempt rows. "One live STK prompt per order" is a database fact: `liveKey` is
-// unique and holds "<shop>|<orderGid>" only while the attempt is PENDING, so two concurrent inserts
-// for one order cannot both succeed, whichever app instance they run on.
+// The attempts repository: every read and write of PaymentAttempt rows by the payment use cases goes
+// through here (the dashboard's read-only queries live in dashboard/). "One live STK prompt per
+// order" is a database fact: `liveKey` is unique and holds "<shop>|<orderGid>" only while the attempt
+// is PENDING, so two concurrent inserts for one order cannot both succeed, whichever instance runs them.
+// Functions take the database or a transaction (`Db`), so a use case can compose them atomically.
+
+export type Db = PrismaClient | Prisma.TransactionClient;
 
 export const liveKeyFor = (shop: string, orderGid: string) => `${shop}|${orderGid}`;
 
@@ -17,14 +21,42 @@ export interface NewAttempt {
   callbackTokenHash: string;
 }
 
-export async function findLiveAttempt(db: PrismaClient, shop: string, orderGid: string) {
+export const getAttempt = (db: Db, id: string) => db.paymentAttempt.findUniqueOrThrow({ where: { id } });
+export const findAttempt = (db: Db, id: string) => db.paymentAttempt.findUnique({ where: { id } });
+export const findAttemptByTokenHash = (db: Db, callbackTokenHash: string) =>
+  db.paymentAttempt.findUnique({ where: { callbackTokenHash } });
+
+export async function findLiveAttempt(db: Db, shop: string, orderGid: string) {
   return db.paymentAttempt.findUnique({ where: { liveKey: liveKeyFor(shop, orderGid) } });
 }
 
-export async function latestAttempt(db: PrismaClient, shop: string, orderGid: string) {
+export async function latestAttempt(db: Db, shop: string, orderGid: string) {
   return db.paymentAttempt.findFirst({
     where: { shopDomain: shop, orderGid },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+  });
+}
+
+/** The first attempt of the order that paid it or waits for review (the order is then not payable). */
+export async function settledAttemptOf(db: Db, shop: string, orderGid: string) {
+  return db.paymentAttempt.findFirst({
+    where: { shopDomain: shop, orderGid, status: { in: ["SUCCEEDED", "NEEDS_REVIEW"] } },
+    orderBy: { createdAt: "asc" },
+  });
+}
+
+/** Another attempt that already paid the same order (a second payment is money to refund). */
+export async function otherPaidAttempt(db: Db, attempt: Pick<PaymentAttempt, "id" | "shopDomain" | "orderGid">) {
+  return db.paymentAttempt.findFirst({
+    where: { shopDomain: attempt.shopDomain, orderGid: attempt.orderGid, status: "SUCCEEDED", id: { not: attempt.id } },
+  });
+}
+
+export async function stalePendingAttempts(db: Db, createdBefore: Date, take = 200) {
+  return db.paymentAttempt.findMany({
+    where: { status: "PENDING", createdAt: { lte: createdBefore } },
+    select: { id: true, shopDomain: true },
+    take,
   });
 }
 
@@ -46,12 +78,13 @@ export async function insertPendingAttempt(
   }
 }
 
+/** A claim refused before anything was sent (rate limited): gone, as if the request never came. */
+export async function withdrawUnsentAttempt(db: Db, id: string) {
+  await db.paymentAttempt.deleteMany({ where: { id, status: "PENDING", checkoutRequestId: null } });
+}
+
 /** Records Daraja's acknowledgement of the STK Push (only while still pending and not yet set). */
-export async function storeStkAck(
-  db: PrismaClient,
-  id: string,
-  ack: { checkoutRequestId: string; merchantRequestId: string },
-) {
+export async function storeStkAck(db: Db, id: string, ack: { checkoutRequestId: string; merchantRequestId: string }) {
   await db.paymentAttempt.updateMany({
     where: { id, checkoutRequestId: null },
     data: { checkoutRequestId: ack.checkoutRequestId, merchantRequestId: ack.merchantRequestId },
@@ -63,7 +96,7 @@ export async function storeStkAck(
  * order may be paid with a new attempt. `stage` tells the two apart for the shopper's message.
  */
 export async function failBeforePrompt(
-  db: PrismaClient,
+  db: Db,
   id: string,
   reason: string,
   now: Date,
@@ -71,16 +104,66 @@ export async function failBeforePrompt(
 ) {
   await db.paymentAttempt.updateMany({
     where: { id, status: "PENDING" },
-    data: {
-      status: "FAILED",
-      liveKey: null,
-      failureStage: stage,
-      resultDesc: reason.slice(0, 500),
-      completedAt: now,
-    },
+    data: { status: "FAILED", liveKey: null, failureStage: stage, resultDesc: reason.slice(0, 500), completedAt: now },
   });
 }
 
-export async function markStkOutcomeUnknown(db: PrismaClient, id: string) {
+export async function markStkOutcomeUnknown(db: Db, id: string) {
   await db.paymentAttempt.updateMany({ where: { id, status: "PENDING" }, data: { failureStage: "stk_push_timeout" } });
+}
+
+export interface Transition {
+  status: string;
+  resultCode: string | null;
+  resultDesc: string;
+  review: { code: ReviewCode; detail: string } | null;
+  checkoutRequestId: string | null;
+  receipt?: string;
+  paidAmountKes?: number;
+  transactionDate?: Date;
+  completedAt: Date;
+}
+
+/**
+ * The one state transition (called by settleAttempt only): conditional on the status and review code
+ * read in the same transaction, so of concurrent writers exactly one changes the row. Returns 1 or 0.
+ */
+export async function transitionAttempt(db: Db, from: PaymentAttempt, t: Transition): Promise<number> {
+  const { count } = await db.paymentAttempt.updateMany({
+    where: { id: from.id, status: from.status, reviewCode: from.reviewCode },
+    data: {
+      status: t.status,
+      liveKey: null,
+      resultCode: t.resultCode,
+      resultDesc: t.resultDesc.slice(0, 500),
+      reviewCode: t.review?.code ?? null,
+      reviewDetail: t.review ? t.review.detail.slice(0, 500) : null,
+      checkoutRequestId: t.checkoutRequestId,
+      ...(t.receipt ? { mpesaReceipt: t.receipt } : {}),
+      ...(t.paidAmountKes !== undefined ? { paidAmountKes: t.paidAmountKes } : {}),
+      ...(t.transactionDate ? { transactionDate: t.transactionDate } : {}),
+      completedAt: t.completedAt,
+    },
+  });
+  return count;
+}
+
+/**
+ * A SUCCEEDED attempt the app must not record in Shopify after all (sandbox money on a live store):
+ * to review, so a person sees it. Only while it is still SUCCEEDED and not recorded.
+ */
+export async function holdPaidAttemptForReview(db: Db, id: string, code: ReviewCode, detail: string): Promise<boolean> {
+  const { count } = await db.paymentAttempt.updateMany({
+    where: { id, status: "SUCCEEDED", recordedInShopifyAt: null },
+    data: { status: "NEEDS_REVIEW", reviewCode: code, reviewDetail: detail.slice(0, 500) },
+  });
+  return count === 1;
+}
+
+export async function markRecordedInShopify(db: Db, attempt: Pick<PaymentAttempt, "id" | "shopDomain" | "orderGid">, now: Date) {
+  await db.paymentAttempt.updateMany({ where: { id: attempt.id, recordedInShopifyAt: null }, data: { recordedInShopifyAt: now } });
+  await db.mpesaOrder.updateMany({
+    where: { shopDomain: attempt.shopDomain, orderGid: attempt.orderGid, paidAt: null },
+    data: { paidAt: now },
+  });
 }

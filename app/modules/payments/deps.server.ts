@@ -1,10 +1,11 @@
 import type { PrismaClient } from "@prisma/client";
-import type { ShopDarajaConfig } from "../settings/config.server";
+import type { ShopDarajaConfig, ShopPaymentSettings } from "../settings/config.server";
 import type { RateLimitVerdict, PushSubject } from "./rate-limits.server";
 
-// Everything the payment use cases need from the outside world, injected so that the flows can be
-// exercised against a real database with the far side (Daraja, Shopify) swapped. The production
-// wiring lives in wiring.server.ts.
+// What the payment use cases may be given from the outside world. The production composition
+// (wiring.server.ts) builds one PaymentsDeps; each use case declares the part it uses (e.g.
+// SettleDeps, RecordDeps, RecoveryDeps), so tests build only that — against a real database with
+// the far side (Daraja, Shopify) swapped. No business rule lives here (see verification.ts).
 
 export type AdminGraphql = (query: string, options?: { variables?: Record<string, unknown> }) => Promise<Response>;
 
@@ -27,6 +28,7 @@ export interface StkClient {
   }): Promise<{ state: "pending" } | { state: "final"; resultCode: string; resultDesc: string }>;
 }
 
+/** Every delay and limit here is a named setting in app/lib/env.server.ts. */
 export interface PaymentsConfig {
   callbackBaseUrl: string;
   /** undefined: on for production shops, off for sandbox (STK_VERIFY_WITH_QUERY). */
@@ -36,18 +38,27 @@ export interface PaymentsConfig {
   recoveryIntervalMs: number;
   recoveryMaxQueries: number;
   callbackAllowlist: string[];
+  /** How long a callback that raced its STK Push answer waits for that answer (STK_ANSWER_WAIT_MS). */
+  stkAnswerWaitMs: number;
+  /** …for DARAJA_TIMEOUT_MS + this (STK_ANSWER_GRACE_MS), then the STK query decides. */
+  stkAnswerGraceMs: number;
+  /** How long one run may hold a receipt's Shopify write (SHOPIFY_RECORD_CLAIM_SECONDS). */
+  recordClaimMs: number;
+  /** Retry-After the Pay route answers while Daraja is down (PAY_RETRY_AFTER_SECONDS). */
+  payRetryAfterSeconds: number;
 }
 
 export interface PaymentsDeps {
   db: PrismaClient;
   now: () => Date;
   config: PaymentsConfig;
+  /** The decrypted Daraja configuration; null when the shop has no settings. */
   shopConfig: (shop: string) => Promise<ShopDarajaConfig | null>;
+  /** The non-secret settings (no decryption). */
+  shopPaymentSettings: (shop: string) => Promise<ShopPaymentSettings | null>;
+  /** The one Daraja client factory (one client per credentials, shared OAuth token). */
   daraja: (config: ShopDarajaConfig) => StkClient;
+  /** The Shopify Admin wrapper (offline session, every call time-limited). */
   adminGraphql: (shop: string) => Promise<AdminGraphql>;
   consumePush: (subject: PushSubject) => Promise<RateLimitVerdict>;
-}
-
-export function verifiesWithQuery(deps: PaymentsDeps, environment: string): boolean {
-  return deps.config.verifyWithQuery ?? environment === "production";
 }

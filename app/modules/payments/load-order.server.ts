@@ -1,5 +1,6 @@
 import type { ShopDarajaConfig } from "../settings/config.server";
 import { getOrderForPayment, type PayableOrder } from "../shopify/order-for-payment";
+import { settledAttemptOf } from "./attempts.server";
 import type { PaymentsDeps } from "./deps.server";
 import { payability, type RefusalCode } from "./payability";
 
@@ -31,10 +32,7 @@ export async function loadPayableOrder(
   }
   const verdict = payability(order, config.paymentMethodName);
   if (!verdict.payable) return { payable: false, reason: verdict.reason, order };
-  const settled = await deps.db.paymentAttempt.findFirst({
-    where: { shopDomain: shop, orderGid, status: { in: ["SUCCEEDED", "NEEDS_REVIEW"] } },
-    orderBy: { createdAt: "asc" },
-  });
+  const settled = await settledAttemptOf(deps.db, shop, orderGid);
   if (settled) return { payable: false, reason: settled.status === "SUCCEEDED" ? "ALREADY_PAID" : "UNDER_REVIEW", order };
   return { payable: true, order, config, amountKes: verdict.amountKes };
 }

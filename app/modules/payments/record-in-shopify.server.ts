@@ -1,46 +1,76 @@
+import { AppError, kindOf, ShopNotConfiguredError } from "../../lib/errors";
 import { logger } from "../../lib/logger.server";
-import { PermanentJobError, RetryLaterError } from "../jobs/handlers";
-import { recordMpesaPayment } from "../shopify/orders.server";
-import { ShopifyFinalError, ShopifyRetryableError } from "../shopify/errors";
-import type { PaymentsDeps } from "./deps.server";
+import { RetryLaterError } from "../jobs/handlers";
+import { isDevelopmentStore, recordMpesaPayment } from "../shopify/orders.server";
+import { findAttempt, holdPaidAttemptForReview, markRecordedInShopify } from "./attempts.server";
+import type { PaymentsConfig, PaymentsDeps } from "./deps.server";
+import { claimReceiptWrite, receiptRecorded, releaseReceiptClaim } from "./receipt-claims.server";
 
 // Job `record-payment-in-shopify` (enqueued with the SUCCEEDED transition): mark the order paid with
-// the receipt. Retried with backoff while Shopify is throttling or down (Shopify's own delay, when it
-// names one, is honoured); "already paid" counts as done, so a re-run after a crash is harmless.
+// the receipt. Failures carry their own kind (app/lib/errors.ts) and the job runner decides what
+// follows: Shopify throttling or down -> retried (after Shopify's own delay when it names one);
+// refused -> dead-letter. "Already paid" counts as done, so a re-run after a crash is harmless, and
+// the per-receipt claim keeps two overlapping runs from writing the payment twice (issue 9, M7).
+// Reads only the non-secret settings: a key problem never delays recording money already taken.
+//
+// Daraja sandbox money (the shop's settings are on the sandbox environment) is recorded as a test
+// payment — tag "mpesa-test" and a metafield note — and only on a development store, unless the
+// merchant allowed it in settings; otherwise the attempt goes to review, nothing written (issue 9, M8).
 
-export async function recordPaymentInShopify(deps: PaymentsDeps, attemptId: string): Promise<void> {
-  const attempt = await deps.db.paymentAttempt.findUnique({ where: { id: attemptId } });
+export type RecordDeps = Pick<PaymentsDeps, "db" | "now" | "shopPaymentSettings" | "adminGraphql"> & {
+  config: Pick<PaymentsConfig, "recordClaimMs">;
+};
+
+export const SANDBOX_NOTE = "Daraja sandbox payment: test money, no real M-PESA shillings were received.";
+
+export async function recordPaymentInShopify(deps: RecordDeps, attemptId: string): Promise<void> {
+  const attempt = await findAttempt(deps.db, attemptId);
   if (!attempt || attempt.recordedInShopifyAt || attempt.status !== "SUCCEEDED" || !attempt.mpesaReceipt) return;
-  const config = await deps.shopConfig(attempt.shopDomain);
-  if (!config) throw new PermanentJobError(`shop ${attempt.shopDomain} has no settings (uninstalled?)`);
+  const receipt = attempt.mpesaReceipt;
+  const settings = await deps.shopPaymentSettings(attempt.shopDomain);
+  if (!settings) throw new ShopNotConfiguredError(attempt.shopDomain, "has no settings (uninstalled?)");
   const log = logger.child({ attemptId, shop: attempt.shopDomain });
+  const graphql = await deps.adminGraphql(attempt.shopDomain);
+
+  const sandboxMoney = attempt.environment !== "production";
+  if (sandboxMoney && !settings.allowSandboxOnLiveStore && !(await isDevelopmentStore(graphql))) {
+    const held = await holdPaidAttemptForReview(
+      deps.db,
+      attempt.id,
+      "SANDBOX_ON_LIVE_STORE",
+      "Daraja sandbox payment on a store that is not a development store: the order was not marked paid",
+    );
+    if (held) log.warn("sandbox payment on a live store: not recorded in Shopify, sent to review");
+    return;
+  }
+
+  const claim = await claimReceiptWrite(deps.db, receipt, deps.now(), deps.config.recordClaimMs);
+  if (!claim.claimed) {
+    if (claim.recorded) return markRecordedInShopify(deps.db, attempt, deps.now());
+    // Another run is writing this receipt right now: look again once its claim has run out.
+    throw new RetryLaterError(`receipt ${receipt} is being recorded by another run`, deps.config.recordClaimMs);
+  }
+  let result;
   try {
-    const result = await recordMpesaPayment(await deps.adminGraphql(attempt.shopDomain), {
+    result = await recordMpesaPayment(graphql, {
       orderGid: attempt.orderGid,
       amountKes: attempt.amountKes,
-      receipt: attempt.mpesaReceipt,
-      paymentMethodName: config.paymentMethodName,
+      receipt,
+      paymentMethodName: settings.paymentMethodName,
       processedAt: attempt.transactionDate ?? attempt.completedAt ?? deps.now(),
+      ...(sandboxMoney ? { testPaymentNote: SANDBOX_NOTE } : {}),
     });
-    if (result.existingReceipt && result.existingReceipt !== attempt.mpesaReceipt) {
-      log.error({ existingReceipt: result.existingReceipt }, "order already carried another M-PESA receipt: check for a double payment");
-    }
-    log.info({ outcome: result.outcome }, "payment recorded in Shopify");
   } catch (error) {
-    if (error instanceof ShopifyRetryableError) {
-      if (error.retryAfterMs !== null) throw new RetryLaterError(error.message, error.retryAfterMs);
-      throw error; // the worker's backoff
-    }
-    if (error instanceof ShopifyFinalError) {
-      log.error({ code: error.code, err: error.message }, "Shopify refused to record the payment");
-      throw new PermanentJobError(`${error.code}: ${error.message}`);
-    }
+    // A call that may still land (timed out) keeps the claim until it runs out; otherwise give it back.
+    if (kindOf(error) !== "unknown-outcome") await releaseReceiptClaim(deps.db, receipt, claim.token);
+    if (error instanceof AppError && error.kind === "final") log.error({ err: error.message }, "Shopify refused to record the payment");
     throw error;
   }
+  if (result.existingReceipt && result.existingReceipt !== receipt) {
+    log.error({ existingReceipt: result.existingReceipt }, "order already carried another M-PESA receipt: check for a double payment");
+  }
+  log.info({ outcome: result.outcome, test: sandboxMoney }, "payment recorded in Shopify");
   const now = deps.now();
-  await deps.db.paymentAttempt.updateMany({ where: { id: attemptId, recordedInShopifyAt: null }, data: { recordedInShopifyAt: now } });
-  await deps.db.mpesaOrder.updateMany({
-    where: { shopDomain: attempt.shopDomain, orderGid: attempt.orderGid, paidAt: null },
-    data: { paidAt: now },
-  });
+  await receiptRecorded(deps.db, receipt, claim.token, now);
+  await markRecordedInShopify(deps.db, attempt, now);
 }

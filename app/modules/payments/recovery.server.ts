@@ -1,8 +1,11 @@
+import { kindOf } from "../../lib/errors";
 import { logger } from "../../lib/logger.server";
 import { enqueueJob } from "../jobs/queue.server";
 import { RetryLaterError, type JobContext } from "../jobs/handlers";
-import { RECEIPT_UNKNOWN, statusForResultCode } from "./attempt-status";
-import type { PaymentsDeps } from "./deps.server";
+import { statusForResultCode } from "./attempt-status";
+import { findAttempt, stalePendingAttempts } from "./attempts.server";
+import type { PaymentsConfig, PaymentsDeps } from "./deps.server";
+import { requireShopConfig } from "./shop-config.server";
 import { settleAttempt, type Verdict } from "./settle.server";
 
 // Missed callbacks (Daraja never re-sends one). An attempt still PENDING after
@@ -14,31 +17,32 @@ import { settleAttempt, type Verdict } from "./settle.server";
 //   - query says paid (0): the query never carries the receipt, and Shopify must get one, so the
 //     attempt goes to NEEDS_REVIEW "RECEIPT_UNKNOWN"; a success callback that arrives later with the
 //     receipt completes it to SUCCEEDED (and records it in Shopify).
-//   - still "being processed" after the last query: unknown -> NEEDS_REVIEW, never guessed.
+//   - still "being processed" after the last query, or the query cannot be asked any more (final
+//     error, e.g. credentials refused, or the last query failed): unknown -> NEEDS_REVIEW, never guessed.
 //   - no CheckoutRequestID (the push timed out and no callback came): nothing to query and no sign a
 //     prompt reached the phone -> TIMED_OUT; a late success callback would still go to review.
 
-export async function sweepStalePending(deps: PaymentsDeps): Promise<number> {
-  const cutoff = new Date(deps.now().getTime() - deps.config.recoveryAfterMs);
-  const stale = await deps.db.paymentAttempt.findMany({
-    where: { status: "PENDING", createdAt: { lte: cutoff } },
-    select: { id: true, shopDomain: true },
-    take: 200,
-  });
+export type RecoveryDeps = Pick<PaymentsDeps, "db" | "now" | "shopConfig" | "daraja"> & {
+  config: Pick<PaymentsConfig, "recoveryAfterMs" | "recoveryIntervalMs" | "recoveryMaxQueries">;
+};
+
+export async function sweepStalePending(deps: Pick<RecoveryDeps, "db" | "now" | "config">): Promise<number> {
+  const stale = await stalePendingAttempts(deps.db, new Date(deps.now().getTime() - deps.config.recoveryAfterMs));
   for (const a of stale) {
     await enqueueJob(deps.db, {
       type: "recover-pending-attempt",
       payload: { attemptId: a.id },
       dedupeKey: `recover:${a.id}`,
       shopDomain: a.shopDomain,
+      // The job settles the attempt by its last query at the latest; the margin is never used.
       maxAttempts: deps.config.recoveryMaxQueries + 5,
     });
   }
   return stale.length;
 }
 
-export async function recoverPendingAttempt(deps: PaymentsDeps, attemptId: string, ctx: Pick<JobContext, "attempt">) {
-  const attempt = await deps.db.paymentAttempt.findUnique({ where: { id: attemptId } });
+export async function recoverPendingAttempt(deps: RecoveryDeps, attemptId: string, ctx: Pick<JobContext, "attempt">) {
+  const attempt = await findAttempt(deps.db, attemptId);
   if (!attempt || attempt.status !== "PENDING") return;
   const settle = (verdict: Verdict, resultCode: string | null, resultDesc: string) =>
     settleAttempt(deps, attempt.id, { source: "query", checkoutRequestId: attempt.checkoutRequestId, resultCode, resultDesc }, verdict);
@@ -47,30 +51,33 @@ export async function recoverPendingAttempt(deps: PaymentsDeps, attemptId: strin
     return;
   }
   const lastQuery = ctx.attempt >= deps.config.recoveryMaxQueries;
+  let askAgain = !lastQuery;
   let answer;
   try {
-    const config = await deps.shopConfig(attempt.shopDomain);
-    if (!config) throw new Error("shop has no Daraja settings");
+    const config = await requireShopConfig(deps, attempt.shopDomain);
     answer = await deps.daraja(config).stkQuery({
       businessShortCode: config.businessShortCode,
       passkey: config.passkey,
       checkoutRequestId: attempt.checkoutRequestId,
     });
   } catch (error) {
-    if (!lastQuery) throw new RetryLaterError(`STK query failed: ${String(error)}`, deps.config.recoveryIntervalMs);
-    logger.warn({ attemptId, err: String(error) }, "recovery: last STK query failed");
+    // Retrying is the runner's decision, by the error's kind; only when no query can follow does
+    // the outcome stay unknown — and then a person must look.
+    if (!lastQuery && kindOf(error) !== "final") throw error;
+    askAgain = false;
+    logger.warn({ attemptId, err: String(error) }, "recovery: no further STK query possible");
     answer = { state: "pending" as const };
   }
   if (answer.state === "pending") {
-    if (!lastQuery) throw new RetryLaterError("STK query: still being processed", deps.config.recoveryIntervalMs);
-    const reason = `UNKNOWN_AFTER_QUERIES: still unresolved after ${ctx.attempt} STK queries`;
-    await settle({ status: "NEEDS_REVIEW", reviewReason: reason, receiptTrusted: false }, null, "Outcome unknown");
+    if (askAgain) throw new RetryLaterError("STK query: still being processed", deps.config.recoveryIntervalMs);
+    const detail = `still unresolved after ${ctx.attempt} STK queries`;
+    await settle({ status: "NEEDS_REVIEW", reviewCode: "UNKNOWN_AFTER_QUERIES", reviewDetail: detail, receiptTrusted: false }, null, "Outcome unknown");
     return;
   }
   const status = statusForResultCode(answer.resultCode);
   const verdict: Verdict =
     status === "SUCCEEDED"
-      ? { status: "NEEDS_REVIEW", reviewReason: `${RECEIPT_UNKNOWN}: paid per STK query, receipt unknown`, receiptTrusted: false }
+      ? { status: "NEEDS_REVIEW", reviewCode: "RECEIPT_UNKNOWN", reviewDetail: "paid per STK query, receipt unknown", receiptTrusted: false }
       : { status };
   await settle(verdict, answer.resultCode, answer.resultDesc);
 }

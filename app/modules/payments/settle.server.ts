@@ -1,8 +1,8 @@
-import type { PaymentAttempt, Prisma } from "@prisma/client";
+import type { PaymentAttempt, Prisma, PrismaClient, ReviewCode } from "@prisma/client";
 import { logger } from "../../lib/logger.server";
 import { enqueueJob } from "../jobs/queue.server";
-import { RECEIPT_UNKNOWN, type AttemptStatus } from "./attempt-status";
-import type { PaymentsDeps } from "./deps.server";
+import type { AttemptStatus } from "./attempt-status";
+import { getAttempt, otherPaidAttempt, transitionAttempt } from "./attempts.server";
 
 // The one place an attempt leaves PENDING, whatever the evidence (callback, STK query, recovery).
 // Every transition is a conditional update on the status read in the same transaction, so duplicates,
@@ -23,14 +23,20 @@ export type Verdict =
   | { status: "SUCCEEDED" | "CANCELLED" | "TIMED_OUT" | "FAILED" }
   // receiptTrusted: the receipt is real money on this attempt (ledger it), as opposed to a forged or
   // contradicted one.
-  | { status: "NEEDS_REVIEW"; reviewReason: string; receiptTrusted: boolean };
+  | { status: "NEEDS_REVIEW"; reviewCode: ReviewCode; reviewDetail: string; receiptTrusted: boolean };
+
+/** What settling needs: the database (it runs one transaction) and the clock. */
+export interface SettleDeps {
+  db: PrismaClient;
+  now: () => Date;
+}
 
 export type SettleResult = { applied: true; status: AttemptStatus } | { applied: false; current: string };
 
 const UNSUCCESSFUL = ["CANCELLED", "TIMED_OUT", "FAILED"];
 
 export async function settleAttempt(
-  deps: PaymentsDeps,
+  deps: SettleDeps,
   attemptId: string,
   evidence: Evidence,
   proposed: Verdict,
@@ -38,24 +44,20 @@ export async function settleAttempt(
 ): Promise<SettleResult> {
   const now = deps.now();
   const result = await deps.db.$transaction(async (tx) => {
-    const attempt = await tx.paymentAttempt.findUniqueOrThrow({ where: { id: attemptId } });
+    const attempt = await getAttempt(tx, attemptId);
     const verdict = await finalVerdict(tx, attempt, evidence, proposed);
     if (!verdict) return { applied: false as const, current: attempt.status };
     const trusted = !!evidence.receipt && (verdict.status === "SUCCEEDED" || (verdict.status === "NEEDS_REVIEW" && verdict.receiptTrusted));
-    const { count } = await tx.paymentAttempt.updateMany({
-      where: { id: attempt.id, status: attempt.status, reviewReason: attempt.reviewReason },
-      data: {
-        status: verdict.status,
-        liveKey: null,
-        resultCode: evidence.resultCode ?? attempt.resultCode,
-        resultDesc: evidence.resultDesc.slice(0, 500),
-        reviewReason: verdict.status === "NEEDS_REVIEW" ? verdict.reviewReason.slice(0, 500) : null,
-        checkoutRequestId: attempt.checkoutRequestId ?? evidence.checkoutRequestId,
-        ...(trusted ? { mpesaReceipt: evidence.receipt } : {}),
-        ...(evidence.amount !== undefined ? { paidAmountKes: Math.floor(evidence.amount) } : {}),
-        ...(evidence.transactionDate ? { transactionDate: evidence.transactionDate } : {}),
-        completedAt: now,
-      },
+    const count = await transitionAttempt(tx, attempt, {
+      status: verdict.status,
+      resultCode: evidence.resultCode ?? attempt.resultCode,
+      resultDesc: evidence.resultDesc,
+      review: verdict.status === "NEEDS_REVIEW" ? { code: verdict.reviewCode, detail: verdict.reviewDetail } : null,
+      checkoutRequestId: attempt.checkoutRequestId ?? evidence.checkoutRequestId,
+      receipt: trusted ? evidence.receipt! : undefined,
+      paidAmountKes: evidence.amount !== undefined ? Math.floor(evidence.amount) : undefined,
+      transactionDate: evidence.transactionDate,
+      completedAt: now,
     });
     if (count === 0) return { applied: false as const, current: "CHANGED" };
     if (trusted && !(await tx.mpesaReceipt.findUnique({ where: { receipt: evidence.receipt! } }))) {
@@ -103,7 +105,11 @@ async function markCallbackProcessed(
 ) {
   await db.callbackLog.update({
     where: { id },
-    data: { status: "PROCESSED", processedAt: now, error: verdict?.status === "NEEDS_REVIEW" ? verdict.reviewReason : (note ?? null) },
+    data: {
+      status: "PROCESSED",
+      processedAt: now,
+      error: verdict?.status === "NEEDS_REVIEW" ? `${verdict.reviewCode}: ${verdict.reviewDetail}`.slice(0, 500) : (note ?? null),
+    },
   });
 }
 
@@ -121,11 +127,11 @@ async function finalVerdict(
   const paidEvidence = proposed.status === "SUCCEEDED" || (proposed.status === "NEEDS_REVIEW" && proposed.receiptTrusted);
   if (attempt.status !== "PENDING") {
     if (!evidence.receipt || !paidEvidence) return null;
-    if (attempt.status === "NEEDS_REVIEW" && attempt.reviewReason?.startsWith(RECEIPT_UNKNOWN) && proposed.status === "SUCCEEDED") {
+    if (attempt.status === "NEEDS_REVIEW" && attempt.reviewCode === "RECEIPT_UNKNOWN" && proposed.status === "SUCCEEDED") {
       return orderLevelChecks(tx, attempt, evidence, proposed);
     }
     if (UNSUCCESSFUL.includes(attempt.status)) {
-      return { status: "NEEDS_REVIEW", reviewReason: `LATE_SUCCESS: paid after the attempt was ${attempt.status}; refund or apply by hand`, receiptTrusted: true };
+      return { status: "NEEDS_REVIEW", reviewCode: "LATE_SUCCESS", reviewDetail: `paid after the attempt was ${attempt.status}; refund or apply by hand`, receiptTrusted: true };
     }
     return null;
   }
@@ -145,16 +151,20 @@ async function orderLevelChecks(
     if (seen && seen.attemptId !== attempt.id) {
       return {
         status: "NEEDS_REVIEW",
-        reviewReason: `DUPLICATE_RECEIPT: ${evidence.receipt} already recorded (${seen.channel} ${seen.attemptId ?? ""})`,
+        reviewCode: "DUPLICATE_RECEIPT",
+        reviewDetail: `${evidence.receipt} already recorded (${seen.channel} ${seen.attemptId ?? ""})`,
         receiptTrusted: false,
       };
     }
   }
-  const other = await tx.paymentAttempt.findFirst({
-    where: { shopDomain: attempt.shopDomain, orderGid: attempt.orderGid, status: "SUCCEEDED", id: { not: attempt.id } },
-  });
+  const other = await otherPaidAttempt(tx, attempt);
   if (other) {
-    return { status: "NEEDS_REVIEW", reviewReason: `SECOND_PAYMENT_REFUND: order already paid by attempt ${other.id}; refund this payment`, receiptTrusted: true };
+    return {
+      status: "NEEDS_REVIEW",
+      reviewCode: "SECOND_PAYMENT_REFUND",
+      reviewDetail: `order already paid by attempt ${other.id}; refund this payment`,
+      receiptTrusted: true,
+    };
   }
   return verdict;
 }

@@ -3,7 +3,15 @@ import { logger, maskMsisdn } from "../../lib/logger.server";
 import { DarajaError, InvalidPhoneNumberError } from "../daraja/errors";
 import { normalizeMsisdn } from "../daraja/phone";
 import { renderAccountReference } from "../settings/account-reference";
-import { failBeforePrompt, insertPendingAttempt, markStkOutcomeUnknown, storeStkAck } from "./attempts.server";
+import {
+  failBeforePrompt,
+  findLiveAttempt,
+  getAttempt,
+  insertPendingAttempt,
+  markStkOutcomeUnknown,
+  storeStkAck,
+  withdrawUnsentAttempt,
+} from "./attempts.server";
 import { newCallbackToken } from "./callback-token.server";
 import type { PaymentsDeps } from "./deps.server";
 import { loadPayableOrder, type OrderViewer } from "./load-order.server";
@@ -18,9 +26,6 @@ export type StartPaymentOutcome =
   | { kind: "rate_limited"; retryAfterSeconds: number; message: string }
   /** Daraja could not be reached (or was busy) before anything was sent: the attempt is FAILED. */
   | { kind: "unavailable"; retryAfterSeconds: number; message: string };
-
-/** How long the extension should wait before offering Pay again when Daraja is down. */
-const DARAJA_DOWN_RETRY_AFTER_SECONDS = 5;
 
 export interface StartPaymentInput {
   shop: string;
@@ -58,7 +63,7 @@ export async function startPayment(deps: PaymentsDeps, input: StartPaymentInput)
 
   // A second Pay while a prompt is live gets that prompt back (double click, two tabs) without
   // counting against the limits; the unique liveKey below settles races between instances.
-  const live = await deps.db.paymentAttempt.findUnique({ where: { liveKey: `${shop}|${orderGid}` } });
+  const live = await findLiveAttempt(deps.db, shop, orderGid);
   if (live) return { kind: "existing", attempt: live };
 
   const token = newCallbackToken();
@@ -76,8 +81,7 @@ export async function startPayment(deps: PaymentsDeps, input: StartPaymentInput)
   // Only the request that claimed the live prompt counts against the limits: concurrent duplicates
   // (double click, two tabs) got that same attempt above and never reach this point. A refused
   // claim is withdrawn before anything was sent, as if the request had never come.
-  const withdraw = () =>
-    deps.db.paymentAttempt.deleteMany({ where: { id: attempt.id, status: "PENDING", checkoutRequestId: null } });
+  const withdraw = () => withdrawUnsentAttempt(deps.db, attempt.id);
   const verdict = await deps.consumePush({ shop, orderGid, msisdn, clientIp: input.clientIp }).catch(async (error) => {
     await withdraw();
     throw error;
@@ -114,11 +118,11 @@ export async function startPayment(deps: PaymentsDeps, input: StartPaymentInput)
   if (pushed === "unavailable") {
     return {
       kind: "unavailable",
-      retryAfterSeconds: DARAJA_DOWN_RETRY_AFTER_SECONDS,
+      retryAfterSeconds: deps.config.payRetryAfterSeconds,
       message: "M-PESA is busy or cannot be reached right now. Nothing was sent to your phone; please try again in a moment.",
     };
   }
-  const fresh = await deps.db.paymentAttempt.findUniqueOrThrow({ where: { id: attempt.id } });
+  const fresh = await getAttempt(deps.db, attempt.id);
   return { kind: "started", attempt: fresh };
 }
 
@@ -128,10 +132,10 @@ type PushVerdict = "sent" | "refused" | "unavailable" | "unknown";
  * Decides by the error's `kind` alone (the Daraja client's contract): `final` and `retryable` mean no
  * prompt can reach the phone — refused by Daraja, or never sent (connection refused, OAuth down, spike
  * arrest) — so the attempt is FAILED and the order is free for a new Pay. Only `unknown` (sent, no
- * readable answer) leaves it PENDING for the callback or the recovery query.
+ * readable answer: `unknown-outcome`) leaves it PENDING for the callback or the recovery query.
  */
 async function handlePushError(deps: PaymentsDeps, id: string, error: unknown, log: typeof logger): Promise<PushVerdict> {
-  if (error instanceof DarajaError && error.kind !== "unknown") {
+  if (error instanceof DarajaError && error.kind !== "unknown-outcome") {
     const unavailable = error.kind === "retryable";
     const reason = `${unavailable ? "Daraja unavailable" : "Daraja refused the STK Push"}: ${[error.errorCode, error.errorMessage].filter(Boolean).join(" ")}`;
     log.warn({ errorCode: error.errorCode, kind: error.kind, httpStatus: error.httpStatus }, reason);

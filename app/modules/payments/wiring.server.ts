@@ -3,8 +3,9 @@ import { env } from "../../lib/env.server";
 import { logger } from "../../lib/logger.server";
 import { createDarajaClient, type DarajaClient } from "../daraja";
 import { PrismaTokenStore } from "../daraja/token-store.prisma.server";
-import { getShopDarajaConfig, type ShopDarajaConfig } from "../settings/config.server";
+import { getShopDarajaConfig, getShopPaymentSettings, type ShopDarajaConfig } from "../settings/config.server";
 import { adminGraphqlForShop } from "../shopify/admin.server";
+import { withAdminTimeout } from "../shopify/admin-timeout";
 import { callbackAllowlist } from "./callback-source.server";
 import type { PaymentsDeps } from "./deps.server";
 import { createPushRateLimiter } from "./rate-limits.server";
@@ -52,10 +53,15 @@ async function build(): Promise<PaymentsDeps> {
       recoveryIntervalMs: config.PENDING_RECOVERY_INTERVAL_SECONDS * 1000,
       recoveryMaxQueries: config.PENDING_RECOVERY_MAX_QUERIES,
       callbackAllowlist: callbackAllowlist(config.CALLBACK_IP_ALLOWLIST),
+      stkAnswerWaitMs: config.STK_ANSWER_WAIT_MS,
+      stkAnswerGraceMs: config.STK_ANSWER_GRACE_MS,
+      recordClaimMs: config.SHOPIFY_RECORD_CLAIM_SECONDS * 1000,
+      payRetryAfterSeconds: config.PAY_RETRY_AFTER_SECONDS,
     },
     shopConfig: (shop) => getShopDarajaConfig(db, shop),
+    shopPaymentSettings: (shop) => getShopPaymentSettings(db, shop),
     daraja,
-    adminGraphql: adminGraphqlForShop,
+    adminGraphql: async (shop) => withAdminTimeout(await adminGraphqlForShop(shop), config.SHOPIFY_ADMIN_TIMEOUT_MS),
     consumePush: createPushRateLimiter(db, {
       perPhone: config.RATE_LIMIT_PER_PHONE,
       perIp: config.RATE_LIMIT_PER_IP,

@@ -48,7 +48,6 @@ export const PHONE_ANSWERS = {
   insufficient: { label: "Insufficient funds", outcome: "insufficient_funds", suffix: "0001" },
 } as const;
 export type PhoneAnswer = keyof typeof PHONE_ANSWERS;
-export const isPhoneAnswer = (v: unknown): v is PhoneAnswer => typeof v === "string" && v in PHONE_ANSWERS;
 
 /** The number the page sends for this answer: the typed one, its last four digits set by `answer`. */
 export function phoneForAnswer(phone: string, answer: PhoneAnswer): string {

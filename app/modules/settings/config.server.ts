@@ -32,6 +32,28 @@ export function darajaBaseUrl(environment: DarajaEnvironment, config: Env = env(
   return environment === "production" ? config.DARAJA_PRODUCTION_BASE_URL : config.DARAJA_SANDBOX_BASE_URL;
 }
 
+/** The non-secret settings a use case may need without touching the secrets (recording in Shopify). */
+export type ShopPaymentSettings = {
+  environment: DarajaEnvironment;
+  paymentMethodName: string;
+  /** The merchant allows Daraja sandbox payments to mark orders paid on a live (non-development) store. */
+  allowSandboxOnLiveStore: boolean;
+};
+
+/**
+ * Reads no secret: a key problem (rotation, a tampered envelope) can never delay recording money
+ * already taken. Null when the shop has not saved settings.
+ */
+export async function getShopPaymentSettings(db: SettingsDb, shop: string): Promise<ShopPaymentSettings | null> {
+  const row = await findSettings(db, shop);
+  if (!row) return null;
+  return {
+    environment: row.environment === "production" ? "production" : "sandbox",
+    paymentMethodName: row.paymentMethodName,
+    allowSandboxOnLiveStore: row.allowSandboxOnLiveStore,
+  };
+}
+
 /**
  * The shop's decrypted Daraja configuration, or null when the shop has not saved settings.
  * Throws SecretDecryptionError when a stored secret cannot be opened (wrong or missing key,

@@ -6,6 +6,19 @@ export const RECEIPT_NAMESPACE = "$app:mpesa";
 export const RECEIPT_KEY = "receipt";
 /** Written just before a partial payment so a re-run after a crash can tell whether it landed. */
 export const PENDING_PAYMENT_KEY = "pending_payment";
+/** On orders paid with Daraja sandbox money: says so in words (with the tag "mpesa-test"). */
+export const TEST_PAYMENT_KEY = "test_payment";
+
+/** Development stores (partner test shops) may take sandbox money as paid; live stores may not by default. */
+export const SHOP_PLAN_QUERY = `#graphql
+  query ShopPlan {
+    shop {
+      plan {
+        partnerDevelopment
+      }
+    }
+  }
+`;
 
 export const ORDER_FOR_PAYMENT_QUERY = `#graphql
   query OrderForPayment($id: ID!) {

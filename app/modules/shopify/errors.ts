@@ -1,19 +1,28 @@
 import { GraphqlQueryError, HttpMaxRetriesError, HttpRequestError, HttpResponseError, HttpThrottlingError } from "@shopify/shopify-api";
+import { AppError } from "~/lib/errors";
 import { parseRetryAfter } from "~/lib/retry";
 
-// The one place that decides whether a failed Admin API call may be retried.
+// The one place that decides the kind (app/lib/errors.ts) of a failed Admin API call.
 //   ShopifyRetryableError: HTTP 429, 5xx, THROTTLED, network failure, "temporarily unavailable".
+//   ShopifyTimeoutError:   no answer within SHOPIFY_ADMIN_TIMEOUT_MS — unknown-outcome (a mutation
+//                          may have landed: the caller re-reads the order before writing again).
 //   ShopifyFinalError:     anything else (bad document, 401/403/404, refused by business rules, no session).
-// The caller (the payments job) owns the backoff; `retryAfterMs` is the delay Shopify asked for, if any.
+// The retry rule (app/lib/retry.ts) owns the backoff; `retryAfterMs` is the delay Shopify asked for, if any.
 
-export class ShopifyRetryableError extends Error {
-  readonly retryAfterMs: number | null;
+export class ShopifyRetryableError extends AppError {
   readonly httpStatus: number | null;
   constructor(message: string, opts: { retryAfterMs?: number | null; httpStatus?: number | null; cause?: unknown } = {}) {
-    super(message, { cause: opts.cause });
+    super(message, { kind: "retryable", retryAfterMs: opts.retryAfterMs, cause: opts.cause });
     this.name = "ShopifyRetryableError";
-    this.retryAfterMs = opts.retryAfterMs ?? null;
     this.httpStatus = opts.httpStatus ?? null;
+  }
+}
+
+export class ShopifyTimeoutError extends AppError {
+  readonly httpStatus = null;
+  constructor(ms: number, operation: string) {
+    super(`Shopify did not answer ${operation} within ${ms} ms`, { kind: "unknown-outcome" });
+    this.name = "ShopifyTimeoutError";
   }
 }
 
@@ -23,13 +32,13 @@ export interface ShopifyUserError {
   code?: string | null;
 }
 
-export class ShopifyFinalError extends Error {
+export class ShopifyFinalError extends AppError {
   /** e.g. ORDER_NOT_FOUND, ORDER_CANCELLED, USER_ERRORS, GRAPHQL_ERRORS, HTTP_401, NO_SESSION */
   readonly code: string;
   readonly userErrors: ShopifyUserError[];
   readonly httpStatus: number | null;
   constructor(code: string, message: string, opts: { userErrors?: ShopifyUserError[]; httpStatus?: number | null; cause?: unknown } = {}) {
-    super(message, { cause: opts.cause });
+    super(message, { kind: "final", cause: opts.cause });
     this.name = "ShopifyFinalError";
     this.code = code;
     this.userErrors = opts.userErrors ?? [];
@@ -37,7 +46,7 @@ export class ShopifyFinalError extends Error {
   }
 }
 
-export type ShopifyError = ShopifyRetryableError | ShopifyFinalError;
+export type ShopifyError = ShopifyRetryableError | ShopifyFinalError | ShopifyTimeoutError;
 
 interface GraphqlErrorLike {
   message?: string;
@@ -102,7 +111,7 @@ const headerValue = (headers: Record<string, unknown> | undefined, name: string)
  * - authenticate.admin's client turns HttpResponseError into a thrown `Response` with the same status.
  */
 export function classifyAdminError(error: unknown): ShopifyError {
-  if (error instanceof ShopifyRetryableError || error instanceof ShopifyFinalError) return error;
+  if (error instanceof ShopifyRetryableError || error instanceof ShopifyFinalError || error instanceof ShopifyTimeoutError) return error;
   if (error instanceof GraphqlQueryError) {
     const body = error.body as { errors?: { graphQLErrors?: unknown[] }; extensions?: CostExtension } | undefined;
     return classifyGraphqlErrors(body?.errors?.graphQLErrors ?? [{ message: error.message }], body?.extensions);

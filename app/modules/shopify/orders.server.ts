@@ -7,7 +7,9 @@ import {
   PENDING_PAYMENT_KEY,
   RECEIPT_KEY,
   RECEIPT_NAMESPACE,
+  SHOP_PLAN_QUERY,
   TAGS_ADD_MUTATION,
+  TEST_PAYMENT_KEY,
 } from "./documents";
 import { ShopifyFinalError, ShopifyRetryableError, type ShopifyUserError } from "./errors";
 import { getOrderForPayment, type PayableOrder } from "./order-for-payment";
@@ -25,6 +27,8 @@ export interface RecordPaymentInput {
   receipt: string;
   paymentMethodName: string;
   processedAt: Date | string;
+  /** Daraja sandbox money (no real shillings moved): tagged TEST_TAG, with this note in a metafield. */
+  testPaymentNote?: string;
 }
 
 export interface RecordPaymentResult {
@@ -34,6 +38,8 @@ export interface RecordPaymentResult {
 }
 
 export const PAID_TAG = "mpesa-paid";
+/** Orders paid with Daraja sandbox (test) money carry this tag and the $app:mpesa.test_payment note. */
+export const TEST_TAG = "mpesa-test";
 export const receiptTag = (receipt: string) => `mpesa:${receipt}`;
 
 type UserErrors = { userErrors: ShopifyUserError[] };
@@ -45,24 +51,25 @@ export async function recordMpesaPayment(graphql: AdminGraphql, input: RecordPay
   const landed = paymentLanded(order, receipt);
   if (landed || order.receiptMetafield === receipt || order.tags.includes(receiptTag(receipt))) {
     // A later receipt may have replaced this one in the metafield since: only a landed marker says ours is the latest.
-    await recordReceipt(graphql, order, receipt, landed || !order.receiptMetafield);
+    await recordReceipt(graphql, order, input, landed || !order.receiptMetafield);
     return { outcome: "already_paid" };
   }
   if (order.isCancelled) throw new ShopifyFinalError("ORDER_CANCELLED", `Order ${order.name} is cancelled`);
-  if (order.isFullyPaid) return alreadyPaid(graphql, order, receipt);
+  if (order.isFullyPaid) return alreadyPaid(graphql, order, input);
 
   const { outcome, userErrors } = await pay(graphql, order, input);
+  if (outcome === "already_paid") return alreadyPaid(graphql, order, input);
   if (userErrors.length) {
     // Shopify refuses a second payment with a userError whose wording is not documented: trust the
     // order's state, not the message. Paid now (a concurrent run, the merchant) -> already paid.
     const fresh = await requireOrder(graphql, orderGid);
-    if (fresh.isFullyPaid) return alreadyPaid(graphql, fresh, receipt);
+    if (fresh.isFullyPaid) return alreadyPaid(graphql, fresh, input);
     if (userErrors.some((e) => e.code === "ORDER_IS_TEMPORARILY_UNAVAILABLE")) {
       throw new ShopifyRetryableError(`Order ${order.name} is temporarily unavailable`);
     }
     throw new ShopifyFinalError("USER_ERRORS", `Shopify refused the payment on ${order.name}: ${userErrors.map((e) => e.message).join("; ")}`, { userErrors });
   }
-  await recordReceipt(graphql, order, receipt, true);
+  await recordReceipt(graphql, order, input, true);
   logger.info({ orderGid, outcome, amountKes: input.amountKes }, "M-PESA payment recorded on the Shopify order");
   return { outcome };
 }
@@ -78,7 +85,7 @@ async function pay(
   graphql: AdminGraphql,
   order: PayableOrder,
   input: RecordPaymentInput,
-): Promise<{ outcome: "marked_paid" | "manual_payment"; userErrors: ShopifyUserError[] }> {
+): Promise<{ outcome: "marked_paid" | "manual_payment" | "already_paid"; userErrors: ShopifyUserError[] }> {
   // In KES (shop money when the buyer saw another currency); outstandingKes is already rounded up.
   const covers = order.outstandingKes !== null && input.amountKes >= order.outstandingKes;
   if (covers && order.canMarkAsPaid) {
@@ -92,6 +99,10 @@ async function pay(
   // with the balance first. A re-run that sees this marker and a lower balance knows the payment landed.
   await setMetafields(graphql, order, [{ key: PENDING_PAYMENT_KEY, value: `${input.receipt}|${order.outstandingCents}` }]);
   const cents = Math.min(input.amountKes * 100, order.outstandingCents);
+  // Immediately before writing: does the order already hold this receipt's payment (another run, a
+  // hung call that landed late)? Then writing again would record the money twice (issue M7).
+  const fresh = await requireOrder(graphql, order.id);
+  if (holdsPayment(fresh, input, cents)) return { outcome: "already_paid", userErrors: [] };
   const data = await adminRequest<{ orderCreateManualPayment: UserErrors }>(graphql, ORDER_CREATE_MANUAL_PAYMENT_MUTATION, {
     id: order.id,
     amount: { amount: (cents / 100).toFixed(2), currencyCode: order.currency },
@@ -101,15 +112,40 @@ async function pay(
   return { outcome: "manual_payment", userErrors: data.orderCreateManualPayment.userErrors };
 }
 
+/**
+ * A manual payment carries no receipt, so it is recognised by what we wrote: the method name, the
+ * amount and the M-PESA transaction time (processedAt, to the second). Also true when a later
+ * marker than ours shows the balance dropped for this receipt.
+ */
+function holdsPayment(order: PayableOrder, input: RecordPaymentInput, cents: number): boolean {
+  const at = Math.floor(new Date(input.processedAt).getTime() / 1000);
+  return order.transactions.some(
+    (t) =>
+      t.kind === "SALE" &&
+      t.status === "SUCCESS" &&
+      t.gateway === input.paymentMethodName &&
+      Math.round(Number(t.amount) * 100) === cents &&
+      t.processedAt !== null &&
+      Math.floor(Date.parse(t.processedAt) / 1000) === at,
+  );
+}
+
+/** Whether the shop is a development store (Admin `shop.plan.partnerDevelopment`). */
+export async function isDevelopmentStore(graphql: AdminGraphql): Promise<boolean> {
+  const data = await adminRequest<{ shop: { plan: { partnerDevelopment: boolean } } }>(graphql, SHOP_PLAN_QUERY, {});
+  return data.shop.plan.partnerDevelopment === true;
+}
+
 function paymentLanded(order: PayableOrder, receipt: string): boolean {
   const [markerReceipt, before] = (order.pendingPaymentMarker ?? "").split("|");
   return markerReceipt === receipt && Number(before) > order.outstandingCents;
 }
 
 /** Paid before this receipt was recorded: by a crashed earlier run, the merchant, or another payment. */
-async function alreadyPaid(graphql: AdminGraphql, order: PayableOrder, receipt: string): Promise<RecordPaymentResult> {
+async function alreadyPaid(graphql: AdminGraphql, order: PayableOrder, input: RecordPaymentInput): Promise<RecordPaymentResult> {
+  const { receipt } = input;
   const existing = order.receiptMetafield;
-  await recordReceipt(graphql, order, receipt, !existing);
+  await recordReceipt(graphql, order, input, !existing);
   if (existing && existing !== receipt) {
     logger.warn({ orderGid: order.id }, "Order was already paid with another M-PESA receipt: review for a double payment");
     return { outcome: "already_paid", existingReceipt: existing };
@@ -122,11 +158,14 @@ async function alreadyPaid(graphql: AdminGraphql, order: PayableOrder, receipt: 
  * is replaced only when `latest` says this receipt is it. userErrors here are logged, not thrown: the
  * money is recorded by then, and failing the payment job over a tag would be worse than a missing tag.
  */
-async function recordReceipt(graphql: AdminGraphql, order: PayableOrder, receipt: string, latest: boolean) {
-  if (latest && order.receiptMetafield !== receipt) {
-    await setMetafields(graphql, order, [{ key: RECEIPT_KEY, value: receipt }]);
-  }
-  const missing = [PAID_TAG, receiptTag(receipt)].filter((t) => !order.tags.includes(t));
+async function recordReceipt(graphql: AdminGraphql, order: PayableOrder, input: RecordPaymentInput, latest: boolean) {
+  const { receipt, testPaymentNote } = input;
+  const fields = [
+    ...(latest && order.receiptMetafield !== receipt ? [{ key: RECEIPT_KEY, value: receipt }] : []),
+    ...(testPaymentNote ? [{ key: TEST_PAYMENT_KEY, value: testPaymentNote }] : []),
+  ];
+  if (fields.length) await setMetafields(graphql, order, fields);
+  const missing = [PAID_TAG, receiptTag(receipt), ...(testPaymentNote ? [TEST_TAG] : [])].filter((t) => !order.tags.includes(t));
   if (missing.length) {
     const data = await adminRequest<{ tagsAdd: UserErrors }>(graphql, TAGS_ADD_MUTATION, { id: order.id, tags: missing });
     if (data.tagsAdd.userErrors.length) logger.warn({ orderGid: order.id, userErrors: data.tagsAdd.userErrors }, "tagsAdd refused");

@@ -2,7 +2,7 @@ import { DarajaError } from "../errors";
 import type { JsonObject } from "../core";
 
 // Reading fields out of 2xx answers. A 2xx without the fields we need is an answer we cannot trust:
-// `unknown` when the call may have moved money, otherwise retryable.
+// `unknown-outcome` when the call may have moved money, otherwise retryable.
 
 export function readString(body: JsonObject, keys: string[], opts: { required: boolean; unsafe: boolean; operation: string }): string {
   for (const k of keys) {
@@ -13,7 +13,7 @@ export function readString(body: JsonObject, keys: string[], opts: { required: b
   throw new DarajaError({
     httpStatus: 200,
     errorMessage: `${opts.operation}: answer without ${keys[0]}: ${JSON.stringify(body).slice(0, 300)}`,
-    kind: opts.unsafe ? "unknown" : "retryable",
+    kind: opts.unsafe ? "unknown-outcome" : "retryable",
   });
 }
 

@@ -2,8 +2,11 @@ import type { PaymentAttempt } from "@prisma/client";
 import { logger } from "../../../lib/logger.server";
 import { parseStkCallback, type StkCallback } from "../../daraja";
 import { RetryLaterError } from "../../jobs/handlers";
-import { RECEIPT_UNKNOWN, statusForResultCode } from "../attempt-status";
-import { verifiesWithQuery, type PaymentsDeps } from "../deps.server";
+import { statusForResultCode } from "../attempt-status";
+import { getAttempt } from "../attempts.server";
+import type { PaymentsDeps } from "../deps.server";
+import { requireShopConfig } from "../shop-config.server";
+import { verifiesWithQuery } from "../verification";
 import { settleAttempt, type Evidence, type Verdict } from "../settle.server";
 
 // Job `process-stk-callback`: apply one stored callback to its attempt. Safe to run any number of
@@ -12,7 +15,7 @@ import { settleAttempt, type Evidence, type Verdict } from "../settle.server";
 export async function applyStkCallback(deps: PaymentsDeps, callbackLogId: string): Promise<void> {
   const row = await deps.db.callbackLog.findUnique({ where: { id: callbackLogId } });
   if (!row || row.status !== "RECEIVED" || !row.attemptId) return;
-  const attempt = await deps.db.paymentAttempt.findUniqueOrThrow({ where: { id: row.attemptId } });
+  const attempt = await getAttempt(deps.db, row.attemptId);
   const cb = parseStkCallback(JSON.parse(row.body));
   const ignore = (reason: string) =>
     deps.db.callbackLog.update({ where: { id: row.id }, data: { status: "IGNORED", error: reason, processedAt: deps.now() } });
@@ -21,8 +24,9 @@ export async function applyStkCallback(deps: PaymentsDeps, callbackLogId: string
   // raced the STK response). Give the push a moment; if it never answered, the query decides.
   let adopting = false;
   if (!attempt.checkoutRequestId) {
-    const inFlight = !attempt.failureStage && deps.now().getTime() - attempt.createdAt.getTime() < deps.config.darajaTimeoutMs + 5000;
-    if (inFlight && attempt.status === "PENDING") throw new RetryLaterError("STK push answer not stored yet", 300);
+    const inFlight =
+      !attempt.failureStage && deps.now().getTime() - attempt.createdAt.getTime() < deps.config.darajaTimeoutMs + deps.config.stkAnswerGraceMs;
+    if (inFlight && attempt.status === "PENDING") throw new RetryLaterError("STK push answer not stored yet", deps.config.stkAnswerWaitMs);
     adopting = true;
   } else if (attempt.checkoutRequestId !== cb.checkoutRequestId) {
     logger.warn({ attemptId: attempt.id }, "STK callback CheckoutRequestID does not match its token's attempt; ignored");
@@ -33,7 +37,7 @@ export async function applyStkCallback(deps: PaymentsDeps, callbackLogId: string
   // verification query rather than spend Daraja's rate limit on 50 copies of one callback.
   const upgradable =
     attempt.status === "PENDING" ||
-    (cb.resultCode === "0" && (["CANCELLED", "TIMED_OUT", "FAILED"].includes(attempt.status) || attempt.reviewReason?.startsWith(RECEIPT_UNKNOWN)));
+    (cb.resultCode === "0" && (["CANCELLED", "TIMED_OUT", "FAILED"].includes(attempt.status) || attempt.reviewCode === "RECEIPT_UNKNOWN"));
   if (!upgradable) {
     await deps.db.callbackLog.update({
       where: { id: row.id },
@@ -54,17 +58,17 @@ export async function applyStkCallback(deps: PaymentsDeps, callbackLogId: string
   await settleAttempt(deps, attempt.id, evidence, verdict, { callbackLogId: row.id });
 }
 
-/** What the callback proves, after the checks money needs: query confirmation and the amount. */
+/**
+ * What the callback proves, after the checks money needs: query confirmation (of every outcome where
+ * the shop verifies with query: a forged "cancelled" must not end a paid attempt — issue 9, L1) and
+ * the amount. A success always carries a receipt here: the parser refuses a success body without one.
+ */
 async function judge(deps: PaymentsDeps, attempt: PaymentAttempt, cb: StkCallback, adopting: boolean): Promise<Verdict> {
   const claimed = statusForResultCode(cb.resultCode);
-  const mustQuery = adopting || (claimed === "SUCCEEDED" && verifiesWithQuery(deps, attempt.environment));
+  const mustQuery = adopting || verifiesWithQuery(deps.config.verifyWithQuery, attempt.environment);
   if (claimed !== "SUCCEEDED" && !mustQuery) return { status: claimed };
-  if (claimed === "SUCCEEDED" && !cb.mpesaReceiptNumber) {
-    return { status: "NEEDS_REVIEW", reviewReason: "SUCCESS_WITHOUT_RECEIPT: callback says paid but carries no receipt", receiptTrusted: false };
-  }
   if (mustQuery) {
-    const config = await deps.shopConfig(attempt.shopDomain);
-    if (!config) throw new Error(`shop ${attempt.shopDomain} has no Daraja settings: cannot verify the callback`);
+    const config = await requireShopConfig(deps, attempt.shopDomain);
     const answer = await deps.daraja(config).stkQuery({
       businessShortCode: config.businessShortCode,
       passkey: config.passkey,
@@ -75,20 +79,22 @@ async function judge(deps: PaymentsDeps, attempt: PaymentAttempt, cb: StkCallbac
     if (claimed === "SUCCEEDED" && confirmed !== "SUCCEEDED") {
       return {
         status: "NEEDS_REVIEW",
-        reviewReason: `QUERY_CONTRADICTS: callback says paid, STK query says ${answer.resultCode} ${answer.resultDesc}`,
+        reviewCode: "QUERY_CONTRADICTS",
+        reviewDetail: `callback says paid, STK query says ${answer.resultCode} ${answer.resultDesc}`,
         receiptTrusted: false,
       };
     }
     if (claimed !== "SUCCEEDED") {
       return confirmed === "SUCCEEDED"
-        ? { status: "NEEDS_REVIEW", reviewReason: `${RECEIPT_UNKNOWN}: callback says ${cb.resultCode}, STK query says paid`, receiptTrusted: false }
+        ? { status: "NEEDS_REVIEW", reviewCode: "RECEIPT_UNKNOWN", reviewDetail: `callback says ${cb.resultCode}, STK query says paid`, receiptTrusted: false }
         : { status: confirmed };
     }
   }
   if ((cb.amount ?? 0) < attempt.amountKes) {
     return {
       status: "NEEDS_REVIEW",
-      reviewReason: `AMOUNT_SHORT: paid KES ${cb.amount ?? "unknown"}, expected KES ${attempt.amountKes}`,
+      reviewCode: "AMOUNT_SHORT",
+      reviewDetail: `paid KES ${cb.amount ?? "unknown"}, expected KES ${attempt.amountKes}`,
       receiptTrusted: true,
     };
   }

@@ -2,6 +2,7 @@ import { logger } from "../../../lib/logger.server";
 import { MalformedPayloadError, parseStkCallback } from "../../daraja";
 import { enqueueJob } from "../../jobs/queue.server";
 import { sourceAllowed } from "../callback-source.server";
+import { findAttemptByTokenHash } from "../attempts.server";
 import { hashCallbackToken, looksLikeCallbackToken } from "../callback-token.server";
 import type { PaymentsDeps } from "../deps.server";
 
@@ -29,7 +30,7 @@ export async function storeStkCallback(deps: PaymentsDeps, cb: InboundCallback):
     deps.db.callbackLog.create({ data: { ...base, ...extra, status, error, processedAt: deps.now() } });
   const log = logger.child({ callbackPath: "stk", sourceIp: cb.sourceIp });
 
-  const attempt = tokenHash ? await deps.db.paymentAttempt.findUnique({ where: { callbackTokenHash: tokenHash } }) : null;
+  const attempt = tokenHash ? await findAttemptByTokenHash(deps.db, tokenHash) : null;
   if (!attempt) {
     // Acknowledge: a forger learns nothing, and a genuine-but-stale callback is kept for review.
     await keep("IGNORED", "unknown callback token");

@@ -76,7 +76,7 @@ export async function getPaymentAttemptDetail(db: PrismaClient, shop: string, id
     status: a.status,
     statusLabel: label,
     statusTone: tone,
-    review: a.status === "NEEDS_REVIEW" ? { ...reviewGuidance(a.reviewReason), reason: text(a.reviewReason) } : null,
+    review: a.status === "NEEDS_REVIEW" ? { ...reviewGuidance(a.reviewCode), reason: [a.reviewCode, a.reviewDetail].filter(Boolean).join(": ") } : null,
     facts: facts.map(([l, value]) => ({ label: l, value: value || "—" })),
     callbacks: callbacks.map((c) => ({
       id: c.id,

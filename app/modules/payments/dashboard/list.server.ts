@@ -61,7 +61,7 @@ export async function listPaymentAttempts(db: PrismaClient, shop: string, query:
     take: PAGE_SIZE,
     select: {
       id: true, createdAt: true, orderName: true, orderGid: true, amountKes: true, msisdn: true,
-      status: true, mpesaReceipt: true, recordedInShopifyAt: true, reviewReason: true,
+      status: true, mpesaReceipt: true, recordedInShopifyAt: true, reviewCode: true,
     },
   });
   return {
@@ -80,7 +80,7 @@ export async function listPaymentAttempts(db: PrismaClient, shop: string, query:
         statusTone: tone,
         receipt: a.mpesaReceipt ?? "",
         recordedInShopify: a.recordedInShopifyAt !== null,
-        reviewSummary: a.status === "NEEDS_REVIEW" ? reviewGuidance(a.reviewReason).summary : null,
+        reviewSummary: a.status === "NEEDS_REVIEW" ? reviewGuidance(a.reviewCode).summary : null,
       };
     }),
     page,

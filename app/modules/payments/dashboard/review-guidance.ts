@@ -1,8 +1,11 @@
-// What a NEEDS_REVIEW attempt means and what the merchant should do about it, by the reason code
-// that settle/callback/recovery put before the first ":" of `reviewReason`. Pure.
+import type { ReviewCode } from "@prisma/client";
+
+// What a NEEDS_REVIEW attempt means and what the merchant should do about it, by its review code
+// (PaymentAttempt.reviewCode, the Prisma enum ReviewCode). Keyed by the enum: a code without an
+// entry is a type error. Pure.
 
 export interface ReviewGuidance {
-  code: string;
+  code: ReviewCode | null;
   /** One line for the list. */
   summary: string;
   /** What to do, for the detail page. */
@@ -11,7 +14,7 @@ export interface ReviewGuidance {
 
 const REFUND_OR_APPLY = "Refund this payment via M-PESA reversal or apply it to an order by hand.";
 
-const GUIDANCE: Record<string, Omit<ReviewGuidance, "code">> = {
+const GUIDANCE: Record<ReviewCode, Omit<ReviewGuidance, "code">> = {
   AMOUNT_SHORT: {
     summary: "The customer paid less than the order amount",
     action: "The customer paid less than the order amount: collect the difference or refund the payment. The order was not marked paid.",
@@ -36,26 +39,21 @@ const GUIDANCE: Record<string, Omit<ReviewGuidance, "code">> = {
     summary: "The receipt was already used for another payment",
     action: "This receipt number was already recorded for another payment. Treat this order as unpaid until your M-PESA statement shows a separate payment for it.",
   },
-  SUCCESS_WITHOUT_RECEIPT: {
-    summary: "Reported paid, but without a receipt",
-    action: "M-PESA reported success without a receipt number. Confirm the payment in your M-PESA statement before you ship.",
+  SANDBOX_ON_LIVE_STORE: {
+    summary: "Daraja sandbox (test) payment on a live store: not marked paid",
+    action:
+      "This payment was made on Daraja's sandbox, so no real money moved, and your store is not a development store: the order was not marked paid. Switch the M-PESA settings to production to take real payments (or allow sandbox payments on this store in settings while you test).",
   },
   UNKNOWN_AFTER_QUERIES: {
     summary: "Safaricom never gave a final answer",
     action: "Safaricom never confirmed whether this payment went through. Look for it in your M-PESA statement: if it is there, mark the order paid by hand; if not, treat the order as unpaid.",
   },
+  UNCLASSIFIED: {
+    summary: "Needs a check against your M-PESA statement",
+    action: "Check this payment against your M-PESA statement before you ship or refund.",
+  },
 };
 
-const FALLBACK = {
-  summary: "Needs a check against your M-PESA statement",
-  action: "Check this payment against your M-PESA statement before you ship or refund.",
-};
-
-export function reviewCode(reviewReason: string | null | undefined): string {
-  return (reviewReason ?? "").split(":")[0].trim();
-}
-
-export function reviewGuidance(reviewReason: string | null | undefined): ReviewGuidance {
-  const code = reviewCode(reviewReason);
-  return { code, ...(GUIDANCE[code] ?? FALLBACK) };
+export function reviewGuidance(code: ReviewCode | null | undefined): ReviewGuidance {
+  return { code: code ?? null, ...GUIDANCE[code ?? "UNCLASSIFIED"] };
 }

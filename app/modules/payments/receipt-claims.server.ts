@@ -1,0 +1,39 @@
+import crypto from "node:crypto";
+import type { Prisma, PrismaClient } from "@prisma/client";
+
+// The per-receipt claim on the Shopify write (issue 9, M7). Two runs of the record job can overlap
+// (a lock that expired under a slow Admin API, a worker that was thought dead): whatever the job
+// lock does, only the run holding the receipt's claim writes a payment for it. The claim is a
+// conditional update on the MpesaReceipt row — the database decides, on SQLite and PostgreSQL alike.
+
+type Db = PrismaClient | Prisma.TransactionClient;
+
+export type ReceiptClaim = { claimed: true; token: string } | { claimed: false; recorded: boolean };
+
+export async function claimReceiptWrite(db: Db, receipt: string, now: Date, holdMs: number): Promise<ReceiptClaim> {
+  const token = crypto.randomUUID();
+  const { count } = await db.mpesaReceipt.updateMany({
+    where: {
+      receipt,
+      shopifyRecordedAt: null,
+      OR: [{ shopifyClaimUntil: null }, { shopifyClaimUntil: { lt: now } }],
+    },
+    data: { shopifyClaimToken: token, shopifyClaimUntil: new Date(now.getTime() + holdMs) },
+  });
+  if (count === 1) return { claimed: true, token };
+  const row = await db.mpesaReceipt.findUnique({ where: { receipt }, select: { shopifyRecordedAt: true } });
+  return { claimed: false, recorded: !!row?.shopifyRecordedAt };
+}
+
+/** The payment is on the Shopify order: no run writes it again. */
+export async function receiptRecorded(db: Db, receipt: string, token: string, now: Date) {
+  await db.mpesaReceipt.updateMany({
+    where: { receipt, shopifyClaimToken: token },
+    data: { shopifyRecordedAt: now, shopifyClaimToken: null, shopifyClaimUntil: null },
+  });
+}
+
+/** Gives the claim back (the write failed before anything could have landed). */
+export async function releaseReceiptClaim(db: Db, receipt: string, token: string) {
+  await db.mpesaReceipt.updateMany({ where: { receipt, shopifyClaimToken: token }, data: { shopifyClaimToken: null, shopifyClaimUntil: null } });
+}
