@@ -109,4 +109,23 @@ describe("jobs", () => {
     expect(row.attempts).toBe(2);
     expect(runs).toBe(1);
   });
+
+  it("M7: a running job keeps its lock (heartbeat): a second worker does not start it beside the first", async () => {
+    let runs = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    registerJobHandler("t-slow", async () => {
+      // The first run is still going long after its first lock would have expired.
+      if (++runs === 1) await gate;
+    });
+    await enqueueJob(db, { type: "t-slow", payload: {}, runAt: new Date(Date.now() - 1000) });
+    const live = { lockMs: 150, backoff: { baseMs: 1000, maxMs: 60_000 } }; // the real clock
+    const first = runDueJobs(db, { ...live, workerId: "a" });
+    await new Promise((r) => setTimeout(r, 600)); // four lock lifetimes
+    expect(await runDueJobs(other, { ...live, workerId: "b" })).toBe(0);
+    release();
+    await first;
+    expect(runs).toBe(1);
+    expect(await db.job.count({ where: { type: "t-slow", status: "DONE" } })).toBe(1);
+  });
 });

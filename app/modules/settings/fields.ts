@@ -26,6 +26,8 @@ export type PlainSettings = {
   paymentMethodName: string;
   accountReferenceTemplate: string;
   initiatorName: string;
+  /** Daraja sandbox payments may mark orders paid on a live (non-development) store. Off by default. */
+  allowSandboxOnLiveStore: boolean;
 };
 
 /** What the page may know of a stored secret: whether it is there, and a short hint. */

@@ -66,6 +66,7 @@ export async function saveSettings(db: SettingsDb, box: SecretBox, shop: string,
     paymentMethodName: input.paymentMethodName,
     accountReferenceTemplate: input.accountReferenceTemplate,
     initiatorName: input.initiatorName,
+    allowSandboxOnLiveStore: input.allowSandboxOnLiveStore ?? false,
   };
   const { consumerSecretEnc, passkeyEnc } = sealed;
   const update = { ...plain, ...cleared, ...sealed };

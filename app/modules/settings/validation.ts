@@ -17,6 +17,8 @@ export type SettingsInput = {
   paymentMethodName: string;
   accountReferenceTemplate: string;
   initiatorName: string | null;
+  /** Off unless the merchant ticks it (absent: off). */
+  allowSandboxOnLiveStore?: boolean;
   /** Only the secrets the merchant typed; absent ones keep the stored value. */
   newSecrets: Partial<Record<SecretField, string>>;
 };
@@ -48,6 +50,8 @@ const fieldSchema = z.object({
     z.string().min(1, "Enter the payment method name.").max(100, "Keep the name under 100 characters."),
   ),
   accountReferenceTemplate: text.pipe(z.string().max(40, "Keep the template under 40 characters.")),
+  // A checkbox: present ("true"/"on") when ticked, absent otherwise.
+  allowSandboxOnLiveStore: z.preprocess((v) => v === "true" || v === "on", z.boolean()),
   initiatorName: optional(z.string().regex(/^\S{1,64}$/, "An initiator name has no spaces (at most 64 characters).")),
   initiatorPassword: optional(z.string().max(128, "The initiator password looks too long.")),
   // Pasted credentials often wrap over several lines: whitespace is not part of base64.
@@ -125,6 +129,7 @@ function toInput(f: Fields): SettingsInput {
     paymentMethodName: f.paymentMethodName,
     accountReferenceTemplate: f.accountReferenceTemplate,
     initiatorName: f.initiatorName ?? null,
+    allowSandboxOnLiveStore: f.allowSandboxOnLiveStore,
     newSecrets,
   };
 }

@@ -33,6 +33,7 @@ export function settingsView(row: ShopSettings | null, box: SecretBox): Settings
       paymentMethodName: row?.paymentMethodName ?? "M-PESA",
       accountReferenceTemplate: row?.accountReferenceTemplate ?? "{order_number}",
       initiatorName: row?.initiatorName ?? "",
+      allowSandboxOnLiveStore: row?.allowSandboxOnLiveStore ?? false,
     },
     secrets,
   };

@@ -1,4 +1,4 @@
-import { BlockStack, Card, ChoiceList, FormLayout, InlineError, Text, TextField } from "@shopify/polaris";
+import { BlockStack, Card, Checkbox, ChoiceList, FormLayout, InlineError, Text, TextField } from "@shopify/polaris";
 import { accountReferenceTemplateProblem, renderAccountReference, SAMPLE_ORDER } from "../account-reference";
 import type { FieldErrors, PlainSettings, SecretField, SecretStatus } from "../fields";
 
@@ -6,6 +6,7 @@ import type { FieldErrors, PlainSettings, SecretField, SecretStatus } from "../f
 // stored secret, only whether one is stored and a hint; leaving a secret field empty keeps it.
 
 export type FormValues = PlainSettings & Record<SecretField, string>;
+type TextName = Exclude<keyof FormValues, "allowSandboxOnLiveStore">;
 type Props = {
   values: FormValues;
   onChange: (patch: Partial<FormValues>) => void;
@@ -20,7 +21,7 @@ function secretHelp(status: SecretStatus, fallback: string): string {
 }
 
 export function SettingsFields({ values, onChange, errors, secrets }: Props) {
-  const text = (name: keyof FormValues) => ({
+  const text = (name: TextName) => ({
     name,
     value: values[name],
     onChange: (v: string) => onChange({ [name]: v }),
@@ -55,6 +56,16 @@ export function SettingsFields({ values, onChange, errors, secrets }: Props) {
             onChange={([v]) => onChange({ environment: v as FormValues["environment"] })}
           />
           {errors.environment && <InlineError message={errors.environment} fieldID="environment" />}
+          {values.environment === "sandbox" && (
+            <Checkbox
+              label="Let sandbox payments mark orders paid on this store even though it is not a development store"
+              helpText="Off by default. Sandbox payments are test money: on a development store they are always recorded, tagged mpesa-test; on a live store they go to review unless this is on."
+              name="allowSandboxOnLiveStore"
+              value="true"
+              checked={values.allowSandboxOnLiveStore}
+              onChange={(checked) => onChange({ allowSandboxOnLiveStore: checked })}
+            />
+          )}
           <ChoiceList
             title="Shortcode type"
             name="shortcodeType"
