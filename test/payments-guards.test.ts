@@ -7,6 +7,7 @@ import {
   payStatus,
   postCallback,
   seedShop,
+  sessionToken,
   shopifyPayments,
   startHarness,
   stkCallbackBody,
@@ -75,6 +76,25 @@ describe("forged and broken callbacks", () => {
     expect(settled.mpesaReceipt).toBeNull();
     expect(await h.db.mpesaReceipt.count({ where: { receipt: "TSTFORGED2" } })).toBe(0);
     expect(shopifyPayments(h.standin, order.id).sales).toBe(0);
+  });
+
+  it("L1: a forged failure callback on a production shop is verified by STK query: a paid attempt is not ended as cancelled", async () => {
+    const order = createOrder(h.standin, { shop: PROD_SHOP });
+    // The shopper pays (the emulator's 0004: paid, and no callback from M-PESA), then a forger who
+    // knows the callback URL posts "cancelled" from an allowed address.
+    const res = await pay(h.app, order.id, "0712 350 004", { shop: PROD_SHOP });
+    expect(res.status).toBe(200);
+    const row = await attempt(res.body.attempt.id);
+    const queries = () =>
+      h.emulator.requests({ path: "/mpesa/stkpushquery/v1/query" }).filter((r) => JSON.stringify(r.body).includes(row.checkoutRequestId!)).length;
+    const forged = await postCallback(lastCallbackUrl(h.emulator), stkCallbackBody(row.checkoutRequestId!, { resultCode: 1032 }));
+    expect(forged.status).toBe(200);
+    await processed(row.id);
+    const settled = await attempt(row.id);
+    expect(settled.status).not.toBe("CANCELLED");
+    expect(settled).toMatchObject({ status: "NEEDS_REVIEW", reviewCode: "RECEIPT_UNKNOWN", liveKey: null });
+    expect(queries()).toBeGreaterThan(0);
+    expect((await payStatus(h.app, order.id, { token: await sessionToken(PROD_SHOP) })).body).toMatchObject({ reason: "UNDER_REVIEW" });
   });
 
   it("production shop: a genuine callback from an allowed address is confirmed by STK query and recorded", async () => {
