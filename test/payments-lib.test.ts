@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { backoffDelayMs, parseRetryAfter } from "../app/lib/retry";
+import { backoffDelayMs, parseRetryAfter, retryDecision } from "../app/lib/retry";
+import { AppError, ShopNotConfiguredError } from "../app/lib/errors";
+import { DarajaAuthError, DarajaNetworkError, DarajaTimeoutError } from "../app/modules/daraja/errors";
+import { ShopifyFinalError, ShopifyRetryableError, ShopifyTimeoutError } from "../app/modules/shopify/errors";
+import { PermanentJobError, RetryLaterError } from "../app/modules/jobs/handlers";
 import { clientIp } from "../app/lib/client-ip.server";
 import { sourceAllowed, callbackAllowlist, SAFARICOM_CALLBACK_IPS } from "../app/modules/payments/callback-source.server";
 import { hashCallbackToken, looksLikeCallbackToken, newCallbackToken } from "../app/modules/payments/callback-token.server";
@@ -18,6 +22,36 @@ describe("backoff", () => {
     expect(parseRetryAfter("2")).toBe(2000);
     expect(parseRetryAfter(new Date(10_000).toUTCString(), 4_000)).toBe(6000);
     expect(parseRetryAfter("soon")).toBeNull();
+  });
+});
+
+describe("one error model, one retry rule", () => {
+  const backoff = { baseMs: 1000, maxMs: 8000, random: () => 0 };
+  it("Daraja, Shopify and job errors are all AppErrors carrying their kind", () => {
+    const errors = [
+      new DarajaNetworkError("ECONNREFUSED"),
+      new DarajaTimeoutError("no answer", "unknown-outcome"),
+      new DarajaAuthError({ errorMessage: "Invalid credentials", httpStatus: 400 }),
+      new ShopifyRetryableError("429", { retryAfterMs: 2000 }),
+      new ShopifyTimeoutError(100, "OrderCreateManualPayment"),
+      new ShopifyFinalError("ORDER_NOT_FOUND", "gone"),
+      new RetryLaterError("poll", 15_000),
+      new PermanentJobError("cannot"),
+      new ShopNotConfiguredError("a.myshopify.com"),
+    ];
+    expect(errors.every((e) => e instanceof AppError)).toBe(true);
+    expect(errors.map((e) => [e.kind, e.retryAfterMs])).toEqual([
+      ["retryable", null], ["unknown-outcome", null], ["final", null], ["retryable", 2000], ["unknown-outcome", null],
+      ["final", null], ["retryable", 15_000], ["final", null], ["final", null],
+    ]);
+  });
+  it("decides by kind alone: final stops, a named delay is used as is, anything else backs off until the attempts run out", () => {
+    expect(retryDecision(new ShopifyFinalError("USER_ERRORS", "no"), 1, 25, backoff)).toEqual({ retry: false, reason: "final" });
+    expect(retryDecision(new ShopNotConfiguredError("a.myshopify.com"), 1, 25, backoff)).toEqual({ retry: false, reason: "final" });
+    expect(retryDecision(new ShopifyRetryableError("429", { retryAfterMs: 30_000 }), 1, 25, backoff)).toEqual({ retry: true, delayMs: 30_000, planned: true });
+    expect(retryDecision(new DarajaTimeoutError("x", "unknown-outcome"), 3, 25, backoff)).toEqual({ retry: true, delayMs: 2000, planned: false });
+    expect(retryDecision(new Error("a bug"), 2, 25, backoff)).toEqual({ retry: true, delayMs: 1000, planned: false });
+    expect(retryDecision(new DarajaNetworkError("down"), 25, 25, backoff)).toEqual({ retry: false, reason: "exhausted" });
   });
 });
 

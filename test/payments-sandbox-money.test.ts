@@ -107,6 +107,10 @@ describe("M8: Daraja sandbox payments are unmistakably test payments", () => {
       expect(await html(page, SHOP)).toContain("Daraja sandbox: test payments only");
       expect(await html(page, PROD_SHOP)).not.toContain("Daraja sandbox: test payments only");
     }
+    // The settings page offers the switch (off) while on the sandbox environment.
+    const settings = await html("/app/settings", SHOP);
+    expect(settings).toContain("Let sandbox payments mark orders paid on this store");
+    expect(settings).toMatch(/<input[^>]*name="allowSandboxOnLiveStore"/);
   });
 
   it("a production payment carries no test marks", async () => {
