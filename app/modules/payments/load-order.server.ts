@@ -16,8 +16,11 @@ export interface OrderViewer {
   customerGid: string | null;
 }
 
+/** What reading an order for payment uses: the database, the shop's Daraja settings, the Admin wrapper. */
+export type LoadOrderDeps = Pick<PaymentsDeps, "db" | "shopConfig" | "adminGraphql">;
+
 export async function loadPayableOrder(
-  deps: PaymentsDeps,
+  deps: LoadOrderDeps,
   shop: string,
   orderGid: string,
   viewer?: OrderViewer,

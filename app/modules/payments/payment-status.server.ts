@@ -1,7 +1,6 @@
 import { latestAttempt } from "./attempts.server";
 import { toAttemptView, type AttemptView } from "./attempt-view";
-import type { PaymentsDeps } from "./deps.server";
-import { loadPayableOrder, type OrderViewer } from "./load-order.server";
+import { loadPayableOrder, type LoadOrderDeps, type OrderViewer } from "./load-order.server";
 import type { RefusalCode } from "./payability";
 
 // Use case "status poll": what the extension shows — whether the order can be paid, and the latest
@@ -15,7 +14,7 @@ export interface PaymentStatus {
 }
 
 export async function getPaymentStatus(
-  deps: PaymentsDeps,
+  deps: LoadOrderDeps,
   shop: string,
   orderGid: string,
   viewer?: OrderViewer,

@@ -13,7 +13,7 @@ import {
   withdrawUnsentAttempt,
 } from "./attempts.server";
 import { newCallbackToken } from "./callback-token.server";
-import type { PaymentsDeps } from "./deps.server";
+import type { PaymentsConfig, PaymentsDeps } from "./deps.server";
 import { loadPayableOrder, type OrderViewer } from "./load-order.server";
 import { orderNumberOf, REFUSAL_MESSAGES, type RefusalCode } from "./payability";
 
@@ -43,7 +43,11 @@ const refused = (code: RefusalCode): StartPaymentOutcome => ({
   message: REFUSAL_MESSAGES[code],
 });
 
-export async function startPayment(deps: PaymentsDeps, input: StartPaymentInput): Promise<StartPaymentOutcome> {
+export type StartPaymentDeps = Pick<PaymentsDeps, "db" | "now" | "shopConfig" | "adminGraphql" | "daraja" | "consumePush"> & {
+  config: Pick<PaymentsConfig, "callbackBaseUrl" | "payRetryAfterSeconds">;
+};
+
+export async function startPayment(deps: StartPaymentDeps, input: StartPaymentInput): Promise<StartPaymentOutcome> {
   const { shop } = input;
   if (typeof input.orderGid !== "string" || !/^gid:\/\/shopify\/Order\/\d+$/.test(input.orderGid)) {
     return { kind: "refused", httpStatus: 422, code: "INVALID_REQUEST", message: "orderId must be a Shopify order id." };
@@ -134,7 +138,7 @@ type PushVerdict = "sent" | "refused" | "unavailable" | "unknown";
  * arrest) — so the attempt is FAILED and the order is free for a new Pay. Only `unknown` (sent, no
  * readable answer: `unknown-outcome`) leaves it PENDING for the callback or the recovery query.
  */
-async function handlePushError(deps: PaymentsDeps, id: string, error: unknown, log: typeof logger): Promise<PushVerdict> {
+async function handlePushError(deps: Pick<PaymentsDeps, "db" | "now">, id: string, error: unknown, log: typeof logger): Promise<PushVerdict> {
   if (error instanceof DarajaError && error.kind !== "unknown-outcome") {
     const unavailable = error.kind === "retryable";
     const reason = `${unavailable ? "Daraja unavailable" : "Daraja refused the STK Push"}: ${[error.errorCode, error.errorMessage].filter(Boolean).join(" ")}`;

@@ -4,7 +4,7 @@ import { parseStkCallback, type StkCallback } from "../../daraja";
 import { RetryLaterError } from "../../jobs/handlers";
 import { statusForResultCode } from "../attempt-status";
 import { getAttempt } from "../attempts.server";
-import type { PaymentsDeps } from "../deps.server";
+import type { PaymentsConfig, PaymentsDeps } from "../deps.server";
 import { requireShopConfig } from "../shop-config.server";
 import { verifiesWithQuery } from "../verification";
 import { settleAttempt, type Evidence, type Verdict } from "../settle.server";
@@ -12,7 +12,11 @@ import { settleAttempt, type Evidence, type Verdict } from "../settle.server";
 // Job `process-stk-callback`: apply one stored callback to its attempt. Safe to run any number of
 // times: a processed row is skipped, and settleAttempt only moves an attempt out of PENDING once.
 
-export async function applyStkCallback(deps: PaymentsDeps, callbackLogId: string): Promise<void> {
+export type ApplyCallbackDeps = Pick<PaymentsDeps, "db" | "now" | "shopConfig" | "daraja"> & {
+  config: Pick<PaymentsConfig, "verifyWithQuery" | "darajaTimeoutMs" | "stkAnswerGraceMs" | "stkAnswerWaitMs" | "recoveryIntervalMs">;
+};
+
+export async function applyStkCallback(deps: ApplyCallbackDeps, callbackLogId: string): Promise<void> {
   const row = await deps.db.callbackLog.findUnique({ where: { id: callbackLogId } });
   if (!row || row.status !== "RECEIVED" || !row.attemptId) return;
   const attempt = await getAttempt(deps.db, row.attemptId);
@@ -63,7 +67,7 @@ export async function applyStkCallback(deps: PaymentsDeps, callbackLogId: string
  * the shop verifies with query: a forged "cancelled" must not end a paid attempt — issue 9, L1) and
  * the amount. A success always carries a receipt here: the parser refuses a success body without one.
  */
-async function judge(deps: PaymentsDeps, attempt: PaymentAttempt, cb: StkCallback, adopting: boolean): Promise<Verdict> {
+async function judge(deps: ApplyCallbackDeps, attempt: PaymentAttempt, cb: StkCallback, adopting: boolean): Promise<Verdict> {
   const claimed = statusForResultCode(cb.resultCode);
   const mustQuery = adopting || verifiesWithQuery(deps.config.verifyWithQuery, attempt.environment);
   if (claimed !== "SUCCEEDED" && !mustQuery) return { status: claimed };

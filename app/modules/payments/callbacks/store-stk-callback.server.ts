@@ -4,7 +4,7 @@ import { enqueueJob } from "../../jobs/queue.server";
 import { sourceAllowed } from "../callback-source.server";
 import { findAttemptByTokenHash } from "../attempts.server";
 import { hashCallbackToken, looksLikeCallbackToken } from "../callback-token.server";
-import type { PaymentsDeps } from "../deps.server";
+import type { PaymentsConfig, PaymentsDeps } from "../deps.server";
 
 // Use case "a Daraja STK callback arrives". Store first — raw body, headers, source address — then
 // answer. Processing happens in the `process-stk-callback` job that starts from the stored row, so a
@@ -23,7 +23,9 @@ export type CallbackAnswer = { httpStatus: 200 | 400 | 403 | 413; body: Record<s
 
 export const ACCEPTED: CallbackAnswer = { httpStatus: 200, body: { ResultCode: 0, ResultDesc: "Accepted" } };
 
-export async function storeStkCallback(deps: PaymentsDeps, cb: InboundCallback): Promise<CallbackAnswer> {
+export type StoreCallbackDeps = Pick<PaymentsDeps, "db" | "now"> & { config: Pick<PaymentsConfig, "callbackAllowlist"> };
+
+export async function storeStkCallback(deps: StoreCallbackDeps, cb: InboundCallback): Promise<CallbackAnswer> {
   const tokenHash = looksLikeCallbackToken(cb.token) ? hashCallbackToken(cb.token) : null;
   const base = { kind: "STK", path: cb.path, tokenHash, sourceIp: cb.sourceIp, headers: JSON.stringify(cb.headers), body: cb.body };
   const keep = (status: string, error: string, extra: { attemptId?: string; shopDomain?: string } = {}) =>
@@ -62,7 +64,7 @@ export async function storeStkCallback(deps: PaymentsDeps, cb: InboundCallback):
   return ACCEPTED;
 }
 
-function enqueueCallbackJob(deps: PaymentsDeps, callbackLogId: string, shopDomain: string | null) {
+function enqueueCallbackJob(deps: Pick<PaymentsDeps, "db">, callbackLogId: string, shopDomain: string | null) {
   return enqueueJob(deps.db, {
     type: "process-stk-callback",
     payload: { callbackLogId },
@@ -72,7 +74,7 @@ function enqueueCallbackJob(deps: PaymentsDeps, callbackLogId: string, shopDomai
 }
 
 /** Stored callbacks still RECEIVED a while after arrival get their job (again: enqueue is idempotent). */
-export async function requeueOrphanCallbacks(deps: PaymentsDeps, olderThanMs = 30_000): Promise<number> {
+export async function requeueOrphanCallbacks(deps: Pick<PaymentsDeps, "db" | "now">, olderThanMs = 30_000): Promise<number> {
   const rows = await deps.db.callbackLog.findMany({
     where: { kind: "STK", status: "RECEIVED", receivedAt: { lte: new Date(deps.now().getTime() - olderThanMs) } },
     select: { id: true, shopDomain: true },
