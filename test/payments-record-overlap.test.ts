@@ -25,6 +25,7 @@ let adminFor: typeof import("../app/modules/shopify/admin.server").adminGraphqlF
 beforeAll(async () => {
   standin = await startShopifyStandin();
   process.env.SHOPIFY_ADMIN_API_ORIGIN = standin.url;
+  process.env.SHOPIFY_ADMIN_TIMEOUT_MS = "1500"; // far above the latency the overlap test adds
   resetEnvForTests();
   standin.registerShop(SHOP, "totally_real_token"); // the token setUpValidSession gives the session
   const { sessionStorage } = await import("../app/shopify.server");
@@ -47,7 +48,7 @@ beforeAll(async () => {
     db: prisma,
     now: () => new Date(),
     shopPaymentSettings: (shop) => getShopPaymentSettings(prisma, shop),
-    adminGraphql: async (shop) => withAdminTimeout(await adminFor(shop), 10_000),
+    adminGraphql: adminFor, // the production path, time-limited by SHOPIFY_ADMIN_TIMEOUT_MS
     config: { recordClaimMs: 60_000 },
   };
 });
@@ -113,6 +114,9 @@ describe("M7: recording a payment in Shopify is idempotent on the receipt", () =
       );
       expect(error).toBeInstanceOf(ShopifyTimeoutError);
       expect(error).toMatchObject({ kind: "unknown-outcome" });
+      // The production path (stored session -> admin.graphql) carries the SHOPIFY_ADMIN_TIMEOUT_MS limit itself.
+      standin.setLatency(5000);
+      await expect(getOrder(await adminFor(SHOP), order.id)).rejects.toBeInstanceOf(ShopifyTimeoutError);
     } finally {
       standin.setLatency(0);
     }

@@ -5,7 +5,6 @@ import { createDarajaClient, type DarajaClient } from "../daraja";
 import { PrismaTokenStore } from "../daraja/token-store.prisma.server";
 import { getShopDarajaConfig, getShopPaymentSettings, type ShopDarajaConfig } from "../settings/config.server";
 import { adminGraphqlForShop } from "../shopify/admin.server";
-import { withAdminTimeout } from "../shopify/admin-timeout";
 import { callbackAllowlist } from "./callback-source.server";
 import type { PaymentsDeps } from "./deps.server";
 import { createPushRateLimiter } from "./rate-limits.server";
@@ -61,7 +60,7 @@ async function build(): Promise<PaymentsDeps> {
     shopConfig: (shop) => getShopDarajaConfig(db, shop),
     shopPaymentSettings: (shop) => getShopPaymentSettings(db, shop),
     daraja,
-    adminGraphql: async (shop) => withAdminTimeout(await adminGraphqlForShop(shop), config.SHOPIFY_ADMIN_TIMEOUT_MS),
+    adminGraphql: adminGraphqlForShop, // every call time-limited (SHOPIFY_ADMIN_TIMEOUT_MS)
     consumePush: createPushRateLimiter(db, {
       perPhone: config.RATE_LIMIT_PER_PHONE,
       perIp: config.RATE_LIMIT_PER_IP,
