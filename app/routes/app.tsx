@@ -4,7 +4,7 @@ import { Link, Outlet, useLoaderData, useRouteError } from "@remix-run/react";
 import { boundary } from "@shopify/shopify-app-remix/server";
 import { AppProvider } from "@shopify/shopify-app-remix/react";
 import { NavMenu } from "@shopify/app-bridge-react";
-import { Banner, Box } from "@shopify/polaris";
+import { Banner } from "@shopify/polaris";
 import polarisStyles from "@shopify/polaris/build/esm/styles.css?url";
 import prisma from "../db.server";
 import { authenticate } from "../shopify.server";
@@ -35,12 +35,13 @@ export default function App() {
         <Link to="/app/data-requests">Data requests</Link>
       </NavMenu>
       {sandboxDaraja && (
-        <Box padding="400" paddingBlockEnd="0">
+        // As wide as the Polaris Page below it (same max width and side padding).
+        <div style={{ maxWidth: "62.375rem", margin: "0 auto", padding: "1rem 1.5rem 0" }}>
           <Banner tone="warning" title="Daraja sandbox: test payments only">
             M-PESA payments use Safaricom&apos;s sandbox, so no real money moves. Orders paid this way are tagged mpesa-test, and
             on a store that is not a development store they are not marked paid unless you allow it in Settings.
           </Banner>
-        </Box>
+        </div>
       )}
       <Outlet />
     </AppProvider>
