@@ -211,3 +211,12 @@ describe("faults", () => {
     expect((await control("GET", "faults")).body.faults).toEqual([]);
   });
 });
+
+describe("shop plan", () => {
+  it("answers shop { plan { partnerDevelopment } }: a development store unless registered as a live store", async () => {
+    const PLAN = "query ShopPlan { shop { plan { partnerDevelopment } } }";
+    expect((await gql(PLAN)).body).toMatchObject({ data: { shop: { plan: { partnerDevelopment: true } } } });
+    expect((await control("POST", "shops", { shop: SHOP, accessToken: TOKEN, developmentStore: false })).body).toEqual({ shop: SHOP, developmentStore: false });
+    expect((await gql(PLAN)).body).toMatchObject({ data: { shop: { plan: { partnerDevelopment: false } } } });
+  });
+});
