@@ -8,7 +8,7 @@ import type { Prisma, PrismaClient } from "@prisma/client";
 
 type Db = PrismaClient | Prisma.TransactionClient;
 
-export type ReceiptClaim = { claimed: true; token: string } | { claimed: false; recorded: boolean };
+export type ReceiptClaim = { claimed: true; token: string } | { claimed: false; recorded: boolean; missing: boolean };
 
 export async function claimReceiptWrite(db: Db, receipt: string, now: Date, holdMs: number): Promise<ReceiptClaim> {
   const token = crypto.randomUUID();
@@ -22,7 +22,7 @@ export async function claimReceiptWrite(db: Db, receipt: string, now: Date, hold
   });
   if (count === 1) return { claimed: true, token };
   const row = await db.mpesaReceipt.findUnique({ where: { receipt }, select: { shopifyRecordedAt: true } });
-  return { claimed: false, recorded: !!row?.shopifyRecordedAt };
+  return { claimed: false, recorded: !!row?.shopifyRecordedAt, missing: !row };
 }
 
 /** The payment is on the Shopify order: no run writes it again. */

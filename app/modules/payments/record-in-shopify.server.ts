@@ -47,6 +47,8 @@ export async function recordPaymentInShopify(deps: RecordDeps, attemptId: string
   const claim = await claimReceiptWrite(deps.db, receipt, deps.now(), deps.config.recordClaimMs);
   if (!claim.claimed) {
     if (claim.recorded) return markRecordedInShopify(deps.db, attempt, deps.now());
+    // settleAttempt writes the ledger row with every SUCCEEDED transition: its absence is a bug to look at.
+    if (claim.missing) throw new AppError(`receipt ${receipt} has no ledger row: not recorded`, { kind: "final" });
     // Another run is writing this receipt right now: look again once its claim has run out.
     throw new RetryLaterError(`receipt ${receipt} is being recorded by another run`, deps.config.recordClaimMs);
   }
