@@ -22,6 +22,9 @@ export const EnvSchema = z
       .string()
       .default("file:./prisma/dev.sqlite")
       .refine((v) => v.startsWith("file:") || v.startsWith("postgres"), "must be file:… (SQLite) or postgresql://…"),
+    // PostgreSQL connections per process (pg pool). Instances × this must stay under the server's
+    // max_connections with room for migrations and psql (docs/DEPLOY.md).
+    DATABASE_POOL_MAX: int(10, 1),
     SHOPIFY_API_KEY: z.string().min(1),
     SHOPIFY_API_SECRET: z.string().min(1),
     SHOPIFY_APP_URL: url,
