@@ -52,6 +52,8 @@ export const EnvSchema = z
     RATE_LIMIT_PER_ORDER: int(10, 1),
     RATE_LIMIT_PER_SHOP: int(600, 1),
     RATE_LIMIT_WINDOW_SECONDS: int(600, 1),
+    // Bearer token for GET /metrics (Prometheus); unset, /metrics answers 404.
+    METRICS_TOKEN: z.string().min(16, "must be at least 16 characters (openssl rand -hex 24)").optional(),
     JOB_WORKER: boolDefault(true), // run the durable job worker in this process
     JOB_POLL_MS: int(500, 10),
     CALLBACK_MAX_BYTES: int(64 * 1024, 1024),
