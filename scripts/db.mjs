@@ -77,11 +77,16 @@ function writeMigration(name, fromSqlite, fromPg) {
   }
 }
 
+const MIGRATION_LOCK_KEY = 727_274_001; // any constant shared by every instance of this app
+
 async function migratePostgres(url) {
   const { default: pg } = await import("pg");
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
+    // Several instances may start at once (each runs `npm run setup`): one migrates, the others wait
+    // here and then find nothing left to do. Session-level lock, released when the client ends.
+    await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
     await client.query(
       'CREATE TABLE IF NOT EXISTS "_app_migrations" (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
     );
@@ -109,7 +114,31 @@ async function migratePostgres(url) {
 
 export async function migrate(url = process.env.DATABASE_URL ?? "file:./prisma/dev.sqlite") {
   if (url.startsWith("postgres")) return migratePostgres(url);
-  prisma(["migrate", "deploy"], { DATABASE_URL: url });
+  // Two `migrate deploy` runs on one SQLite file at once can fail (SQLITE_BUSY inside Prisma's
+  // schema engine): a lock directory beside the database serializes them.
+  await withFileLock(`${url.replace(/^file:/, "").replace(/\?.*$/, "")}.migrate-lock`, () =>
+    prisma(["migrate", "deploy"], { DATABASE_URL: url }),
+  );
+}
+
+async function withFileLock(dir, fn) {
+  const started = Date.now();
+  for (;;) {
+    try {
+      fs.mkdirSync(dir);
+      break;
+    } catch (error) {
+      if (error.code !== "EEXIST") throw error;
+      // A lock older than two minutes belongs to a run that died.
+      if (Date.now() - started > 120_000) fs.rmSync(dir, { recursive: true, force: true });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Both clients, each from its own schema (explicit --schema: prisma.config.ts would pick one by DATABASE_URL). */

@@ -1,6 +1,9 @@
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { promisify } from "node:util";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { createPrismaClient } from "../app/db.server";
-import { emptyDatabaseUrl, isPostgres, runDbScript } from "./support/databases";
+import { ROOT, emptyDatabaseUrl, isPostgres, runDbScript } from "./support/databases";
 import { startAppServer, type AppServer } from "./support/app-server";
 
 // The production start path on the database under test (the suite runs once on SQLite, once on
@@ -69,5 +72,16 @@ describe(`production start on ${database}`, () => {
     } finally {
       await db.$disconnect();
     }
+  });
+
+  it("instances starting together migrate one empty database once, without failing", async () => {
+    const url = await emptyDatabaseUrl(inject("testRunId"), "race");
+    const migrate = () =>
+      promisify(execFile)(process.execPath, [path.join(ROOT, "scripts", "db.mjs"), "migrate"], { cwd: ROOT, env: { ...process.env, DATABASE_URL: url } });
+    const runs = await Promise.allSettled([migrate(), migrate(), migrate()]);
+    expect(runs.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "fulfilled"]);
+    const app = await startAppServer({ DATABASE_URL: url });
+    started.push(app);
+    expect((await get(app, "/readyz")).status).toBe(200);
   });
 });
