@@ -31,6 +31,9 @@ app.all(
 const port = Number(process.env.PORT || 3000);
 const host = process.env.HOST || "0.0.0.0";
 const shutdownTimeoutMs = Number(process.env.SHUTDOWN_TIMEOUT_MS || 25_000);
+// Handlers first: a SIGTERM that arrives while the process starts still shuts it down gracefully.
+process.on("SIGTERM", () => shutdown("SIGTERM"));
+process.on("SIGINT", () => shutdown("SIGINT"));
 const server = app.listen(port, host, () => {
   const addr = server.address();
   log("listening", { port: typeof addr === "object" ? addr.port : port });
@@ -38,7 +41,8 @@ const server = app.listen(port, host, () => {
 // Longer than the proxy's upstream keep-alive (nginx: 60 s), so the proxy closes idle connections first.
 server.keepAliveTimeout = 65_000;
 
-const background = await build.entry.module.startBackgroundWork?.();
+// Started right away; shutdown waits for it to have started before stopping it.
+const background = Promise.resolve(build.entry.module.startBackgroundWork?.());
 
 async function shutdown(signal) {
   if (stopping) return;
@@ -52,8 +56,9 @@ async function shutdown(signal) {
   const httpClosed = new Promise((resolve) => server.close(resolve));
   server.closeIdleConnections();
   try {
-    await Promise.all([httpClosed, background?.stop?.()]);
-    await background?.close?.();
+    const work = await background;
+    await Promise.all([httpClosed, work?.stop?.()]);
+    await work?.close?.();
   } catch (error) {
     log("shutdown failed", { err: String(error) });
     process.exit(1);
@@ -61,5 +66,3 @@ async function shutdown(signal) {
   log("stopped", { afterMs: Date.now() - started });
   process.exit(0);
 }
-process.on("SIGTERM", () => shutdown("SIGTERM"));
-process.on("SIGINT", () => shutdown("SIGINT"));

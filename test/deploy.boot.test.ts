@@ -84,4 +84,13 @@ describe(`production start on ${database}`, () => {
     started.push(app);
     expect((await get(app, "/readyz")).status).toBe(200);
   });
+
+  it("SIGTERM the moment it listens still shuts down gracefully (exit 0)", async () => {
+    const url = await emptyDatabaseUrl(inject("testRunId"), "early");
+    runDbScript(["migrate"], url);
+    const app = await startAppServer({ DATABASE_URL: url, JOB_WORKER: "true" });
+    started.push(app);
+    await app.stop();
+    expect(await app.exited).toEqual({ code: 0, signal: null });
+  });
 });
