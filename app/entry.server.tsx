@@ -44,8 +44,14 @@ export default async function handleRequest(
 /**
  * Called once by server.mjs after the HTTP server starts: runs the durable job worker (recording
  * payments in Shopify, processing stored callbacks, recovering missed callbacks) in this process.
+ * Graceful shutdown: `stop` claims no more jobs and waits for the running ones; `close`, called once
+ * HTTP requests and jobs are done, closes the database pool.
  */
 export async function startBackgroundWork() {
   const { startWorker } = await import("./modules/jobs/worker.server");
-  return startWorker();
+  const worker = startWorker();
+  return {
+    stop: () => worker.stop(),
+    close: async () => (await import("./db.server")).default.$disconnect(),
+  };
 }

@@ -57,14 +57,13 @@ async function prepareDatabase(): Promise<{ url: string; drop: () => Promise<voi
   const u = new URL(pgBase);
   u.pathname = `/${name}`;
   const url = u.toString();
-  sh(path.join(ROOT, "node_modules", ".bin", "prisma"), ["generate"], { DATABASE_URL: url });
+  // Both Prisma clients come with the install; the app picks the PostgreSQL one by URL.
   sh(process.execPath, ["scripts/db.mjs", "migrate"], { DATABASE_URL: url });
   return {
     url,
     drop: async () => {
       await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       await admin.end();
-      sh(path.join(ROOT, "node_modules", ".bin", "prisma"), ["generate"], { DATABASE_URL: "file:./prisma/dev.sqlite" });
     },
   };
 }

@@ -53,3 +53,19 @@ export function build(root) {
     stdio: ["ignore", "ignore", "inherit"],
   });
 }
+
+// `node scripts/build-if-stale.mjs --if-missing` (npm's prestart): build only when there is no build
+// at all, so `npm ci && npm run setup && npm start` works from a clean clone. An existing build is
+// never touched (a deployed image has no dev dependencies to build with).
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
+  const missing = () => !fs.existsSync(path.join(root, "build", "server", "index.js"));
+  const wanted = process.argv.includes("--if-missing") ? missing : () => buildIsStale(root);
+  if (wanted()) {
+    withBuildLock(root, () => {
+      if (!wanted()) return;
+      console.log("building the app (npm run build)…");
+      build(root);
+    });
+  }
+}

@@ -27,8 +27,6 @@ run("tests on SQLite", "npx", ["vitest", "run", ...reporters("sqlite"), ...extra
 run("tests on PostgreSQL", "npx", ["vitest", "run", "--project", "app", ...reporters("postgresql"), ...extra], {
   TEST_DATABASE_URL: pgUrl,
 });
-// Leave the generated client matching the default (SQLite) database.
-run("prisma generate (SQLite)", "npx", ["prisma", "generate"], { DATABASE_URL: "file:./prisma/dev.sqlite" });
 
 let passed = 0;
 let failed = 0;

@@ -35,6 +35,15 @@ describe("environment validation", () => {
     expect(() => parseEnv({ ...valid, SHOPIFY_APP_URL: "not a url" })).toThrow(/SHOPIFY_APP_URL/);
   });
 
+  it("operations settings: pool size, metrics token", () => {
+    const defaults = parseEnv(valid);
+    expect(defaults.DATABASE_POOL_MAX).toBe(10);
+    expect(defaults.METRICS_TOKEN).toBeUndefined();
+    expect(parseEnv({ ...valid, DATABASE_POOL_MAX: "25", METRICS_TOKEN: "a".repeat(16) })).toMatchObject({ DATABASE_POOL_MAX: 25, METRICS_TOKEN: "a".repeat(16) });
+    expect(() => parseEnv({ ...valid, DATABASE_POOL_MAX: "0" })).toThrow(/DATABASE_POOL_MAX/);
+    expect(() => parseEnv({ ...valid, METRICS_TOKEN: "short" })).toThrow(/METRICS_TOKEN: must be at least 16 characters/);
+  });
+
   it("refuses sandbox mode in production", () => {
     expect(() => parseEnv({ ...valid, NODE_ENV: "production", SANDBOX_MODE: "true" })).toThrow(
       /sandbox mode cannot run with NODE_ENV=production/,

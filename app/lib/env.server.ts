@@ -22,6 +22,9 @@ export const EnvSchema = z
       .string()
       .default("file:./prisma/dev.sqlite")
       .refine((v) => v.startsWith("file:") || v.startsWith("postgres"), "must be file:… (SQLite) or postgresql://…"),
+    // PostgreSQL connections per process (pg pool). Instances × this must stay under the server's
+    // max_connections with room for migrations and psql (docs/DEPLOY.md).
+    DATABASE_POOL_MAX: int(10, 1),
     SHOPIFY_API_KEY: z.string().min(1),
     SHOPIFY_API_SECRET: z.string().min(1),
     SHOPIFY_APP_URL: url,
@@ -49,6 +52,8 @@ export const EnvSchema = z
     RATE_LIMIT_PER_ORDER: int(10, 1),
     RATE_LIMIT_PER_SHOP: int(600, 1),
     RATE_LIMIT_WINDOW_SECONDS: int(600, 1),
+    // Bearer token for GET /metrics (Prometheus); unset, /metrics answers 404.
+    METRICS_TOKEN: z.string().min(16, "must be at least 16 characters (openssl rand -hex 24)").optional(),
     JOB_WORKER: boolDefault(true), // run the durable job worker in this process
     JOB_POLL_MS: int(500, 10),
     CALLBACK_MAX_BYTES: int(64 * 1024, 1024),

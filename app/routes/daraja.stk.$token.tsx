@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { clientIp, remoteAddressOf } from "~/lib/client-ip.server";
 import { env } from "~/lib/env.server";
+import { countCallback, outcomeOfStatus } from "~/lib/metrics.server";
 import { readBoundedBody, safeHeaders } from "~/modules/payments/http.server";
 import { storeStkCallback } from "~/modules/payments/callbacks/store-stk-callback.server";
 import { paymentsDeps } from "~/modules/payments/wiring.server";
@@ -18,6 +19,7 @@ export const action = async ({ request, params, context }: ActionFunctionArgs) =
     headers: safeHeaders(request.headers),
     sourceIp: clientIp(request, remoteAddressOf(context)),
   });
+  countCallback("STK", outcomeOfStatus(answer.httpStatus));
   return Response.json(answer.body, { status: answer.httpStatus });
 };
 

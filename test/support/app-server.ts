@@ -9,6 +9,8 @@ export interface AppServer {
   url: string;
   port: number;
   output: () => string;
+  /** Resolves when the process has exited, with its exit code or the signal that ended it. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Graceful stop (SIGTERM: the worker finishes its current job). */
   stop: () => Promise<void>;
   /** Crash (SIGKILL): nothing runs after it. */
@@ -26,10 +28,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startAppServer(env: Record<string, string>, port?: number): Promise<AppServer> {
+export interface StartOptions {
+  /** The command line (default `node server.mjs`), e.g. `npm run docker-start` as the Docker image runs it. */
+  command?: [string, ...string[]];
+  /** How long to wait for "listening" (default 30 s; a command that migrates first needs longer). */
+  startTimeoutMs?: number;
+}
+
+export async function startAppServer(env: Record<string, string>, port?: number, opts: StartOptions = {}): Promise<AppServer> {
   const chosen = port ?? (await freePort());
   const url = `http://127.0.0.1:${chosen}`;
-  const child = spawn(process.execPath, ["server.mjs"], {
+  const [cmd, ...args] = opts.command ?? [process.execPath, "server.mjs"];
+  const child = spawn(cmd, args, {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -46,10 +56,13 @@ export async function startAppServer(env: Record<string, string>, port?: number)
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   child.stdout!.on("data", (d) => (out += d));
   child.stderr!.on("data", (d) => (out += d));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`app did not start:\n${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`app did not start:\n${out}`)), opts.startTimeoutMs ?? 30_000);
     const check = () => {
       if (out.includes('"msg":"listening"')) {
         clearTimeout(timer);
@@ -69,6 +82,7 @@ export async function startAppServer(env: Record<string, string>, port?: number)
     url,
     port: chosen,
     output: () => out,
+    exited,
     stop: async () => {
       child.kill("SIGTERM");
       await ended(child);

@@ -77,3 +77,14 @@ export async function freshDatabaseUrl(runId: string): Promise<string> {
   fs.copyFileSync(sqliteTemplate(runId), file);
   return `file:${file}`;
 }
+
+/** An empty database (no tables, not migrated) for this run: what a first deploy starts from. */
+export async function emptyDatabaseUrl(runId: string, label: string): Promise<string> {
+  const id = `${label}_${process.pid}_${counter++}`;
+  if (isPostgres()) {
+    const name = `mpesa_${id}_${runId}`;
+    await withAdmin((c) => c.query(`CREATE DATABASE "${name}"`));
+    return pgUrl(name);
+  }
+  return `file:${path.join(runDir(runId), `${id}.sqlite`)}`;
+}

@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import { env } from "../../lib/env.server";
 import { logger } from "../../lib/logger.server";
+import { timedDarajaFetch } from "../../lib/metrics.server";
 import { createDarajaClient, type DarajaClient } from "../daraja";
 import { PrismaTokenStore } from "../daraja/token-store.prisma.server";
 import { getShopDarajaConfig, getShopPaymentSettings, type ShopDarajaConfig } from "../settings/config.server";
@@ -36,6 +37,7 @@ async function build(): Promise<PaymentsDeps> {
         timeoutMs: config.DARAJA_TIMEOUT_MS,
         tokenStore,
         logger,
+        fetch: timedDarajaFetch(),
       });
       clients.set(key, client);
     }

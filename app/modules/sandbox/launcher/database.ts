@@ -1,17 +1,15 @@
-import { PrismaClient } from "@prisma/client";
-import { PrismaLibSQL } from "@prisma/adapter-libsql";
-import { PrismaPg } from "@prisma/adapter-pg";
+import type { PrismaClient } from "@prisma/client";
+import { createPrismaClient } from "../../../lib/prisma.server";
 import { createSecretBox } from "../../settings/secret-box.server";
 import { findSettings, saveSettings, storedSecretsOf } from "../../settings/repository.server";
 import { validateSettings } from "../../settings/validation";
 import { DEMO_ACCESS_TOKEN, DEMO_SCOPES, DEMO_SETTINGS_FORM, DEMO_SHOP } from "../demo";
 
 // What the sandbox writes to its database before the app starts. The launcher runs outside the app
-// (no env.server), so it opens its own client the way app/db.server.ts does.
+// (no env.server), so it opens its own client with the factory app/db.server.ts uses.
 
 export function openDatabase(url: string): PrismaClient {
-  const adapter = url.startsWith("postgres") ? new PrismaPg({ connectionString: url }) : new PrismaLibSQL({ url });
-  return new PrismaClient({ adapter });
+  return createPrismaClient(url);
 }
 
 export function configuredShops(db: PrismaClient) {
