@@ -152,7 +152,8 @@ export function generateClients() {
 export function staleClients() {
   const pgOut = path.resolve(pgDir, PG_CLIENT_OUTPUT);
   const sqliteOut = path.join(root, "node_modules", ".prisma", "client");
-  const models = (s) => s.slice(s.indexOf("\nmodel "));
+  // Prisma re-aligns columns when it copies the schema into the client, so compare with white space folded.
+  const models = (s) => s.slice(s.indexOf("\nmodel ")).replace(/[ \t]+/g, " ");
   const problems = [];
   for (const [name, out, schema] of [["SQLite", sqliteOut, sqliteSchema], ["PostgreSQL", pgOut, pgSchema]]) {
     const generated = path.join(out, "schema.prisma");
