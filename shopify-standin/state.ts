@@ -31,7 +31,8 @@ export interface StandinOrder {
   gid: string;
   shop: string;
   name: string;
-  confirmationNumber: string;
+  /** null: an order from before Shopify had confirmation numbers (2024). */
+  confirmationNumber: string | null;
   currencyCode: string;
   presentmentCurrencyCode: string;
   /** shop-currency cents per presentment cent (1 when both currencies are the same) */
@@ -60,6 +61,8 @@ export interface CreateOrderInput {
   phone?: string | null;
   email?: string | null;
   customerPhone?: string | null;
+  /** Default: a random 9-character one, as Shopify assigns; null: an order without one (pre-2024). */
+  confirmationNumber?: string | null;
   /** The buyer's customer GID (default: one derived from the order id). */
   customerId?: string;
   billingPhone?: string | null;
@@ -126,7 +129,10 @@ export class StandinState {
       gid: orderGid(id),
       shop: input.shop.toLowerCase(),
       name: `#${number}`,
-      confirmationNumber: crypto.randomBytes(6).toString("base64url").replace(/[^A-Za-z0-9]/g, "X").slice(0, 9).toUpperCase(),
+      confirmationNumber:
+        input.confirmationNumber !== undefined
+          ? input.confirmationNumber
+          : crypto.randomBytes(6).toString("base64url").replace(/[^A-Za-z0-9]/g, "X").slice(0, 9).toUpperCase(),
       currencyCode: input.currencyCode ?? "KES",
       presentmentCurrencyCode: input.presentmentCurrencyCode ?? input.currencyCode ?? "KES",
       shopMoneyRate: input.shopMoneyRate ?? 1,

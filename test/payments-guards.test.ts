@@ -194,7 +194,7 @@ describe("refusals and limits", () => {
     const garbage = await pay(h.app, createOrder(h.standin).id, "12345");
     expect(garbage.status).toBe(422);
     expect(garbage.body.error).toMatchObject({ code: "INVALID_PHONE", message: expect.stringContaining("not a Kenyan mobile number") });
-    expect((await payStatus(h.app, "gid://shopify/Order/999999999")).body).toEqual({ payable: false, reason: "ORDER_NOT_FOUND_YET" });
+    expect((await payStatus(h.app, "gid://shopify/Order/999999999", { confirmationNumber: "NOSUCH123" })).body).toEqual({ payable: false, reason: "ORDER_NOT_FOUND_YET" });
     expect(pushes()).toBe(before);
     expect(await h.db.paymentAttempt.count({ where: { shopDomain: unconfigured } })).toBe(0);
   });

@@ -49,7 +49,8 @@ describe("rate limits end to end", () => {
     const before = pushes();
     expectLimited(await pay(h.app, o.id, "0712 350 032", { shop: ORDER_SHOP, ip: "198.51.100.9" }));
     expect(pushes()).toBe(before);
-    expect(await counter(`stk:order:${ORDER_SHOP}|${o.id}`)).toBe(3);
+    // Refused before anything was consumed (M4a): the order's counter holds the two prompts only.
+    expect(await counter(`stk:order:${ORDER_SHOP}|${o.id}`)).toBe(2);
     expect(await h.db.paymentAttempt.count({ where: { orderGid: o.id } })).toBe(2);
   });
 
@@ -61,7 +62,7 @@ describe("rate limits end to end", () => {
     const before = pushes();
     expectLimited(await pay(h.app, order(IP_SHOP).id, "0712 351 009", { shop: IP_SHOP, ip }));
     expect(pushes()).toBe(before);
-    expect(await counter(`stk:ip:${ip}`)).toBe(4);
+    expect(await counter(`stk:ip:${IP_SHOP}|${ip}`)).toBe(3); // per shop (M4c), refusal not counted (M4a)
     expect((await pay(h.app, order(IP_SHOP).id, "0712 351 009", { shop: IP_SHOP, ip: "203.0.113.8" })).status).toBe(200);
   });
 
@@ -72,7 +73,7 @@ describe("rate limits end to end", () => {
     const before = pushes();
     expectLimited(await pay(h.app, order(BUSY_SHOP).id, "0712 352 010", { shop: BUSY_SHOP, ip: "192.0.2.50" }));
     expect(pushes()).toBe(before);
-    expect(await counter(`stk:shop:${BUSY_SHOP}`)).toBe(5);
+    expect(await counter(`stk:shop:${BUSY_SHOP}`)).toBe(4);
     expect(await h.db.paymentAttempt.count({ where: { shopDomain: BUSY_SHOP } })).toBe(4);
   });
 });
@@ -80,7 +81,7 @@ describe("rate limits end to end", () => {
 describe("limits across app instances", () => {
   // Two instances = two Prisma clients (two connections) on this test file's database. The counter is
   // one atomic upsert-increment per consume, so racing instances never both get the last push.
-  const config = { perPhone: 100, perIp: 100, perOrder: 4, perShop: 6, windowSeconds: 600, hashKey: "test-hash-key" };
+  const config = { perPhone: 100, perIp: 100, perOrder: 4, perShop: 6, phonesPerOrder: 100, windowSeconds: 600, hashKey: "test-hash-key" };
   const subject = (i: number, same: Partial<PushSubject>): PushSubject => ({
     shop: `inst-${i}.myshopify.com`,
     orderGid: `gid://shopify/Order/${9000 + i}`,
@@ -100,13 +101,13 @@ describe("limits across app instances", () => {
       const byOrder = await race(10, { orderGid: "gid://shopify/Order/777", shop: "inst-order.myshopify.com" }, 0);
       expect(byOrder.filter((v) => v.allowed)).toHaveLength(4);
       expect(byOrder.filter((v) => !v.allowed).map((v) => (v.allowed ? null : v.limit))).toEqual(Array(6).fill("order"));
-      // Every consume reached the shared counter (a store error would have been "allowed" instead).
-      expect(await counter("stk:order:inst-order.myshopify.com|gid://shopify/Order/777")).toBe(10);
+      // The shared counter holds exactly the allowed pushes: every refused one gave its point back.
+      expect(await counter("stk:order:inst-order.myshopify.com|gid://shopify/Order/777")).toBe(4);
 
       const byShop = await race(12, { shop: "inst-shop.myshopify.com" }, 100);
       expect(byShop.filter((v) => v.allowed)).toHaveLength(6);
       expect(byShop.every((v) => v.allowed || (v.limit === "shop" && v.retryAfterSeconds > 0))).toBe(true);
-      expect(await counter("stk:shop:inst-shop.myshopify.com")).toBe(12);
+      expect(await counter("stk:shop:inst-shop.myshopify.com")).toBe(6);
     } finally {
       await Promise.all([a.$disconnect(), b.$disconnect()]);
     }
@@ -118,12 +119,12 @@ describe("limits across app instances", () => {
     try {
       const ipConfig = { ...config, perIp: 2 };
       const [first, second] = [createPushRateLimiter(a, ipConfig), createPushRateLimiter(b, ipConfig)];
-      const ip = { clientIp: "100.64.0.1" };
+      const ip = { clientIp: "100.64.0.1", shop: "inst-ip.myshopify.com" }; // IP buckets are per shop
       expect((await first(subject(500, ip))).allowed).toBe(true);
       expect((await second(subject(501, ip))).allowed).toBe(true);
       expect(await first(subject(502, ip))).toMatchObject({ allowed: false, limit: "ip" });
       expect(await second(subject(503, ip))).toMatchObject({ allowed: false, limit: "ip" });
-      expect((await second(subject(504, { clientIp: "100.64.0.2" }))).allowed).toBe(true);
+      expect((await second(subject(504, { ...ip, clientIp: "100.64.0.2" }))).allowed).toBe(true);
     } finally {
       await Promise.all([a.$disconnect(), b.$disconnect()]);
     }

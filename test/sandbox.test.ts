@@ -99,9 +99,10 @@ describe("the sandbox, started", () => {
   it("serves /sandbox, and /api/pay accepts the session tokens it signs (and only those)", async () => {
     expect((await fetch(sandbox.sandboxUrl)).status).toBe(200);
     const { token } = await fetch(`${sandbox.appUrl}/sandbox/token`).then((r) => r.json());
-    const orderGid = sandbox.orders[1].id;
+    const order = sandbox.orders[1];
+    const query = new URLSearchParams({ orderId: order.id, confirmationNumber: order.confirmationNumber });
     const status = (t: string) =>
-      fetch(`${sandbox.appUrl}/api/pay/status?orderId=${encodeURIComponent(orderGid)}`, {
+      fetch(`${sandbox.appUrl}/api/pay/status?${query}`, {
         headers: { Authorization: `Bearer ${t}`, "User-Agent": "Mozilla/5.0 (sandbox test)" },
       });
 

@@ -54,6 +54,11 @@ export const EnvSchema = z
     RATE_LIMIT_WINDOW_SECONDS: int(600, 1),
     // Bearer token for GET /metrics (Prometheus); unset, /metrics answers 404.
     METRICS_TOKEN: z.string().min(16, "must be at least 16 characters (openssl rand -hex 24)").optional(),
+    RATE_LIMIT_PHONES_PER_ORDER: int(3, 1), // different phones one order may be pushed to
+    STATUS_LIMIT_PER_SESSION: int(60, 1), // /api/pay/status polls per extension session per window
+    STATUS_LIMIT_PER_SHOP: int(1200, 1),
+    STATUS_LIMIT_WINDOW_SECONDS: int(60, 1),
+    ORDER_CACHE_SECONDS: int(10, 1), // how long one Admin API order read serves later status polls
     JOB_WORKER: boolDefault(true), // run the durable job worker in this process
     JOB_POLL_MS: int(500, 10),
     CALLBACK_MAX_BYTES: int(64 * 1024, 1024),

@@ -1,18 +1,46 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
+import { clientIp, remoteAddressOf } from "~/lib/client-ip.server";
 import { getPaymentStatus } from "~/modules/payments/payment-status.server";
 import { paymentsDeps } from "~/modules/payments/wiring.server";
 import { authenticateExtension } from "~/lib/extension-auth.server";
 import { errorJson, unlessFarSideDown } from "~/modules/payments/http.server";
 
-// GET /api/pay/status?orderId=<gid> — polled by the checkout extension (contract: docs/ARCHITECTURE.md).
+// GET /api/pay/status?orderId=<gid>&confirmationNumber=<number> — polled by the checkout extension
+// (contract: packages/pay-contract, docs/ARCHITECTURE.md).
 
-export const loader = async ({ request }: LoaderFunctionArgs) => {
-  const { shop, cors, viewer } = await authenticateExtension(request);
-  const orderId = new URL(request.url).searchParams.get("orderId") ?? "";
+export const loader = async ({ request, context }: LoaderFunctionArgs) => {
+  const { shop, cors, customerGid, sessionId } = await authenticateExtension(request);
+  const params = new URL(request.url).searchParams;
+  const orderId = params.get("orderId") ?? "";
   if (!/^gid:\/\/shopify\/Order\/\d+$/.test(orderId)) {
     return cors(errorJson(422, "INVALID_REQUEST", "orderId must be a Shopify order id."));
   }
-  return cors(await unlessFarSideDown(async () => Response.json(await getPaymentStatus(await paymentsDeps(), shop, orderId, viewer))));
+  return cors(
+    await unlessFarSideDown(async () => {
+      const outcome = await getPaymentStatus(await paymentsDeps(), {
+        shop,
+        orderGid: orderId,
+        confirmationNumber: params.get("confirmationNumber"),
+        customerGid,
+        sessionId,
+        clientIp: clientIp(request, remoteAddressOf(context)),
+      });
+      switch (outcome.kind) {
+        case "status":
+          return Response.json(outcome.status);
+        case "invalid":
+          return errorJson(422, "INVALID_REQUEST", outcome.message);
+        case "rate_limited":
+          return errorJson(429, "RATE_LIMITED", "Too many status checks. Please wait a moment.", {
+            "Retry-After": String(outcome.retryAfterSeconds),
+          });
+        case "unavailable":
+          return errorJson(503, "TEMPORARILY_UNAVAILABLE", "Payments are busy right now. Please try again in a moment.", {
+            "Retry-After": String(outcome.retryAfterSeconds),
+          });
+      }
+    }),
+  );
 };
 
 // OPTIONS preflight arrives here (Remix routes every non-GET method to the action).

@@ -1,4 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import type { PayResponse } from "@mpesa-checkout/pay-contract";
 import { clientIp, remoteAddressOf } from "~/lib/client-ip.server";
 import { startPayment } from "~/modules/payments/start-payment.server";
 import { toAttemptView } from "~/modules/payments/attempt-view";
@@ -6,7 +7,7 @@ import { paymentsDeps } from "~/modules/payments/wiring.server";
 import { authenticateExtension } from "~/lib/extension-auth.server";
 import { errorJson, unlessFarSideDown } from "~/modules/payments/http.server";
 
-// POST /api/pay — the checkout extension's Pay button (contract: docs/ARCHITECTURE.md).
+// POST /api/pay — the checkout extension's Pay button (contract: packages/pay-contract, docs/ARCHITECTURE.md).
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { cors } = await authenticateExtension(request); // answers the OPTIONS preflight
@@ -14,21 +15,22 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 };
 
 export const action = async ({ request, context }: ActionFunctionArgs) => {
-  const { shop, cors, viewer } = await authenticateExtension(request);
-  const body = (await request.json().catch(() => null)) as { orderId?: unknown; phone?: unknown } | null;
+  const { shop, cors, customerGid } = await authenticateExtension(request);
+  const body = (await request.json().catch(() => null)) as Record<string, unknown> | null;
   return cors(
     await unlessFarSideDown(async () => {
       const outcome = await startPayment(await paymentsDeps(), {
         shop,
         orderGid: body?.orderId,
+        confirmationNumber: body?.confirmationNumber,
         phone: body?.phone,
         clientIp: clientIp(request, remoteAddressOf(context)),
-        viewer,
+        customerGid,
       });
       switch (outcome.kind) {
         case "started":
         case "existing":
-          return Response.json({ attempt: toAttemptView(outcome.attempt) });
+          return Response.json({ attempt: toAttemptView(outcome.attempt) } satisfies PayResponse);
         case "rate_limited":
           return errorJson(429, "RATE_LIMITED", outcome.message, { "Retry-After": String(outcome.retryAfterSeconds) });
         case "unavailable":

@@ -38,6 +38,16 @@ export default function PaymentPage() {
             </Banner>
           </Layout.Section>
         )}
+        {d.otherPhone && (
+          <Layout.Section>
+            <Banner tone="warning" title={`Sent to ${d.otherPhone}, not the order's phone number`}>
+              <Text as="p">
+                The shopper had the M-PESA prompt sent to a phone that is not on the order. That is often fine (a relative
+                pays); if the order looks unusual, check with the customer before you ship.
+              </Text>
+            </Banner>
+          </Layout.Section>
+        )}
         <Layout.Section>
           <Card>
             <BlockStack gap="200">

@@ -99,10 +99,14 @@ const BROWSER = {
   "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
 };
 
-/** A session token as the checkout extension sends it. */
-export async function sessionToken(shop = SHOP): Promise<string> {
-  // getJwt appends ".myshopify.com" itself.
-  return (await getJwt(shop.replace(/\.myshopify\.com$/, ""), "testApiKey", "testApiSecretKey")).token;
+/**
+ * A session token as the checkout extension sends it: a guest checkout (no `sub`) unless a customer is
+ * given, and a session id of its own per token unless one is given (the status poll is limited per `sid`).
+ */
+export async function sessionToken(shop = SHOP, opts: { customerGid?: string; sid?: string } = {}): Promise<string> {
+  // getJwt appends ".myshopify.com" itself; its default `sub` ("12345", an admin user) is no checkout customer.
+  const overrides = { sub: opts.customerGid, sid: opts.sid ?? crypto.randomUUID() };
+  return (await getJwt(shop.replace(/\.myshopify\.com$/, ""), "testApiKey", "testApiSecretKey", overrides)).token;
 }
 
 /**
@@ -123,18 +127,39 @@ export async function customerAccountToken(shop = SHOP, opts: { customerGid?: st
     .sign(new TextEncoder().encode(opts.secret ?? "testApiSecretKey"));
 }
 
+/** Which token the request carries. The app never reads a surface from the request itself. */
 type Surface = "checkout" | "customer-account";
 const tokenFor = (surface: Surface | undefined, shop?: string) =>
   surface === "customer-account" ? customerAccountToken(shop) : sessionToken(shop);
-const surfaceQuery = (surface?: Surface) => (surface === "customer-account" ? "surface=customer-account" : "");
+
+// Confirmation numbers of the orders created through createOrder below, so that pay(app, order.id)
+// sends what the buyer's thank-you page would (the extension sends it on every request).
+const confirmations = new Map<string, string | null>();
 
 export function createOrder(standin: ShopifyStandin, overrides: Record<string, unknown> = {}) {
-  return standin.createOrder({ shop: SHOP, total: "1500.00", currencyCode: "KES", paymentGatewayNames: ["M-PESA"], ...overrides } as any);
+  const order = standin.createOrder({ shop: SHOP, total: "1500.00", currencyCode: "KES", paymentGatewayNames: ["M-PESA"], ...overrides } as any);
+  confirmations.set(order.id, order.confirmationNumber);
+  return order;
 }
 
-export async function pay(app: AppServer, orderId: string, phone: string, opts: { shop?: string; ip?: string; surface?: Surface; token?: string } = {}) {
-  const query = surfaceQuery(opts.surface);
-  const res = await fetch(`${app.url}/api/pay${query ? `?${query}` : ""}`, {
+/** An order id (its confirmation number is looked up), or an order as the extension knows it. */
+export type OrderRef = string | { id: string; confirmationNumber: string | null };
+/** `confirmationNumber`: send this one instead (null: send none). */
+type Binding = { confirmationNumber?: string | null };
+function confirmationOf(order: OrderRef, opts: Binding): string | null {
+  if (opts.confirmationNumber !== undefined) return opts.confirmationNumber;
+  return typeof order === "string" ? (confirmations.get(order) ?? null) : order.confirmationNumber;
+}
+const idOf = (order: OrderRef) => (typeof order === "string" ? order : order.id);
+
+export async function pay(
+  app: AppServer,
+  order: OrderRef,
+  phone: string,
+  opts: { shop?: string; ip?: string; surface?: Surface; token?: string } & Binding = {},
+) {
+  const confirmationNumber = confirmationOf(order, opts);
+  const res = await fetch(`${app.url}/api/pay`, {
     method: "POST",
     headers: {
       Authorization: `Bearer ${opts.token ?? (await tokenFor(opts.surface, opts.shop))}`,
@@ -142,17 +167,23 @@ export async function pay(app: AppServer, orderId: string, phone: string, opts: 
       ...BROWSER,
       ...(opts.ip ? { "X-Forwarded-For": opts.ip } : {}), // honoured by apps run with TRUSTED_PROXY_HOPS=1
     },
-    body: JSON.stringify({ orderId, phone, amount: 1 }), // the amount must be ignored
+    // the amount must be ignored
+    body: JSON.stringify({ orderId: idOf(order), ...(confirmationNumber !== null ? { confirmationNumber } : {}), phone, amount: 1 }),
   });
   return { status: res.status, headers: res.headers, body: (await res.json().catch(() => null)) as any };
 }
 
-export async function payStatus(app: AppServer, orderId: string, opts: { surface?: Surface; token?: string } = {}) {
-  const query = surfaceQuery(opts.surface);
-  const res = await fetch(`${app.url}/api/pay/status?orderId=${encodeURIComponent(orderId)}${query ? `&${query}` : ""}`, {
-    headers: { Authorization: `Bearer ${opts.token ?? (await tokenFor(opts.surface))}`, ...BROWSER },
+export async function payStatus(app: AppServer, order: OrderRef, opts: { surface?: Surface; token?: string; ip?: string } & Binding = {}) {
+  const confirmationNumber = confirmationOf(order, opts);
+  const query = new URLSearchParams({ orderId: idOf(order), ...(confirmationNumber !== null ? { confirmationNumber } : {}) });
+  const res = await fetch(`${app.url}/api/pay/status?${query}`, {
+    headers: {
+      Authorization: `Bearer ${opts.token ?? (await tokenFor(opts.surface))}`,
+      ...BROWSER,
+      ...(opts.ip ? { "X-Forwarded-For": opts.ip } : {}),
+    },
   });
-  return { status: res.status, body: (await res.json().catch(() => null)) as any };
+  return { status: res.status, headers: res.headers, body: (await res.json().catch(() => null)) as any };
 }
 
 /** Polls `probe` until it returns a truthy value (bounded; the app works asynchronously). */

@@ -5,8 +5,12 @@
 // TIMED_OUT / FAILED verdict goes to NEEDS_REVIEW, and a NEEDS_REVIEW "receipt unknown" (paid per STK
 // query, no callback yet) becomes SUCCEEDED when the callback with the receipt arrives.
 
-export const STATUSES = ["PENDING", "SUCCEEDED", "CANCELLED", "TIMED_OUT", "FAILED", "NEEDS_REVIEW"] as const;
-export type AttemptStatus = (typeof STATUSES)[number];
+import { ATTEMPT_STATUSES, type AttemptStatus } from "@mpesa-checkout/pay-contract";
+
+// The extension sees the attempt's own status (AttemptView.status), so the lifecycle's states are the
+// shared HTTP contract's.
+export const STATUSES = ATTEMPT_STATUSES;
+export type { AttemptStatus };
 export type FinalStatus = Exclude<AttemptStatus, "PENDING" | "NEEDS_REVIEW">;
 
 export function statusForResultCode(code: string): FinalStatus {

@@ -1,17 +1,9 @@
+import type { AttemptView } from "@mpesa-checkout/pay-contract";
 import { maskMsisdn } from "../../lib/logger.server";
 import { canRetry, messageFor, type AttemptStatus } from "./attempt-status";
 
-// What the checkout extension sees of an attempt (contract: docs/ARCHITECTURE.md, AttemptView).
-export interface AttemptView {
-  id: string;
-  status: AttemptStatus;
-  amountKes: number;
-  phoneMasked: string;
-  receipt?: string;
-  resultCode?: string;
-  message: string;
-  canRetry: boolean;
-}
+// What the checkout extension sees of an attempt (the shared contract: packages/pay-contract).
+export type { AttemptView };
 
 export interface AttemptRow {
   id: string;

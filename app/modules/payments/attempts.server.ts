@@ -17,6 +17,8 @@ export interface NewAttempt {
   orderName: string | null;
   amountKes: number;
   msisdn: string;
+  /** Whether `msisdn` is one of the order's own phone numbers (shown to the merchant when it is not). */
+  phoneMatchesOrder?: boolean;
   environment: string;
   callbackTokenHash: string;
 }

@@ -1,6 +1,7 @@
 import type { PrismaClient } from "@prisma/client";
 import type { ShopDarajaConfig, ShopPaymentSettings } from "../settings/config.server";
-import type { RateLimitVerdict, PushSubject } from "./rate-limits.server";
+import type { OrderReads } from "./order-reads.server";
+import type { RateLimitVerdict, PushSubject, StatusSubject } from "./rate-limits.server";
 
 // What the payment use cases may be given from the outside world. The production composition
 // (wiring.server.ts) builds one PaymentsDeps; each use case declares the part it uses (e.g.
@@ -60,5 +61,8 @@ export interface PaymentsDeps {
   daraja: (config: ShopDarajaConfig) => StkClient;
   /** The Shopify Admin wrapper (offline session, every call time-limited). */
   adminGraphql: (shop: string) => Promise<AdminGraphql>;
+  /** The order from the Admin API; status polls may be served from a short-lived cache. */
+  orders: OrderReads;
   consumePush: (subject: PushSubject) => Promise<RateLimitVerdict>;
+  consumeStatusPoll: (subject: StatusSubject) => Promise<RateLimitVerdict>;
 }

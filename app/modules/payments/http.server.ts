@@ -1,11 +1,12 @@
 import { AppError } from "../../lib/errors";
 import { env } from "../../lib/env.server";
+import type { PayErrorCode } from "@mpesa-checkout/pay-contract";
 import { logger } from "../../lib/logger.server";
 
 // HTTP helpers for the payment routes (kept beside the use cases so the routes stay thin). No
 // app-framework imports here: the routes authenticate (app/lib/extension-auth.server.ts).
 
-export function errorJson(status: number, code: string, message: string, headers: Record<string, string> = {}) {
+export function errorJson(status: number, code: PayErrorCode, message: string, headers: Record<string, string> = {}) {
   return Response.json({ error: { code, message } }, { status, headers });
 }
 

@@ -1,17 +1,10 @@
+import type { RefusalCode } from "@mpesa-checkout/pay-contract";
 import type { PayableOrder } from "../shopify/order-for-payment";
 
 // Whether an order may be charged by STK Push now, and for how much. Pure: the caller loads the order
 // from the Admin API (never from the browser) and knows the shop's M-PESA payment method name.
 
-export type RefusalCode =
-  | "ORDER_NOT_FOUND_YET"
-  | "NOT_MPESA"
-  | "ALREADY_PAID"
-  | "CANCELLED"
-  | "NOT_KES"
-  | "SHOP_NOT_CONFIGURED"
-  | "NOTHING_OUTSTANDING"
-  | "UNDER_REVIEW";
+export type { RefusalCode };
 
 export const REFUSAL_MESSAGES: Record<RefusalCode, string> = {
   ORDER_NOT_FOUND_YET: "We can't find this order yet. Please wait a moment and try again.",
@@ -22,6 +15,7 @@ export const REFUSAL_MESSAGES: Record<RefusalCode, string> = {
   SHOP_NOT_CONFIGURED: "This shop has not finished setting up M-PESA payments yet.",
   NOTHING_OUTSTANDING: "There is nothing left to pay on this order.",
   UNDER_REVIEW: "A payment for this order is being checked by the shop. Please do not pay again.",
+  NO_CONFIRMATION_NUMBER: "This order has no confirmation number, so it can't be paid here. Please contact the shop.",
 };
 
 export type Payability = { payable: true; amountKes: number } | { payable: false; reason: RefusalCode };

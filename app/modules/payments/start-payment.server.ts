@@ -14,7 +14,8 @@ import {
 } from "./attempts.server";
 import { newCallbackToken } from "./callback-token.server";
 import type { PaymentsConfig, PaymentsDeps } from "./deps.server";
-import { loadPayableOrder, type OrderViewer } from "./load-order.server";
+import { loadPayableOrder } from "./load-order.server";
+import { parseConfirmationNumber } from "./order-binding";
 import { orderNumberOf, REFUSAL_MESSAGES, type RefusalCode } from "./payability";
 
 // Use case "Pay": the shopper taps Pay in the checkout extension. The amount is the order's
@@ -22,18 +23,23 @@ import { orderNumberOf, REFUSAL_MESSAGES, type RefusalCode } from "./payability"
 
 export type StartPaymentOutcome =
   | { kind: "started" | "existing"; attempt: PaymentAttempt }
-  | { kind: "refused"; httpStatus: 404 | 409 | 422; code: RefusalCode | "INVALID_PHONE" | "INVALID_REQUEST"; message: string }
+  | { kind: "refused"; httpStatus: 404 | 409 | 422; code: RefusalCode | "INVALID_PHONE" | "INVALID_REQUEST" | "TOO_MANY_PHONES"; message: string }
   | { kind: "rate_limited"; retryAfterSeconds: number; message: string }
   /** Daraja could not be reached (or was busy) before anything was sent: the attempt is FAILED. */
   | { kind: "unavailable"; retryAfterSeconds: number; message: string };
 
+const TOO_MANY_PHONES_MESSAGE =
+  "This order has already been sent to several different phone numbers. Use one of those numbers, or contact the shop.";
+
 export interface StartPaymentInput {
   shop: string;
   orderGid: unknown;
+  /** The order's confirmation number as the extension has it: binds the request to the order. */
+  confirmationNumber: unknown;
   phone: unknown;
   clientIp: string | null;
-  /** Set on the customer-account surface: only this customer's own orders can be paid. */
-  viewer?: OrderViewer;
+  /** The customer the session token names, if any: only their own orders can be paid. */
+  customerGid?: string;
 }
 
 const refused = (code: RefusalCode): StartPaymentOutcome => ({
@@ -43,7 +49,7 @@ const refused = (code: RefusalCode): StartPaymentOutcome => ({
   message: REFUSAL_MESSAGES[code],
 });
 
-export type StartPaymentDeps = Pick<PaymentsDeps, "db" | "now" | "shopConfig" | "adminGraphql" | "daraja" | "consumePush"> & {
+export type StartPaymentDeps = Pick<PaymentsDeps, "db" | "now" | "shopConfig" | "orders" | "daraja" | "consumePush"> & {
   config: Pick<PaymentsConfig, "callbackBaseUrl" | "payRetryAfterSeconds">;
 };
 
@@ -53,7 +59,12 @@ export async function startPayment(deps: StartPaymentDeps, input: StartPaymentIn
     return { kind: "refused", httpStatus: 422, code: "INVALID_REQUEST", message: "orderId must be a Shopify order id." };
   }
   const orderGid = input.orderGid;
-  const loaded = await loadPayableOrder(deps, shop, orderGid, input.viewer);
+  const confirmationNumber = parseConfirmationNumber(input.confirmationNumber);
+  if (!confirmationNumber) {
+    return { kind: "refused", httpStatus: 422, code: "INVALID_REQUEST", message: "confirmationNumber must be the order's confirmation number." };
+  }
+  // Always a fresh read: the amount charged is Shopify's outstanding balance now.
+  const loaded = await loadPayableOrder(deps, shop, orderGid, { confirmationNumber, customerGid: input.customerGid }, { fresh: true });
   if (!loaded.payable) return refused(loaded.reason);
   const { order, config, amountKes } = loaded;
 
@@ -77,6 +88,7 @@ export async function startPayment(deps: StartPaymentDeps, input: StartPaymentIn
     orderName: order.name,
     amountKes,
     msisdn,
+    phoneMatchesOrder: order.phoneCandidates.some((candidate) => sameMsisdn(candidate, msisdn)),
     environment: config.environment,
     callbackTokenHash: token.hash,
   });
@@ -92,6 +104,12 @@ export async function startPayment(deps: StartPaymentDeps, input: StartPaymentIn
   });
   if (!verdict.allowed) {
     await withdraw();
+    if (verdict.limit === "phones") {
+      return { kind: "refused", httpStatus: 409, code: "TOO_MANY_PHONES", message: TOO_MANY_PHONES_MESSAGE };
+    }
+    if (verdict.limit === "store") {
+      return { kind: "unavailable", retryAfterSeconds: verdict.retryAfterSeconds, message: "Payments are busy right now. Nothing was sent to your phone; please try again in a moment." };
+    }
     return {
       kind: "rate_limited",
       retryAfterSeconds: verdict.retryAfterSeconds,
@@ -128,6 +146,15 @@ export async function startPayment(deps: StartPaymentDeps, input: StartPaymentIn
   }
   const fresh = await getAttempt(deps.db, attempt.id);
   return { kind: "started", attempt: fresh };
+}
+
+/** The order's phone as written (any Kenyan form) is this MSISDN. */
+function sameMsisdn(candidate: string, msisdn: string): boolean {
+  try {
+    return normalizeMsisdn(candidate) === msisdn;
+  } catch {
+    return false; // not a Kenyan mobile number, so not this one
+  }
 }
 
 type PushVerdict = "sent" | "refused" | "unavailable" | "unknown";

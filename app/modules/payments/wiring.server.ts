@@ -8,13 +8,19 @@ import { getShopDarajaConfig, getShopPaymentSettings, type ShopDarajaConfig } fr
 import { adminGraphqlForShop } from "../shopify/admin.server";
 import { callbackAllowlist } from "./callback-source.server";
 import type { PaymentsDeps } from "./deps.server";
-import { createPushRateLimiter } from "./rate-limits.server";
+import { createOrderReads } from "./order-reads.server";
+import { createPushRateLimiter, createStatusRateLimiter } from "./rate-limits.server";
 
 // The production composition of the payment flow: the app database, Daraja clients per shop
 // credentials (one shared OAuth token per key through the DarajaToken table), the shop's offline
 // Admin API session, and the database-backed rate limits.
 
 let cached: Promise<PaymentsDeps> | undefined;
+
+/** "Not in Shopify yet" is remembered only briefly: the extension backs off from 1 s while the order is created. */
+const ORDER_NOT_FOUND_CACHE_MS = 1_000;
+/** Orders cached per instance (each entry is one small order view). */
+const ORDER_CACHE_MAX_ORDERS = 5_000;
 
 export function paymentsDeps(): Promise<PaymentsDeps> {
   cached ??= build();
@@ -63,13 +69,24 @@ async function build(): Promise<PaymentsDeps> {
     shopPaymentSettings: (shop) => getShopPaymentSettings(db, shop),
     daraja,
     adminGraphql: adminGraphqlForShop, // every call time-limited (SHOPIFY_ADMIN_TIMEOUT_MS)
+    orders: createOrderReads(adminGraphqlForShop, {
+      ttlMs: config.ORDER_CACHE_SECONDS * 1000,
+      notFoundTtlMs: ORDER_NOT_FOUND_CACHE_MS,
+      max: ORDER_CACHE_MAX_ORDERS,
+    }),
     consumePush: createPushRateLimiter(db, {
       perPhone: config.RATE_LIMIT_PER_PHONE,
       perIp: config.RATE_LIMIT_PER_IP,
       perOrder: config.RATE_LIMIT_PER_ORDER,
       perShop: config.RATE_LIMIT_PER_SHOP,
+      phonesPerOrder: config.RATE_LIMIT_PHONES_PER_ORDER,
       windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS,
       hashKey: config.ENCRYPTION_KEY,
+    }),
+    consumeStatusPoll: createStatusRateLimiter(db, {
+      perSession: config.STATUS_LIMIT_PER_SESSION,
+      perShop: config.STATUS_LIMIT_PER_SHOP,
+      windowSeconds: config.STATUS_LIMIT_WINDOW_SECONDS,
     }),
   };
 }

@@ -35,6 +35,8 @@ export async function safetyProblems(db: Db, config: SandboxConfig): Promise<str
 export type SandboxOrder = {
   gid: string;
   name: string;
+  /** What the thank-you page would hand the extension (`orderConfirmation.number`). */
+  confirmationNumber: string | null;
   amountKes: number | null;
   currency: string;
   shopify: Pick<StandinOrder, "displayFinancialStatus" | "outstanding" | "received" | "tags" | "transactions"> | null;
@@ -50,6 +52,7 @@ export async function demoOrders(db: Db, config: SandboxConfig): Promise<Sandbox
       return {
         gid: row.orderGid,
         name: row.orderName ?? order?.name ?? row.orderGid,
+        confirmationNumber: row.confirmationNumber,
         amountKes: row.outstandingKes,
         currency: row.currency,
         shopify: order && {

@@ -10,11 +10,13 @@ export default async () => {
   const order = shopify.order.value;
   // Nothing to pay on a cancelled order; the app would say so too, this saves the request.
   if (!order || readOptional(() => order.cancelledAt)) return;
+  // The confirmation number binds our requests to this order; orders from before 2024 may lack one.
+  const confirmationNumber = readOptional(() => order.confirmationNumber);
+  if (!confirmationNumber) return;
 
   render(
     <PaymentBlock
-      orderId={order.id}
-      surface="customer-account"
+      order={{ id: order.id, confirmationNumber }}
       getSessionToken={() => shopify.sessionToken.get()}
       knownPhones={knownPhonesOf(shopify)}
     />,

@@ -1,15 +1,15 @@
 // Owns one PaymentController for the lifetime of the rendered block and re-renders on each state.
 // Shared by both targets; the target modules only read their own `shopify` API and pass plain values.
 import { useEffect, useState } from "preact/hooks";
-import { createPayApi, type Surface } from "./api";
+import { createPayApi, type OrderRef } from "./api";
 import { APP_URL, TIMINGS } from "./config";
 import { createPaymentController } from "./controller";
 import { PaymentView } from "./PaymentView";
 import { formatLocalPhone, normalizeKenyanPhone } from "./phone";
 
 export interface PaymentBlockProps {
-  orderId: string;
-  surface: Surface;
+  /** The order's id and confirmation number (the app requires both on every request). */
+  order: OrderRef;
   getSessionToken: () => Promise<string>;
   /** Phone numbers the order already carries, best first; the first Kenyan one is prefilled. */
   knownPhones: Array<string | undefined>;
@@ -18,8 +18,8 @@ export interface PaymentBlockProps {
 export function PaymentBlock(props: PaymentBlockProps) {
   const [controller] = useState(() =>
     createPaymentController({
-      api: createPayApi({ appUrl: APP_URL, surface: props.surface, getSessionToken: props.getSessionToken }),
-      orderId: props.orderId,
+      api: createPayApi({ appUrl: APP_URL, getSessionToken: props.getSessionToken }),
+      order: props.order,
       initialPhone: prefillPhone(props.knownPhones),
       timings: TIMINGS,
     }),

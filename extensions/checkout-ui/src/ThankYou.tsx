@@ -2,7 +2,7 @@
 import "@shopify/ui-extensions/preact";
 import { render } from "preact";
 import type { Api } from "@shopify/ui-extensions/purchase.thank-you.block.render";
-import { knownPhonesOf, PaymentBlock } from "./PaymentBlock";
+import { knownPhonesOf, PaymentBlock, readOptional } from "./PaymentBlock";
 
 declare const shopify: Api;
 
@@ -12,10 +12,14 @@ export default async () => {
   const options = shopify.selectedPaymentOptions.value;
   if (options.length > 0 && !options.some((option) => option.type === "manualPayment")) return;
 
+  // The confirmation number binds our requests to this order; without one the app cannot take payment.
+  const { order } = shopify.orderConfirmation.value;
+  const number = readOptional(() => shopify.orderConfirmation.value.number);
+  if (!number) return;
+
   render(
     <PaymentBlock
-      orderId={shopify.orderConfirmation.value.order.id}
-      surface="checkout"
+      order={{ id: order.id, confirmationNumber: number }}
       getSessionToken={() => shopify.sessionToken.get()}
       knownPhones={knownPhonesOf(shopify)}
     />,

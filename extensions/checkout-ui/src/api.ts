@@ -1,25 +1,25 @@
-// Client for the app's HTTP API, as fixed in docs/ARCHITECTURE.md ("Checkout extension ↔ app HTTP
-// API"). Every answer is mapped to one ApiResult so the state machine never sees a Response or an
-// exception: the shopper-facing wording is decided there, not here.
+// Client for the app's HTTP API, whose shapes are defined once in @mpesa-checkout/pay-contract (shared
+// with the app and the sandbox page; docs/ARCHITECTURE.md, "Checkout extension ↔ app HTTP API"). Every
+// answer is mapped to one ApiResult so the state machine never sees a Response or an exception: the
+// shopper-facing wording is decided there, not here.
+import {
+  isAttemptStatus,
+  isRefusalCode,
+  PAY_PATH,
+  PAY_STATUS_PATH,
+  type AttemptStatus,
+  type AttemptView,
+  type PayRequest,
+  type PayStatus,
+  type PayStatusQuery,
+} from "@mpesa-checkout/pay-contract";
 
-export type AttemptStatus = "PENDING" | "SUCCEEDED" | "CANCELLED" | "TIMED_OUT" | "FAILED" | "NEEDS_REVIEW";
+export type { AttemptStatus, AttemptView, PayStatus };
 
-export interface AttemptView {
+/** The order as the page knows it; the confirmation number binds every request to it. */
+export interface OrderRef {
   id: string;
-  status: AttemptStatus;
-  amountKes: number;
-  phoneMasked: string;
-  receipt?: string;
-  resultCode?: string;
-  message: string;
-  canRetry: boolean;
-}
-
-export interface PayStatus {
-  payable: boolean;
-  reason?: string;
-  order?: { name: string; amountKes: number; currency: string };
-  attempt?: AttemptView;
+  confirmationNumber: string;
 }
 
 export type ApiResult<T> =
@@ -30,33 +30,28 @@ export type ApiResult<T> =
   /** Nothing usable came back: fetch rejected, timed out, 5xx, or a body we cannot read. */
   | { kind: "unreachable" };
 
-export type Surface = "checkout" | "customer-account";
-
 export interface PayApi {
-  getStatus(orderId: string): Promise<ApiResult<PayStatus>>;
-  pay(orderId: string, phone: string): Promise<ApiResult<AttemptView>>;
+  getStatus(order: OrderRef): Promise<ApiResult<PayStatus>>;
+  pay(order: OrderRef, phone: string): Promise<ApiResult<AttemptView>>;
 }
 
 export interface PayApiOptions {
   appUrl: string;
-  surface: Surface;
   getSessionToken: () => Promise<string>;
   /** Defaults to the global fetch, looked up at call time (the host, or a test, installs it). */
   fetch?: typeof fetch;
   timeoutMs?: number;
 }
 
-const STATUSES: readonly AttemptStatus[] = ["PENDING", "SUCCEEDED", "CANCELLED", "TIMED_OUT", "FAILED", "NEEDS_REVIEW"];
 const DEFAULT_RETRY_AFTER_SECONDS = 30;
 
 export function createPayApi(opts: PayApiOptions): PayApi {
   const doFetch: typeof fetch = opts.fetch ?? ((input, init) => fetch(input, init));
   const timeoutMs = opts.timeoutMs ?? 15_000;
 
-  function url(path: string, params: Record<string, string> = {}): string {
-    const search = new URLSearchParams(params);
-    if (opts.surface === "customer-account") search.set("surface", "customer-account");
-    const query = search.toString();
+  // The app reads who is asking from the session token alone (no surface parameter).
+  function url(path: string, params?: PayStatusQuery): string {
+    const query = params ? new URLSearchParams({ ...params }).toString() : "";
     return `${opts.appUrl}${path}${query ? `?${query}` : ""}`;
   }
 
@@ -77,13 +72,16 @@ export function createPayApi(opts: PayApiOptions): PayApi {
   }
 
   return {
-    getStatus: (orderId) => call(url("/api/pay/status", { orderId }), { method: "GET" }, parsePayStatus),
-    pay: (orderId, phone) =>
-      call(
-        url("/api/pay"),
-        { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ orderId, phone }) },
+    getStatus: (order) =>
+      call(url(PAY_STATUS_PATH, { orderId: order.id, confirmationNumber: order.confirmationNumber }), { method: "GET" }, parsePayStatus),
+    pay: (order, phone) => {
+      const request: PayRequest = { orderId: order.id, confirmationNumber: order.confirmationNumber, phone };
+      return call(
+        url(PAY_PATH),
+        { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(request) },
         (body) => (isRecord(body) ? parseAttempt(body.attempt) : null),
-      ),
+      );
+    },
   };
 }
 
@@ -115,10 +113,11 @@ export function parseRetryAfter(value: string | null, now: number = Date.now()):
   return Math.max(1, Math.ceil((date - now) / 1000));
 }
 
-function parsePayStatus(body: unknown): PayStatus | null {
+export function parsePayStatus(body: unknown): PayStatus | null {
   if (!isRecord(body) || typeof body.payable !== "boolean") return null;
   const status: PayStatus = { payable: body.payable };
-  if (typeof body.reason === "string") status.reason = body.reason;
+  // A reason this build does not know is dropped: with payable false the block then stays hidden.
+  if (isRefusalCode(body.reason)) status.reason = body.reason;
   const order = body.order;
   if (isRecord(order) && typeof order.amountKes === "number") {
     status.order = { name: String(order.name ?? ""), amountKes: order.amountKes, currency: String(order.currency ?? "KES") };
@@ -131,16 +130,16 @@ function parsePayStatus(body: unknown): PayStatus | null {
   return status;
 }
 
-function parseAttempt(raw: unknown): AttemptView | null {
-  if (!isRecord(raw) || !STATUSES.includes(raw.status as AttemptStatus)) return null;
+export function parseAttempt(raw: unknown): AttemptView | null {
+  if (!isRecord(raw) || !isAttemptStatus(raw.status)) return null;
   if (typeof raw.amountKes !== "number") return null;
   return {
     id: String(raw.id ?? ""),
-    status: raw.status as AttemptStatus,
+    status: raw.status,
     amountKes: raw.amountKes,
     phoneMasked: String(raw.phoneMasked ?? ""),
-    receipt: typeof raw.receipt === "string" ? raw.receipt : undefined,
-    resultCode: typeof raw.resultCode === "string" ? raw.resultCode : undefined,
+    ...(typeof raw.receipt === "string" ? { receipt: raw.receipt } : {}),
+    ...(typeof raw.resultCode === "string" ? { resultCode: raw.resultCode } : {}),
     message: typeof raw.message === "string" ? raw.message : "",
     canRetry: raw.canRetry === true,
   };

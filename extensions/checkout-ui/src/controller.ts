@@ -1,6 +1,6 @@
 // Runs the state machine's commands: the only place with timers and network calls. The clock and
 // timer functions are injected so tests can drive polling and backoff without waiting.
-import type { PayApi } from "./api";
+import type { OrderRef, PayApi } from "./api";
 import { type Event, type State, initialState, reduce } from "./state";
 import type { Timings } from "./config";
 
@@ -29,7 +29,7 @@ export interface PaymentController {
 
 export interface ControllerOptions {
   api: PayApi;
-  orderId: string;
+  order: OrderRef;
   initialPhone?: string;
   timings: Timings;
   scheduler?: Scheduler;
@@ -57,11 +57,11 @@ export function createPaymentController(opts: ControllerOptions): PaymentControl
     clock.clearTimeout(timer);
     if (command.type === "fetchStatus") {
       timer = clock.setTimeout(async () => {
-        const result = await opts.api.getStatus(opts.orderId);
+        const result = await opts.api.getStatus(opts.order);
         if (mine === generation) dispatch({ type: "statusReceived", result, now: clock.now() });
       }, command.delayMs);
     } else {
-      void opts.api.pay(opts.orderId, command.phone).then((result) => {
+      void opts.api.pay(opts.order, command.phone).then((result) => {
         if (mine === generation) dispatch({ type: "payResult", result, now: clock.now() });
       });
     }

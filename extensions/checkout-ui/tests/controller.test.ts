@@ -49,7 +49,7 @@ describe("payment controller", () => {
       { kind: "ok", value: payableStatus({ attempt: attempt() }) },
       { kind: "ok", value: payableStatus({ attempt: attempt({ status: "SUCCEEDED", receipt: "QJK3" }) }) },
     ]);
-    const controller = createPaymentController({ api, orderId: "o1", initialPhone: "0712 345 678", timings: TIMINGS, scheduler: clock.scheduler });
+    const controller = createPaymentController({ api, order: { id: "o1", confirmationNumber: "C1" }, initialPhone: "0712 345 678", timings: TIMINGS, scheduler: clock.scheduler });
     const seen: string[] = [];
     controller.subscribe((state) => seen.push(state.view.name));
 
@@ -59,7 +59,7 @@ describe("payment controller", () => {
 
     controller.submit();
     await clock.advance(0);
-    expect(api.pay).toHaveBeenCalledWith("o1", "254712345678");
+    expect(api.pay).toHaveBeenCalledWith({ id: "o1", confirmationNumber: "C1" }, "254712345678");
     expect(controller.state.view.name).toBe("waiting");
 
     await clock.advance(2_999);
@@ -75,7 +75,7 @@ describe("payment controller", () => {
   test("dispose stops polling", async () => {
     const clock = manualScheduler();
     const api = fakeApi([{ kind: "ok", value: payableStatus({ attempt: attempt() }) }]);
-    const controller = createPaymentController({ api, orderId: "o1", timings: TIMINGS, scheduler: clock.scheduler });
+    const controller = createPaymentController({ api, order: { id: "o1", confirmationNumber: "C1" }, timings: TIMINGS, scheduler: clock.scheduler });
     controller.start();
     await clock.advance(0);
     expect(controller.state.view.name).toBe("waiting");
@@ -93,7 +93,7 @@ describe("payment controller", () => {
         .mockImplementationOnce(() => new Promise((resolve) => (releaseStatus = resolve))),
       pay: vi.fn(),
     };
-    const controller = createPaymentController({ api, orderId: "o1", timings: TIMINGS, scheduler: clock.scheduler });
+    const controller = createPaymentController({ api, order: { id: "o1", confirmationNumber: "C1" }, timings: TIMINGS, scheduler: clock.scheduler });
     controller.start();
     await clock.advance(0);
     expect(controller.state.view.name).toBe("unreachable");

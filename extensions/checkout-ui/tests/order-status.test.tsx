@@ -1,5 +1,5 @@
 /// <reference types="@shopify/ui-extensions/customer-account.order-status.block.render" />
-// The order-status target: same block, customer-account session and surface parameter.
+// The order-status target: same block, customer-account session, bound by the order's confirmation number.
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { fireEvent } from "@testing-library/preact";
 import { getExtension } from "@shopify/ui-extensions-tester";
@@ -12,7 +12,7 @@ const ORDER_ID = "gid://shopify/Order/77";
 
 beforeEach(() => {
   extension.setUp();
-  extension.shopify.order.value = { id: ORDER_ID, name: "#1077" };
+  extension.shopify.order.value = { id: ORDER_ID, name: "#1077", confirmationNumber: "QX7RT2MZ9" };
 });
 afterEach(() => {
   unmount();
@@ -20,7 +20,7 @@ afterEach(() => {
 });
 
 describe("order-status block", () => {
-  test("asks the app as the customer account surface and offers the form, prefilled from the billing address", async () => {
+  test("asks the app with the order's confirmation number and offers the form, prefilled from the billing address", async () => {
     Object.defineProperty(extension.shopify, "billingAddress", { value: { value: { phone: "0722 000 111" } }, configurable: true });
     const fetch = vi.fn().mockResolvedValueOnce(json(payableStatus())).mockResolvedValueOnce(json({ attempt: attempt() }));
     extension.fetch = fetch;
@@ -35,10 +35,11 @@ describe("order-status block", () => {
     const url = new URL(statusUrl);
     expect(`${url.origin}${url.pathname}`).toBe(`${APP_URL}/api/pay/status`);
     expect(url.searchParams.get("orderId")).toBe(ORDER_ID);
-    expect(url.searchParams.get("surface")).toBe("customer-account");
+    expect(url.searchParams.get("confirmationNumber")).toBe("QX7RT2MZ9");
+    expect(url.searchParams.has("surface")).toBe(false); // the app reads who asks from the token alone
     expect(new Headers(statusInit.headers).get("Authorization")).toBe("Bearer mock-session-token");
-    expect(fetch.mock.calls[1]![0]).toBe(`${APP_URL}/api/pay?surface=customer-account`);
-    expect(JSON.parse(fetch.mock.calls[1]![1].body)).toEqual({ orderId: ORDER_ID, phone: "254722000111" });
+    expect(fetch.mock.calls[1]![0]).toBe(`${APP_URL}/api/pay`);
+    expect(JSON.parse(fetch.mock.calls[1]![1].body)).toEqual({ orderId: ORDER_ID, confirmationNumber: "QX7RT2MZ9", phone: "254722000111" });
   });
 
   test("resumes a payment still pending on the shopper's phone", async () => {
@@ -48,8 +49,18 @@ describe("order-status block", () => {
     expect(banner()).toMatchObject({ tone: "info", heading: "Check your phone" });
   });
 
+  test("an order without a confirmation number (before 2024) renders nothing and never calls the app", async () => {
+    extension.shopify.order.value = { id: ORDER_ID, name: "#1077" };
+    const fetch = vi.fn();
+    extension.fetch = fetch;
+    await extension.render();
+    await settle();
+    expect(fetch).not.toHaveBeenCalled();
+    expect(document.body.innerHTML).toBe("");
+  });
+
   test("a cancelled order renders nothing and never calls the app", async () => {
-    extension.shopify.order.value = { id: ORDER_ID, name: "#1077", cancelledAt: "2026-09-30T10:00:00Z" };
+    extension.shopify.order.value = { id: ORDER_ID, name: "#1077", confirmationNumber: "QX7RT2MZ9", cancelledAt: "2026-09-30T10:00:00Z" };
     const fetch = vi.fn();
     extension.fetch = fetch;
     await extension.render();

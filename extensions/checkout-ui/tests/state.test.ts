@@ -34,7 +34,7 @@ describe("loading the status", () => {
     expect(run([{ type: "start" }]).command).toEqual({ type: "fetchStatus", delayMs: 0 });
   });
 
-  test.each(["NOT_MPESA", "ALREADY_PAID", "CANCELLED", "NOT_KES", "SHOP_NOT_CONFIGURED", "NOTHING_OUTSTANDING"])(
+  test.each(["NOT_MPESA", "ALREADY_PAID", "CANCELLED", "NOT_KES", "SHOP_NOT_CONFIGURED", "NOTHING_OUTSTANDING", "NO_CONFIRMATION_NUMBER"] as const)(
     "not payable (%s) and no attempt: hidden, no further requests",
     (reason) => {
       const { state, command } = run([status({ payable: false, reason })]);

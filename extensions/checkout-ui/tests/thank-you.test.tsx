@@ -47,7 +47,7 @@ describe("thank-you block: whether to show at all", () => {
 
     expect(fetch).toHaveBeenCalledTimes(1);
     const [url, init] = fetch.mock.calls[0]!;
-    expect(url).toBe(`${APP_URL}/api/pay/status?orderId=${encodeURIComponent(ORDER_ID)}`);
+    expect(url).toBe(`${APP_URL}/api/pay/status?orderId=${encodeURIComponent(ORDER_ID)}&confirmationNumber=ABC123`);
     expect(new Headers(init.headers).get("Authorization")).toBe("Bearer mock-session-token");
     expect(document.body.innerHTML).toBe("");
   });
@@ -61,6 +61,15 @@ describe("thank-you block: whether to show at all", () => {
 
   test("does not call the app when the shopper paid with a non-manual method", async () => {
     extension.shopify.selectedPaymentOptions.value = [{ type: "creditCard", handle: "card" }];
+    const fetch = answer(json(payableStatus()));
+    await extension.render();
+    await settle();
+    expect(fetch).not.toHaveBeenCalled();
+    expect(document.body.innerHTML).toBe("");
+  });
+
+  test("does not call the app for an order without a confirmation number (nothing could bind the request to it)", async () => {
+    extension.shopify.orderConfirmation.value = { order: { id: ORDER_ID }, isFirstOrder: false };
     const fetch = answer(json(payableStatus()));
     await extension.render();
     await settle();
@@ -113,7 +122,7 @@ describe("thank-you block: paying", () => {
     const [url, init] = fetch.mock.calls[1]!;
     expect(url).toBe(`${APP_URL}/api/pay`);
     expect(init.method).toBe("POST");
-    expect(JSON.parse(init.body)).toEqual({ orderId: ORDER_ID, phone: "254712345678" });
+    expect(JSON.parse(init.body)).toEqual({ orderId: ORDER_ID, confirmationNumber: "ABC123", phone: "254712345678" });
     expect(new Headers(init.headers).get("Authorization")).toBe("Bearer mock-session-token");
   });
 

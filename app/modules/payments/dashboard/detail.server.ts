@@ -22,6 +22,8 @@ export interface PaymentDetailView {
   statusLabel: string;
   statusTone: StatusTone;
   review: (ReviewGuidance & { reason: string }) | null;
+  /** The prompt went to a phone that is none of the order's own numbers (masked, as in `facts`). */
+  otherPhone: string | null;
   facts: { label: string; value: string }[];
   callbacks: CallbackView[];
   callbackCount: number;
@@ -57,7 +59,7 @@ export async function getPaymentAttemptDetail(db: PrismaClient, shop: string, id
     ["Amount expected", formatKes(a.amountKes)],
     ["Amount paid", formatKes(a.paidAmountKes)],
     ["M-PESA receipt", a.mpesaReceipt ?? ""],
-    ["Phone", maskMsisdn(a.msisdn)],
+    ["Phone", a.phoneMatchesOrder === false ? `${maskMsisdn(a.msisdn)} (not the order's phone number)` : maskMsisdn(a.msisdn)],
     ["Started", formatEat(a.createdAt)],
     ["Completed", formatEat(a.completedAt)],
     ["M-PESA transaction time", formatEat(a.transactionDate)],
@@ -76,6 +78,7 @@ export async function getPaymentAttemptDetail(db: PrismaClient, shop: string, id
     status: a.status,
     statusLabel: label,
     statusTone: tone,
+    otherPhone: a.phoneMatchesOrder === false ? maskMsisdn(a.msisdn) : null,
     review: a.status === "NEEDS_REVIEW" ? { ...reviewGuidance(a.reviewCode), reason: [a.reviewCode, a.reviewDetail].filter(Boolean).join(": ") } : null,
     facts: facts.map(([l, value]) => ({ label: l, value: value || "—" })),
     callbacks: callbacks.map((c) => ({

@@ -43,7 +43,7 @@ export type Sandbox = {
   databaseUrl: string;
   apiKey: string;
   apiSecret: string;
-  orders: { id: string; name: string; total: string }[];
+  orders: { id: string; name: string; total: string; confirmationNumber: string }[];
   /** Resolves if the app process ends (a crash, or close()). */
   appExited: Promise<number | null>;
   close(): Promise<void>;
@@ -131,7 +131,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       standinUrl: standin.url,
       databaseUrl,
       ...keys,
-      orders: created.map((o) => ({ id: o.id, name: o.name, total: o.total })),
+      orders: created.map((o) => ({ id: o.id, name: o.name, total: o.total, confirmationNumber: o.confirmationNumber })),
       appExited: app.exited,
       close,
     };

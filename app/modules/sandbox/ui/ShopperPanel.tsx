@@ -3,15 +3,17 @@ import { Badge, Banner, BlockStack, Button, Card, ChoiceList, InlineStack, Selec
 import { copy, formatKes } from "../../../../extensions/checkout-ui/src/copy";
 import { PHONE_ANSWERS, phoneForAnswer, type PhoneAnswer } from "../demo";
 import type { SandboxOrder } from "../page.server";
-import { getPayStatus, startPayment, type AttemptView, type PayStatus } from "./checkout-client";
+import type { RefusalCode } from "@mpesa-checkout/pay-contract";
+import { getPayStatus, startPayment, type AttemptView, type CheckoutOrder, type PayStatus } from "./checkout-client";
 import { PaymentOutcome } from "./PaymentOutcome";
 
 // The shopper's side: pick an order, enter a phone number, choose how the phone answers, pay; then
 // watch the attempt as the thank-you page block would (polling /api/pay/status).
 
-const POLL_MS = 1000;
-/** /api/pay/status reason codes (docs/ARCHITECTURE.md), in words. */
-const NOT_PAYABLE: Record<string, string> = {
+// Slower than the app's per-session status limit allows (STATUS_LIMIT_PER_SESSION, 60 a minute by default).
+const POLL_MS = 2000;
+/** /api/pay/status reason codes (the shared contract), in words: a new code is a type error here. */
+const NOT_PAYABLE: Record<RefusalCode, string> = {
   ALREADY_PAID: "This order is already paid.",
   ORDER_NOT_FOUND_YET: "The app has not seen this order yet.",
   NOT_MPESA: "This order was not placed with the M-PESA payment method.",
@@ -19,6 +21,8 @@ const NOT_PAYABLE: Record<string, string> = {
   NOT_KES: "This order is not in Kenyan shillings.",
   SHOP_NOT_CONFIGURED: "The shop has not saved its M-PESA settings.",
   NOTHING_OUTSTANDING: "Nothing is left to pay on this order.",
+  UNDER_REVIEW: "A payment for this order is being checked by the shop.",
+  NO_CONFIRMATION_NUMBER: "This order has no confirmation number, so the app cannot tell it is the shopper's.",
 };
 const answerOptions = Object.entries(PHONE_ANSWERS).map(([value, a]) => ({ value, label: a.label }));
 
@@ -38,17 +42,25 @@ export function ShopperPanel({ orders }: { orders: SandboxOrder[] }) {
   const [busy, setBusy] = useState(false);
   const poll = useRef<ReturnType<typeof setTimeout>>();
 
+  // The thank-you page's view of the chosen order (read through a ref: `refresh` stays stable).
+  const ordersRef = useRef(orders);
+  ordersRef.current = orders;
+  const selected = (id: string): CheckoutOrder => ({
+    gid: id,
+    confirmationNumber: ordersRef.current.find((o) => o.gid === id)?.confirmationNumber ?? null,
+  });
+
   const refresh = useCallback(async (id: string) => {
     clearTimeout(poll.current);
     try {
-      const s = await getPayStatus(id);
+      const s = await getPayStatus(selected(id));
       setStatus(s);
       setAttempt(s.attempt ?? null);
       if (s.attempt?.status === "PENDING") poll.current = setTimeout(() => refresh(id), POLL_MS);
     } catch (e) {
       setNotice((e as Error).message);
     }
-  }, []);
+  }, []); // eslint-disable-line react-hooks/exhaustive-deps -- selected() reads the orders through a ref
 
   useEffect(() => {
     setAttempt(null);
@@ -61,7 +73,7 @@ export function ShopperPanel({ orders }: { orders: SandboxOrder[] }) {
     setBusy(true);
     setNotice(null);
     try {
-      const result = await startPayment(orderId, phoneForAnswer(phone, answer));
+      const result = await startPayment(selected(orderId), phoneForAnswer(phone, answer));
       if (result.ok) {
         setAttempt(result.attempt);
         poll.current = setTimeout(() => refresh(orderId), POLL_MS);
@@ -115,7 +127,7 @@ export function ShopperPanel({ orders }: { orders: SandboxOrder[] }) {
           </InlineStack>
           {status && !status.payable && !attempt && (
             <Banner tone="info" title="Not payable">
-              <Text as="p">{NOT_PAYABLE[status.reason ?? ""] ?? `This order cannot be paid now (${status.reason ?? "no reason given"}).`}</Text>
+              <Text as="p">{(status.reason && NOT_PAYABLE[status.reason]) ?? `This order cannot be paid now (${status.reason ?? "no reason given"}).`}</Text>
             </Banner>
           )}
           {notice && (

@@ -2,15 +2,20 @@
 // extension does — a fresh session token before every request (here from /sandbox/token instead of
 // `shopify.sessionToken.get()`), `Authorization: Bearer`, JSON bodies (contract: docs/ARCHITECTURE.md).
 
-import type { AttemptView } from "../../payments/attempt-view";
+import {
+  PAY_PATH,
+  PAY_STATUS_PATH,
+  type AttemptView,
+  type PayErrorBody,
+  type PayRequest,
+  type PayResponse,
+  type PayStatus,
+  type PayStatusQuery,
+} from "@mpesa-checkout/pay-contract";
 
-export type { AttemptView };
-export type PayStatus = {
-  payable: boolean;
-  reason?: string;
-  order?: { name: string; amountKes: number; currency: string };
-  attempt?: AttemptView;
-};
+export type { AttemptView, PayStatus };
+/** The order as the thank-you page knows it: its id and confirmation number. */
+export type CheckoutOrder = { gid: string; confirmationNumber: string | null };
 export type PayResult =
   | { ok: true; attempt: AttemptView }
   | { ok: false; status: number; code: string; message?: string; retryAfterSeconds?: number };
@@ -34,15 +39,17 @@ async function call(path: string, init: RequestInit = {}): Promise<Response> {
   });
 }
 
-export async function getPayStatus(orderId: string): Promise<PayStatus> {
-  const res = await call(`/api/pay/status?orderId=${encodeURIComponent(orderId)}`);
+export async function getPayStatus(order: CheckoutOrder): Promise<PayStatus> {
+  const query: PayStatusQuery = { orderId: order.gid, confirmationNumber: order.confirmationNumber ?? "" };
+  const res = await call(`${PAY_STATUS_PATH}?${new URLSearchParams({ ...query })}`);
   if (!res.ok) throw new Error(`status check failed (${res.status})`);
   return (await res.json()) as PayStatus;
 }
 
-export async function startPayment(orderId: string, phone: string): Promise<PayResult> {
-  const res = await call("/api/pay", { method: "POST", body: JSON.stringify({ orderId, phone }) });
-  const body = (await res.json().catch(() => ({}))) as { attempt?: AttemptView; error?: { code?: string; message?: string } };
+export async function startPayment(order: CheckoutOrder, phone: string): Promise<PayResult> {
+  const request: PayRequest = { orderId: order.gid, confirmationNumber: order.confirmationNumber ?? "", phone };
+  const res = await call(PAY_PATH, { method: "POST", body: JSON.stringify(request) });
+  const body = (await res.json().catch(() => ({}))) as Partial<PayResponse> & Partial<PayErrorBody>;
   if (res.ok && body.attempt) return { ok: true, attempt: body.attempt };
   const retryAfter = Number(res.headers.get("Retry-After"));
   return {

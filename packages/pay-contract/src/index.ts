@@ -1,0 +1,83 @@
+// The checkout extension ↔ app HTTP API, defined once (docs/ARCHITECTURE.md, "Checkout extension ↔
+// app HTTP API"). The app's routes answer with these shapes, the extension and the sandbox page read
+// them. Plain TypeScript with no dependencies: the extension bundle (64 KB limit) imports it too.
+
+export const PAY_PATH = "/api/pay";
+export const PAY_STATUS_PATH = "/api/pay/status";
+
+export const ATTEMPT_STATUSES = ["PENDING", "SUCCEEDED", "CANCELLED", "TIMED_OUT", "FAILED", "NEEDS_REVIEW"] as const;
+export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
+
+/** What the extension sees of one STK Push attempt. */
+export interface AttemptView {
+  id: string;
+  status: AttemptStatus;
+  amountKes: number;
+  phoneMasked: string;
+  /** Only on SUCCEEDED. */
+  receipt?: string;
+  resultCode?: string;
+  /** Shopper-facing words for this state. */
+  message: string;
+  canRetry: boolean;
+}
+
+/** Why an order cannot be paid now: `reason` of the status answer, `error.code` of a refused Pay. */
+export const REFUSAL_CODES = [
+  "ORDER_NOT_FOUND_YET",
+  "NOT_MPESA",
+  "ALREADY_PAID",
+  "CANCELLED",
+  "NOT_KES",
+  "SHOP_NOT_CONFIGURED",
+  "NOTHING_OUTSTANDING",
+  "UNDER_REVIEW",
+  "NO_CONFIRMATION_NUMBER",
+] as const;
+export type RefusalCode = (typeof REFUSAL_CODES)[number];
+
+/** `error.code` values of the 4xx/5xx answers. */
+export const PAY_ERROR_CODES = [
+  ...REFUSAL_CODES,
+  "INVALID_REQUEST",
+  "INVALID_PHONE",
+  "TOO_MANY_PHONES",
+  "RATE_LIMITED",
+  "TEMPORARILY_UNAVAILABLE",
+] as const;
+export type PayErrorCode = (typeof PAY_ERROR_CODES)[number];
+
+/** Query of `GET /api/pay/status`. */
+export interface PayStatusQuery {
+  orderId: string;
+  /** The order's confirmation number as the extension has it (thank-you: `orderConfirmation.number`,
+   * order-status: `order.confirmationNumber`); compared case-insensitively with Shopify's. */
+  confirmationNumber: string;
+}
+
+/** `200` of `GET /api/pay/status`. A non-M-PESA, unknown or unverifiable order carries only `reason`. */
+export interface PayStatus {
+  payable: boolean;
+  reason?: RefusalCode;
+  order?: { name: string; amountKes: number; currency: string };
+  attempt?: AttemptView;
+}
+
+/** Body of `POST /api/pay` (any `amount` is ignored: the app charges Shopify's outstanding balance). */
+export interface PayRequest extends PayStatusQuery {
+  phone: string;
+}
+
+/** `200` of `POST /api/pay`. */
+export interface PayResponse {
+  attempt: AttemptView;
+}
+
+/** Every 4xx/5xx answer (429 and 503 also carry `Retry-After`). */
+export interface PayErrorBody {
+  error: { code: PayErrorCode; message: string };
+}
+
+export const isAttemptStatus = (value: unknown): value is AttemptStatus =>
+  (ATTEMPT_STATUSES as readonly unknown[]).includes(value);
+export const isRefusalCode = (value: unknown): value is RefusalCode => (REFUSAL_CODES as readonly unknown[]).includes(value);
