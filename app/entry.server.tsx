@@ -42,14 +42,15 @@ export default async function handleRequest(
 }
 
 /**
- * Called once by server.mjs after the HTTP server starts: runs the durable job worker (recording
- * payments in Shopify, processing stored callbacks, recovering missed callbacks) in this process.
- * Graceful shutdown: `stop` claims no more jobs and waits for the running ones; `close`, called once
- * HTTP requests and jobs are done, closes the database pool.
+ * Called once by server.mjs after the HTTP server starts: runs the durable job worker (applying stored
+ * callbacks, recording payments in Shopify, recovering missed callbacks, housekeeping) in this
+ * process; what it runs is composed in app/worker.server.ts. Graceful shutdown: `stop` claims no more
+ * work and waits for the running items; `close`, called once HTTP requests and work are done, closes
+ * the database pool.
  */
 export async function startBackgroundWork() {
-  const { startWorker } = await import("./modules/jobs/worker.server");
-  const worker = startWorker();
+  const { startBackgroundWorker } = await import("./worker.server");
+  const worker = await startBackgroundWorker();
   return {
     stop: () => worker.stop(),
     close: async () => (await import("./db.server")).default.$disconnect(),

@@ -5,6 +5,11 @@ import { PermanentJobError, registerJobHandler, RetryLaterError } from "../app/m
 import { runDueJobs } from "../app/modules/jobs/runner.server";
 import { backoffDelayMs } from "../app/lib/retry";
 import { isPostgres } from "./support/databases";
+import { z } from "zod";
+import { defineJobType } from "../app/modules/jobs/job-type";
+
+/** Test job types: any payload (the schema checks are tested below). */
+const T = (name: string) => defineJobType(name, z.any());
 
 // The durable queue on the real (per-file) database: claiming, retry with backoff, dead-letter.
 
@@ -27,8 +32,8 @@ const opts = (now = at(0)) => ({ lockMs: 60_000, backoff: { baseMs: 1000, maxMs:
 
 describe("jobs", () => {
   it("enqueue with a dedupe key is idempotent", async () => {
-    const a = await enqueueJob(db, { type: "t-noop", payload: { n: 1 }, dedupeKey: "k1", runAt: T0 });
-    const b = await enqueueJob(db, { type: "t-noop", payload: { n: 2 }, dedupeKey: "k1", runAt: T0 });
+    const a = await enqueueJob(db, { type: T("t-noop"), payload: { n: 1 }, dedupeKey: "k1", runAt: T0 });
+    const b = await enqueueJob(db, { type: T("t-noop"), payload: { n: 2 }, dedupeKey: "k1", runAt: T0 });
     expect(a.created).toBe(true);
     expect(b.created).toBe(false);
     expect(b.job.id).toBe(a.job.id);
@@ -37,10 +42,10 @@ describe("jobs", () => {
 
   it("two workers racing over the same jobs run each exactly once", async () => {
     const runs: string[] = [];
-    registerJobHandler("t-count", async (p: { i: number }) => {
+    registerJobHandler(T("t-count"), async (p: { i: number }) => {
       runs.push(String(p.i));
     });
-    for (let i = 0; i < 20; i++) await enqueueJob(db, { type: "t-count", payload: { i }, runAt: T0 });
+    for (let i = 0; i < 20; i++) await enqueueJob(db, { type: T("t-count"), payload: { i }, runAt: T0 });
     await Promise.all([
       runDueJobs(db, { ...opts(), workerId: "a", batchSize: 20 }),
       runDueJobs(other, { ...opts(), workerId: "b", batchSize: 20 }),
@@ -51,12 +56,12 @@ describe("jobs", () => {
 
   it("a failing job is rescheduled with backoff, a requested delay is honoured, then it succeeds", async () => {
     let calls = 0;
-    registerJobHandler("t-flaky", async () => {
+    registerJobHandler(T("t-flaky"), async () => {
       calls++;
       if (calls === 1) throw new Error("boom");
       if (calls === 2) throw new RetryLaterError("throttled", 7000);
     });
-    const { job } = await enqueueJob(db, { type: "t-flaky", payload: {}, runAt: T0 });
+    const { job } = await enqueueJob(db, { type: T("t-flaky"), payload: {}, runAt: T0 });
     await runDueJobs(db, opts(at(0)));
     let row = await db.job.findUniqueOrThrow({ where: { id: job.id } });
     expect(row.status).toBe("QUEUED");
@@ -75,14 +80,14 @@ describe("jobs", () => {
   });
 
   it("a job that keeps failing is dead after maxAttempts; a permanent error is dead at once", async () => {
-    registerJobHandler("t-always", async () => {
+    registerJobHandler(T("t-always"), async () => {
       throw new Error("never works");
     });
-    registerJobHandler("t-permanent", async () => {
+    registerJobHandler(T("t-permanent"), async () => {
       throw new PermanentJobError("cannot work");
     });
-    const { job } = await enqueueJob(db, { type: "t-always", payload: {}, runAt: T0, maxAttempts: 3 });
-    const { job: perm } = await enqueueJob(db, { type: "t-permanent", payload: {}, runAt: T0 });
+    const { job } = await enqueueJob(db, { type: T("t-always"), payload: {}, runAt: T0, maxAttempts: 3 });
+    const { job: perm } = await enqueueJob(db, { type: T("t-permanent"), payload: {}, runAt: T0 });
     for (let i = 0; i < 5; i++) await runDueJobs(db, opts(at(i * 3_600_000)));
     const row = await db.job.findUniqueOrThrow({ where: { id: job.id } });
     expect(row.status).toBe("DEAD");
@@ -94,10 +99,10 @@ describe("jobs", () => {
 
   it("a job whose worker died (lock expired) is taken over; a live lock is respected", async () => {
     let runs = 0;
-    registerJobHandler("t-crash", async () => {
+    registerJobHandler(T("t-crash"), async () => {
       runs++;
     });
-    const { job } = await enqueueJob(db, { type: "t-crash", payload: {}, runAt: T0 });
+    const { job } = await enqueueJob(db, { type: T("t-crash"), payload: {}, runAt: T0 });
     await db.job.update({
       where: { id: job.id },
       data: { status: "RUNNING", lockedBy: "dead-worker", lockedUntil: new Date(T0.getTime() + 30_000), attempts: 1 },

@@ -5,8 +5,8 @@ import { DarajaAuthError, DarajaNetworkError, DarajaTimeoutError } from "../app/
 import { ShopifyFinalError, ShopifyRetryableError, ShopifyTimeoutError } from "../app/modules/shopify/errors";
 import { PermanentJobError, RetryLaterError } from "../app/modules/jobs/handlers";
 import { clientIp } from "../app/lib/client-ip.server";
-import { sourceAllowed, callbackAllowlist, SAFARICOM_CALLBACK_IPS } from "../app/modules/payments/callback-source.server";
-import { hashCallbackToken, looksLikeCallbackToken, newCallbackToken } from "../app/modules/payments/callback-token.server";
+import { sourceAllowed, callbackAllowlist, SAFARICOM_CALLBACK_IPS } from "../app/modules/daraja-events/shared/callback-source.server";
+import { hashCallbackToken, looksLikeCallbackToken, newCallbackToken } from "../app/modules/daraja-events/shared/callback-token.server";
 
 // Small pure rules the payment flow leans on: the one retry rule, client IP, callback sources, tokens.
 

@@ -62,6 +62,15 @@ export const EnvSchema = z
     JOB_WORKER: boolDefault(true), // run the durable job worker in this process
     JOB_POLL_MS: int(500, 10),
     CALLBACK_MAX_BYTES: int(64 * 1024, 1024),
+    // Inbound Daraja events (app/modules/daraja-events): a stored event is retried on its row, then DEAD.
+    CALLBACK_MAX_ATTEMPTS: int(25, 1),
+    // Callbacks whose token is unknown: metadata only, at most this many rows per source per window.
+    CALLBACK_UNKNOWN_PER_SOURCE: int(20, 1),
+    CALLBACK_UNKNOWN_WINDOW_SECONDS: int(600, 1),
+    // Drop unknown-token callbacks from outside the allowlist unstored; default: on when NODE_ENV=production.
+    CALLBACK_UNKNOWN_SOURCE_CHECK: bool.optional(),
+    CALLBACK_LOG_RETENTION_DAYS: int(30, 1), // callbacks that belong to no attempt
+    PAYMENT_RECORDS_RETENTION_DAYS: int(1827, 1), // callbacks of attempts: the merchant's records (5 years)
     JOB_LOCK_SECONDS: int(120, 1), // a claimed job not finished by then is retried (crashed worker)
     JOB_RETRY_BASE_MS: int(2000, 1), // first retry delay window; doubles per attempt (app/lib/retry.ts)
     JOB_RETRY_MAX_MS: int(15 * 60_000, 1),

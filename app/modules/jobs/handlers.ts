@@ -1,17 +1,20 @@
-import type { Job } from "@prisma/client";
 import { AppError } from "../../lib/errors";
+import { checkPayload, InvalidJobPayloadError, type JobType } from "./job-type";
+import type { WorkItem } from "./work-source";
 
-// Job types and their handlers. What happens after a handler throws is decided by the thrown error's
-// kind alone (app/lib/errors.ts, rule in app/lib/retry.ts): `final` -> DEAD at once; anything else is
-// retried with backoff, or after exactly `retryAfterMs` when the error names one. Daraja and Shopify
-// errors carry their own kind; the two below are for a handler's own decisions.
+// Handlers by job type, registered by the composition root (app/worker.server.ts). What happens after
+// a handler throws is decided by the thrown error's kind alone (app/lib/errors.ts, rule in
+// app/lib/retry.ts): `final` -> DEAD at once; anything else is retried with backoff, or after exactly
+// `retryAfterMs` when the error names one. Daraja and Shopify errors carry their own kind; the two
+// below are for a handler's own decisions.
 
 export interface JobContext {
-  job: Job;
+  /** The claimed item: a Job row, or a stored inbound event (daraja-events). */
+  job: WorkItem;
   attempt: number; // 1 on the first run
   now: Date;
 }
-export type JobHandler = (payload: any, ctx: JobContext) => Promise<void>;
+export type JobHandler<P> = (payload: P, ctx: JobContext) => Promise<void>;
 
 /** "Not yet": run again after exactly `delayMs` (a poll interval, a wait for another write). */
 export class RetryLaterError extends AppError {
@@ -32,13 +35,24 @@ export class PermanentJobError extends AppError {
   }
 }
 
-const handlers = new Map<string, JobHandler>();
+type RawHandler = (payload: unknown, ctx: JobContext) => Promise<void>;
+const handlers = new Map<string, RawHandler>();
 
-export function registerJobHandler(type: string, handler: JobHandler) {
-  handlers.set(type, handler);
+export function registerJobHandler<P>(type: JobType<P>, handler: JobHandler<P>) {
+  handlers.set(type.name, async (payload, ctx) => {
+    let checked: P;
+    try {
+      checked = checkPayload(type, payload);
+    } catch (error) {
+      // A payload that does not match its schema will not match on the next run either.
+      if (error instanceof InvalidJobPayloadError) throw new PermanentJobError(error.message);
+      throw error;
+    }
+    await handler(checked, ctx);
+  });
 }
 
-export function jobHandler(type: string): JobHandler | undefined {
+export function jobHandler(type: string): RawHandler | undefined {
   return handlers.get(type);
 }
 

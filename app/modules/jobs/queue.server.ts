@@ -1,14 +1,18 @@
+import crypto from "node:crypto";
 import type { Job, Prisma, PrismaClient } from "@prisma/client";
 import { env } from "../../lib/env.server";
+import { logger } from "../../lib/logger.server";
+import { checkPayload, type JobType } from "./job-type";
+import { CRASHED_TOO_OFTEN, type ClaimOptions, type WorkItem, type WorkSource } from "./work-source";
 
 // The durable queue: rows in the app database (the `Job` model), so a job can be enqueued in the same
 // transaction as the state change that calls for it (transactional outbox), and survives restarts.
 
 export type Db = PrismaClient | Prisma.TransactionClient;
 
-export interface EnqueueInput {
-  type: string;
-  payload: unknown;
+export interface EnqueueInput<P> {
+  type: JobType<P>;
+  payload: P; // checked against type.schema before the insert
   dedupeKey?: string; // unique: enqueueing the same key twice returns the first job
   runAt?: Date;
   maxAttempts?: number;
@@ -21,12 +25,13 @@ export interface EnqueueInput {
  * violation aborts the transaction, so callers enqueueing in one guard their state change with a
  * conditional update first: only the one writer that won the update reaches the enqueue.
  */
-export async function enqueueJob(db: Db, input: EnqueueInput): Promise<{ job: Job; created: boolean }> {
+export async function enqueueJob<P>(db: Db, input: EnqueueInput<P>): Promise<{ job: Job; created: boolean }> {
+  const payload = checkPayload(input.type, input.payload);
   try {
     const job = await db.job.create({
       data: {
-        type: input.type,
-        payload: JSON.stringify(input.payload ?? null),
+        type: input.type.name,
+        payload: JSON.stringify(payload ?? null),
         dedupeKey: input.dedupeKey ?? null,
         runAt: input.runAt ?? new Date(),
         maxAttempts: input.maxAttempts ?? env().JOB_MAX_ATTEMPTS,
@@ -66,6 +71,7 @@ export async function claimJobs(
   db: PrismaClient,
   opts: { lockId: (jobId: string) => string; limit: number; lockMs: number; now: Date; types: string[] },
 ): Promise<Job[]> {
+  await buryCrashedJobs(db, opts.now);
   const candidates = await db.job.findMany({
     where: { AND: [dueWhere(opts.now), { type: { in: opts.types } }] },
     orderBy: { runAt: "asc" },
@@ -91,8 +97,24 @@ export async function claimJobs(
   return claimed;
 }
 
+/**
+ * A job whose lock expired after its last allowed claim never reached the runner's retry decision:
+ * its worker died while running it (a job that crashes the process would otherwise be re-claimed
+ * forever). Dead-letter it, loudly.
+ */
+async function buryCrashedJobs(db: PrismaClient, now: Date) {
+  const where: Prisma.JobWhereInput = { status: "RUNNING", lockedUntil: { lt: now }, attempts: { gte: db.job.fields.maxAttempts } };
+  const crashed = await db.job.findMany({ where, select: { id: true, type: true, attempts: true }, take: 100 });
+  if (crashed.length === 0) return;
+  await db.job.updateMany({
+    where: { AND: [where, { id: { in: crashed.map((j) => j.id) } }] },
+    data: { status: "DEAD", lockedBy: null, lockedUntil: null, lastError: CRASHED_TOO_OFTEN },
+  });
+  for (const j of crashed) logger.error({ alert: "job_dead", jobId: j.id, jobType: j.type, attempts: j.attempts }, `job dead: ${CRASHED_TOO_OFTEN}`);
+}
+
 /** Finishing is conditional on still holding the lock: a job whose lock expired belongs to its taker. */
-export async function completeJob(db: PrismaClient, job: Job) {
+export async function completeJob(db: PrismaClient, job: Pick<Job, "id" | "lockedBy">) {
   await db.job.updateMany({
     where: { id: job.id, lockedBy: job.lockedBy },
     data: { status: "DONE", lockedBy: null, lockedUntil: null, lastError: null },
@@ -100,20 +122,42 @@ export async function completeJob(db: PrismaClient, job: Job) {
 }
 
 /** Heartbeat of a running job: moves its lock forward, only while this worker still holds it. */
-export async function extendJobLock(db: PrismaClient, job: Job, until: Date) {
+export async function extendJobLock(db: PrismaClient, job: Pick<Job, "id" | "lockedBy">, until: Date) {
   await db.job.updateMany({ where: { id: job.id, lockedBy: job.lockedBy, status: "RUNNING" }, data: { lockedUntil: until } });
 }
 
-export async function rescheduleJob(db: PrismaClient, job: Job, runAt: Date, error: string) {
+export async function rescheduleJob(db: PrismaClient, job: Pick<Job, "id" | "lockedBy">, runAt: Date, error: string) {
   await db.job.updateMany({
     where: { id: job.id, lockedBy: job.lockedBy },
     data: { status: "QUEUED", runAt, lockedBy: null, lockedUntil: null, lastError: error.slice(0, 2000) },
   });
 }
 
-export async function buryJob(db: PrismaClient, job: Job, error: string) {
+export async function buryJob(db: PrismaClient, job: Pick<Job, "id" | "lockedBy">, error: string) {
   await db.job.updateMany({
     where: { id: job.id, lockedBy: job.lockedBy },
     data: { status: "DEAD", lockedBy: null, lockedUntil: null, lastError: error.slice(0, 2000) },
   });
+}
+
+const asWorkItem = (job: Job): WorkItem => ({
+  id: job.id,
+  type: job.type,
+  payload: JSON.parse(job.payload),
+  attempts: job.attempts,
+  maxAttempts: job.maxAttempts,
+  lockedBy: job.lockedBy,
+});
+
+/** The Job table as a work source for the runner. */
+export function jobQueueSource(db: PrismaClient): WorkSource {
+  return {
+    name: "jobs",
+    claim: async (opts: ClaimOptions) =>
+      (await claimJobs(db, { ...opts, lockId: () => `${opts.workerId}:${crypto.randomUUID()}` })).map(asWorkItem),
+    complete: (item) => completeJob(db, item),
+    extendLock: (item, until) => extendJobLock(db, item, until),
+    reschedule: (item, runAt, error) => rescheduleJob(db, item, runAt, error),
+    bury: (item, error) => buryJob(db, item, error),
+  };
 }

@@ -1,10 +1,14 @@
 import type { PrismaClient } from "@prisma/client";
 import { env } from "../../lib/env.server";
 import { logger } from "../../lib/logger.server";
-import { runDueJobs, type RunnerOptions } from "./runner.server";
+import { runDueWork, type RunnerOptions } from "./runner.server";
+import { jobQueueSource } from "./queue.server";
+import type { WorkSource } from "./work-source";
 
-// The in-process worker: polls the Job table every JOB_POLL_MS, and runs periodic tasks (the
-// missed-callback recovery sweep; the daily housekeeping enqueue). Several app instances can run it at once: claims are conditional.
+// The in-process worker: polls its work sources (the Job table, stored inbound events) every
+// JOB_POLL_MS or at once when woken, and runs periodic tasks. What it runs is decided by the
+// composition root (app/worker.server.ts); this module knows no job type of the app. Several app
+// instances can run it at once: claims are conditional.
 
 export interface PeriodicTask {
   name: string;
@@ -14,31 +18,34 @@ export interface PeriodicTask {
 
 export interface WorkerOptions extends Partial<RunnerOptions> {
   db?: PrismaClient;
+  /** Default: the Job table of `db`. */
+  sources?: WorkSource[];
   pollMs?: number;
   periodic?: PeriodicTask[];
   enabled?: boolean;
 }
 
-export function startWorker(options: WorkerOptions = {}): { stop: () => Promise<void> } {
+export interface Worker {
+  stop: () => Promise<void>;
+  /** New work was just stored: run a pass now instead of waiting out the poll interval. */
+  wake: () => void;
+}
+
+export function startWorker(options: WorkerOptions = {}): Worker {
   const config = env();
   if (!(options.enabled ?? config.JOB_WORKER)) {
     logger.info("job worker disabled (JOB_WORKER=false)");
-    return { stop: async () => {} };
+    return { stop: async () => {}, wake: () => {} };
   }
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  let running = false;
+  let wokenWhileRunning = false;
   let current: Promise<void> = Promise.resolve();
   const lastRun = new Map<string, number>();
+  const pollMs = options.pollMs ?? config.JOB_POLL_MS;
 
-  const setup = (async () => {
-    const db = options.db ?? (await import("../../db.server")).default;
-    // The app's job types; imported here so the jobs module itself stays free of payment code.
-    const { registerPaymentJobs, paymentPeriodicTasks } = await import("../payments/jobs.server");
-    const { registerHousekeepingJobs, housekeepingPeriodicTasks } = await import("./housekeeping.server");
-    registerPaymentJobs();
-    registerHousekeepingJobs(db);
-    return { db, periodic: options.periodic ?? [...paymentPeriodicTasks(), ...housekeepingPeriodicTasks(db, options.now)] };
-  })();
+  const sources = (async () => options.sources ?? [jobQueueSource(options.db ?? (await import("../../db.server")).default)])();
 
   const runnerOptions = (): RunnerOptions => ({
     lockMs: options.lockMs ?? config.JOB_LOCK_SECONDS * 1000,
@@ -48,33 +55,46 @@ export function startWorker(options: WorkerOptions = {}): { stop: () => Promise<
     now: options.now,
   });
 
-  async function tick() {
-    const { db, periodic } = await setup;
+  async function tick(): Promise<number> {
     const nowMs = Date.now();
-    for (const task of periodic) {
+    for (const task of options.periodic ?? []) {
       if (nowMs - (lastRun.get(task.name) ?? 0) < task.everyMs) continue;
       lastRun.set(task.name, nowMs);
       await task.run().catch((err) => logger.error({ err: String(err), task: task.name }, "periodic task failed"));
     }
-    const claimed = await runDueJobs(db, runnerOptions());
+    let claimed = 0;
+    for (const source of await sources) claimed += await runDueWork(source, runnerOptions());
     return claimed;
   }
 
   function schedule(delay: number) {
     if (stopped) return;
+    if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
+      timer = undefined;
+      running = true;
+      wokenWhileRunning = false;
       current = tick()
-        .then((claimed) => schedule(claimed > 0 ? 0 : (options.pollMs ?? config.JOB_POLL_MS)))
+        .then((claimed) => {
+          running = false;
+          schedule(claimed > 0 || wokenWhileRunning ? 0 : pollMs);
+        })
         .catch((err) => {
+          running = false;
           logger.error({ err: String(err) }, "job worker tick failed");
-          schedule(options.pollMs ?? config.JOB_POLL_MS);
+          schedule(pollMs);
         });
     }, delay);
   }
   schedule(0);
-  logger.info({ pollMs: options.pollMs ?? config.JOB_POLL_MS }, "job worker started");
+  logger.info({ pollMs }, "job worker started");
 
   return {
+    wake: () => {
+      if (stopped) return;
+      if (running) wokenWhileRunning = true;
+      else schedule(0);
+    },
     stop: async () => {
       stopped = true;
       if (timer) clearTimeout(timer);

@@ -11,46 +11,6 @@ export function errorJson(status: number, code: PayErrorCode, message: string, h
 }
 
 /**
- * The request body as text, reading at most `max` bytes: a hostile sender cannot make us buffer
- * more than that (Content-Length is not trusted; the stream is cut). `tooLarge` keeps the first bytes.
- */
-export async function readBoundedBody(request: Request, max: number): Promise<{ text: string; tooLarge: boolean }> {
-  if (!request.body) return { text: "", tooLarge: false };
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let tooLarge = false;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (tooLarge) {
-      // Discard the rest so the sender can read our 413 (cutting the socket mid-upload loses it),
-      // but only up to a bound: past it, a hostile sender just gets the connection closed.
-      size += value.byteLength;
-      if (size > max * 16) {
-        await reader.cancel().catch(() => {});
-        break;
-      }
-      continue;
-    }
-    tooLarge = size + value.byteLength > max;
-    chunks.push(tooLarge ? value.subarray(0, max - size) : value);
-    size += value.byteLength;
-  }
-  return { text: Buffer.concat(chunks).toString("utf8"), tooLarge };
-}
-
-const DROPPED_HEADERS = new Set(["authorization", "cookie", "proxy-authorization"]);
-
-export function safeHeaders(headers: Headers): Record<string, string> {
-  const out: Record<string, string> = {};
-  headers.forEach((value, key) => {
-    if (!DROPPED_HEADERS.has(key.toLowerCase())) out[key] = value;
-  });
-  return out;
-}
-
-/**
  * Runs a use case; a far side that is down (any AppError that is not final: Shopify throttling/5xx/
  * timeout, Daraja unreachable) becomes a 503 the extension shows as "try again", with the far side's
  * own delay when it named one. Anything else stays a 500 (a bug, logged by Remix).

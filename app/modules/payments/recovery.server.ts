@@ -1,6 +1,7 @@
 import { kindOf } from "../../lib/errors";
 import { logger } from "../../lib/logger.server";
 import { enqueueJob } from "../jobs/queue.server";
+import { RECOVER_PENDING_ATTEMPT } from "./job-types";
 import { RetryLaterError, type JobContext } from "../jobs/handlers";
 import { statusForResultCode } from "./attempt-status";
 import { findAttempt, stalePendingAttempts } from "./attempts.server";
@@ -30,7 +31,7 @@ export async function sweepStalePending(deps: Pick<RecoveryDeps, "db" | "now" | 
   const stale = await stalePendingAttempts(deps.db, new Date(deps.now().getTime() - deps.config.recoveryAfterMs));
   for (const a of stale) {
     await enqueueJob(deps.db, {
-      type: "recover-pending-attempt",
+      type: RECOVER_PENDING_ATTEMPT,
       payload: { attemptId: a.id },
       dedupeKey: `recover:${a.id}`,
       shopDomain: a.shopDomain,

@@ -3,6 +3,7 @@ import { logger } from "../../lib/logger.server";
 import { enqueueJob } from "../jobs/queue.server";
 import type { AttemptStatus } from "./attempt-status";
 import { getAttempt, otherPaidAttempt, transitionAttempt } from "./attempts.server";
+import { RECORD_PAYMENT_IN_SHOPIFY } from "./job-types";
 
 // The one place an attempt leaves PENDING, whatever the evidence (callback, STK query, recovery).
 // Every transition is a conditional update on the status read in the same transaction, so duplicates,
@@ -74,7 +75,7 @@ export async function settleAttempt(
     }
     if (verdict.status === "SUCCEEDED") {
       await enqueueJob(tx, {
-        type: "record-payment-in-shopify",
+        type: RECORD_PAYMENT_IN_SHOPIFY,
         payload: { attemptId: attempt.id },
         dedupeKey: `record:${attempt.id}`,
         shopDomain: attempt.shopDomain,

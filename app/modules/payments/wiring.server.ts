@@ -6,7 +6,7 @@ import { createDarajaClient, type DarajaClient } from "../daraja";
 import { PrismaTokenStore } from "../daraja/token-store.prisma.server";
 import { getShopDarajaConfig, getShopPaymentSettings, type ShopDarajaConfig } from "../settings/config.server";
 import { adminGraphqlForShop } from "../shopify/admin.server";
-import { callbackAllowlist } from "./callback-source.server";
+import { callbackAllowlist } from "../daraja-events/shared/callback-source.server";
 import type { PaymentsDeps } from "./deps.server";
 import { createOrderReads } from "./order-reads.server";
 import { createPushRateLimiter, createStatusRateLimiter } from "./rate-limits.server";

@@ -2,14 +2,14 @@ import type { PaymentAttempt } from "@prisma/client";
 import { logger } from "../../../lib/logger.server";
 import { parseStkCallback, type StkCallback } from "../../daraja";
 import { RetryLaterError } from "../../jobs/handlers";
-import { statusForResultCode } from "../attempt-status";
-import { getAttempt } from "../attempts.server";
-import type { PaymentsConfig, PaymentsDeps } from "../deps.server";
-import { requireShopConfig } from "../shop-config.server";
-import { verifiesWithQuery } from "../verification";
-import { settleAttempt, type Evidence, type Verdict } from "../settle.server";
+import { statusForResultCode } from "../../payments/attempt-status";
+import { getAttempt } from "../../payments/attempts.server";
+import type { PaymentsConfig, PaymentsDeps } from "../../payments/deps.server";
+import { requireShopConfig } from "../../payments/shop-config.server";
+import { verifiesWithQuery } from "../../payments/verification";
+import { settleAttempt, type Evidence, type Verdict } from "../../payments/settle.server";
 
-// Job `process-stk-callback`: apply one stored callback to its attempt. Safe to run any number of
+// Apply step (work type `process-stk-callback`): apply one stored callback to its attempt. Safe to run any number of
 // times: a processed row is skipped, and settleAttempt only moves an attempt out of PENDING once.
 
 export type ApplyCallbackDeps = Pick<PaymentsDeps, "db" | "now" | "shopConfig" | "daraja"> & {

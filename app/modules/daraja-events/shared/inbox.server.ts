@@ -1,0 +1,96 @@
+import crypto from "node:crypto";
+import { Prisma, type PrismaClient } from "@prisma/client";
+
+// The store step every inbound Daraja event shares: the raw event becomes a CallbackLog row, and a
+// RECEIVED row is itself the work item (inbox-queue.server.ts claims it). Acknowledging a well-formed
+// event for a known token is ONE durable write: the token lookup and the insert are one statement
+// (INSERT … SELECT from the token's attempt), and on SQLite the inserts of concurrent requests are
+// group-committed (one transaction, one fsync, each request still answered only after its commit).
+
+export type Dialect = "sqlite" | "postgresql";
+export const dialectOf = (databaseUrl: string): Dialect => (databaseUrl.startsWith("postgres") ? "postgresql" : "sqlite");
+
+export interface ReceivedEvent {
+  kind: string; // "STK" | "C2B_VALIDATION" | … (CallbackLog.kind)
+  path: string; // the route pattern, never the token itself
+  tokenHash: string;
+  sourceIp: string | null;
+  headers: Record<string, string>;
+  body: string;
+  /** The source address passed the Daraja allowlist; if not, only non-production attempts accept it. */
+  sourceAllowed: boolean;
+}
+
+export interface Inbox {
+  /**
+   * Stores `event` as RECEIVED for the attempt its token belongs to, in one statement; false when
+   * nothing was stored (unknown token, or a production attempt and a source outside the allowlist):
+   * the caller then looks at why, on that rarer path.
+   */
+  storeForAttempt(event: ReceivedEvent): Promise<boolean>;
+  /** Listeners run after every stored work item (the worker wakes instead of waiting out its poll). */
+  onStored(listener: () => void): void;
+}
+
+export function createInbox(db: PrismaClient, dialect: Dialect, now: () => Date = () => new Date()): Inbox {
+  const listeners: (() => void)[] = [];
+  const insert = (e: ReceivedEvent) => insertStatement(db, dialect, e, now());
+  const write = dialect === "sqlite" ? groupCommitter(db, insert) : async (e: ReceivedEvent) => (await insert(e)) === 1;
+  return {
+    async storeForAttempt(event) {
+      const stored = await write(event);
+      if (stored) for (const l of listeners) l();
+      return stored;
+    },
+    onStored: (l) => void listeners.push(l),
+  };
+}
+
+function insertStatement(db: PrismaClient, dialect: Dialect, e: ReceivedEvent, at: Date) {
+  // PostgreSQL types SELECT-list parameters as text: say which are timestamps. SQLite stores Prisma's
+  // ISO text either way (the same form Prisma writes, so comparisons stay consistent).
+  const ts = dialect === "postgresql" ? Prisma.sql`CAST(${at} AS TIMESTAMP(3))` : Prisma.sql`${at}`;
+  const sourceRule = e.sourceAllowed ? Prisma.empty : Prisma.sql`AND a."environment" <> 'production'`;
+  return db.$executeRaw`
+    INSERT INTO "CallbackLog" ("id", "kind", "path", "tokenHash", "sourceIp", "headers", "body", "status", "attemptId", "shopDomain", "receivedAt", "runAt")
+    SELECT ${newId()}, ${e.kind}, ${e.path}, ${e.tokenHash}, ${e.sourceIp}, ${JSON.stringify(e.headers)}, ${e.body}, 'RECEIVED', a."id", a."shopDomain", ${ts}, ${ts}
+    FROM "PaymentAttempt" a WHERE a."callbackTokenHash" = ${e.tokenHash} ${sourceRule}`;
+}
+
+/** Row ids for raw inserts: random, URL-safe, the same length class as Prisma's cuid(). */
+const newId = () => `ev${crypto.randomBytes(15).toString("base64url")}`;
+
+/**
+ * SQLite commits one writer at a time and (synchronous=FULL) syncs every commit. Concurrent
+ * acknowledgements therefore queue: while one transaction commits, the next requests gather and go in
+ * the next transaction together. Nobody waits for a timer — a lone request commits at once — and every
+ * request still resolves only after the transaction holding its row has committed.
+ */
+function groupCommitter(db: PrismaClient, insert: (e: ReceivedEvent) => Prisma.PrismaPromise<number>, maxBatch = 64) {
+  type Waiter = { event: ReceivedEvent; resolve: (stored: boolean) => void; reject: (e: unknown) => void };
+  let queue: Waiter[] = [];
+  let flushing = false;
+
+  async function flush() {
+    flushing = true;
+    while (queue.length > 0) {
+      const batch = queue.slice(0, maxBatch);
+      queue = queue.slice(maxBatch);
+      try {
+        const counts = batch.length === 1 ? [await insert(batch[0].event)] : await db.$transaction(batch.map((w) => insert(w.event)));
+        batch.forEach((w, i) => w.resolve(counts[i] === 1));
+      } catch (error) {
+        // One bad row must not fail its neighbours: retry them one by one (each its own commit).
+        if (batch.length === 1) batch[0].reject(error);
+        else for (const w of batch) await insert(w.event).then((n) => w.resolve(n === 1), w.reject);
+      }
+    }
+    flushing = false;
+  }
+
+  return (event: ReceivedEvent) =>
+    new Promise<boolean>((resolve, reject) => {
+      queue.push({ event, resolve, reject });
+      if (!flushing) void flush();
+    });
+}

@@ -1,0 +1,72 @@
+import type { PrismaClient } from "@prisma/client";
+import { env } from "./lib/env.server";
+import { PRUNE_CALLBACK_LOG, enqueueDailyCallbackPrune, runCallbackLogPrune } from "./modules/daraja-events/shared/retention.server";
+import { eventsDeps } from "./modules/daraja-events/shared/deps.server";
+import { inboxSource } from "./modules/daraja-events/shared/inbox-queue.server";
+import { dialectOf } from "./modules/daraja-events/shared/inbox.server";
+import { stkCallbackWork } from "./modules/daraja-events/stk-callback/work.server";
+import { registerJobHandler } from "./modules/jobs/handlers";
+import { jobQueueSource } from "./modules/jobs/queue.server";
+import { startWorker, type PeriodicTask, type Worker, type WorkerOptions } from "./modules/jobs/worker.server";
+import { RECORD_PAYMENT_IN_SHOPIFY, RECOVER_PENDING_ATTEMPT } from "./modules/payments/job-types";
+import { recordPaymentInShopify } from "./modules/payments/record-in-shopify.server";
+import { recoverPendingAttempt, sweepStalePending } from "./modules/payments/recovery.server";
+import { paymentsDeps } from "./modules/payments/wiring.server";
+import { PRUNE_WEBHOOK_DELIVERIES, enqueueDailyHousekeeping, runWebhookDeliveryPrune } from "./modules/webhooks/housekeeping.server";
+
+// The composition root of background work (as shopify.server.ts is for Shopify): every job handler,
+// inbound-event kind and periodic task the worker runs is registered here, and nowhere else.
+// Adding an inbound Daraja event = one entry in INBOUND_EVENTS (see docs/ARCHITECTURE.md, recipe).
+
+/** Inbound Daraja events whose stored rows are work items: kind -> job type -> apply step. */
+const INBOUND_EVENTS = [stkCallbackWork];
+
+/** How often each instance checks whether today's housekeeping jobs exist (one insert that usually conflicts). */
+const HOUSEKEEPING_EVERY_MS = 60 * 60 * 1000;
+
+export function registerJobHandlers(db: PrismaClient) {
+  registerJobHandler(RECORD_PAYMENT_IN_SHOPIFY, async (p) => recordPaymentInShopify(await paymentsDeps(), p.attemptId));
+  registerJobHandler(RECOVER_PENDING_ATTEMPT, async (p, ctx) => recoverPendingAttempt(await paymentsDeps(), p.attemptId, ctx));
+  registerJobHandler(PRUNE_WEBHOOK_DELIVERIES, (p) => runWebhookDeliveryPrune(db, p));
+  registerJobHandler(PRUNE_CALLBACK_LOG, (p) => runCallbackLogPrune(db, p));
+  for (const event of INBOUND_EVENTS) registerJobHandler(event.jobType, async (p) => event.run(await paymentsDeps(), p));
+}
+
+export function periodicTasks(db: PrismaClient, now: () => Date = () => new Date()): PeriodicTask[] {
+  const config = env();
+  return [
+    {
+      name: "recover-stale-pending",
+      // As often as an attempt may need its next query, but at least every 30 s.
+      everyMs: Math.min(config.PENDING_RECOVERY_INTERVAL_SECONDS, 30) * 1000,
+      run: async () => void (await sweepStalePending(await paymentsDeps())),
+    },
+    {
+      name: "daily-housekeeping",
+      everyMs: HOUSEKEEPING_EVERY_MS,
+      run: async () => {
+        await enqueueDailyHousekeeping(db, now());
+        await enqueueDailyCallbackPrune(db, now(), {
+          unattributedDays: config.CALLBACK_LOG_RETENTION_DAYS,
+          attemptDays: config.PAYMENT_RECORDS_RETENTION_DAYS,
+        });
+      },
+    },
+  ];
+}
+
+/** The work sources: the Job table, and stored inbound events (each row its own work item). */
+export function workSources(db: PrismaClient) {
+  const config = env();
+  const jobTypes = Object.fromEntries(INBOUND_EVENTS.map((e) => [e.kind, e.jobType.name]));
+  return [inboxSource(db, { dialect: dialectOf(config.DATABASE_URL), jobTypes, maxClaims: config.CALLBACK_MAX_ATTEMPTS }), jobQueueSource(db)];
+}
+
+/** Starts this process's worker (server.mjs, via entry.server.tsx), woken by every stored event. */
+export async function startBackgroundWorker(options: WorkerOptions = {}): Promise<Worker> {
+  const db = options.db ?? (await import("./db.server")).default;
+  registerJobHandlers(db);
+  const worker = startWorker({ periodic: periodicTasks(db, options.now), sources: workSources(db), ...options, db });
+  (await eventsDeps()).inbox.onStored(worker.wake);
+  return worker;
+}
