@@ -1,7 +1,8 @@
 // npm run bench:callbacks [-- --pg postgresql://postgres@127.0.0.1:5432/postgres]
 //
-// How fast the app acknowledges Daraja STK callbacks (store raw row + enqueue job, then 200) compared
-// with a bare route of the same server in the same run (/healthz): the ratio is the figure that
+// How fast the app acknowledges Daraja STK callbacks (store the raw row — itself the work item — then
+// 200) compared with a bare route of the same server in the same run (/healthz), at 10 and at 50
+// connections (BENCH_CONNECTIONS=10,50): the ratio is the figure that
 // travels between machines. Also: the time from a success callback to the order recorded as paid in
 // the Shopify stand-in (callback -> job -> STK settle -> record job -> Admin API).
 // Everything on 127.0.0.1, bounded in time. SQLite by default; --pg runs the same on PostgreSQL
@@ -23,7 +24,7 @@ type AutocannonOptions = { url: string; connections?: number; duration?: number;
 const autocannon = autocannonUntyped as (o: AutocannonOptions, cb: (err: unknown, result: AutocannonResult) => void) => void;
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const CONNECTION_COUNTS = (process.env.BENCH_CONNECTIONS ?? "10,50").split(",").map(Number);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const E2E_PAYMENTS = Number(process.env.BENCH_E2E_PAYMENTS ?? 15);
 const pgArg = process.argv.indexOf("--pg");
@@ -70,7 +71,7 @@ async function prepareDatabase(): Promise<{ url: string; drop: () => Promise<voi
 
 function run(url: string, opts: Partial<AutocannonOptions> = {}): Promise<AutocannonResult> {
   return new Promise((resolve, reject) => {
-    autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, ...opts }, (err, result) => (err ? reject(err) : resolve(result)));
+    autocannon({ url, connections: 10, duration: DURATION_S, ...opts }, (err, result) => (err ? reject(err) : resolve(result)));
   });
 }
 
@@ -95,11 +96,23 @@ async function main() {
     const callbackUrl = h.lastCallbackUrl(harness.emulator);
 
     await run(`${harness.app.url}/healthz`, { duration: 1 }); // warm-up
-    const bare = await run(`${harness.app.url}/healthz`);
-    const callbacks = await run(callbackUrl, { method: "POST", body, headers: { "content-type": "application/json" } });
+    const rows: { connections: number; route: string; rps: number; p50: number; p99: number; non2xx: number; errors: number }[] = [];
+    const ratios: Record<string, number> = {};
+    const row = (connections: number, route: string, r: AutocannonResult) =>
+      rows.push({ connections, route, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors });
+    for (const connections of CONNECTION_COUNTS) {
+      const bare = await run(`${harness.app.url}/healthz`, { connections });
+      const callbacks = await run(callbackUrl, { connections, method: "POST", body, headers: { "content-type": "application/json" } });
+      row(connections, "GET /healthz (bare)", bare);
+      row(connections, "POST /daraja/stk/:token", callbacks);
+      ratios[String(connections)] = callbacks.requests.average / bare.requests.average;
+    }
+    const backlog = async () =>
+      (await harness.db.job.count({ where: { status: { in: ["QUEUED", "RUNNING"] } } })) +
+      (await harness.db.callbackLog.count({ where: { status: "RECEIVED" } }));
 
     // Callback -> order paid in the stand-in, one payment at a time (no queue backlog in the figure).
-    if (E2E_PAYMENTS > 0) await h.eventually(async () => (await harness.db.job.count({ where: { status: { in: ["QUEUED", "RUNNING"] } } })) === 0, "backlog drained", 120_000);
+    if (E2E_PAYMENTS > 0) await h.eventually(async () => (await backlog()) === 0, "backlog drained", 300_000);
     const e2e: number[] = [];
     for (let i = 0; i < E2E_PAYMENTS; i++) {
       const o = h.createOrder(harness.standin);
@@ -112,23 +125,20 @@ async function main() {
       e2e.push(performance.now() - started);
     }
 
-    const rows = [
-      { route: "GET /healthz (bare)", rps: bare.requests.average, p50: bare.latency.p50, p99: bare.latency.p99, non2xx: bare.non2xx, errors: bare.errors },
-      { route: "POST /daraja/stk/:token", rps: callbacks.requests.average, p50: callbacks.latency.p50, p99: callbacks.latency.p99, non2xx: callbacks.non2xx, errors: callbacks.errors },
-    ];
     const result = {
       database: pgBase ? "postgresql" : "sqlite",
-      connections: CONNECTIONS,
+      connections: CONNECTION_COUNTS,
       durationSeconds: DURATION_S,
       cpus: os.cpus().length,
       rows,
-      callbackToBareThroughputRatio: callbacks.requests.average / bare.requests.average,
+      callbackToBareThroughputRatio: ratios,
       callbackStored: await harness.db.callbackLog.count({ where: { attemptId: attempt.id } }),
       callbackToPaidMs: e2e.length ? { n: e2e.length, p50: quantile(e2e, 0.5), p90: quantile(e2e, 0.9), max: Math.max(...e2e) } : null,
     };
-    console.log(`\nCallback acknowledgement (${result.database}, ${CONNECTIONS} connections, ${DURATION_S} s each, ${os.cpus().length} CPUs)`);
+    console.log(`\nCallback acknowledgement (${result.database}, ${DURATION_S} s per row, ${os.cpus().length} CPUs)`);
     console.table(rows.map((r) => ({ ...r, rps: Math.round(r.rps) })));
-    console.log(`callback/bare throughput ratio: ${result.callbackToBareThroughputRatio.toFixed(3)}; callbacks stored: ${result.callbackStored}`);
+    for (const [c, ratio] of Object.entries(ratios)) console.log(`callback/bare throughput ratio at ${c} connections: ${ratio.toFixed(3)}`);
+    console.log(`callbacks stored: ${result.callbackStored}`);
     if (e2e.length) console.log(
       `success callback -> order paid in stand-in (n=${e2e.length}): p50 ${result.callbackToPaidMs!.p50.toFixed(0)} ms, ` +
         `p90 ${result.callbackToPaidMs!.p90.toFixed(0)} ms, max ${result.callbackToPaidMs!.max.toFixed(0)} ms`,
