@@ -119,11 +119,11 @@ describe("jobs", () => {
     let runs = 0;
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    registerJobHandler("t-slow", async () => {
+    registerJobHandler(T("t-slow"), async () => {
       // The first run is still going long after its first lock would have expired.
       if (++runs === 1) await gate;
     });
-    await enqueueJob(db, { type: "t-slow", payload: {}, runAt: new Date(Date.now() - 1000) });
+    await enqueueJob(db, { type: T("t-slow"), payload: {}, runAt: new Date(Date.now() - 1000) });
     const live = { lockMs: 150, backoff: { baseMs: 1000, maxMs: 60_000 } }; // the real clock
     const first = runDueJobs(db, { ...live, workerId: "a" });
     await new Promise((r) => setTimeout(r, 600)); // four lock lifetimes
@@ -131,6 +131,39 @@ describe("jobs", () => {
     release();
     await first;
     expect(runs).toBe(1);
-    expect(await db.job.count({ where: { type: "t-slow", status: "DONE" } })).toBe(1);
+    expect(await db.job.count({ where: { type: T("t-slow"), status: "DONE" } })).toBe(1);
+  });
+
+  it("L2: a job whose worker died on each of its maxAttempts claims is dead-lettered, not claimed forever", async () => {
+    let runs = 0;
+    registerJobHandler(T("t-crasher"), async () => {
+      runs++;
+    });
+    const { job } = await enqueueJob(db, { type: T("t-crasher"), payload: {}, runAt: T0, maxAttempts: 3 });
+    // What three crashes mid-run leave behind: RUNNING, claimed maxAttempts times, lock expired.
+    await db.job.update({ where: { id: job.id }, data: { status: "RUNNING", lockedBy: "dead-worker", lockedUntil: new Date(T0.getTime() + 1000), attempts: 3 } });
+    expect(await runDueJobs(db, opts(at(5000)))).toBe(0);
+    const row = await db.job.findUniqueOrThrow({ where: { id: job.id } });
+    expect(row.status).toBe("DEAD");
+    expect(row.lastError).toMatch(/without finishing/);
+    expect(runs).toBe(0);
+  });
+
+  it("job payloads are checked against their type's schema at enqueue and at run", async () => {
+    const typed = defineJobType("t-typed", z.object({ attemptId: z.string().min(1) }));
+    let seen: unknown = null;
+    registerJobHandler(typed, async (p) => {
+      seen = p;
+    });
+    await expect(enqueueJob(db, { type: typed, payload: { attemptId: "" } })).rejects.toThrow(/invalid payload for job type t-typed/);
+    expect(await db.job.count()).toBe(0);
+    // A row written outside enqueueJob (an older release, a hand edit) with a wrong payload: DEAD at once.
+    const bad = await db.job.create({ data: { type: T("t-typed"), payload: JSON.stringify({ attempt: 1 }), runAt: T0 } });
+    const { job: good } = await enqueueJob(db, { type: typed, payload: { attemptId: "a1" }, runAt: T0 });
+    expect(await runDueJobs(db, opts(at(1000)))).toBe(2);
+    expect(await db.job.findUniqueOrThrow({ where: { id: bad.id } })).toMatchObject({ status: "DEAD", attempts: 1 });
+    expect((await db.job.findUniqueOrThrow({ where: { id: bad.id } })).lastError).toMatch(/invalid payload/);
+    expect((await db.job.findUniqueOrThrow({ where: { id: good.id } })).status).toBe("DONE");
+    expect(seen).toEqual({ attemptId: "a1" });
   });
 });

@@ -42,11 +42,12 @@ export function inboxSource(db: PrismaClient, opts: InboxSourceOptions): WorkSou
     },
     async complete(item, now) {
       // The apply step settles the row (PROCESSED / IGNORED); one it left RECEIVED must not loop.
-      await db.callbackLog.updateMany({
-        where: { ...mine(item), status: "RECEIVED" },
-        data: { status: "PROCESSED", processedAt: now },
-      });
-      await db.callbackLog.updateMany({ where: mine(item), data: { lockedBy: null, lockedUntil: null } });
+      // One statement: release the lock and close a row the apply step left open.
+      await db.$executeRaw`
+        UPDATE "CallbackLog" SET "lockedBy" = NULL, "lockedUntil" = NULL,
+          "status" = CASE WHEN "status" = 'RECEIVED' THEN 'PROCESSED' ELSE "status" END,
+          "processedAt" = COALESCE("processedAt", ${now})
+        WHERE "id" = ${item.id} AND "lockedBy" = ${item.lockedBy}`;
     },
     async extendLock(item, until) {
       await db.callbackLog.updateMany({ where: { ...mine(item), status: "RECEIVED" }, data: { lockedUntil: until } });
