@@ -131,7 +131,7 @@ describe("jobs", () => {
     release();
     await first;
     expect(runs).toBe(1);
-    expect(await db.job.count({ where: { type: T("t-slow"), status: "DONE" } })).toBe(1);
+    expect(await db.job.count({ where: { type: "t-slow", status: "DONE" } })).toBe(1);
   });
 
   it("L2: a job whose worker died on each of its maxAttempts claims is dead-lettered, not claimed forever", async () => {
