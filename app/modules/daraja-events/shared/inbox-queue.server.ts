@@ -30,10 +30,15 @@ export function inboxSource(db: PrismaClient, opts: InboxSourceOptions): WorkSou
   });
   const mine = (item: WorkItem) => ({ id: item.id, lockedBy: item.lockedBy });
 
+  let lastBurial = 0;
   return {
     name: "inbound-events",
     async claim(c: ClaimOptions) {
-      await buryCrashed(db, kinds, opts.maxClaims, c.now);
+      // Crashed rows are rare and wait for an expired lock anyway: look for them every few seconds, not on every pass.
+      if (c.now.getTime() - lastBurial >= Math.min(c.lockMs, 5_000)) {
+        lastBurial = c.now.getTime();
+        await buryCrashed(db, kinds, opts.maxClaims, c.now);
+      }
       const lockedBy = `${c.workerId}:${crypto.randomUUID()}`;
       const ids = await claimBatch(db, opts, kinds, lockedBy, c);
       if (ids.length === 0) return [];

@@ -34,8 +34,8 @@ export interface Inbox {
 
 export function createInbox(db: PrismaClient, dialect: Dialect, now: () => Date = () => new Date()): Inbox {
   const listeners: (() => void)[] = [];
-  const insert = (e: ReceivedEvent) => insertStatement(db, dialect, e, now());
-  const write = dialect === "sqlite" ? groupCommitter(db, insert) : async (e: ReceivedEvent) => (await insert(e)) === 1;
+  const insertOne = async (e: ReceivedEvent) => (await insertRows(db, dialect, [{ id: newId(), event: e }], now())).size === 1;
+  const write = dialect === "sqlite" ? groupCommitter(db, dialect, now) : insertOne;
   return {
     async storeForAttempt(event) {
       const stored = await write(event);
@@ -46,15 +46,27 @@ export function createInbox(db: PrismaClient, dialect: Dialect, now: () => Date 
   };
 }
 
-function insertStatement(db: PrismaClient, dialect: Dialect, e: ReceivedEvent, at: Date) {
+type Row = { id: string; event: ReceivedEvent };
+
+/**
+ * One INSERT … SELECT for any number of events: each SELECT reads the attempt its token belongs to
+ * (nothing for an unknown token, or for a production attempt when the source is not allowed), so the
+ * lookup and the insert are one statement and one commit. Returns the ids inserted.
+ */
+async function insertRows(db: PrismaClient, dialect: Dialect, rows: Row[], at: Date): Promise<Set<string>> {
   // PostgreSQL types SELECT-list parameters as text: say which are timestamps. SQLite stores Prisma's
   // ISO text either way (the same form Prisma writes, so comparisons stay consistent).
   const ts = dialect === "postgresql" ? Prisma.sql`CAST(${at} AS TIMESTAMP(3))` : Prisma.sql`${at}`;
-  const sourceRule = e.sourceAllowed ? Prisma.empty : Prisma.sql`AND a."environment" <> 'production'`;
-  return db.$executeRaw`
+  const selects = rows.map(({ id, event: e }) => {
+    const sourceRule = e.sourceAllowed ? Prisma.empty : Prisma.sql`AND a."environment" <> 'production'`;
+    return Prisma.sql`SELECT ${id}, ${e.kind}, ${e.path}, ${e.tokenHash}, ${e.sourceIp}, ${JSON.stringify(e.headers)}, ${e.body}, 'RECEIVED', a."id", a."shopDomain", ${ts}, ${ts}
+      FROM "PaymentAttempt" a WHERE a."callbackTokenHash" = ${e.tokenHash} ${sourceRule}`;
+  });
+  const inserted = await db.$queryRaw<{ id: string }[]>`
     INSERT INTO "CallbackLog" ("id", "kind", "path", "tokenHash", "sourceIp", "headers", "body", "status", "attemptId", "shopDomain", "receivedAt", "runAt")
-    SELECT ${newId()}, ${e.kind}, ${e.path}, ${e.tokenHash}, ${e.sourceIp}, ${JSON.stringify(e.headers)}, ${e.body}, 'RECEIVED', a."id", a."shopDomain", ${ts}, ${ts}
-    FROM "PaymentAttempt" a WHERE a."callbackTokenHash" = ${e.tokenHash} ${sourceRule}`;
+    ${Prisma.join(selects, " UNION ALL ")}
+    RETURNING "id"`;
+  return new Set(inserted.map((r) => r.id));
 }
 
 /** Row ids for raw inserts: random, URL-safe, the same length class as Prisma's cuid(). */
@@ -62,12 +74,12 @@ const newId = () => `ev${crypto.randomBytes(15).toString("base64url")}`;
 
 /**
  * SQLite commits one writer at a time and (synchronous=FULL) syncs every commit. Concurrent
- * acknowledgements therefore queue: while one transaction commits, the next requests gather and go in
- * the next transaction together. Nobody waits for a timer — a lone request commits at once — and every
- * request still resolves only after the transaction holding its row has committed.
+ * acknowledgements therefore queue: while one statement commits, the next requests gather and go in
+ * the next statement together (one multi-row INSERT, one commit, one fsync). Nobody waits for a timer
+ * — a lone request commits at once — and every request resolves only after its row has committed.
  */
-function groupCommitter(db: PrismaClient, insert: (e: ReceivedEvent) => Prisma.PrismaPromise<number>, maxBatch = 64) {
-  type Waiter = { event: ReceivedEvent; resolve: (stored: boolean) => void; reject: (e: unknown) => void };
+function groupCommitter(db: PrismaClient, dialect: Dialect, now: () => Date, maxBatch = 64) {
+  type Waiter = Row & { resolve: (stored: boolean) => void; reject: (e: unknown) => void };
   let queue: Waiter[] = [];
   let flushing = false;
 
@@ -77,12 +89,12 @@ function groupCommitter(db: PrismaClient, insert: (e: ReceivedEvent) => Prisma.P
       const batch = queue.slice(0, maxBatch);
       queue = queue.slice(maxBatch);
       try {
-        const counts = batch.length === 1 ? [await insert(batch[0].event)] : await db.$transaction(batch.map((w) => insert(w.event)));
-        batch.forEach((w, i) => w.resolve(counts[i] === 1));
+        const inserted = await insertRows(db, dialect, batch, now());
+        for (const w of batch) w.resolve(inserted.has(w.id));
       } catch (error) {
         // One bad row must not fail its neighbours: retry them one by one (each its own commit).
         if (batch.length === 1) batch[0].reject(error);
-        else for (const w of batch) await insert(w.event).then((n) => w.resolve(n === 1), w.reject);
+        else for (const w of batch) await insertRows(db, dialect, [w], now()).then((ids) => w.resolve(ids.has(w.id)), w.reject);
       }
     }
     flushing = false;
@@ -90,7 +102,7 @@ function groupCommitter(db: PrismaClient, insert: (e: ReceivedEvent) => Prisma.P
 
   return (event: ReceivedEvent) =>
     new Promise<boolean>((resolve, reject) => {
-      queue.push({ event, resolve, reject });
+      queue.push({ id: newId(), event, resolve, reject });
       if (!flushing) void flush();
     });
 }

@@ -16,13 +16,16 @@ export type ApplyCallbackDeps = Pick<PaymentsDeps, "db" | "now" | "shopConfig" |
   config: Pick<PaymentsConfig, "verifyWithQuery" | "darajaTimeoutMs" | "stkAnswerGraceMs" | "stkAnswerWaitMs" | "recoveryIntervalMs">;
 };
 
+/** Closing the row releases its claim in the same write (the worker's release then matches nothing). */
+const RELEASED = { lockedBy: null, lockedUntil: null };
+
 export async function applyStkCallback(deps: ApplyCallbackDeps, callbackLogId: string): Promise<void> {
   const row = await deps.db.callbackLog.findUnique({ where: { id: callbackLogId } });
   if (!row || row.status !== "RECEIVED" || !row.attemptId) return;
   const attempt = await getAttempt(deps.db, row.attemptId);
   const cb = parseStkCallback(JSON.parse(row.body));
   const ignore = (reason: string) =>
-    deps.db.callbackLog.update({ where: { id: row.id }, data: { status: "IGNORED", error: reason, processedAt: deps.now() } });
+    deps.db.callbackLog.update({ where: { id: row.id }, data: { status: "IGNORED", error: reason, processedAt: deps.now(), ...RELEASED } });
 
   // Keyed by token, so it may belong to a push whose answer we have not stored yet (the callback
   // raced the STK response). Give the push a moment; if it never answered, the query decides.
@@ -45,7 +48,7 @@ export async function applyStkCallback(deps: ApplyCallbackDeps, callbackLogId: s
   if (!upgradable) {
     await deps.db.callbackLog.update({
       where: { id: row.id },
-      data: { status: "PROCESSED", processedAt: deps.now(), error: `no change: attempt already ${attempt.status}` },
+      data: { status: "PROCESSED", processedAt: deps.now(), error: `no change: attempt already ${attempt.status}`, ...RELEASED },
     });
     return;
   }
