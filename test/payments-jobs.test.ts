@@ -158,7 +158,7 @@ describe("jobs", () => {
     await expect(enqueueJob(db, { type: typed, payload: { attemptId: "" } })).rejects.toThrow(/invalid payload for job type t-typed/);
     expect(await db.job.count()).toBe(0);
     // A row written outside enqueueJob (an older release, a hand edit) with a wrong payload: DEAD at once.
-    const bad = await db.job.create({ data: { type: T("t-typed"), payload: JSON.stringify({ attempt: 1 }), runAt: T0 } });
+    const bad = await db.job.create({ data: { type: "t-typed", payload: JSON.stringify({ attempt: 1 }), runAt: T0 } });
     const { job: good } = await enqueueJob(db, { type: typed, payload: { attemptId: "a1" }, runAt: T0 });
     expect(await runDueJobs(db, opts(at(1000)))).toBe(2);
     expect(await db.job.findUniqueOrThrow({ where: { id: bad.id } })).toMatchObject({ status: "DEAD", attempts: 1 });

@@ -1,4 +1,5 @@
 import { clientIp, remoteAddressOf } from "../../../lib/client-ip.server";
+import { countCallback } from "../../../lib/metrics.server";
 import { readBoundedBody, safeHeaders } from "../shared/http.server";
 import { eventsDeps } from "../shared/deps.server";
 import { stkAnswerHttp } from "./answers";
@@ -19,6 +20,7 @@ export async function stkCallbackAction(request: Request, token: string | undefi
     headers: safeHeaders(request.headers),
     sourceIp: clientIp(request, remoteAddressOf(loadContext)),
   });
+  countCallback("STK", answer.kind === "accepted" ? "accepted" : answer.kind === "too_large" ? "too_large" : "rejected");
   const http = stkAnswerHttp(answer);
   return Response.json(http.body, { status: http.status });
 }
