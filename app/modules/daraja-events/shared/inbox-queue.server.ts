@@ -80,14 +80,21 @@ async function claimBatch(db: PrismaClient, opts: InboxSourceOptions, kinds: str
   const claimable = kinds.filter((k) => types.has(opts.jobTypes[k]));
   if (claimable.length === 0) return [];
   const until = new Date(c.now.getTime() + c.lockMs);
-  const skipLocked = opts.dialect === "postgresql" ? Prisma.sql`FOR UPDATE SKIP LOCKED` : Prisma.empty;
+  const due = Prisma.sql`"status" = 'RECEIVED' AND "kind" IN (${Prisma.join(claimable)}) AND "runAt" <= ${c.now}
+    AND ("lockedUntil" IS NULL OR "lockedUntil" < ${c.now}) AND "claims" < ${opts.maxClaims}`;
+  let candidates: Prisma.Sql;
+  if (opts.dialect === "postgresql") {
+    candidates = Prisma.sql`SELECT "id" FROM "CallbackLog" WHERE ${due} ORDER BY "runAt" LIMIT ${c.limit} FOR UPDATE SKIP LOCKED`;
+  } else {
+    // SQLite: an UPDATE takes the database's write lock even when it matches nothing, so look first
+    // (a read, beside any writer) and write only when there is work; the UPDATE re-checks `due`.
+    const ids = await db.$queryRaw<{ id: string }[]>`SELECT "id" FROM "CallbackLog" WHERE ${due} ORDER BY "runAt" LIMIT ${c.limit}`;
+    if (ids.length === 0) return [];
+    candidates = Prisma.sql`SELECT "id" FROM "CallbackLog" WHERE "id" IN (${Prisma.join(ids.map((r) => r.id))}) AND ${due}`;
+  }
   const rows = await db.$queryRaw<{ id: string }[]>`
     UPDATE "CallbackLog" SET "lockedBy" = ${lockedBy}, "lockedUntil" = ${until}, "claims" = "claims" + 1
-    WHERE "id" IN (
-      SELECT "id" FROM "CallbackLog"
-      WHERE "status" = 'RECEIVED' AND "kind" IN (${Prisma.join(claimable)}) AND "runAt" <= ${c.now}
-        AND ("lockedUntil" IS NULL OR "lockedUntil" < ${c.now}) AND "claims" < ${opts.maxClaims}
-      ORDER BY "runAt" LIMIT ${c.limit} ${skipLocked})
+    WHERE "id" IN (${candidates})
     RETURNING "id"`;
   return rows.map((r) => r.id);
 }
