@@ -105,7 +105,9 @@ describe("graceful shutdown", () => {
       expect(await h.db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: "RUNNING" });
       // The next instance re-runs it once the lock lapses; the write is idempotent on the receipt.
       h.standin.setLatency(0);
+      // Time passes: the job's lock and the dead run's per-receipt Shopify claim (M7) both lapse.
       await h.db.job.update({ where: { id: job.id }, data: { lockedUntil: new Date(Date.now() - 1000) } });
+      await h.db.mpesaReceipt.updateMany({ data: { shopifyClaimUntil: new Date(Date.now() - 1000) } });
       await h.restart({ METRICS_TOKEN });
       await eventually(async () => (await h.db.job.findUniqueOrThrow({ where: { id: job.id } })).status === "DONE", "job re-run");
       expect(shopifyPayments(h.standin, order.id)).toEqual({ mutations: 1, sales: 1 });
