@@ -4,15 +4,18 @@ import {
   GraphQLError,
   parse,
   validate,
-  visit,
+  Kind,
   type DocumentNode,
+  type FragmentDefinitionNode,
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from "graphql";
+import { MAX_QUERY_COST, operationCost } from "./cost";
 import type { Faults } from "./faults";
 import { strictFieldResolver, rootValue } from "./root";
 import { adminSchema } from "./admin-schema";
 import type { StandinState } from "./state";
+import type { Throttles, ThrottleStatus } from "./throttle";
 
 // POST /<shop>/admin/api/<version>/graphql.json, answered like Shopify: 401 for a wrong token,
 // HTTP 200 + `errors` for documents the real schema rejects, `extensions.cost` on every answer.
@@ -24,8 +27,11 @@ export interface RecordedRequest {
   operationName: string | null;
   operationType: "query" | "mutation" | "subscription" | null;
   variables: Record<string, unknown>;
-  /** ok | rejected (invalid document or variables) | faulted (injected failure) | unauthorized */
-  outcome: "ok" | "rejected" | "faulted" | "unauthorized";
+  /** ok | rejected (invalid document or variables, too costly) | throttled (the shop's bucket could not
+   * cover the requested cost) | faulted (injected failure) | unauthorized */
+  outcome: "ok" | "rejected" | "throttled" | "faulted" | "unauthorized";
+  /** calculated cost, for answers that were costed (actual is null when the query did not run) */
+  cost?: { requested: number; actual: number | null };
   httpStatus: number;
   query: string;
   data?: unknown;
@@ -37,9 +43,6 @@ export interface Answer {
   headers?: Record<string, string>;
   body: unknown;
 }
-
-const MAX_AVAILABLE = 2000;
-const RESTORE_RATE = 100;
 
 export const INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)";
 
@@ -62,19 +65,13 @@ const shopifyError = (e: GraphQLError, code?: string) => ({
   extensions: { code: code ?? errorCode(e.message) },
 });
 
-/** Rough Shopify cost: 1 per object selected, mutations 10. Good enough for a throttle status. */
-function queryCost(op: OperationDefinitionNode): number {
-  let objects = 0;
-  visit(op.selectionSet, { Field: (node) => void (node.selectionSet && objects++) });
-  return (op.operation === "mutation" ? 10 : 0) + Math.max(1, objects);
-}
+const THROTTLED_ERROR = {
+  message: "Throttled",
+  extensions: { code: "THROTTLED", documentation: "https://shopify.dev/api/usage/rate-limits" },
+};
 
-const costExtension = (requested: number, available: number) => ({
-  cost: {
-    requestedQueryCost: requested,
-    actualQueryCost: available === 0 ? null : requested,
-    throttleStatus: { maximumAvailable: MAX_AVAILABLE, currentlyAvailable: available, restoreRate: RESTORE_RATE },
-  },
+const costExtension = (requested: number, actual: number | null, throttleStatus: ThrottleStatus) => ({
+  cost: { requestedQueryCost: requested, actualQueryCost: actual, throttleStatus },
 });
 
 // Validating against the 11 MB Admin schema costs milliseconds; apps send the same few documents.
@@ -90,10 +87,10 @@ function validated(schema: GraphQLSchema, query: string, document: DocumentNode)
 }
 
 export function answerGraphql(
-  deps: { state: StandinState; faults: Faults; record: (r: RecordedRequest) => void },
+  deps: { state: StandinState; faults: Faults; throttles: Throttles; record: (r: RecordedRequest) => void },
   req: { shop: string; apiVersion: string; token: string | undefined; body: any },
 ): Answer {
-  const { state, faults, record } = deps;
+  const { state, faults, throttles, record } = deps;
   const query = typeof req.body?.query === "string" ? req.body.query : "";
   const variables = (req.body?.variables ?? {}) as Record<string, unknown>;
   const base = { at: new Date().toISOString(), shop: req.shop, apiVersion: req.apiVersion, variables, query };
@@ -114,7 +111,6 @@ export function answerGraphql(
   const op = getOperationAST(document, req.body?.operationName ?? undefined);
   const operationName = op?.name?.value ?? null;
   const operationType = op?.operation ?? null;
-  const cost = op ? queryCost(op) : 1;
   const entry = { ...base, operationName, operationType };
 
   const fault = faults.take(operationType ?? undefined, operationName ?? undefined);
@@ -128,21 +124,34 @@ export function answerGraphql(
       };
     }
     if (fault.type === "503") return { status: 503, body: { errors: "Service Unavailable" } };
-    return {
-      status: 200,
-      body: {
-        errors: [{ message: "Throttled", extensions: { code: "THROTTLED", documentation: "https://shopify.dev/api/usage/rate-limits" } }],
-        extensions: costExtension(cost, 0),
-      },
-    };
+    const status = { ...throttles.status(req.shop), currentlyAvailable: 0 };
+    return { status: 200, body: { errors: [THROTTLED_ERROR], extensions: costExtension(op ? requestedCost(op, document, variables) : 1, null, status) } };
   }
 
   const schema = adminSchema();
   const invalid = validated(schema, query, document);
-  if (invalid.length) {
-    const errors = invalid.map((e) => shopifyError(e));
+  if (invalid.length || !op) {
+    const errors = invalid.length ? invalid.map((e) => shopifyError(e)) : [{ message: "No operation to run", extensions: { code: "validationError" } }];
     record({ ...entry, outcome: "rejected", httpStatus: 200, errors });
     return { status: 200, body: { errors } };
+  }
+
+  // Costed before it runs, refused when too costly or when the shop's bucket cannot cover it.
+  const cost = operationCost(schema, op, fragmentsOf(document), variables);
+  if (cost.requested > MAX_QUERY_COST) {
+    const errors = [
+      {
+        message: `Query cost is ${cost.requested}, which exceeds the single query max cost limit (${MAX_QUERY_COST}).`,
+        extensions: { code: "MAX_COST_EXCEEDED", cost: cost.requested, maxCost: MAX_QUERY_COST },
+      },
+    ];
+    record({ ...entry, outcome: "rejected", httpStatus: 200, errors, cost: { requested: cost.requested, actual: null } });
+    return { status: 200, body: { errors, extensions: costExtension(cost.requested, null, throttles.status(req.shop)) } };
+  }
+  if (!throttles.take(req.shop, cost.requested)) {
+    const errors = [THROTTLED_ERROR];
+    record({ ...entry, outcome: "throttled", httpStatus: 200, errors, cost: { requested: cost.requested, actual: null } });
+    return { status: 200, body: { errors, extensions: costExtension(cost.requested, null, throttles.status(req.shop)) } };
   }
 
   // Every resolver here is synchronous, so execute() returns a plain result.
@@ -156,10 +165,26 @@ export function answerGraphql(
   }) as { data?: unknown; errors?: readonly GraphQLError[] };
   const errors = result.errors?.map((e) => shopifyError(e, e.path ? "INTERNAL_SERVER_ERROR" : "INVALID_VARIABLE"));
   const rejected = !("data" in result) || result.data === undefined;
-  record({ ...entry, outcome: rejected ? "rejected" : "ok", httpStatus: 200, data: result.data, errors });
+  const actual = rejected ? 0 : Math.min(cost.requested, cost.actual(result.data));
+  throttles.refund(req.shop, cost.requested - actual);
+  record({ ...entry, outcome: rejected ? "rejected" : "ok", httpStatus: 200, data: result.data, errors, cost: { requested: cost.requested, actual } });
   const body: Record<string, unknown> = {};
   if (errors) body.errors = errors;
   if (!rejected) body.data = result.data;
-  body.extensions = costExtension(cost, MAX_AVAILABLE - cost);
+  body.extensions = costExtension(cost.requested, actual, throttles.status(req.shop));
   return { status: 200, body };
+}
+
+const fragmentsOf = (document: DocumentNode): Record<string, FragmentDefinitionNode> =>
+  Object.fromEntries(
+    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+  );
+
+/** For a forced THROTTLED answer to a document that may not even be valid. */
+function requestedCost(op: OperationDefinitionNode, document: DocumentNode, variables: Record<string, unknown>): number {
+  try {
+    return operationCost(adminSchema(), op, fragmentsOf(document), variables).requested;
+  } catch {
+    return 1;
+  }
 }

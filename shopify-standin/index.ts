@@ -5,10 +5,13 @@ import { answerGraphql, type Answer, type RecordedRequest } from "./graphql-endp
 import { orderSnapshot } from "./root";
 import { adminSchema } from "./admin-schema";
 import { StandinState, type CreateOrderInput } from "./state";
+import { resolvePlan, Throttles, type PlanSpec, type ThrottlePlan, type ThrottleStatus } from "./throttle";
 
 // Local stand-in for the Shopify Admin GraphQL API. See README.md for the HTTP and control API.
 
-export type { FaultSpec, RecordedRequest, CreateOrderInput };
+export type { FaultSpec, RecordedRequest, CreateOrderInput, PlanSpec, ThrottlePlan, ThrottleStatus };
+export { PLANS } from "./throttle";
+export { MAX_QUERY_COST } from "./cost";
 export type OrderSnapshot = ReturnType<typeof orderSnapshot>;
 
 export interface StandinOptions {
@@ -16,6 +19,8 @@ export interface StandinOptions {
   host?: string;
   /** delay added to every Admin API answer, in ms */
   latencyMs?: number;
+  /** the Admin API plan of shops registered without one (default "standard": 2,000 points, 100/s) */
+  plan?: PlanSpec;
 }
 
 // A long-running sandbox keeps only the most recent calls.
@@ -26,15 +31,26 @@ export async function startShopifyStandin(opts: StandinOptions = {}) {
   adminSchema(); // ~1 s, synchronous: pay it at start rather than inside the first request
   const state = new StandinState();
   const faults = new Faults();
+  const throttles = new Throttles(resolvePlan(opts.plan ?? "standard"));
   let log: RecordedRequest[] = [];
   let latencyMs = opts.latencyMs ?? 0;
 
   const control = {
-    /** A development store unless `developmentStore: false` (Admin `shop.plan.partnerDevelopment`). */
-    registerShop(shop: string, accessToken: string, opts: { developmentStore?: boolean } = {}) {
+    /**
+     * Register (or rotate) a shop's token. A development store unless `developmentStore: false` (Admin
+     * `shop.plan.partnerDevelopment`); `plan` sets its Admin API rate limits (default: the stand-in's).
+     */
+    registerShop(shop: string, accessToken: string, opts: { developmentStore?: boolean; plan?: PlanSpec } = {}) {
       state.registerShop(shop, accessToken, opts);
-      return { shop, developmentStore: opts.developmentStore !== false };
+      if (opts.plan !== undefined) throttles.setPlan(shop.toLowerCase(), opts.plan);
+      return { shop, developmentStore: opts.developmentStore !== false, plan: throttles.plan(shop.toLowerCase()) };
     },
+    /** The shop's Admin API plan (a name from PLANS or {maximumAvailable, restoreRate}); starts a full bucket. */
+    setPlan(shop: string, plan: PlanSpec): ThrottlePlan {
+      return throttles.setPlan(shop.toLowerCase(), plan);
+    },
+    /** The shop's bucket now, as the next answer would report it. */
+    throttleStatus: (shop: string): ThrottleStatus => throttles.status(shop.toLowerCase()),
     createOrder(input: CreateOrderInput): OrderSnapshot {
       if (!input?.shop) throw new Error("shop is required");
       return orderSnapshot(state.createOrder(input));
@@ -63,13 +79,15 @@ export async function startShopifyStandin(opts: StandinOptions = {}) {
     setLatency(ms: number) {
       latencyMs = Math.max(0, Number(ms) || 0);
     },
-    /** Forget orders, the request log, faults and latency; registered shops stay unless `shops` is true. */
+    /** Forget orders, the request log, faults and latency and refill every bucket; registered shops
+     * (and their plans) stay unless `shops` is true. */
     reset(options: { shops?: boolean } = {}) {
       state.resetOrders();
       if (options.shops) {
         state.shops.clear();
         state.liveStores.clear();
       }
+      throttles.reset({ plans: !!options.shops });
       log = [];
       faults.clear();
       latencyMs = 0;
@@ -91,7 +109,7 @@ export async function startShopifyStandin(opts: StandinOptions = {}) {
     if (admin && method === "POST") {
       const token = req.headers["x-shopify-access-token"];
       return answerGraphql(
-        { state, faults, record: (r) => void (log.push(r) > MAX_LOG && log.shift()) },
+        { state, faults, throttles, record: (r) => void (log.push(r) > MAX_LOG && log.shift()) },
         { shop: admin[1].toLowerCase(), apiVersion: admin[2], token: typeof token === "string" ? token : undefined, body },
       );
     }
@@ -106,7 +124,11 @@ export async function startShopifyStandin(opts: StandinOptions = {}) {
     switch (key) {
       case "POST shops":
         if (!body?.shop || !body?.accessToken) return ok({ error: "shop and accessToken are required" }, 400);
-        return ok(control.registerShop(body.shop, body.accessToken, { developmentStore: body.developmentStore }), 201);
+        return ok(control.registerShop(body.shop, body.accessToken, { developmentStore: body.developmentStore, plan: body.plan }), 201);
+      case "POST shops/:id/plan":
+        return ok({ plan: control.setPlan(decodeURIComponent(parts[1]), body?.plan ?? body) });
+      case "GET shops/:id/throttle":
+        return ok({ throttleStatus: control.throttleStatus(decodeURIComponent(parts[1])) });
       case "POST orders":
         return ok({ order: control.createOrder(body) }, 201);
       case "GET orders/:id": {
