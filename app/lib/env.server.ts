@@ -85,6 +85,11 @@ export const EnvSchema = z
     STK_ANSWER_GRACE_MS: int(5000, 0),
     // Retry-After the payment routes answer while Shopify or Daraja is down (when they name none).
     PAY_RETRY_AFTER_SECONDS: int(5, 1),
+    // Admin API pacing per shop (app/modules/shopify/admin-pacing.server.ts): the longest wait for the
+    // shop's bucket slept through before a unit of work starts (longer: the job comes back at its turn),
+    // and once it is under way.
+    SHOPIFY_PACE_MAX_WAIT_MS: int(1000, 0),
+    SHOPIFY_PACE_MAX_WAIT_IN_FLIGHT_MS: int(15_000, 0),
   })
   .superRefine((env, ctx) => {
     if (env.SANDBOX_MODE && env.NODE_ENV === "production") {
