@@ -25,6 +25,11 @@ export type EmulatorOptions = {
   spikeArrestPerSecond?: number;
   /** Unconfirmed in Daraja (§2.4); off (any skew accepted) unless set. */
   maxTimestampSkewSeconds?: number;
+  /**
+   * Enforce the documented text limits of STK Push (AccountReference ≤ 12, TransactionDesc ≤ 13) with
+   * 400.002.02. Off by default: Daraja was seen accepting longer values (README "Observed, not documented").
+   */
+  strictFieldLengths?: boolean;
   /** Unconfirmed whether issuing a token revokes the previous one (§1); off unless set. */
   revokePreviousTokens?: boolean;
   /** Optional Daraja rules, both off by default so that tests repeating a push are not surprised. */
@@ -74,6 +79,7 @@ export function resolveOptions(o: EmulatorOptions): Resolved {
     spikeArrestPerSecond: o.spikeArrestPerSecond,
     maxTimestampSkewSeconds: o.maxTimestampSkewSeconds,
     revokePreviousTokens: o.revokePreviousTokens ?? false,
+    strictFieldLengths: o.strictFieldLengths ?? false,
     rules: { sameAmountWithin2Minutes: false, subscriberLock: false, ...o.rules },
     initialBalances: { working: 100_000, utility: 250_000, charges: 0, ...o.initialBalances },
     pullPageSize: o.pullPageSize ?? 100,

@@ -59,6 +59,8 @@ export type Stats = {
   rejectedWrongPassword: number;
   rejectedInvalidTimestamp: number;
   rejectedInvalidToken: number;
+  /** pushes accepted although a text field was over its documented length (see strictFieldLengths) */
+  acceptedOverDocumentedLength: number;
   spikeArrests: number;
   perEndpoint: Record<string, number>;
 };
@@ -97,6 +99,7 @@ export function createState(opts: Resolved) {
       rejectedWrongPassword: 0,
       rejectedInvalidTimestamp: 0,
       rejectedInvalidToken: 0,
+      acceptedOverDocumentedLength: 0,
       spikeArrests: 0,
       perEndpoint: {},
     } as Stats,

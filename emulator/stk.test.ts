@@ -22,6 +22,39 @@ afterAll(async () => {
 const push = (phone: string | number, path: string, over = {}) =>
   call(emu, STK_PUSH, stkBody(phone, `${rx.url}${path}`, over), { token: bearer });
 
+describe("documented text lengths (AccountReference 12, TransactionDesc 13)", () => {
+  it("accepts longer values as Daraja was seen to; a long AccountReference then delivers no prompt (1037)", async () => {
+    const before = emu.stats().acceptedOverDocumentedLength;
+    const longDesc = await push(254712345601, cbPath(), { TransactionDesc: "Lipa na mpesa online" }); // mpesa-node's default
+    expect(longDesc.body.ResponseCode).toBe("0");
+    const path = cbPath();
+    const longRef = await push(254712345602, path, { AccountReference: "ABCDEFGHIJKLM" });
+    expect(longRef.body.ResponseCode).toBe("0");
+    const [hit] = await rx.waitFor(path);
+    expect(hit.body.Body.stkCallback).toMatchObject({ CheckoutRequestID: longRef.body.CheckoutRequestID, ResultCode: 1037 });
+    expect(emu.stats().acceptedOverDocumentedLength).toBe(before + 2);
+  });
+
+  it("refuses them with strictFieldLengths, naming the field", async () => {
+    const strict = await startEmulator({ callbackDelayMs: 10, strictFieldLengths: true });
+    try {
+      const bearerStrict = await token(strict);
+      for (const [field, over] of [
+        ["AccountReference", { AccountReference: "ABCDEFGHIJKLM" }],
+        ["TransactionDesc", { TransactionDesc: "fourteen chars" }],
+      ] as const) {
+        const res = await call(strict, STK_PUSH, stkBody(254712345678, `${rx.url}${cbPath()}`, over), { token: bearerStrict });
+        expect(res.status).toBe(400);
+        expect(res.body).toMatchObject({ errorCode: "400.002.02", errorMessage: `Bad Request - Invalid ${field}` });
+      }
+      const ok = await call(strict, STK_PUSH, stkBody(254712345678, `${rx.url}${cbPath()}`, { AccountReference: "ABCDEFGHIJKL", TransactionDesc: "thirteen char" }), { token: bearerStrict });
+      expect(ok.body.ResponseCode).toBe("0");
+    } finally {
+      await strict.close();
+    }
+  });
+});
+
 describe("STK Push request checks", () => {
   it("accepts a valid push with the documented synchronous answer", async () => {
     const res = await push(254712345678, cbPath());
@@ -52,8 +85,6 @@ describe("STK Push request checks", () => {
   });
 
   it.each([
-    ["AccountReference", { AccountReference: "ABCDEFGHIJKLM" }],
-    ["TransactionDesc", { TransactionDesc: "fourteen chars" }],
     ["Amount", { Amount: 10.5 }],
     ["Amount", { Amount: 0 }],
     ["Amount", { Amount: 250_001 }],

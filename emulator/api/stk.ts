@@ -37,6 +37,25 @@ function verifyCredentials(state: State, c: Credentials): string {
   return c.shortCode;
 }
 
+// Documented: AccountReference ≤ 12, TransactionDesc ≤ 13 characters. Seen: longer values accepted
+// synchronously (Safaricom's own Node library sends a 20-character TransactionDesc by default); a long
+// AccountReference then delivers no prompt. `strictFieldLengths` enforces the documented limits.
+const ACCOUNT_REFERENCE_MAX = 12;
+const TRANSACTION_DESC_MAX = 13;
+const NO_LIMIT = 10_000;
+
+function textFields(state: State, body: v.Body, transactionType: string) {
+  const strict = state.opts.strictFieldLengths;
+  const accountReference = v.text(body, "AccountReference", {
+    max: strict ? ACCOUNT_REFERENCE_MAX : NO_LIMIT,
+    required: transactionType === "CustomerPayBillOnline",
+  });
+  const desc = v.text(body, "TransactionDesc", { max: strict ? TRANSACTION_DESC_MAX : NO_LIMIT });
+  const longReference = (accountReference?.length ?? 0) > ACCOUNT_REFERENCE_MAX;
+  if (longReference || (desc?.length ?? 0) > TRANSACTION_DESC_MAX) state.stats.acceptedOverDocumentedLength++;
+  return { accountReference, longReference };
+}
+
 export function stkPush({ state, body }: ApiContext): Reply {
   // Field order follows the docs table, so the first bad field is the one named.
   const credentials = readCredentials(state, body);
@@ -46,8 +65,7 @@ export function stkPush({ state, body }: ApiContext): Reply {
   const partyB = v.shortCode(body, "PartyB");
   const phone = v.msisdn(body, "PhoneNumber");
   const callbackUrl = v.url(body, "CallBackURL")!;
-  const accountReference = v.text(body, "AccountReference", { max: 12, required: transactionType === "CustomerPayBillOnline" });
-  v.text(body, "TransactionDesc", { max: 13 });
+  const { accountReference, longReference } = textFields(state, body, transactionType);
   const shortCode = verifyCredentials(state, credentials);
   void partyA; // validated only: the prompt goes to PhoneNumber
 
@@ -55,6 +73,8 @@ export function stkPush({ state, body }: ApiContext): Reply {
   const live = [...state.stk.values()];
   if (state.rules.subscriberLock && live.some((t) => t.phone === phone && !t.final)) throw Codes.subscriberLocked();
   let outcome: StkOutcome = resolveStkOutcome(takeForced(state.forced, "stk"), phone);
+  // Seen on Daraja: an AccountReference over 12 characters is accepted, then no prompt reaches the phone.
+  if (longReference) outcome = STK_OUTCOMES.timeout;
   if (
     state.rules.sameAmountWithin2Minutes &&
     live.some((t) => t.phone === phone && t.amount === amount && now - t.createdAt < TWO_MINUTES)
