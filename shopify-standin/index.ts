@@ -42,8 +42,8 @@ export async function startShopifyStandin(opts: StandinOptions = {}) {
      */
     registerShop(shop: string, accessToken: string, opts: { developmentStore?: boolean; plan?: PlanSpec } = {}) {
       state.registerShop(shop, accessToken, opts);
-      if (opts.plan !== undefined) throttles.setPlan(shop.toLowerCase(), opts.plan);
-      return { shop, developmentStore: opts.developmentStore !== false, plan: throttles.plan(shop.toLowerCase()) };
+      const answer = { shop, developmentStore: opts.developmentStore !== false };
+      return opts.plan === undefined ? answer : { ...answer, plan: throttles.setPlan(shop.toLowerCase(), opts.plan) };
     },
     /** The shop's Admin API plan (a name from PLANS or {maximumAvailable, restoreRate}); starts a full bucket. */
     setPlan(shop: string, plan: PlanSpec): ThrottlePlan {
