@@ -1,6 +1,9 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient } from "~/db.server";
 import { PrismaTokenStore } from "~/modules/daraja/token-store.prisma.server";
+import { createSecretBox } from "~/modules/settings/secret-box.server";
+import { startEmulator, type Emulator } from "../emulator";
 import { usableUntil } from "~/modules/daraja/access-token";
 import { createDarajaClient, DarajaAuthError, InMemoryTokenStore, tokenCacheKey, type TokenStore } from "~/modules/daraja";
 
@@ -65,7 +68,7 @@ describe("access token lifecycle", () => {
 
   it("a stale token reported by one instance does not delete the fresh token another stored", async () => {
     const store = new InMemoryTokenStore();
-    const key = tokenCacheKey(BASE, "k");
+    const key = tokenCacheKey({ baseUrl: BASE, consumerKey: "k", consumerSecret: "s" });
     await store.set(key, { token: "fresh", expiresAt: new Date(Date.now() + 3600_000) });
     await store.delete(key, "stale");
     expect((await store.get(key))?.token).toBe("fresh");
@@ -83,24 +86,105 @@ describe("access token lifecycle", () => {
   });
 });
 
+describe("M1: token cache keys", () => {
+  it("M1: the cache key depends on the secret and the base URL, not only the consumer key", () => {
+    const a = { baseUrl: BASE, consumerKey: "k", consumerSecret: "s" };
+    const keys = new Set([
+      tokenCacheKey(a),
+      tokenCacheKey({ ...a, consumerSecret: "wrong" }),
+      tokenCacheKey({ ...a, baseUrl: "https://api.safaricom.co.ke" }),
+      tokenCacheKey(a, "hmac-key"),
+      tokenCacheKey(a, "other-hmac-key"),
+    ]);
+    expect(keys.size).toBe(5);
+    expect(tokenCacheKey({ ...a, baseUrl: `${BASE}/` })).toBe(tokenCacheKey(a));
+    for (const key of keys) expect(key).not.toContain("k|");
+  });
+
+  it("M1: a client with the right key but a wrong secret does not get the cached token of the right secret", async () => {
+    const store = new InMemoryTokenStore();
+    const f = fakeFetch((_url, init) =>
+      String((init.headers as Record<string, string>).Authorization).endsWith(Buffer.from("k:s").toString("base64"))
+        ? oauthOk()
+        : { status: 400, body: { errorCode: "400.008.01", errorMessage: "Invalid Authentication passed" } },
+    );
+    const right = createDarajaClient({ baseUrl: BASE, consumerKey: "k", consumerSecret: "s", fetch: f.fn, tokenStore: store });
+    const wrong = createDarajaClient({ baseUrl: BASE, consumerKey: "k", consumerSecret: "wrong", fetch: f.fn, tokenStore: store });
+    await right.getAccessToken();
+    await expect(wrong.getAccessToken()).rejects.toBeInstanceOf(DarajaAuthError);
+  });
+});
+
+const box = createSecretBox({ current: randomBytes(32).toString("base64") });
+
 describe("PrismaTokenStore (shared by app instances)", () => {
   const db = createPrismaClient();
   afterAll(() => db.$disconnect());
 
   it("two clients with their own store objects over one table share one token", async () => {
     const handler: Handler = (url) => (url.includes("/oauth/") ? oauthOk() : qrOk);
-    const a = setup(handler, new PrismaTokenStore(db));
+    const a = setup(handler, new PrismaTokenStore(db, box));
     await a.client.dynamicQr(qr);
-    const b = setup(handler, new PrismaTokenStore(db)); // another instance
+    const b = setup(handler, new PrismaTokenStore(db, box)); // another instance
     await b.client.dynamicQr(qr);
     expect(a.calls.filter((c) => c === "oauth")).toHaveLength(1);
     expect(b.calls.filter((c) => c === "oauth")).toHaveLength(0);
-    const store = new PrismaTokenStore(db);
-    const key = tokenCacheKey(BASE, "k");
+    const store = new PrismaTokenStore(db, box);
+    const key = tokenCacheKey({ baseUrl: BASE, consumerKey: "k", consumerSecret: "s" });
     const token = (await store.get(key))!.token;
     await store.delete(key, "someone-elses-stale-token");
     expect((await store.get(key))?.token).toBe(token);
     await store.delete(key, token);
     expect(await store.get(key)).toBeNull();
+  });
+});
+
+describe("L6: cached Daraja tokens are sealed at rest", () => {
+  const db = createPrismaClient();
+  afterAll(() => db.$disconnect());
+
+  it("L6: the DarajaToken row holds an envelope, not the token; a row sealed under another key reads as absent", async () => {
+    const key = tokenCacheKey({ baseUrl: BASE, consumerKey: "sealed-k", consumerSecret: "s" });
+    await new PrismaTokenStore(db, box).set(key, { token: "plain-access-token-123", expiresAt: new Date(Date.now() + 3600_000) });
+    const row = await db.darajaToken.findUniqueOrThrow({ where: { cacheKey: key } });
+    expect(row.token).not.toContain("plain-access-token-123");
+    expect(row.token).toMatch(/^v2\./);
+    expect((await new PrismaTokenStore(db, box).get(key))?.token).toBe("plain-access-token-123");
+    const otherKey = createSecretBox({ current: randomBytes(32).toString("base64") });
+    expect(await new PrismaTokenStore(db, otherKey).get(key)).toBeNull();
+  });
+});
+
+describe("one OAuth fetch per token lifetime across instances (refresh claim)", () => {
+  let emu: Emulator;
+  const dbs = [createPrismaClient(), createPrismaClient()]; // two app instances: two pools
+  beforeAll(async () => {
+    emu = await startEmulator({ latencyMs: 150 }); // a slow OAuth answer widens the race
+  });
+  afterAll(async () => {
+    await emu?.close();
+    await Promise.all(dbs.map((d) => d.$disconnect()));
+  });
+
+  it("two Prisma clients asking at once for the same credentials make one OAuth request", async () => {
+    const creds = { consumerKey: "emulator-consumer-key", consumerSecret: "emulator-consumer-secret" };
+    const before = emu.stats().oauthRequests;
+    const clients = dbs.flatMap((db) =>
+      [0, 1, 2].map(() => createDarajaClient({ baseUrl: emu.url, ...creds, tokenStore: new PrismaTokenStore(db, box), timeoutMs: 5_000 })),
+    );
+    const tokens = await Promise.all(clients.map((c) => c.getAccessToken()));
+    expect(new Set(tokens).size).toBe(1);
+    expect(emu.stats().oauthRequests - before).toBe(1);
+    const row = await dbs[0].darajaToken.findFirstOrThrow({ where: { token: { not: "" } } });
+    expect(row.lockedUntil).toBeNull(); // the claim is released with the stored token
+  });
+
+  it("a claim left by a crashed instance stops blocking once its lease has passed", async () => {
+    const creds = { consumerKey: "emulator-consumer-key", consumerSecret: "emulator-consumer-secret" };
+    const key = tokenCacheKey({ baseUrl: emu.url, ...creds }, "crash-test");
+    const store = new PrismaTokenStore(dbs[0], box);
+    expect(await store.claimRefresh(key, new Date(), new Date(Date.now() - 1))).toBe(true); // lease already over
+    const c = createDarajaClient({ baseUrl: emu.url, ...creds, tokenStore: new PrismaTokenStore(dbs[1], box), tokenKeySecret: "crash-test" });
+    expect(await c.getAccessToken()).toBeTruthy();
   });
 });

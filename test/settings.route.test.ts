@@ -35,9 +35,9 @@ describe("settings page through the route module", () => {
 
     const data = await load();
     expect(data.view.configured).toBe(true);
-    expect(data.view.secrets.consumerSecret).toEqual({ stored: true, hint: "••••cret", unreadable: false });
-    expect(data.view.secrets.passkey.hint).toBe("••••c919");
-    expect(data.view.secrets.securityCredential).toMatchObject({ stored: true, hint: "stored" });
+    expect(data.view.secrets.consumerSecret).toEqual({ stored: true, unreadable: false });
+    expect(data.view.secrets.passkey).toEqual({ stored: true, unreadable: false });
+    expect(data.view.secrets.securityCredential).toEqual({ stored: true, unreadable: false });
     expect(data.view.secrets.initiatorPassword.stored).toBe(false);
     const serialized = JSON.stringify(data) + JSON.stringify(save.body);
     for (const secret of ["emulator-consumer-secret", SANDBOX_PASSKEY, credential]) expect(serialized).not.toContain(secret);
@@ -45,6 +45,13 @@ describe("settings page through the route module", () => {
     const home = JSON.stringify(await (await homeLoader(args(await getPage("/app")))).json());
     expect(home).toContain('"configured":true');
     for (const secret of ["emulator-consumer-secret", SANDBOX_PASSKEY, credential]) expect(home).not.toContain(secret);
+  });
+
+  it("L6: not even the last four characters of the consumer secret or passkey reach the browser", async () => {
+    await submit(validForm());
+    const data = JSON.stringify(await load());
+    expect(data).not.toContain("••••");
+    expect(data).not.toContain("c919"); // the passkey's tail
   });
 
   it("keeps stored secrets when their fields are left empty, and replaces them when typed", async () => {

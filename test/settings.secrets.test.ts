@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createCipheriv, createHash, randomBytes } from "node:crypto";
 import path from "node:path";
 import { promisify } from "node:util";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -32,7 +32,7 @@ describe("secrets at rest", () => {
     const [row] = await rows();
     const raw = JSON.stringify(row);
     for (const secret of Object.values(SECRETS)) expect(raw).not.toContain(secret);
-    expect(row.passkeyEnc).toMatch(/^v1\.[0-9a-f]{8}\./);
+    expect(row.passkeyEnc).toMatch(/^v2\.[0-9a-f]{8}\./);
     expect(await getShopDarajaConfig(prisma, "a.myshopify.com")).toMatchObject({
       consumerSecret: SECRETS.consumerSecret,
       passkey: SANDBOX_PASSKEY,
@@ -53,7 +53,7 @@ describe("secrets at rest", () => {
 
     // The page says so, and the merchant must type that secret again instead of keeping it.
     const page = await loadSettingsPage({ db: prisma }, "a.myshopify.com");
-    expect(page.view.secrets.passkey).toEqual({ stored: true, hint: null, unreadable: true });
+    expect(page.view.secrets.passkey).toEqual({ stored: true, unreadable: true });
     const save = await saveShopSettings({ db: prisma }, "a.myshopify.com", form({ passkey: "" }));
     expect(save).toEqual({ ok: false, errors: { passkey: "Enter the passkey." } });
   });
@@ -94,6 +94,18 @@ describe("key rotation", () => {
     expect(await rotateShopSecrets(prisma, rotating)).toMatchObject({ reencrypted: 0, alreadyCurrent: 6, failed: [] });
   });
 
+  it("L6: rotation upgrades v1 envelopes (master key used directly) to v2 under the same key", async () => {
+    await saveShopSettings({ db: prisma }, "a.myshopify.com", form());
+    const box = createSecretBox({ current: oldKey() });
+    const v1 = sealV1(oldKey(), SECRETS.consumerSecret, "a.myshopify.com/consumerSecret");
+    await prisma.shopSettings.update({ where: { shopDomain: "a.myshopify.com" }, data: { consumerSecretEnc: v1 } });
+    expect((await getShopDarajaConfig(prisma, "a.myshopify.com", { box }))!.consumerSecret).toBe(SECRETS.consumerSecret);
+    expect(await rotateShopSecrets(prisma, box)).toMatchObject({ reencrypted: 1, alreadyCurrent: 1, failed: [] });
+    const row = await prisma.shopSettings.findUniqueOrThrow({ where: { shopDomain: "a.myshopify.com" } });
+    expect(row.consumerSecretEnc).toMatch(new RegExp(`^v2\\.${box.currentKeyId}\\.`));
+    expect((await getShopDarajaConfig(prisma, "a.myshopify.com", { box }))!.consumerSecret).toBe(SECRETS.consumerSecret);
+  });
+
   it("reports secrets it cannot open instead of stopping", async () => {
     await seedTwoShops();
     const unrelated = createSecretBox({ current: newKey() }); // previous key not configured
@@ -117,3 +129,13 @@ describe("key rotation", () => {
     expect(config?.passkey).toBe(SANDBOX_PASSKEY);
   });
 });
+
+function sealV1(masterB64: string, plaintext: string, context: string): string {
+  const master = Buffer.from(masterB64, "base64");
+  const keyId = createHash("sha256").update(master).digest("hex").slice(0, 8);
+  const iv = randomBytes(12);
+  const cipher = createCipheriv("aes-256-gcm", master, iv);
+  cipher.setAAD(Buffer.from(`v1|${keyId}|${context}`, "utf8"));
+  const ct = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
+  return ["v1", keyId, iv.toString("base64url"), cipher.getAuthTag().toString("base64url"), ct.toString("base64url")].join(".");
+}

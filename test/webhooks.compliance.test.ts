@@ -1,6 +1,10 @@
 import { Prisma } from "@prisma/client";
 import { afterAll, describe, expect, it } from "vitest";
 import prisma from "../app/db.server";
+import { hashingKey } from "../app/lib/keys.server";
+import { tokenCacheKey } from "../app/modules/daraja";
+import { darajaBaseUrl, secretBoxFromEnv } from "../app/modules/settings/config.server";
+import { secretContext } from "../app/modules/settings/repository.server";
 import * as dataRequestsPage from "../app/routes/app.data-requests";
 import * as customersDataRequest from "../app/routes/webhooks.customers.data_request";
 import * as customersRedact from "../app/routes/webhooks.customers.redact";
@@ -38,16 +42,18 @@ async function seedShop() {
   const customer = { id: 8_000_000_000 + n, email, phone: `+${phone}` };
   const receipt = `TK${n}RCPT${n}X`;
   const consumerKey = `consumer-key-of-shop-${n}`;
+  const consumerSecret = `consumer-secret-of-shop-${n}`;
+  const tokenKey = tokenCacheKey({ baseUrl: darajaBaseUrl("sandbox"), consumerKey, consumerSecret }, hashingKey());
 
   await prisma.shop.create({ data: { domain: shop } });
   await prisma.session.create({ data: { id: `offline_${shop}`, shop, state: "", accessToken: `tok-${n}` } });
   await prisma.shopSettings.create({
     data: {
       shopDomain: shop, environment: "sandbox", shortcodeType: "paybill", businessShortCode: "174379",
-      consumerKey, consumerSecretEnc: "sealed", passkeyEnc: "sealed",
+      consumerKey, consumerSecretEnc: secretBoxFromEnv().seal(consumerSecret, secretContext(shop, "consumerSecret")), passkeyEnc: "sealed",
     },
   });
-  await prisma.darajaToken.create({ data: { cacheKey: `sandbox:${consumerKey}`, token: "t", expiresAt: new Date() } });
+  await prisma.darajaToken.create({ data: { cacheKey: tokenKey, token: "t", expiresAt: new Date() } });
   await prisma.rateLimiterFlexible.create({ data: { key: `stk:shop:${shop}`, points: 1 } });
 
   // Order 1 arrives through orders/create (linked to the customer); order 2 was recorded by the extension only.
@@ -93,7 +99,7 @@ async function seedShop() {
     data: { shopDomain: shop, type: "payments.recordInShopify", payload: JSON.stringify({ attemptId: paid.id, msisdn: phone }) },
   });
 
-  return { n, shop, phone, national, email, customer, order1, order2, receipt, consumerKey, attempts: { paid, cancelled } };
+  return { n, shop, phone, national, email, customer, order1, order2, receipt, consumerKey, consumerSecret, tokenKey, attempts: { paid, cancelled } };
 }
 
 type Seeded = Awaited<ReturnType<typeof seedShop>>;
@@ -207,6 +213,51 @@ describe("customers/redact", () => {
   });
 });
 
+describe("L5: customers/redact follows the phone, not only the orders", () => {
+  it("L5: customers/redact erases the customer's phone from attempts that paid another customer's order", async () => {
+    const s = await seedShop();
+    const friends = orderPayload(); // not the customer's order: they paid it from their phone
+    await prisma.mpesaOrder.create({ data: { shopDomain: s.shop, orderGid: friends.admin_graphql_api_id, currency: "KES" } });
+    const forFriend = await prisma.paymentAttempt.create({
+      data: {
+        shopDomain: s.shop, orderGid: friends.admin_graphql_api_id, amountKes: 700, msisdn: s.phone, environment: "sandbox",
+        status: "SUCCEEDED", callbackTokenHash: `hash-${s.n}-friend`, resultCode: "0", mpesaReceipt: `TF${s.n}FRIEND`,
+      },
+    });
+    await prisma.callbackLog.create({
+      data: {
+        kind: "STK", path: "/daraja/stk/token", tokenHash: `hash-${s.n}-friend`, attemptId: forFriend.id, shopDomain: s.shop,
+        headers: "{}", body: JSON.stringify({ Body: { stkCallback: { CallbackMetadata: { Item: [{ Name: "PhoneNumber", Value: Number(s.phone) }] } } } }),
+      },
+    });
+    expect((await redactCustomer(s, [])).status).toBe(200);
+    const after = await prisma.paymentAttempt.findUniqueOrThrow({ where: { id: forFriend.id } });
+    expect(after).toMatchObject({ msisdn: null, amountKes: 700, mpesaReceipt: `TF${s.n}FRIEND`, status: "SUCCEEDED" });
+    const log = await prisma.callbackLog.findFirstOrThrow({ where: { attemptId: forFriend.id } });
+    expect(log.body).not.toContain(s.national);
+  });
+});
+
+describe("L5: shop/redact deletes by exact key", () => {
+  it("L5: shop/redact keeps the rate-limit keys and Daraja token of a shop whose domain contains this one's", async () => {
+    const s = await seedShop();
+    const longer = `b${s.shop}`; // "bcompliance-N.myshopify.com" contains "compliance-N.myshopify.com"
+    await prisma.rateLimiterFlexible.create({ data: { key: `stk:shop:${longer}`, points: 1 } });
+    await prisma.rateLimiterFlexible.create({ data: { key: `stk:order:${longer}|gid://shopify/Order/1`, points: 1 } });
+    await prisma.rateLimiterFlexible.create({ data: { key: `stk:order:${s.shop}|gid://shopify/Order/1`, points: 1 } });
+    // Another tenant saved the same consumer key with its own secret: a different credential set.
+    const theirs = tokenCacheKey({ baseUrl: darajaBaseUrl("sandbox"), consumerKey: s.consumerKey, consumerSecret: "theirs" }, hashingKey());
+    await prisma.darajaToken.create({ data: { cacheKey: theirs, token: "t", expiresAt: new Date() } });
+
+    const response = await deliver(shopRedact, webhookRequest("shop/redact", { shop_id: 1, shop_domain: s.shop }, { shop: s.shop }));
+    expect(response.status).toBe(200);
+    const keys = (await prisma.rateLimiterFlexible.findMany({ where: { key: { contains: s.shop } } })).map((r) => r.key).sort();
+    expect(keys).toEqual([`stk:order:${longer}|gid://shopify/Order/1`, `stk:shop:${longer}`]);
+    expect(await prisma.darajaToken.count({ where: { cacheKey: s.tokenKey } })).toBe(0);
+    expect(await prisma.darajaToken.count({ where: { cacheKey: theirs } })).toBe(1);
+  });
+});
+
 describe("shop/redact", () => {
   it("deletes everything stored for the shop, in every table, and nothing of other shops", async () => {
     const s = await seedShop();
@@ -216,9 +267,9 @@ describe("shop/redact", () => {
     expect(response.status).toBe(200);
 
     const after = await dumpAllTables();
-    const traces = [s.shop, s.consumerKey, s.receipt, s.attempts.paid.id, s.attempts.cancelled.id, s.order1.admin_graphql_api_id, s.phone];
+    const traces = [s.shop, s.consumerKey, s.tokenKey, s.receipt, s.attempts.paid.id, s.attempts.cancelled.id, s.order1.admin_graphql_api_id, s.phone];
     for (const trace of traces) expect(after).not.toContain(trace);
-    for (const kept of [other.shop, other.consumerKey, other.receipt, other.order1.admin_graphql_api_id]) expect(after).toContain(kept);
+    for (const kept of [other.shop, other.consumerKey, other.tokenKey, other.receipt, other.order1.admin_graphql_api_id]) expect(after).toContain(kept);
 
     // Running it again (a new delivery) is harmless.
     const again = await deliver(shopRedact, webhookRequest("shop/redact", { shop_id: 1, shop_domain: s.shop }, { shop: s.shop }));

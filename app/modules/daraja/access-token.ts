@@ -3,8 +3,9 @@ import { exchange } from "./http";
 import type { StoredToken, TokenStore } from "./token-store";
 import type { Clock, DarajaLogger } from "./types";
 
-// OAuth with a shared cache: one token per (environment, consumer key), refreshed shortly before it
-// expires, and one fetch in flight per key for every client in the process that shares the store.
+// OAuth with a shared cache: one token per credential set (token-store.ts), refreshed shortly before
+// it expires; one fetch in flight per key for every client in the process that shares the store and,
+// when the store offers a refresh claim, one fetch per token lifetime across app instances.
 
 interface KeyState {
   memo?: StoredToken; // avoids a store round trip per call when the store is remote
@@ -28,6 +29,10 @@ export function usableUntil(now: Date, expiresIn: unknown): Date {
   const margin = Math.min(60, ttl * 0.1);
   return new Date(now.getTime() + (ttl - margin) * 1000);
 }
+
+const REFRESH_POLL_MS = 100;
+/** How long a refresh claim holds: the OAuth request's own bound, plus slack for the store writes. */
+const leaseMs = (o: { timeoutMs: number }) => o.timeoutMs + 5_000;
 
 export interface AccessTokenSource {
   get(): Promise<string>;
@@ -53,12 +58,33 @@ export function createAccessTokenSource(o: AccessTokenOptions): AccessTokenSourc
     !!t && t.expiresAt.getTime() > o.clock.now().getTime();
 
   async function load(): Promise<string> {
-    const stored = await o.store.get(o.cacheKey);
-    if (fresh(stored)) return (state.memo = stored).token;
-    const issued = await requestToken(o);
-    await o.store.set(o.cacheKey, issued);
-    state.memo = issued;
-    return issued.token;
+    const waitUntil = Date.now() + leaseMs(o);
+    for (;;) {
+      const stored = await o.store.get(o.cacheKey);
+      if (fresh(stored)) return (state.memo = stored).token;
+      // Past the wait bound (a holder that died keeps its claim until the lease ends) fetch anyway.
+      if (Date.now() > waitUntil || (await claim())) return refresh();
+      await new Promise((r) => setTimeout(r, REFRESH_POLL_MS)); // another instance is fetching
+    }
+  }
+
+  async function claim(): Promise<boolean> {
+    if (!o.store.claimRefresh) return true;
+    const now = o.clock.now();
+    return o.store.claimRefresh(o.cacheKey, now, new Date(now.getTime() + leaseMs(o)));
+  }
+
+  async function refresh(): Promise<string> {
+    try {
+      // Claimed: another instance may have stored a token between our read and the claim.
+      const stored = await o.store.get(o.cacheKey);
+      const issued = fresh(stored) ? stored : await requestToken(o);
+      if (issued !== stored) await o.store.set(o.cacheKey, issued);
+      state.memo = issued;
+      return issued.token;
+    } finally {
+      await o.store.releaseRefresh?.(o.cacheKey);
+    }
   }
 
   return {

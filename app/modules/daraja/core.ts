@@ -16,6 +16,8 @@ export interface DarajaClientOptions {
   timeoutMs?: number;
   clock?: Clock;
   tokenStore?: TokenStore;
+  /** HMAC key for token cache keys (production: derived from ENCRYPTION_KEY); default plain SHA-256. */
+  tokenKeySecret?: string | Buffer;
   logger?: DarajaLogger;
 }
 
@@ -45,7 +47,7 @@ export function createCore(o: DarajaClientOptions): DarajaCore {
     timeoutMs,
     clock,
     store: o.tokenStore ?? defaultTokenStore,
-    cacheKey: tokenCacheKey(baseUrl, o.consumerKey),
+    cacheKey: tokenCacheKey({ baseUrl, consumerKey: o.consumerKey, consumerSecret: o.consumerSecret }, o.tokenKeySecret),
     logger,
   });
 

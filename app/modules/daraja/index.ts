@@ -21,7 +21,7 @@ export { normalizeMsisdn, isHashedMsisdn, isMaskedMsisdn, identifyPayer, type Pa
 export { eatTimestamp, eatDateTime, stkPassword, stkCredentials, parseEatTimestamp, parseEatDotted } from "./time";
 export { encryptInitiatorPassword, resolveSecurityCredential, defaultCertificateFor, type InitiatorCredential } from "./security-credential";
 export { SANDBOX_CERTIFICATE, PRODUCTION_CERTIFICATE } from "./certs";
-export { InMemoryTokenStore, defaultTokenStore, tokenCacheKey, type TokenStore, type StoredToken } from "./token-store";
+export { InMemoryTokenStore, defaultTokenStore, tokenCacheKey, type TokenStore, type StoredToken, type TokenCredentials } from "./token-store";
 export * from "./types";
 export { parseStkCallback, type StkCallback } from "./parsers/stk-callback";
 export { parseC2bValidation, parseC2bConfirmation, type C2bPayment } from "./parsers/c2b";

@@ -1,6 +1,7 @@
 import crypto from "node:crypto";
 import type { Job, Prisma, PrismaClient } from "@prisma/client";
 import { env } from "../../lib/env.server";
+import { isUniqueViolation } from "../../lib/db-errors";
 import { logger } from "../../lib/logger.server";
 import { checkPayload, type JobType } from "./job-type";
 import { CRASHED_TOO_OFTEN, type ClaimOptions, type WorkItem, type WorkSource } from "./work-source";
@@ -46,10 +47,6 @@ export async function enqueueJob<P>(db: Db, input: EnqueueInput<P>): Promise<{ j
     }
     throw error;
   }
-}
-
-export function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: string } | null)?.code === "P2002";
 }
 
 /** Due now: queued and runAt reached, or running under a lock that expired (its worker died). */

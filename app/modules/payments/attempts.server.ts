@@ -1,5 +1,5 @@
 import type { PaymentAttempt, Prisma, PrismaClient, ReviewCode } from "@prisma/client";
-import { isUniqueViolation } from "../jobs/queue.server";
+import { isUniqueViolation } from "../../lib/db-errors";
 
 // The attempts repository: every read and write of PaymentAttempt rows by the payment use cases goes
 // through here (the dashboard's read-only queries live in dashboard/). "One live STK prompt per

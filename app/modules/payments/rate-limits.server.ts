@@ -23,7 +23,7 @@ export interface RateLimitConfig {
   /** Different phones one order may be pushed to, ever (RATE_LIMIT_PHONES_PER_ORDER). */
   phonesPerOrder: number;
   windowSeconds: number;
-  hashKey: string; // secret for hashing phone numbers into keys
+  hashKey: string | Buffer; // secret for hashing phone numbers into keys (lib/keys.server.ts hashingKey)
 }
 
 export interface PushSubject {

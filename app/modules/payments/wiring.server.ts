@@ -1,10 +1,10 @@
-import crypto from "node:crypto";
 import { env } from "../../lib/env.server";
+import { hashingKey } from "../../lib/keys.server";
 import { logger } from "../../lib/logger.server";
 import { timedDarajaFetch } from "../../lib/metrics.server";
-import { createDarajaClient, type DarajaClient } from "../daraja";
+import { createDarajaClient, tokenCacheKey, type DarajaClient } from "../daraja";
 import { PrismaTokenStore } from "../daraja/token-store.prisma.server";
-import { getShopDarajaConfig, getShopPaymentSettings, type ShopDarajaConfig } from "../settings/config.server";
+import { getShopDarajaConfig, getShopPaymentSettings, secretBoxFromEnv, type ShopDarajaConfig } from "../settings/config.server";
 import { adminGraphqlForShop } from "../shopify/admin.server";
 import { callbackAllowlist } from "../daraja-events/shared/callback-source.server";
 import type { PaymentsDeps } from "./deps.server";
@@ -31,9 +31,10 @@ async function build(): Promise<PaymentsDeps> {
   const config = env();
   const db = (await import("../../db.server")).default;
   const clients = new Map<string, DarajaClient>();
-  const tokenStore = new PrismaTokenStore(db);
+  const tokenStore = new PrismaTokenStore(db, secretBoxFromEnv(config)); // tokens sealed at rest
+  const tokenKeySecret = hashingKey(config);
   const daraja = (shop: ShopDarajaConfig) => {
-    const key = crypto.createHash("sha256").update(`${shop.baseUrl}|${shop.consumerKey}|${shop.consumerSecret}`).digest("hex");
+    const key = tokenCacheKey(shop, tokenKeySecret); // one client per credential set
     let client = clients.get(key);
     if (!client) {
       client = createDarajaClient({
@@ -42,6 +43,7 @@ async function build(): Promise<PaymentsDeps> {
         consumerSecret: shop.consumerSecret,
         timeoutMs: config.DARAJA_TIMEOUT_MS,
         tokenStore,
+        tokenKeySecret,
         logger,
         fetch: timedDarajaFetch(),
       });
@@ -81,7 +83,7 @@ async function build(): Promise<PaymentsDeps> {
       perShop: config.RATE_LIMIT_PER_SHOP,
       phonesPerOrder: config.RATE_LIMIT_PHONES_PER_ORDER,
       windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS,
-      hashKey: config.ENCRYPTION_KEY,
+      hashKey: tokenKeySecret,
     }),
     consumeStatusPoll: createStatusRateLimiter(db, {
       perSession: config.STATUS_LIMIT_PER_SESSION,

@@ -30,5 +30,5 @@ export type PlainSettings = {
   allowSandboxOnLiveStore: boolean;
 };
 
-/** What the page may know of a stored secret: whether it is there, and a short hint. */
-export type SecretStatus = { stored: boolean; hint: string | null; unreadable: boolean };
+/** What the page may know of a stored secret: whether it is there (no part of it, not even a hint). */
+export type SecretStatus = { stored: boolean; unreadable: boolean };

@@ -3,8 +3,8 @@ import { SECRET_COLUMNS, secretContext, type SettingsDb } from "./repository.ser
 import { SecretDecryptionError, type SecretBox } from "./secret-box.server";
 import { SECRET_FIELDS } from "./validation";
 
-// Re-encrypts every stored secret under the current key. Idempotent: envelopes already sealed with
-// the current key are left alone, so a re-run after a crash only finishes the remainder.
+// Re-encrypts every stored secret under the current key and envelope version (v1 -> v2: HKDF-derived
+// encryption key). Idempotent: envelopes already sealed as `seal` seals today are left alone, so a re-run after a crash only finishes the remainder.
 // Each row is updated only if it still holds the envelopes we read (a compare-and-set), so a
 // merchant saving settings during the rotation is never overwritten with older secrets.
 
@@ -28,7 +28,7 @@ export async function rotateShopSecrets(db: SettingsDb, box: SecretBox): Promise
       const envelope = row[column];
       if (!envelope) continue;
       try {
-        if (box.keyIdOf(envelope) === box.currentKeyId) {
+        if (box.isCurrent(envelope)) {
           report.alreadyCurrent++;
           continue;
         }

@@ -1,15 +1,21 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { deriveKey } from "../../lib/keys.server";
 
-// AES-256-GCM envelopes for per-shop secrets.
+// AES-256-GCM envelopes for per-shop secrets (and the other secrets at rest: offline session tokens,
+// cached Daraja tokens).
 //
-//   v1.<keyId>.<iv>.<tag>.<ciphertext>      (iv/tag/ciphertext base64url)
+//   v2.<keyId>.<iv>.<tag>.<ciphertext>      (iv/tag/ciphertext base64url)
 //
-// keyId is the first 8 hex digits of SHA-256(key): it tells which key sealed a value (so rotation
-// can find what still needs re-encrypting) without revealing anything usable about the key.
+// v2 encrypts with a key derived from ENCRYPTION_KEY by HKDF (lib/keys.server.ts), so the master key
+// is never used for two purposes. v1 envelopes (sealed with the master key itself, before v2) still
+// open; `isCurrent` is false for them, so `npm run secrets:rotate` re-seals them as v2.
+// keyId is the first 8 hex digits of SHA-256(master key) in both versions: it tells which key sealed
+// a value (so rotation can find what still needs re-encrypting) without revealing anything usable.
 // The version, key id and a caller-supplied context (shop + column) are authenticated as AAD, so
 // an envelope copied to another shop or column fails to open instead of decrypting "successfully".
 
-const VERSION = "v1";
+const VERSION = "v2";
+const VERSIONS = new Set(["v1", "v2"]);
 const IV_BYTES = 12; // the GCM standard nonce size
 const TAG_BYTES = 16;
 
@@ -30,6 +36,8 @@ export interface SecretBox {
   /** Throws SecretDecryptionError; never returns garbage. */
   open(envelope: string, context: string): string;
   keyIdOf(envelope: string): string;
+  /** Sealed as `seal` would seal it today (current version and key): rotation leaves it alone. */
+  isCurrent(envelope: string): boolean;
 }
 
 export function keyIdFor(key: Buffer): string {
@@ -46,20 +54,23 @@ function decodeKey(base64: string): Buffer {
 export function createSecretBox(opts: { current: string; previous?: (string | undefined)[] }): SecretBox {
   const current = decodeKey(opts.current);
   const currentKeyId = keyIdFor(current);
-  const keys = new Map<string, Buffer>([[currentKeyId, current]]);
+  const masters = new Map<string, Buffer>([[currentKeyId, current]]);
   for (const p of opts.previous ?? []) {
     if (!p) continue;
     const key = decodeKey(p);
-    if (!keys.has(keyIdFor(key))) keys.set(keyIdFor(key), key);
+    if (!masters.has(keyIdFor(key))) masters.set(keyIdFor(key), key);
   }
-  const aad = (keyId: string, context: string) => Buffer.from(`${VERSION}|${keyId}|${context}`, "utf8");
+  const derived = new Map([...masters].map(([id, master]) => [id, deriveKey(master, "secret-box/aes-256-gcm")]));
+  // v1 used the master key itself; v2 its derived encryption key.
+  const keyFor = (version: string, keyId: string) => (version === "v1" ? masters : derived).get(keyId);
+  const aad = (version: string, keyId: string, context: string) => Buffer.from(`${version}|${keyId}|${context}`, "utf8");
 
   return {
     currentKeyId,
     seal(plaintext, context) {
       const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv("aes-256-gcm", current, iv);
-      cipher.setAAD(aad(currentKeyId, context));
+      const cipher = createCipheriv("aes-256-gcm", derived.get(currentKeyId)!, iv);
+      cipher.setAAD(aad(VERSION, currentKeyId, context));
       const ciphertext = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
       const tag = cipher.getAuthTag();
       return [VERSION, currentKeyId, iv, tag, ciphertext]
@@ -67,8 +78,8 @@ export function createSecretBox(opts: { current: string; previous?: (string | un
         .join(".");
     },
     open(envelope, context) {
-      const { keyId, iv, tag, ciphertext } = parse(envelope);
-      const key = keys.get(keyId);
+      const { version, keyId, iv, tag, ciphertext } = parse(envelope);
+      const key = keyFor(version, keyId);
       if (!key) {
         throw new SecretDecryptionError(
           "unknown_key",
@@ -77,7 +88,7 @@ export function createSecretBox(opts: { current: string; previous?: (string | un
       }
       try {
         const decipher = createDecipheriv("aes-256-gcm", key, iv, { authTagLength: TAG_BYTES });
-        decipher.setAAD(aad(keyId, context));
+        decipher.setAAD(aad(version, keyId, context));
         decipher.setAuthTag(tag);
         return Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString("utf8");
       } catch {
@@ -87,15 +98,19 @@ export function createSecretBox(opts: { current: string; previous?: (string | un
     keyIdOf(envelope) {
       return parse(envelope).keyId;
     },
+    isCurrent(envelope) {
+      const { version, keyId } = parse(envelope);
+      return version === VERSION && keyId === currentKeyId;
+    },
   };
 }
 
 function parse(envelope: string) {
   const parts = envelope.split(".");
-  if (parts[0] !== VERSION) {
+  if (!VERSIONS.has(parts[0])) {
     throw new SecretDecryptionError(
       parts.length === 5 ? "unsupported_version" : "malformed",
-      `expected a ${VERSION} envelope`,
+      `expected a v1 or ${VERSION} envelope`,
     );
   }
   if (parts.length !== 5 || !/^[0-9a-f]{8}$/.test(parts[1])) {
@@ -105,5 +120,5 @@ function parse(envelope: string) {
   if (iv.length !== IV_BYTES || tag.length !== TAG_BYTES) {
     throw new SecretDecryptionError("malformed", "bad nonce or tag length");
   }
-  return { keyId: parts[1], iv, tag, ciphertext };
+  return { version: parts[0], keyId: parts[1], iv, tag, ciphertext };
 }

@@ -32,8 +32,8 @@ export type ConnectionTestInput = {
 
 const other = (e: DarajaEnvironment): DarajaEnvironment => (e === "sandbox" ? "production" : "sandbox");
 
-// A fresh store that never remembers, per test: a cached token (the client also memoises per
-// store and cache key, which ignores the secret) would "pass" without checking the secret.
+// A fresh store that never remembers, per test: "Test connection" must ask Daraja every time, not
+// answer from a token cached for these same credentials.
 const noCache = (): TokenStore => ({ get: async () => null, set: async () => {}, delete: async () => {} });
 
 async function fetchToken(input: ConnectionTestInput, environment: DarajaEnvironment): Promise<unknown> {

@@ -5,7 +5,7 @@ import { SECRET_FIELDS, type SecretField } from "./validation";
 import type { PlainSettings, SecretStatus } from "./fields";
 
 // The settings as the page may see them: plain fields, and for each secret only whether it is
-// stored plus a short hint. This is the one projection loaders use, so no secret reaches the browser.
+// stored. This is the one projection loaders use, so no secret — nor any part of one — reaches the browser.
 
 export type { SecretStatus };
 
@@ -14,10 +14,6 @@ export type SettingsView = {
   values: PlainSettings;
   secrets: Record<SecretField, SecretStatus>;
 };
-
-// Last four characters help a merchant recognise which key is stored. Initiator secrets get no
-// hint: a password's last four characters are a real part of a short secret.
-const HINTED: SecretField[] = ["consumerSecret", "passkey"];
 
 export function settingsView(row: ShopSettings | null, box: SecretBox): SettingsView {
   const secrets = {} as Record<SecretField, SecretStatus>;
@@ -40,15 +36,14 @@ export function settingsView(row: ShopSettings | null, box: SecretBox): Settings
 }
 
 function secretStatus(row: ShopSettings | null, box: SecretBox, field: SecretField): SecretStatus {
-  if (!row) return { stored: false, hint: null, unreadable: false };
+  if (!row) return { stored: false, unreadable: false };
   try {
     const value = openSecret(box, row, field);
-    if (value === undefined) return { stored: false, hint: null, unreadable: false };
-    const hint = HINTED.includes(field) && value.length > 8 ? `••••${value.slice(-4)}` : "stored";
-    return { stored: true, hint, unreadable: false };
+    if (value === undefined) return { stored: false, unreadable: false };
+    return { stored: true, unreadable: false };
   } catch (error) {
     if (!(error instanceof SecretDecryptionError)) throw error;
     // Stored under a key this process no longer has (or altered): the merchant must re-enter it.
-    return { stored: true, hint: null, unreadable: true };
+    return { stored: true, unreadable: true };
   }
 }

@@ -3,9 +3,9 @@ import { CustomersRedactPayload } from "./compliance-payloads";
 import { findCustomerRecords } from "./customer-data.server";
 import { applyOnce } from "./delivery.server";
 import { customerIdForms } from "./order-payload";
-import { createScrubber } from "./redaction";
+import { createScrubber, phoneForms } from "./redaction";
 import { scrubCallbackLogs, scrubJobs, scrubRateLimits } from "./scrub-records.server";
-import type { Db, VerifiedWebhook, WebhookOutcome } from "./types";
+import type { Db, Tx, VerifiedWebhook, WebhookOutcome } from "./types";
 
 /**
  * customers/redact: erase the customer's personal data (phones, emails, names) from their orders,
@@ -20,10 +20,14 @@ export async function handleCustomersRedact(db: Db, webhook: VerifiedWebhook): P
   const shopDomain = webhook.shop;
 
   return applyOnce(db, webhook, async (tx) => {
-    const { orders, orderGids, attempts } = await findCustomerRecords(tx, shopDomain, customer, orders_to_redact ?? []);
-    const phones = [customer.phone, ...orders.map((o) => o.phone), ...attempts.map((a) => a.msisdn)].filter(
+    const found = await findCustomerRecords(tx, shopDomain, customer, orders_to_redact ?? []);
+    const { orders, orderGids } = found;
+    const phones = [customer.phone, ...orders.map((o) => o.phone), ...found.attempts.map((a) => a.msisdn)].filter(
       (p): p is string => !!p,
     );
+    // The customer's phone also paid (or tried to pay) orders that are not theirs: those attempts
+    // carry it too.
+    const attempts = [...found.attempts, ...(await attemptsPaidFrom(tx, shopDomain, phones, found.attempts))];
     const emails = [customer.email, ...orders.map((o) => o.email)].filter((e): e is string => !!e);
     const scrubber = createScrubber({ phones, emails });
 
@@ -45,5 +49,15 @@ export async function handleCustomersRedact(db: Db, webhook: VerifiedWebhook): P
       status: "applied",
       detail: { orders: orderGids.length, attempts: attempts.length, callbacks, jobs, reports: reports.count },
     };
+  });
+}
+
+/** The shop's other attempts whose paying phone is one of the customer's numbers (any stored form). */
+async function attemptsPaidFrom(tx: Tx, shopDomain: string, phones: string[], known: { id: string }[]) {
+  const forms = [...new Set(phones.flatMap(phoneForms))];
+  if (!forms.length) return [];
+  return tx.paymentAttempt.findMany({
+    where: { shopDomain, msisdn: { in: forms }, id: { notIn: known.map((a) => a.id) } },
+    orderBy: { createdAt: "asc" },
   });
 }

@@ -1,4 +1,4 @@
-import { Prisma } from "@prisma/client";
+import { isUniqueViolation } from "../../lib/db-errors";
 import type { Db, Tx, VerifiedWebhook, WebhookOutcome } from "./types";
 
 class AlreadyApplied extends Error {}
@@ -33,10 +33,6 @@ export async function applyOnce(
     if (error instanceof AlreadyApplied) return { status: "duplicate" };
     throw error;
   }
-}
-
-function isUniqueViolation(error: unknown) {
-  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002";
 }
 
 /**

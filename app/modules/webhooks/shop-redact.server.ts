@@ -1,4 +1,10 @@
+import type { ShopSettings } from "@prisma/client";
+import { env } from "../../lib/env.server";
+import { hashingKey } from "../../lib/keys.server";
 import { logger } from "../../lib/logger.server";
+import { tokenCacheKey } from "../daraja";
+import { darajaBaseUrl, secretBoxFromEnv } from "../settings/config.server";
+import { openSecret } from "../settings/repository.server";
 import { applyOnce } from "./delivery.server";
 import { createScrubber } from "./redaction";
 import { scrubCallbackLogs, scrubRateLimits } from "./scrub-records.server";
@@ -19,7 +25,7 @@ export function handleShopRedact(db: Db, webhook: VerifiedWebhook): Promise<Webh
 
 export async function deleteShopData(tx: Tx, shop: string) {
   const where = { shopDomain: shop };
-  const settings = await tx.shopSettings.findUnique({ where, select: { consumerKey: true } });
+  const settings = await tx.shopSettings.findUnique({ where });
   const attempts = await tx.paymentAttempt.findMany({ where, select: { id: true, msisdn: true } });
   const attemptIds = attempts.map((a) => a.id);
   const orders = await tx.mpesaOrder.findMany({ where, select: { phone: true, email: true } });
@@ -41,14 +47,32 @@ export async function deleteShopData(tx: Tx, shop: string) {
     webhookDeliveries: (await tx.webhookDelivery.deleteMany({ where })).count,
     sessions: (await tx.session.deleteMany({ where: { shop } })).count,
     shops: (await tx.shop.deleteMany({ where: { domain: shop } })).count,
-    // Rate-limit counters keyed by shop, and the cached Daraja token of the shop's own credentials
-    // (best effort: the token cache key names the consumer key; the token itself expires within the hour).
+    // Rate-limit counters keyed by shop: the domain as a whole key segment (`<prefix>:<shop>` or
+    // `<prefix>:<shop>|…`), never as a substring — "a.myshopify.com" is inside "ba.myshopify.com".
     rateLimits:
-      (await tx.rateLimiterFlexible.deleteMany({ where: { key: { contains: shop } } })).count +
-      (await scrubRateLimits(tx, customers)),
-    darajaTokens: settings?.consumerKey
-      ? (await tx.darajaToken.deleteMany({ where: { cacheKey: { contains: settings.consumerKey } } })).count
-      : 0,
+      (
+        await tx.rateLimiterFlexible.deleteMany({
+          where: { OR: [{ key: { endsWith: `:${shop}` } }, { key: { contains: `:${shop}|` } }] },
+        })
+      ).count + (await scrubRateLimits(tx, customers)),
+    // The cached Daraja tokens of the shop's credentials, by their exact cache keys.
+    darajaTokens: (await tx.darajaToken.deleteMany({ where: { cacheKey: { in: darajaTokenKeys(settings) } } })).count,
   };
   return counts;
+}
+
+/** Cache keys of the shop's credential set in either Daraja environment (it may have switched). */
+function darajaTokenKeys(settings: ShopSettings | null): string[] {
+  if (!settings) return [];
+  let consumerSecret: string | undefined;
+  try {
+    consumerSecret = openSecret(secretBoxFromEnv(), settings, "consumerSecret");
+  } catch {
+    return []; // unreadable secret: the key cannot be computed; the token expires within the hour
+  }
+  if (!consumerSecret) return [];
+  const secret = hashingKey(env());
+  return (["sandbox", "production"] as const).map((environment) =>
+    tokenCacheKey({ baseUrl: darajaBaseUrl(environment), consumerKey: settings.consumerKey, consumerSecret }, secret),
+  );
 }

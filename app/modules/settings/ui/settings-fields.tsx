@@ -3,7 +3,7 @@ import { accountReferenceTemplateProblem, renderAccountReference, SAMPLE_ORDER }
 import type { FieldErrors, PlainSettings, SecretField, SecretStatus } from "../fields";
 
 // The settings form's fields (controlled). Secret fields start empty: the page never receives a
-// stored secret, only whether one is stored and a hint; leaving a secret field empty keeps it.
+// stored secret, only whether one is stored; leaving a secret field empty keeps it.
 
 export type FormValues = PlainSettings & Record<SecretField, string>;
 type TextName = Exclude<keyof FormValues, "allowSandboxOnLiveStore">;
@@ -16,7 +16,7 @@ type Props = {
 
 function secretHelp(status: SecretStatus, fallback: string): string {
   if (status.unreadable) return "A value is stored but cannot be decrypted with the current key: enter it again.";
-  if (status.stored) return `Stored (${status.hint ?? "hidden"}). Leave empty to keep it.`;
+  if (status.stored) return "Stored. Leave empty to keep it.";
   return fallback;
 }
 
