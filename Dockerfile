@@ -21,6 +21,7 @@ ENV NODE_ENV=production \
     CHECKPOINT_DISABLE=1 \
     DATABASE_URL=file:/data/mpesa-checkout.sqlite
 COPY package.json package-lock.json prisma.config.ts server.mjs ./
+COPY server ./server
 COPY extensions/checkout-ui/package.json extensions/checkout-ui/package.json
 COPY prisma ./prisma
 COPY scripts ./scripts

@@ -8,6 +8,7 @@
 import { createRequestHandler } from "@remix-run/express";
 import { installGlobals } from "@remix-run/node";
 import express from "express";
+import { requestBodyLimit, requestMaxBytesFromEnv } from "./server/request-body-limit.mjs";
 
 installGlobals({ nativeFetch: true });
 
@@ -17,13 +18,15 @@ const app = express();
 app.disable("x-powered-by");
 let stopping = false;
 app.get("/readyz", (req, res, next) => (stopping ? res.status(503).json({ status: "stopping" }) : next()));
+// Daraja callback routes bound their own bodies (CALLBACK_MAX_BYTES) and keep what they read.
+app.use(requestBodyLimit({ maxBytes: requestMaxBytesFromEnv(), exempt: (path) => path.startsWith("/daraja/") }));
 app.use("/assets", express.static("build/client/assets", { immutable: true, maxAge: "1y" }));
 app.use(express.static("build/client", { maxAge: "1h" }));
 app.all(
   "*",
   createRequestHandler({
     build,
-    // The socket peer address; the app decides (TRUSTED_PROXY_HOPS) how far to trust X-Forwarded-For.
+    // The socket peer address; the app decides (TRUSTED_PROXIES) whether to trust X-Forwarded-For.
     getLoadContext: (req) => ({ remoteAddress: req.socket.remoteAddress ?? null }),
   }),
 );

@@ -4,10 +4,11 @@ import {
   AppDistribution,
   shopifyApp,
 } from "@shopify/shopify-app-remix/server";
-import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 import prisma from "./db.server";
 import { env } from "./lib/env.server";
+import { secretBoxFromEnv } from "./modules/settings/config.server";
 import { installAdminApiOrigin } from "./modules/shopify/admin-origin.server";
+import { SealedPrismaSessionStorage } from "./modules/shopify/session-storage.server";
 
 const config = env();
 
@@ -23,7 +24,7 @@ const shopify = shopifyApp({
   scopes: config.SCOPES.split(","),
   appUrl: config.SHOPIFY_APP_URL,
   authPathPrefix: "/auth",
-  sessionStorage: new PrismaSessionStorage(prisma),
+  sessionStorage: new SealedPrismaSessionStorage(prisma, secretBoxFromEnv(config)), // tokens sealed at rest
   distribution: AppDistribution.AppStore,
   future: { unstable_newEmbeddedAuthStrategy: true, expiringOfflineAccessTokens: true },
   hooks: {

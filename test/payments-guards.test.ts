@@ -21,7 +21,7 @@ const PROD_SHOP = "mpesa-prod-shop.myshopify.com";
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness({
-    appEnv: { TRUSTED_PROXY_HOPS: "1", CALLBACK_IP_ALLOWLIST: "127.0.0.1", RATE_LIMIT_PER_PHONE: "3" },
+    appEnv: { TRUSTED_PROXIES: "loopback", CALLBACK_IP_ALLOWLIST: "127.0.0.1", RATE_LIMIT_PER_PHONE: "3" },
   });
   await seedShop(h.db, h.standin, PROD_SHOP, { environment: "production" });
 });

@@ -4,7 +4,7 @@ import { AppError, ShopNotConfiguredError } from "../app/lib/errors";
 import { DarajaAuthError, DarajaNetworkError, DarajaTimeoutError } from "../app/modules/daraja/errors";
 import { ShopifyFinalError, ShopifyRetryableError, ShopifyTimeoutError } from "../app/modules/shopify/errors";
 import { PermanentJobError, RetryLaterError } from "../app/modules/jobs/handlers";
-import { clientIp } from "../app/lib/client-ip.server";
+import { clientIp, proxyTrust } from "../app/lib/client-ip.server";
 import { sourceAllowed, callbackAllowlist, SAFARICOM_CALLBACK_IPS } from "../app/modules/daraja-events/shared/callback-source.server";
 import { hashCallbackToken, looksLikeCallbackToken, newCallbackToken } from "../app/modules/daraja-events/shared/callback-token.server";
 
@@ -57,11 +57,20 @@ describe("one error model, one retry rule", () => {
 
 describe("client IP", () => {
   const req = (xff?: string) => new Request("http://app/x", { headers: xff ? { "X-Forwarded-For": xff } : {} });
-  it("ignores X-Forwarded-For without trusted proxies; takes the N-th from the right with N hops", () => {
-    expect(clientIp(req("6.6.6.6"), "::ffff:10.0.0.5", 0)).toBe("10.0.0.5");
-    expect(clientIp(req("6.6.6.6, 196.201.214.200"), "10.0.0.5", 1)).toBe("196.201.214.200");
-    expect(clientIp(req("6.6.6.6, 196.201.214.200, 10.0.0.9"), "10.0.0.5", 2)).toBe("196.201.214.200");
-    expect(clientIp(req(), "10.0.0.5", 1)).toBe("10.0.0.5");
+  const proxies = proxyTrust(["10.0.0.0/24"]);
+  it("ignores X-Forwarded-For without trusted proxies; through trusted proxies takes the first untrusted address from the right", () => {
+    expect(clientIp(req("6.6.6.6"), "::ffff:10.0.0.5", null)).toBe("10.0.0.5");
+    expect(clientIp(req("6.6.6.6, 196.201.214.200"), "10.0.0.5", proxies)).toBe("196.201.214.200");
+    expect(clientIp(req("6.6.6.6, 196.201.214.200, 10.0.0.9"), "10.0.0.5", proxies)).toBe("196.201.214.200");
+    expect(clientIp(req(), "10.0.0.5", proxies)).toBe("10.0.0.5");
+    // TRUSTED_PROXY_HOPS caps the walk: with one hop, 10.0.0.9 (a second proxy) is taken as the client.
+    expect(clientIp(req("6.6.6.6, 196.201.214.200, 10.0.0.9"), "10.0.0.5", proxyTrust(["10.0.0.0/24"], 1))).toBe("10.0.0.9");
+    expect(proxyTrust(["10.0.0.0/24"], 0)).toBeNull();
+  });
+
+  it("M6: a direct request (peer not a trusted proxy) claiming a Safaricom address gets its own address", () => {
+    expect(clientIp(req("196.201.214.200"), "203.0.113.7", proxies)).toBe("203.0.113.7");
+    expect(clientIp(req("196.201.214.200"), "::ffff:203.0.113.7", proxyTrust(["loopback"]))).toBe("203.0.113.7");
   });
 });
 

@@ -1,23 +1,43 @@
-import { env } from "./env.server";
+import type { IncomingMessage } from "node:http";
+import proxyAddr from "proxy-addr";
+import { env, trustedProxyList, type Env } from "./env.server";
 
 // The client address a request came from. `remoteAddress` is the socket peer (server.mjs puts it in
-// the load context). Behind N trusted reverse proxies each proxy appends the address it saw to
-// X-Forwarded-For, so the client is the N-th entry from the right; anything further left was written
-// by the client itself and proves nothing. With 0 hops the header is ignored entirely.
+// the load context). X-Forwarded-For is believed only as far as it was written by proxies we know:
+// walking from the socket peer leftwards through the header, each address is trusted only if it is in
+// TRUSTED_PROXIES (and, with TRUSTED_PROXY_HOPS, within that many hops); the first address that is
+// not is the client (proxy-addr, the algorithm Express's "trust proxy" uses). A direct request that
+// claims any address in the header therefore gets its own socket address back.
+
+export type ProxyTrust = (addr: string, hop: number) => boolean;
+
+let cached: { source: Env; trust: ProxyTrust | null } | undefined;
+
+/** Trust for these proxy addresses/CIDRs, at most `hops` of them per request; null: trust none. */
+export function proxyTrust(list: string[], hops?: number): ProxyTrust | null {
+  if (list.length === 0 || hops === 0) return null;
+  const compiled = proxyAddr.compile(list);
+  return (addr, i) => (hops === undefined || i < hops) && compiled(addr, i);
+}
+
+export function proxyTrustFromEnv(config: Env = env()): ProxyTrust | null {
+  if (cached?.source !== config) {
+    cached = { source: config, trust: proxyTrust(trustedProxyList(config.TRUSTED_PROXIES), config.TRUSTED_PROXY_HOPS) };
+  }
+  return cached.trust;
+}
 
 export function clientIp(
   request: Request,
   remoteAddress: string | null | undefined,
-  trustedHops: number = env().TRUSTED_PROXY_HOPS,
+  trust: ProxyTrust | null = proxyTrustFromEnv(),
 ): string | null {
   const peer = normalizeIp(remoteAddress);
-  if (trustedHops <= 0) return peer;
-  const chain = (request.headers.get("x-forwarded-for") ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (chain.length === 0) return peer;
-  return normalizeIp(chain[Math.max(0, chain.length - trustedHops)]);
+  const forwarded = request.headers.get("x-forwarded-for");
+  if (!peer || !trust || !forwarded) return peer;
+  const socket = { remoteAddress: peer };
+  const req = { headers: { "x-forwarded-for": forwarded }, socket, connection: socket } as unknown as IncomingMessage;
+  return normalizeIp(proxyAddr(req, trust));
 }
 
 /** "::ffff:1.2.3.4" (IPv4-mapped IPv6, as Node reports IPv4 peers on dual-stack sockets) -> "1.2.3.4". */

@@ -1,3 +1,4 @@
+import proxyAddr from "proxy-addr";
 import { z } from "zod";
 
 // Every environment variable the app reads is declared and validated here, once, at start-up.
@@ -18,6 +19,9 @@ export const EnvSchema = z
   .object({
     NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
     PORT: int(3000, 1),
+    HOST: z.string().min(1).default("0.0.0.0"), // the address server.mjs binds
+    // Largest request body server.mjs accepts ahead of Remix (the callback routes use CALLBACK_MAX_BYTES).
+    REQUEST_MAX_BYTES: int(1024 * 1024, 1024),
     DATABASE_URL: z
       .string()
       .default("file:./prisma/dev.sqlite")
@@ -42,7 +46,11 @@ export const EnvSchema = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     // Callback source checks: production accepts only Safaricom's published addresses.
     CALLBACK_IP_ALLOWLIST: z.string().optional(), // comma-separated; defaults to Safaricom's list
-    TRUSTED_PROXY_HOPS: int(0),
+    // Reverse proxies whose X-Forwarded-For is believed: comma-separated addresses/CIDRs (or
+    // proxy-addr's names loopback, linklocal, uniquelocal). Unset: the header is ignored.
+    TRUSTED_PROXIES: z.string().optional(),
+    // Optional cap on how many of those proxies one request may pass through (unset: no cap).
+    TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).optional(),
     STK_VERIFY_WITH_QUERY: bool.optional(), // default: on in production Daraja mode, off in sandbox
     PENDING_RECOVERY_AFTER_SECONDS: int(90, 1),
     PENDING_RECOVERY_MAX_QUERIES: int(10, 1),
@@ -92,6 +100,26 @@ export const EnvSchema = z
     SHOPIFY_PACE_MAX_WAIT_IN_FLIGHT_MS: int(15_000, 0),
   })
   .superRefine((env, ctx) => {
+    if (env.SANDBOX_MODE && !isLoopbackHost(env.HOST)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["SANDBOX_MODE"],
+        message: `sandbox mode mints admin tokens for anyone who can reach it: it only runs bound to loopback (HOST=127.0.0.1), not HOST=${env.HOST}`,
+      });
+    }
+    const proxies = trustedProxyList(env.TRUSTED_PROXIES);
+    try {
+      proxyAddr.compile(proxies);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", path: ["TRUSTED_PROXIES"], message: (error as Error).message });
+    }
+    if (env.TRUSTED_PROXY_HOPS && proxies.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["TRUSTED_PROXY_HOPS"],
+        message: "X-Forwarded-For is trusted only from the proxies in TRUSTED_PROXIES (a list of addresses/CIDRs): set it",
+      });
+    }
     if (env.SANDBOX_MODE && env.NODE_ENV === "production") {
       ctx.addIssue({
         code: "custom",
@@ -109,6 +137,16 @@ export const EnvSchema = z
   });
 
 export type Env = z.infer<typeof EnvSchema>;
+
+export function trustedProxyList(value: string | undefined): string[] {
+  return (value ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+/** Loopback only: 127.0.0.0/8, ::1, localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, "");
+  return h === "localhost" || h === "::1" || /^127(?:\.\d{1,3}){3}$/.test(h) || /^::ffff:127(?:\.\d{1,3}){3}$/.test(h);
+}
 
 export class ConfigError extends Error {
   constructor(public readonly problems: string[]) {

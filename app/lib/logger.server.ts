@@ -1,32 +1,55 @@
 import pino from "pino";
 import { env } from "./env.server";
+import { maskMsisdn, maskPhonesInText, PHONE_KEY } from "./phone-mask";
 
-// Structured JSON logs. Secrets are redacted by key; phone numbers must be passed through maskMsisdn().
-export const logger = pino({
-  level: env().LOG_LEVEL,
-  base: { app: "mpesa-checkout" },
-  redact: {
-    paths: [
-      "*.consumerSecret",
-      "*.passkey",
-      "*.initiatorPassword",
-      "*.securityCredential",
-      "*.accessToken",
-      "*.access_token",
-      "*.Password",
-      "*.SecurityCredential",
-      "*.authorization",
-      "*.Authorization",
-      "headers.authorization",
-    ],
-    censor: "[redacted]",
-  },
-});
+// Structured JSON logs. Every logged object is walked at every depth before it is written (pino's
+// `redact` paths match fixed depths only): values of secret-named keys become "[redacted]", values of
+// phone-named keys and any Kenyan MSISDN in a string are masked by the one phone rule (phone-mask.ts).
 
-/** 254712345678 -> 2547****5678. Anything that is not a plain phone number is masked entirely. */
-export function maskMsisdn(msisdn: string | null | undefined): string {
-  if (!msisdn) return "";
-  const digits = String(msisdn);
-  if (!/^\d{9,12}$/.test(digits)) return "****";
-  return `${digits.slice(0, 4)}****${digits.slice(-4)}`;
+export const REDACTED = "[redacted]";
+const SECRET_KEY =
+  /^(?:consumer_?secret|passkey|password|initiator_?password|security_?credential|access_?token|refresh_?token|id_?token|session_?token|authorization|proxy-authorization|cookie|set-cookie|api_?secret(?:_?key)?|client_?secret|secret|token)$/i;
+const MAX_DEPTH = 12;
+
+/** The value as it may be logged: secrets redacted and phone numbers masked, at any depth. */
+export function redactForLog(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+  if (typeof value === "string") return maskPhonesInText(value);
+  if (!value || typeof value !== "object") return value;
+  // Errors, dates, buffers… keep their own serializers (pino's err serializer runs after this).
+  const plain = Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null;
+  if (!plain) return value;
+  if (seen.has(value) || depth >= MAX_DEPTH) return "[…]";
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((v) => redactForLog(v, depth + 1, seen));
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => {
+      if (SECRET_KEY.test(k) && v !== null && v !== undefined) return [k, REDACTED];
+      if (PHONE_KEY.test(k) && (typeof v === "string" || typeof v === "number")) return [k, maskMsisdn(v)];
+      return [k, redactForLog(v, depth + 1, seen)];
+    }),
+  );
 }
+
+export function createLogger(options: { level: string; destination?: pino.DestinationStream }) {
+  const root = pino(
+    {
+      level: options.level,
+      base: { app: "mpesa-checkout" },
+      formatters: { log: (object) => redactForLog(object) as Record<string, unknown> },
+    },
+    options.destination,
+  );
+  // pino applies no formatter to child bindings: walk them here. Children inherit this property
+  // (pino builds them with Object.create), so grandchildren are covered too.
+  type Child = (this: unknown, bindings: pino.Bindings, childOptions?: pino.ChildLoggerOptions) => pino.Logger;
+  const pinoChild = root.child as unknown as Child;
+  root.child = function (this: unknown, bindings: pino.Bindings, childOptions?: pino.ChildLoggerOptions) {
+    return pinoChild.call(this, redactForLog(bindings) as pino.Bindings, childOptions);
+  } as unknown as typeof root.child;
+  return root;
+}
+
+export const logger = createLogger({ level: env().LOG_LEVEL });
+
+/** Re-exported for callers that mask before logging; the formatter masks phone-named keys anyway. */
+export { maskMsisdn };

@@ -165,7 +165,7 @@ export async function pay(
       Authorization: `Bearer ${opts.token ?? (await tokenFor(opts.surface, opts.shop))}`,
       "Content-Type": "application/json",
       ...BROWSER,
-      ...(opts.ip ? { "X-Forwarded-For": opts.ip } : {}), // honoured by apps run with TRUSTED_PROXY_HOPS=1
+      ...(opts.ip ? { "X-Forwarded-For": opts.ip } : {}), // honoured by apps run with TRUSTED_PROXIES=loopback
     },
     // the amount must be ignored
     body: JSON.stringify({ orderId: idOf(order), ...(confirmationNumber !== null ? { confirmationNumber } : {}), phone, amount: 1 }),

@@ -1,5 +1,5 @@
 import type { AttemptView } from "@mpesa-checkout/pay-contract";
-import { maskMsisdn } from "../../lib/logger.server";
+import { maskMsisdn } from "../../lib/phone-mask";
 import { canRetry, messageFor, type AttemptStatus } from "./attempt-status";
 
 // What the checkout extension sees of an attempt (the shared contract: packages/pay-contract).

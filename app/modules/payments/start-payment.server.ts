@@ -1,5 +1,6 @@
 import type { PaymentAttempt } from "@prisma/client";
-import { logger, maskMsisdn } from "../../lib/logger.server";
+import { logger } from "../../lib/logger.server";
+import { maskMsisdn } from "../../lib/phone-mask";
 import { DarajaError, InvalidPhoneNumberError } from "../daraja/errors";
 import { normalizeMsisdn } from "../daraja/phone";
 import { renderAccountReference } from "../settings/account-reference";

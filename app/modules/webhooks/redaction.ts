@@ -1,12 +1,15 @@
+import { maskPhonesDeep, maskPhonesInText } from "../../lib/phone-mask";
+
 // Erasing a customer's phone numbers (and names/emails) from stored raw payloads while keeping the
-// payment facts (amounts, receipts, dates) around them.
+// payment facts (amounts, receipts, dates) around them. Phone numbers follow the one phone rule
+// (lib/phone-mask.ts: the same pattern and phone-named keys as logs and the dashboard), replaced
+// by "[redacted]" instead of masked; names, emails and the customer's own known numbers are added here.
 
 export const REDACTED = "[redacted]";
 
-/** Kenyan mobile numbers as Daraja writes them (2547…, 2541…) and as people type them (+254…, 07…, 01…). */
-const KENYAN_MSISDN = /(?<!\d)(?:\+?254|0)[17]\d{8}(?!\d)/g;
-// Keys whose value is personal whatever it looks like (C2B confirmations carry names and a masked MSISDN).
-const PERSONAL_KEY = /^(?:first_?name|middle_?name|last_?name|msisdn|phone(?:_?number)?|e-?mail)$/i;
+const redact = () => REDACTED;
+// Keys whose value is personal whatever it looks like (C2B confirmations carry names).
+const NAME_OR_EMAIL_KEY = /^(?:first_?name|middle_?name|last_?name|e-?mail)$/i;
 
 /** The digit strings one phone number may be stored as: 254712345678, 0712345678, 712345678. */
 export function phoneForms(phone: string): string[] {
@@ -24,14 +27,14 @@ export function createScrubber(known: { phones: string[]; emails: string[] }) {
   const emails = known.emails.filter(Boolean).map((e) => e.toLowerCase());
 
   function scrubString(text: string): string {
-    let out = text.replace(KENYAN_MSISDN, REDACTED);
+    let out = maskPhonesInText(text, redact);
     if (knownPattern) out = out.replace(knownPattern, REDACTED);
     for (const email of emails) out = out.replace(new RegExp(escape(email), "gi"), REDACTED);
     return out;
   }
 
   function scrubValue(value: unknown, key?: string): unknown {
-    if (key !== undefined && PERSONAL_KEY.test(key) && value !== null && typeof value !== "object") return REDACTED;
+    if (key !== undefined && NAME_OR_EMAIL_KEY.test(key) && value !== null && typeof value !== "object") return REDACTED;
     if (typeof value === "string") return scrubString(value);
     if (typeof value === "number") return scrubString(String(value)) === String(value) ? value : REDACTED;
     if (Array.isArray(value)) return value.map((v) => scrubValue(v));
@@ -49,7 +52,7 @@ export function createScrubber(known: { phones: string[]; emails: string[] }) {
     } catch {
       return scrubString(text);
     }
-    const scrubbed = scrubValue(parsed);
+    const scrubbed = scrubValue(maskPhonesDeep(parsed, redact));
     // Unchanged documents keep their exact bytes.
     return JSON.stringify(scrubbed) === JSON.stringify(parsed) ? text : JSON.stringify(scrubbed);
   }

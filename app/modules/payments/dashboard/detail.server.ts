@@ -1,5 +1,5 @@
 import type { PrismaClient } from "@prisma/client";
-import { maskMsisdn } from "../../../lib/logger.server";
+import { maskMsisdn } from "../../../lib/phone-mask";
 import { formatEat, formatKes } from "./format";
 import { orderNumberOf } from "./list.server";
 import { maskedCallbackBody, maskPhonesInText } from "./mask-callback.server";
