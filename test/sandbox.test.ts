@@ -5,6 +5,7 @@ import { DEMO_ORDERS, DEMO_SHOP, phoneForAnswer } from "../app/modules/sandbox/d
 import { startSandbox, type Sandbox } from "../app/modules/sandbox/launcher/index";
 import { SandboxRefusedError, isLocalUrl, sandboxSafetyProblems } from "../app/modules/sandbox/safety";
 import { signCheckoutSessionToken } from "../app/modules/sandbox/session-tokens.server";
+import { activity } from "../app/modules/sandbox/page.server";
 import { createSecretBox } from "../app/modules/settings/secret-box.server";
 import { openSecret } from "../app/modules/settings/repository.server";
 import { ROOT } from "./support/databases";
@@ -42,7 +43,20 @@ describe("sandbox safety", () => {
   it("sandbox mode is refused with NODE_ENV=production", () => {
     const base = { SHOPIFY_API_KEY: "k", SHOPIFY_API_SECRET: "s", SHOPIFY_APP_URL: "http://127.0.0.1:3000", ENCRYPTION_KEY: Buffer.alloc(32, 1).toString("base64") };
     expect(() => parseEnv({ ...base, NODE_ENV: "production", SANDBOX_MODE: "true" })).toThrow(/sandbox mode cannot run with NODE_ENV=production/);
-    expect(parseEnv({ ...base, NODE_ENV: "development", SANDBOX_MODE: "true" }).SANDBOX_MODE).toBe(true);
+    expect(parseEnv({ ...base, NODE_ENV: "development", SANDBOX_MODE: "true", HOST: "127.0.0.1" }).SANDBOX_MODE).toBe(true);
+  });
+
+  it("L4: the activity feed shows only the demo shop's callbacks, phone numbers masked", async () => {
+    const phoneBody = (n: string) => JSON.stringify({ Body: { stkCallback: { CallbackMetadata: { Item: [{ Name: "PhoneNumber", Value: Number(n) }] }, ResultDesc: `sent to 0${n.slice(3)}` } } });
+    await db.callbackLog.create({ data: { kind: "STK", path: "/daraja/stk/:token", headers: "{}", shopDomain: DEMO_SHOP, body: phoneBody("254712300001") } });
+    await db.callbackLog.create({ data: { kind: "STK", path: "/daraja/stk/:token", headers: "{}", shopDomain: "someone-else.myshopify.com", body: phoneBody("254712300002") } });
+    const feed = await activity(db, { sandboxMode: true, darajaSandboxBaseUrl: "http://127.0.0.1:9", darajaProductionBaseUrl: "http://127.0.0.1:9" });
+    const text = JSON.stringify(feed);
+    expect(text).not.toContain("254712300001");
+    expect(text).not.toContain("0712300001");
+    expect(text).not.toContain("254712300002"); // another shop's callback is not in the feed at all
+    expect(text).toContain("2547****0001");
+    expect(feed.callbacks.every((c) => JSON.parse(c.body))).toBe(true); // still JSON for the page
   });
 
   it("refuses a Daraja URL that is not local before starting anything", async () => {

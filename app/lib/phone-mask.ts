@@ -48,3 +48,14 @@ export function maskPhonesDeep(value: unknown, replace: PhoneReplacer = maskMsis
   };
   return walk(value);
 }
+
+/** A stored document (JSON text, or anything else) with its phone numbers masked; JSON stays JSON. */
+export function maskPhonesInDocument(raw: string, indent?: number): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return maskPhonesInText(raw); // malformed or truncated (oversized) bodies: mask what the pattern finds
+  }
+  return JSON.stringify(maskPhonesDeep(parsed), null, indent);
+}

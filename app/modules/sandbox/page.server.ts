@@ -1,4 +1,5 @@
 import type { PrismaClient } from "@prisma/client";
+import { maskPhonesDeep, maskPhonesInDocument, maskPhonesInText } from "../../lib/phone-mask";
 import { emulatorControl, standinControl, type StandinOrder } from "./control-apis.server";
 import { DEMO_SHOP } from "./demo";
 import { sandboxSafetyProblems } from "./safety";
@@ -85,7 +86,8 @@ export async function activity(db: Db, config: SandboxConfig, limit = 15) {
   const standin = config.adminApiOrigin ? standinControl(config.adminApiOrigin) : null;
   const [daraja, callbacks, mutations, orders] = await Promise.all([
     settle(emulator.requests(), null),
-    db.callbackLog.findMany({ orderBy: { receivedAt: "desc" }, take: limit }),
+    // The demo shop's callbacks only (and unattributed ones: C2B before attribution), never other shops'.
+    db.callbackLog.findMany({ where: { OR: [{ shopDomain: DEMO_SHOP }, { shopDomain: null }] }, orderBy: { receivedAt: "desc" }, take: limit }),
     standin ? settle(standin.mutations(), null) : Promise.resolve(null),
     demoOrders(db, config),
   ]);
@@ -96,18 +98,18 @@ export async function activity(db: Db, config: SandboxConfig, limit = 15) {
       method,
       path,
       status,
-      body: redactSecrets(body),
-      response: redactSecrets(response),
+      body: maskPhonesDeep(redactSecrets(body)),
+      response: maskPhonesDeep(redactSecrets(response)),
     })),
     callbacks: callbacks.map((c) => ({
       id: c.id,
       kind: c.kind,
       status: c.status,
-      error: c.error,
+      error: c.error && maskPhonesInText(c.error),
       receivedAt: c.receivedAt.toISOString(),
-      body: c.body,
+      body: maskPhonesInDocument(c.body),
     })),
-    mutations: mutations && mutations.slice(-limit).reverse(),
+    mutations: mutations && (maskPhonesDeep(mutations.slice(-limit).reverse()) as typeof mutations),
     orders,
   };
 }

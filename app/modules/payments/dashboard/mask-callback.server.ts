@@ -1,4 +1,4 @@
-import { maskPhonesDeep, maskPhonesInText } from "../../../lib/phone-mask";
+import { maskPhonesInDocument, maskPhonesInText } from "../../../lib/phone-mask";
 
 // Stored callback bodies carry the customer's phone number (STK metadata `PhoneNumber`, C2B `MSISDN`).
 // The merchant sees the body to check what Safaricom said, never the number: the one phone rule
@@ -9,12 +9,5 @@ export { maskPhonesInText };
 
 /** The body pretty-printed when it is JSON (as received otherwise), with phone numbers masked. */
 export function maskedCallbackBody(raw: string): string {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    // Malformed or truncated (oversized) bodies are kept as received: mask what the pattern finds.
-    return maskPhonesInText(raw);
-  }
-  return JSON.stringify(maskPhonesDeep(parsed), null, 2);
+  return maskPhonesInDocument(raw, 2);
 }
