@@ -3,7 +3,7 @@
 //   npm run sandbox -- [--port 3000] [--emulator-port 8089] [--standin-port 8090] [--verbose]
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { startSandbox } from "../app/modules/sandbox/launcher/index";
+import { startSandbox } from "./sandbox/index";
 import { SandboxRefusedError } from "../app/modules/sandbox/safety";
 
 const { values: args } = parseArgs({

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Sandbox } from "../app/modules/sandbox/launcher/index";
+import type { Sandbox } from "../scripts/sandbox/index";
 import { ROOT } from "./support/databases";
 import { removeStateDir, sandboxStateDir, startTestSandbox } from "./sandbox.support";
 

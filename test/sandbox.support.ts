@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { startSandbox, type Sandbox, type SandboxOptions } from "../app/modules/sandbox/launcher/index";
+import { startSandbox, type Sandbox, type SandboxOptions } from "../scripts/sandbox/index";
 import { ROOT } from "./support/databases";
 
 // The sandbox as `npm run sandbox` starts it, on free ports and this test file's own database, with

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient } from "../app/db.server";
 import { parseEnv } from "../app/lib/env.server";
 import { DEMO_ORDERS, DEMO_SHOP, phoneForAnswer } from "../app/modules/sandbox/demo";
-import { startSandbox, type Sandbox } from "../app/modules/sandbox/launcher/index";
+import { startSandbox, type Sandbox } from "../scripts/sandbox/index";
 import { SandboxRefusedError, isLocalUrl, sandboxSafetyProblems } from "../app/modules/sandbox/safety";
 import { signCheckoutSessionToken } from "../app/modules/sandbox/session-tokens.server";
 import { activity } from "../app/modules/sandbox/page.server";

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { build, buildIsStale, withBuildLock } from "../../../../scripts/build-if-stale.mjs";
+import { build, buildIsStale, withBuildLock } from "../build-if-stale.mjs";
 
 // Prepares the app exactly as production does before `node server.mjs`: `remix vite:build` when the
 // sources are newer than the build, then `node scripts/db.mjs migrate` on the sandbox database.
@@ -21,6 +21,7 @@ export function buildAndSnapshot(root: string, appDir: string, rebuild: boolean,
     fs.mkdirSync(appDir, { recursive: true });
     fs.cpSync(path.join(root, "build"), path.join(appDir, "build"), { recursive: true });
     fs.copyFileSync(path.join(root, "server.mjs"), path.join(appDir, "server.mjs"));
+    fs.cpSync(path.join(root, "server"), path.join(appDir, "server"), { recursive: true }); // server.mjs's middleware
   });
 }
 

@@ -1,10 +1,10 @@
 import net from "node:net";
 import path from "node:path";
-import { startEmulator } from "../../../../emulator/index";
-import { startShopifyStandin } from "../../../../shopify-standin/index";
-import { DEMO_ORDERS, DEMO_SHOP } from "../demo";
-import { assertSandboxSafe } from "../safety";
-import { embeddedAppUrl } from "../session-tokens.server";
+import { startEmulator } from "../../emulator/index";
+import { startShopifyStandin } from "../../shopify-standin/index";
+import { DEMO_ORDERS, DEMO_SHOP } from "../../app/modules/sandbox/demo";
+import { assertSandboxSafe } from "../../app/modules/sandbox/safety";
+import { embeddedAppUrl } from "../../app/modules/sandbox/session-tokens.server";
 import { appEnvironment, startAppProcess } from "./app-process";
 import { buildAndSnapshot, migrate } from "./build";
 import { configuredShops, forgetDemoOrders, openDatabase, seedDemoShop } from "./database";

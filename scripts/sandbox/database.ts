@@ -1,9 +1,9 @@
 import type { PrismaClient } from "@prisma/client";
-import { createPrismaClient } from "../../../lib/prisma.server";
-import { createSecretBox } from "../../settings/secret-box.server";
-import { findSettings, saveSettings, storedSecretsOf } from "../../settings/repository.server";
-import { validateSettings } from "../../settings/validation";
-import { DEMO_ACCESS_TOKEN, DEMO_SCOPES, DEMO_SETTINGS_FORM, DEMO_SHOP } from "../demo";
+import { createPrismaClient } from "../../app/lib/prisma.server";
+import { createSecretBox } from "../../app/modules/settings/secret-box.server";
+import { findSettings, saveSettings, storedSecretsOf } from "../../app/modules/settings/repository.server";
+import { validateSettings } from "../../app/modules/settings/validation";
+import { DEMO_ACCESS_TOKEN, DEMO_SCOPES, DEMO_SETTINGS_FORM, DEMO_SHOP } from "../../app/modules/sandbox/demo";
 
 // What the sandbox writes to its database before the app starts. The launcher runs outside the app
 // (no env.server), so it opens its own client with the factory app/db.server.ts uses.

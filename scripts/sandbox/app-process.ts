@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
-import { EnvSchema } from "../../../lib/env.server";
+import { EnvSchema } from "../../app/lib/env.server";
 
 // Runs the built app the way production does (`node server.mjs`) in a child process, with an
 // environment made only of the sandbox's settings: any app variable in the caller's environment

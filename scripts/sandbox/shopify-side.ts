@@ -1,5 +1,5 @@
 import { createHmac, randomUUID } from "node:crypto";
-import { DEMO_ACCESS_TOKEN, DEMO_ORDERS, DEMO_SHOP, type DemoOrder } from "../demo";
+import { DEMO_ACCESS_TOKEN, DEMO_ORDERS, DEMO_SHOP, type DemoOrder } from "../../app/modules/sandbox/demo";
 
 // The Shopify side of seeding: the demo shop and its orders exist in the Admin stand-in, and the app
 // learns each order the way it does from a real shop — a signed `orders/create` webhook POSTed to it.
