@@ -254,7 +254,7 @@ describe("dashboard formatting and masking", () => {
     const masked = JSON.parse(maskedCallbackBody(body));
     expect(masked).toEqual({
       MSISDN: "0712****5678",
-      note: "from +2541****5678 and 2547****5678, id 92547123456789",
+      note: "from 2541****5678 and 2547****5678, id 92547123456789", // the one phone rule masks "+254…" whole
       Item: [{ Name: "PhoneNumber", Value: "****" }, { Name: "Amount", Value: "2547****5678" }],
     });
     expect(maskedCallbackBody("not json 254798765432")).toBe("not json 2547****5432");

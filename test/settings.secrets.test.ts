@@ -100,7 +100,7 @@ describe("key rotation", () => {
     const v1 = sealV1(oldKey(), SECRETS.consumerSecret, "a.myshopify.com/consumerSecret");
     await prisma.shopSettings.update({ where: { shopDomain: "a.myshopify.com" }, data: { consumerSecretEnc: v1 } });
     expect((await getShopDarajaConfig(prisma, "a.myshopify.com", { box }))!.consumerSecret).toBe(SECRETS.consumerSecret);
-    expect(await rotateShopSecrets(prisma, box)).toMatchObject({ reencrypted: 1, alreadyCurrent: 1, failed: [] });
+    expect(await rotateShopSecrets(prisma, box)).toMatchObject({ reencrypted: 1, failed: [] });
     const row = await prisma.shopSettings.findUniqueOrThrow({ where: { shopDomain: "a.myshopify.com" } });
     expect(row.consumerSecretEnc).toMatch(new RegExp(`^v2\\.${box.currentKeyId}\\.`));
     expect((await getShopDarajaConfig(prisma, "a.myshopify.com", { box }))!.consumerSecret).toBe(SECRETS.consumerSecret);
