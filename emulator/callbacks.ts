@@ -1,5 +1,5 @@
 // Outbound notifications (STK callbacks, Results, C2B validation/confirmation). Daraja does not retry a
-// failed delivery (§0 correction 2, §10.2), so neither do we: one POST, its outcome recorded.
+// failed delivery (§10.2), so neither do we: one POST, its outcome recorded.
 
 export type CallbackRecord = {
   id: number;

@@ -3,7 +3,7 @@ import { classifyErrorAnswer, isInvalidTokenAnswer, reasonOf5000011001 } from "~
 
 const answer = (httpStatus: number, errorCode: string | null, errorMessage: string) => ({ httpStatus, errorCode, errorMessage });
 
-describe("error classification (reference §6.1)", () => {
+describe("error classification (docs/DARAJA.md §6.1)", () => {
   it.each([
     [400, "400.002.02", "Bad Request - Invalid Amount", "final"],
     [400, "400.002.05", "Invalid Request Payload", "final"],

@@ -12,7 +12,7 @@ import {
   parseTransactionStatusResult,
 } from "~/modules/daraja";
 
-// Payloads are the examples of /work/shared/reference/daraja.md, plus each listed quirk.
+// Payloads are the examples of docs/DARAJA.md, plus each listed quirk.
 
 const stkSuccess = () => ({
   Body: {

@@ -38,7 +38,7 @@ const row = (id: string) => db.paymentAttempt.findUniqueOrThrow({ where: { id } 
 const recordJobs = (id: string) => db.job.count({ where: { dedupeKey: `record:${id}` } });
 
 describe("result codes", () => {
-  it("maps codes to states, plain messages and retry advice (reference §6.2)", () => {
+  it("maps codes to states, plain messages and retry advice (docs/DARAJA.md §6.2)", () => {
     expect(["0", "1032", "1037", "1019", "1", "2001", "SFC_IC0003"].map(statusForResultCode)).toEqual([
       "SUCCEEDED", "CANCELLED", "TIMED_OUT", "TIMED_OUT", "FAILED", "FAILED", "FAILED",
     ]);

@@ -50,7 +50,7 @@ export const EnvSchema = z
     // proxy-addr's names loopback, linklocal, uniquelocal). Unset: the header is ignored.
     TRUSTED_PROXIES: z.string().optional(),
     // Optional cap on how many of those proxies one request may pass through (unset: no cap).
-    TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).optional(),
+    TRUSTED_PROXY_HOPS: z.preprocess((v) => (v === "" ? undefined : v), z.coerce.number().int().min(0).optional()),
     STK_VERIFY_WITH_QUERY: bool.optional(), // default: on in production Daraja mode, off in sandbox
     PENDING_RECOVERY_AFTER_SECONDS: int(90, 1),
     PENDING_RECOVERY_MAX_QUERIES: int(10, 1),

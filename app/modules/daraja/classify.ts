@@ -1,6 +1,6 @@
 import type { DarajaErrorKind } from "./errors";
 
-// How to treat a synchronous Daraja error answer (reference §6.1). This file is the only place that
+// How to treat a synchronous Daraja error answer (docs/DARAJA.md §6.1). This file is the only place that
 // reads error *message text*, because Daraja overloads codes (500.001.1001 has four meanings).
 
 export interface ErrorAnswer {
@@ -23,7 +23,7 @@ export function reasonOf5000011001(message: string): Code1001Reason {
 
 const INVALID_TOKEN_CODES = new Set(["404.001.03", "400.003.01", "401.002.01", "401.001"]);
 
-/** Any of the ways Daraja says "your access token is no good" (reference §1). */
+/** Any of the ways Daraja says "your access token is no good" (docs/DARAJA.md §1). */
 export function isInvalidTokenAnswer(a: ErrorAnswer): boolean {
   return (
     a.httpStatus === 401 ||

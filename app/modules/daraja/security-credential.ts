@@ -3,7 +3,7 @@ import { DarajaRequestValidationError } from "./errors";
 import { PRODUCTION_CERTIFICATE, SANDBOX_CERTIFICATE } from "./certs";
 import type { DarajaEnvironment } from "./types";
 
-// SecurityCredential (reference §4): base64(RSA-PKCS#1-v1.5(publicKeyOf(cert), initiatorPassword)).
+// SecurityCredential (docs/DARAJA.md §4): base64(RSA-PKCS#1-v1.5(publicKeyOf(cert), initiatorPassword)).
 // The plain password is encrypted as-is — no timestamp appended, unlike one SDK (contradicts the docs).
 
 export type InitiatorCredential =

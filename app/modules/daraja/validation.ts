@@ -42,7 +42,7 @@ export function shortCode(field: string, value: unknown): string {
   return text(field, v, { max: 8, pattern: /^\d{5,8}$/, patternHint: "a 5–8 digit shortcode" });
 }
 
-// Daraja rejects C2B URLs containing these words in any case (reference §3.1).
+// Daraja rejects C2B URLs containing these words in any case (docs/DARAJA.md §3.1).
 const C2B_BANNED = ["m-pesa", "mpesa", "safaricom", "exe", "exec", "cmd", "sql", "query"];
 
 /**

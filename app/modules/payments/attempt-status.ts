@@ -1,4 +1,4 @@
-// The PaymentAttempt lifecycle (docs/ARCHITECTURE.md; reference daraja.md §6.2):
+// The PaymentAttempt lifecycle (docs/ARCHITECTURE.md; docs/DARAJA.md §6.2):
 //   PENDING -> SUCCEEDED | CANCELLED (1032) | TIMED_OUT (1037, 1019) | FAILED (others) | NEEDS_REVIEW
 // Terminal states never change, with two deliberate exceptions that only ever move money-related
 // evidence *towards* a human (see settle.server.ts): a verified success arriving after a CANCELLED /

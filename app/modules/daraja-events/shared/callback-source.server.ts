@@ -1,4 +1,4 @@
-// Daraja does not sign callbacks: in production the source address (reference daraja.md §8) plus the
+// Daraja does not sign callbacks: in production the source address (docs/DARAJA.md §8) plus the
 // per-attempt token are the only authenticity checks. Sandbox and emulator callbacks come from
 // unpublished addresses, so the check is relaxed there (the token still applies).
 

@@ -4,7 +4,7 @@ import { resolveSecurityCredential, type InitiatorCredential } from "../security
 import * as v from "../validation";
 import { isZeroCode, readString, rejectedAck } from "./answers";
 
-// Initiator-authenticated APIs (reference §2.6–2.9, §4). Each answers with an acknowledgement now and
+// Initiator-authenticated APIs (docs/DARAJA.md §2.6–2.9, §4). Each answers with an acknowledgement now and
 // posts the outcome to ResultURL (or QueueTimeOutURL) later — see parsers/result.ts.
 
 export interface InitiatorAck {

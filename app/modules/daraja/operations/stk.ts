@@ -6,7 +6,7 @@ import { stkCredentials } from "../time";
 import * as v from "../validation";
 import { isZeroCode, readString, rejectedAck } from "./answers";
 
-// M-PESA Express (STK Push) and its status query — reference §2.1–2.5.
+// M-PESA Express (STK Push) and its status query — docs/DARAJA.md §2.1–2.5.
 
 export const STK_MIN_KES = 1;
 export const STK_MAX_KES = 250_000;

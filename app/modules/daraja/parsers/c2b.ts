@@ -4,7 +4,7 @@ import { identifyPayer, type PayerIdentifier } from "../phone";
 import { parseEatTimestamp } from "../time";
 import { amountSchema, idSchema, optionalString, parseWith, wholeKes } from "./common";
 
-// C2B validation and confirmation requests (reference §3.2–3.3). v1 carries SHA-256(MSISDN),
+// C2B validation and confirmation requests (docs/DARAJA.md §3.2–3.3). v1 carries SHA-256(MSISDN),
 // v2 a masked MSISDN: neither gives the customer's number, so match on BillRefNumber/amount/TransID.
 
 const schema = z.object({

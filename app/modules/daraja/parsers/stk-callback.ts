@@ -4,7 +4,7 @@ import { identifyPayer } from "../phone";
 import { parseEatTimestamp } from "../time";
 import { codeSchema, idSchema, oneOrMany, optionalString, parseWith, wholeKes } from "./common";
 
-// The STK Push result posted to our CallBackURL (reference §2.2).
+// The STK Push result posted to our CallBackURL (docs/DARAJA.md §2.2).
 
 const itemSchema = z.object({
   Name: z.string(),
