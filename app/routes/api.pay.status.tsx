@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { clientIp, remoteAddressOf } from "~/lib/client-ip.server";
+import { isOrderGid } from "~/modules/shopify/order-id";
 import { getPaymentStatus } from "~/modules/payments/payment-status.server";
 import { paymentsDeps } from "~/modules/payments/wiring.server";
 import { authenticateExtension } from "~/lib/extension-auth.server";
@@ -12,7 +13,7 @@ export const loader = async ({ request, context }: LoaderFunctionArgs) => {
   const { shop, cors, customerGid, sessionId } = await authenticateExtension(request);
   const params = new URL(request.url).searchParams;
   const orderId = params.get("orderId") ?? "";
-  if (!/^gid:\/\/shopify\/Order\/\d+$/.test(orderId)) {
+  if (!isOrderGid(orderId)) {
     return cors(errorJson(422, "INVALID_REQUEST", "orderId must be a Shopify order id."));
   }
   return cors(

@@ -1,14 +1,13 @@
+import { eatWallClock, instantFromEat } from "../../lib/eat";
 import type { Clock } from "./types";
 
 // Daraja timestamps are wall-clock times in East Africa Time (UTC+3, no daylight saving), whatever
-// the server's TZ. We shift the instant by +3 h and read it with the UTC getters, which never consult
-// the process time zone.
+// the server's TZ (docs/DARAJA.md §2.4); the conversion is lib/eat.ts.
 
-const EAT_OFFSET_MS = 3 * 60 * 60 * 1000;
 const pad = (n: number, w = 2) => String(n).padStart(w, "0");
 
 function eatParts(instant: Date) {
-  const d = new Date(instant.getTime() + EAT_OFFSET_MS);
+  const d = eatWallClock(instant);
   return {
     y: d.getUTCFullYear(),
     mo: pad(d.getUTCMonth() + 1),
@@ -59,9 +58,9 @@ export function parseEatDotted(value: string): Date | null {
 }
 
 function fromEatFields(y: number, mo: number, d: number, h: number, mi: number, s: number): Date | null {
-  const ms = Date.UTC(y, mo - 1, d, h, mi, s) - EAT_OFFSET_MS;
-  const check = new Date(ms + EAT_OFFSET_MS);
+  const instant = instantFromEat(y, mo - 1, d, h, mi, s);
+  const check = eatWallClock(instant);
   // Reject rollovers such as month 13 or 31 February.
   if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return null;
-  return new Date(ms);
+  return instant;
 }

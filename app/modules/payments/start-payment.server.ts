@@ -1,4 +1,5 @@
 import type { PaymentAttempt } from "@prisma/client";
+import { isOrderGid } from "../shopify/order-id";
 import { logger } from "../../lib/logger.server";
 import { maskMsisdn } from "../../lib/phone-mask";
 import { DarajaError, InvalidPhoneNumberError } from "../daraja/errors";
@@ -56,7 +57,7 @@ export type StartPaymentDeps = Pick<PaymentsDeps, "db" | "now" | "shopConfig" | 
 
 export async function startPayment(deps: StartPaymentDeps, input: StartPaymentInput): Promise<StartPaymentOutcome> {
   const { shop } = input;
-  if (typeof input.orderGid !== "string" || !/^gid:\/\/shopify\/Order\/\d+$/.test(input.orderGid)) {
+  if (!isOrderGid(input.orderGid)) {
     return { kind: "refused", httpStatus: 422, code: "INVALID_REQUEST", message: "orderId must be a Shopify order id." };
   }
   const orderGid = input.orderGid;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { orderGid } from "../shopify/order-id";
 
 // The parts of Shopify's REST-shaped order webhook payload the app uses. Personal fields may be
 // absent (protected customer data), so everything but the id is optional.
@@ -26,7 +27,7 @@ export const OrderPayload = z.object({
 });
 export type OrderPayload = z.infer<typeof OrderPayload>;
 
-export const orderGid = (orderId: string | number) => `gid://shopify/Order/${orderId}`;
+export { orderGid };
 export const customerGid = (customerId: string | number) => `gid://shopify/Customer/${customerId}`;
 
 /** The ids a customer may be stored under: the GID (what we write) and the bare numeric id. */

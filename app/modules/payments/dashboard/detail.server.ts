@@ -1,4 +1,5 @@
 import type { PrismaClient } from "@prisma/client";
+import { orderNumericId } from "../../shopify/order-id";
 import { maskMsisdn } from "../../../lib/phone-mask";
 import { formatEat, formatKes } from "./format";
 import { orderNumberOf } from "./list.server";
@@ -74,7 +75,7 @@ export async function getPaymentAttemptDetail(db: PrismaClient, shop: string, id
   return {
     id: a.id,
     orderName: a.orderName ?? orderNumberOf(a.orderGid),
-    orderId: /^gid:\/\/shopify\/Order\/(\d+)$/.exec(a.orderGid)?.[1] ?? null,
+    orderId: orderNumericId(a.orderGid),
     status: a.status,
     statusLabel: label,
     statusTone: tone,

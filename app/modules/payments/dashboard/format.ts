@@ -1,16 +1,16 @@
+import { eatWallClock } from "../../../lib/eat";
+
 // Display formats for the merchant's Payments pages. Pure: safe for server and browser.
 
-// Kenya keeps East Africa Time (UTC+3) all year, so a fixed offset is exact. Formatting by hand
-// (rather than Intl) keeps "29 Nov 2026, 14:05" identical whatever ICU data the server ships
-// (newer ICU spells September "Sept" in en-GB).
-const EAT_OFFSET_MS = 3 * 60 * 60 * 1000;
+// EAT by the one conversion (lib/eat.ts). Formatting by hand (rather than Intl) keeps
+// "29 Nov 2026, 14:05" identical whatever ICU data the server ships (newer ICU spells September "Sept").
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const pad = (n: number) => String(n).padStart(2, "0");
 
 /** An instant as "29 Nov 2026, 14:05" in EAT ("…, 14:05:09" with seconds); "" for none. */
 export function formatEat(instant: Date | null | undefined, opts: { seconds?: boolean } = {}): string {
   if (!instant) return "";
-  const d = new Date(instant.getTime() + EAT_OFFSET_MS);
+  const d = eatWallClock(instant);
   const time = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}${opts.seconds ? `:${pad(d.getUTCSeconds())}` : ""}`;
   return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}, ${time}`;
 }

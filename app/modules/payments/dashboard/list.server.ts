@@ -1,4 +1,5 @@
 import type { PrismaClient } from "@prisma/client";
+import { orderNumericId } from "../../shopify/order-id";
 import { maskMsisdn } from "../../../lib/phone-mask";
 import { formatEat, formatKes } from "./format";
 import { reviewGuidance } from "./review-guidance";
@@ -95,6 +96,6 @@ export async function countNeedsReview(db: PrismaClient, shop: string): Promise<
 
 /** "gid://shopify/Order/123" -> "Order 123", for attempts stored before the order name was known. */
 export function orderNumberOf(orderGid: string): string {
-  const id = orderGid.split("/").pop();
+  const id = orderNumericId(orderGid);
   return id ? `Order ${id}` : orderGid;
 }
