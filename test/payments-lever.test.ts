@@ -20,7 +20,7 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness({
     appEnv: {
-      TRUSTED_PROXY_HOPS: "1", // X-Forwarded-For names the client, as behind one load balancer
+      TRUSTED_PROXIES: "loopback", // X-Forwarded-For names the client, as behind one load balancer on this host
       RATE_LIMIT_PER_ORDER: "3",
       RATE_LIMIT_PER_IP: "2",
       RATE_LIMIT_PER_PHONE: "2",
