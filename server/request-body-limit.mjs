@@ -2,8 +2,9 @@
 // route code that may read all of it — the Shopify webhook library buffers the whole body before it
 // checks the HMAC — so one huge POST could otherwise take the process's memory.
 //   - Content-Length over the cap: 413 at once, the body is never read, the connection is closed.
-//   - Streamed (chunked) bodies: bytes are counted as they arrive; past the cap the request stream
-//     fails (the route sees a read error, never a truncated body), 413 if nothing was answered yet.
+//   - Streamed (chunked) bodies: bytes are counted as they arrive; past the cap 413 (if nothing was
+//     answered yet), reading stops and the request stream fails (the route sees a read error, never a
+//     truncated body); the connection closes after the answer.
 // Paths matched by `exempt` bound their own body (the Daraja callback routes read at most
 // CALLBACK_MAX_BYTES and store what they kept as a REJECTED row).
 
@@ -37,12 +38,17 @@ export function requestBodyLimit({ maxBytes, exempt = () => false }) {
     let seen = 0;
     // An observer beside the consumer: Remix's stream reader attaches its own "data" listener and
     // resumes the stream when it pulls. Paused here so no chunk flows before that listener exists.
-    req.on("data", (chunk) => {
+    const count = (chunk) => {
       seen += chunk.length;
       if (seen <= maxBytes) return;
-      refuse(res);
-      req.destroy(new Error("request body over REQUEST_MAX_BYTES"));
-    });
+      req.off("data", count);
+      refuse(res); // sent before the socket closes (Connection: close), so the client can read it
+      req.pause(); // read no further
+      // The consumer's body read fails: a route never sees a truncated body as if it were whole.
+      req.emit("error", new Error("request body over REQUEST_MAX_BYTES"));
+    };
+    req.on("error", () => {}); // the consumer handles it; without any listener emit() would throw
+    req.on("data", count);
     req.pause();
     next();
   };
