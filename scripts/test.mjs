@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The whole test suite, as CI runs it: type-check, schema drift check, then every test on SQLite and
+// The whole test suite, as CI runs it: format check, lint, import boundaries, type-check, schema drift check, then every test on SQLite and
 // again on PostgreSQL (TEST_DATABASE_URL, default the local server). Extra arguments go to vitest.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -16,6 +16,9 @@ function run(label, cmd, args, env = {}) {
   }
 }
 
+run("format (prettier --check)", "npx", ["prettier", "--check", "."]);
+run("lint (eslint, zero warnings)", "npx", ["eslint", ".", "--max-warnings", "0"]);
+run("import boundaries (dependency-cruiser)", "npm", ["run", "--silent", "lint:deps"]);
 run("prisma/postgres schema in sync", "node", ["scripts/db.mjs", "check"]);
 run("typecheck", "npx", ["tsc", "--noEmit"]);
 run("typecheck extension", "npx", ["tsc", "-p", "extensions/checkout-ui/tsconfig.json"]);
