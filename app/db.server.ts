@@ -9,7 +9,7 @@ export function createPrismaClient(url: string = env().DATABASE_URL): Db {
 }
 
 declare global {
-  // eslint-disable-next-line no-var
+   
   var __prisma: Db | undefined;
 }
 

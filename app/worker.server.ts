@@ -11,7 +11,7 @@ import { startWorker, type PeriodicTask, type Worker, type WorkerOptions } from 
 import { RECORD_PAYMENT_IN_SHOPIFY, RECOVER_PENDING_ATTEMPT } from "./modules/payments/job-types";
 import { recordPaymentInShopify } from "./modules/payments/record-in-shopify.server";
 import { recoverPendingAttempt, sweepStalePending } from "./modules/payments/recovery.server";
-import { paymentsDeps } from "./modules/payments/wiring.server";
+import { paymentsDeps } from "./payments.server";
 import { PRUNE_WEBHOOK_DELIVERIES, enqueueDailyHousekeeping, runWebhookDeliveryPrune } from "./modules/webhooks/housekeeping.server";
 
 // The composition root of background work (as shopify.server.ts is for Shopify): every job handler,

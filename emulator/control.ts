@@ -4,7 +4,7 @@ import type { CallbackRecord } from "./callbacks";
 import type { Balances, Resolved, Rules } from "./options";
 import { parseForcedOutcome, type ForcedOutcome } from "./outcomes";
 import type { Reply } from "./reply";
-import { createState, type EndpointBehaviour, type RequestRecord, type State, type Stats, type StkTxn } from "./state";
+import { createState, type EndpointBehaviour, type RequestRecord, type Stats, type StkTxn } from "./state";
 
 export type EndpointSetting = { latencyMs?: number; failTimes?: number; failStatus?: 500 | 503 };
 

@@ -18,7 +18,9 @@ export async function startReceiver() {
       let body: unknown = raw;
       try {
         body = JSON.parse(raw);
-      } catch {}
+      } catch {
+        // not JSON: keep the raw text
+      }
       hits.push({ path, body });
       waiters.forEach((w) => w());
       const a = answers.get(path) ?? {};
@@ -75,7 +77,9 @@ export async function call(emu: Emulator, path: string, body: unknown, opts: { t
   let json: any = text;
   try {
     json = JSON.parse(text);
-  } catch {}
+  } catch {
+    // not JSON: the raw text is the body
+  }
   return { status: res.status, body: json };
 }
 

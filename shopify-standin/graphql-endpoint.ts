@@ -1,7 +1,7 @@
 import {
   execute,
   getOperationAST,
-  GraphQLError,
+  type GraphQLError,
   parse,
   validate,
   Kind,

@@ -20,7 +20,7 @@ let standin: ShopifyStandin;
 let record: typeof import("../app/modules/payments/record-in-shopify.server").recordPaymentInShopify;
 let deps: RecordDeps;
 let getOrder: typeof import("../app/modules/shopify/orders.server").getOrderForPayment;
-let adminFor: typeof import("../app/modules/shopify/admin.server").adminGraphqlForShop;
+let adminFor: typeof import("../app/shopify-admin.server").adminGraphqlForShop;
 
 beforeAll(async () => {
   standin = await startShopifyStandin();
@@ -43,7 +43,7 @@ beforeAll(async () => {
   });
   ({ recordPaymentInShopify: record } = await import("../app/modules/payments/record-in-shopify.server"));
   ({ getOrderForPayment: getOrder } = await import("../app/modules/shopify/orders.server"));
-  ({ adminGraphqlForShop: adminFor } = await import("../app/modules/shopify/admin.server"));
+  ({ adminGraphqlForShop: adminFor } = await import("../app/shopify-admin.server"));
   deps = {
     db: prisma,
     now: () => new Date(),

@@ -12,7 +12,7 @@ const SHOP = "orders-test.myshopify.com";
 let standin: ShopifyStandin;
 let graphql: AdminGraphql;
 let orders: typeof import("~/modules/shopify/orders.server");
-let admin: typeof import("~/modules/shopify/admin.server");
+let admin: typeof import("~/shopify-admin.server");
 
 beforeAll(async () => {
   standin = await startShopifyStandin();
@@ -20,7 +20,7 @@ beforeAll(async () => {
   resetEnvForTests();
   const { sessionStorage } = await import("~/shopify.server");
   await sessionStorage.storeSession(setUpValidSession({ shop: SHOP, isOnline: false }));
-  admin = await import("~/modules/shopify/admin.server");
+  admin = await import("~/shopify-admin.server");
   orders = await import("~/modules/shopify/orders.server");
   graphql = await admin.adminGraphqlForShop(SHOP);
 });

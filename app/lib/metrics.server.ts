@@ -73,7 +73,7 @@ function createMetrics(): Metrics {
 }
 
 declare global {
-  // eslint-disable-next-line no-var
+   
   var __metrics: Metrics | undefined;
 }
 // One registry per process (on global: Vite's dev reloads would otherwise register twice).

@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { clientIp, remoteAddressOf } from "~/lib/client-ip.server";
 import { isOrderGid } from "~/modules/shopify/order-id";
 import { getPaymentStatus } from "~/modules/payments/payment-status.server";
-import { paymentsDeps } from "~/modules/payments/wiring.server";
+import { paymentsDeps } from "~/payments.server";
 import { authenticateExtension } from "~/lib/extension-auth.server";
 import { errorJson, unlessFarSideDown } from "~/modules/payments/http.server";
 

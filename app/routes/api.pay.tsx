@@ -3,7 +3,7 @@ import type { PayResponse } from "@mpesa-checkout/pay-contract";
 import { clientIp, remoteAddressOf } from "~/lib/client-ip.server";
 import { startPayment } from "~/modules/payments/start-payment.server";
 import { toAttemptView } from "~/modules/payments/attempt-view";
-import { paymentsDeps } from "~/modules/payments/wiring.server";
+import { paymentsDeps } from "~/payments.server";
 import { authenticateExtension } from "~/lib/extension-auth.server";
 import { errorJson, unlessFarSideDown } from "~/modules/payments/http.server";
 

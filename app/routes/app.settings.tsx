@@ -68,7 +68,7 @@ export default function SettingsPage() {
           <BlockStack gap="400">
             <ResultBanner result={result} />
             {callbackUrlInsecure && values.environment === "production" && (
-              <Banner tone="warning">Production Daraja only calls HTTPS addresses; this app's callback address is not HTTPS.</Banner>
+              <Banner tone="warning">Production Daraja only calls HTTPS addresses; this app’s callback address is not HTTPS.</Banner>
             )}
             <Form method="post" ref={formRef}>
               <input type="hidden" name="intent" value="save" />

@@ -60,10 +60,10 @@ export default function SandboxPage() {
             <Box>
               <Text as="p" tone="subdued">
                 Play the shopper: pick an order, enter a phone number, choose how the phone answers and pay. The
-                page calls the app's checkout API with a session token, exactly as the thank-you page block does.{" "}
+                page calls the app’s checkout API with a session token, exactly as the thank-you page block does.{" "}
                 {data.settingsUrl && (
                   <Link url={data.settingsUrl} target="_blank">
-                    Open the merchant's M-PESA settings
+                    Open the merchant’s M-PESA settings
                   </Link>
                 )}
               </Text>

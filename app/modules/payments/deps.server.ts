@@ -4,7 +4,7 @@ import type { OrderReads } from "./order-reads.server";
 import type { RateLimitVerdict, PushSubject, StatusSubject } from "./rate-limits.server";
 
 // What the payment use cases may be given from the outside world. The production composition
-// (wiring.server.ts) builds one PaymentsDeps; each use case declares the part it uses (e.g.
+// (app/payments.server.ts, a composition root) builds one PaymentsDeps; each use case declares the part it uses (e.g.
 // SettleDeps, RecordDeps, RecoveryDeps), so tests build only that — against a real database with
 // the far side (Daraja, Shopify) swapped. No business rule lives here (see verification.ts).
 

@@ -6,6 +6,7 @@ import { abstractFetch, setAbstractFetchFunc } from "@shopify/shopify-api/runtim
 export function installAdminApiOrigin(origin: string) {
   const base = origin.replace(/\/$/, "");
   const original = abstractFetch;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the library types AbstractFetchFunc with any
   setAbstractFetchFunc(async (input: any, init?: any) => {
     const raw = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     const url = new URL(raw);

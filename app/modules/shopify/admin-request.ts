@@ -15,7 +15,7 @@ export function adminRequest<T>(graphql: AdminGraphql, document: string, variabl
 
 async function send<T>(graphql: AdminGraphql, document: string, variables: Record<string, unknown>): Promise<T> {
   let response: Response;
-  let body: { data?: T; errors?: unknown; extensions?: any };
+  let body: { data?: T; errors?: unknown; extensions?: Parameters<typeof classifyGraphqlErrors>[1] };
   try {
     response = await graphql(document, { variables });
     if (!response.ok) {

@@ -60,7 +60,7 @@ export function ShopperPanel({ orders }: { orders: SandboxOrder[] }) {
     } catch (e) {
       setNotice((e as Error).message);
     }
-  }, []); // eslint-disable-line react-hooks/exhaustive-deps -- selected() reads the orders through a ref
+  }, []);  
 
   useEffect(() => {
     setAttempt(null);

@@ -1,9 +1,9 @@
 import { env } from "~/lib/env.server";
 import { unauthenticated } from "~/shopify.server";
-import { createAdminPacer, type AdminPacer } from "./admin-pacing.server";
-import type { AdminGraphql } from "./admin-request";
-import { withAdminTimeout } from "./admin-timeout";
-import { classifyAdminError, ShopifyFinalError } from "./errors";
+import { createAdminPacer, type AdminPacer } from "./modules/shopify/admin-pacing.server";
+import type { AdminGraphql } from "./modules/shopify/admin-request";
+import { withAdminTimeout } from "./modules/shopify/admin-timeout";
+import { classifyAdminError, ShopifyFinalError } from "./modules/shopify/errors";
 
 let pacer: Promise<AdminPacer> | undefined;
 

@@ -1,15 +1,15 @@
-import { env } from "../../lib/env.server";
-import { hashingKey } from "../../lib/keys.server";
-import { logger } from "../../lib/logger.server";
-import { timedDarajaFetch } from "../../lib/metrics.server";
-import { createDarajaClient, tokenCacheKey, type DarajaClient } from "../daraja";
-import { PrismaTokenStore } from "../daraja/token-store.prisma.server";
-import { getShopDarajaConfig, getShopPaymentSettings, secretBoxFromEnv, type ShopDarajaConfig } from "../settings/config.server";
-import { adminGraphqlForShop } from "../shopify/admin.server";
-import { callbackAllowlist } from "../daraja-events/shared/callback-source.server";
-import type { PaymentsDeps } from "./deps.server";
-import { createOrderReads } from "./order-reads.server";
-import { createPushRateLimiter, createStatusRateLimiter } from "./rate-limits.server";
+import { env } from "./lib/env.server";
+import { hashingKey } from "./lib/keys.server";
+import { logger } from "./lib/logger.server";
+import { timedDarajaFetch } from "./lib/metrics.server";
+import { createDarajaClient, tokenCacheKey, type DarajaClient } from "./modules/daraja";
+import { PrismaTokenStore } from "./modules/daraja/token-store.prisma.server";
+import { getShopDarajaConfig, getShopPaymentSettings, secretBoxFromEnv, type ShopDarajaConfig } from "./modules/settings/config.server";
+import { adminGraphqlForShop } from "./shopify-admin.server";
+import { callbackAllowlist } from "./modules/daraja-events/shared/callback-source.server";
+import type { PaymentsDeps } from "./modules/payments/deps.server";
+import { createOrderReads } from "./modules/payments/order-reads.server";
+import { createPushRateLimiter, createStatusRateLimiter } from "./modules/payments/rate-limits.server";
 
 // The production composition of the payment flow: the app database, Daraja clients per shop
 // credentials (one shared OAuth token per key through the DarajaToken table), the shop's offline
@@ -29,7 +29,7 @@ export function paymentsDeps(): Promise<PaymentsDeps> {
 
 async function build(): Promise<PaymentsDeps> {
   const config = env();
-  const db = (await import("../../db.server")).default;
+  const db = (await import("./db.server")).default;
   const clients = new Map<string, DarajaClient>();
   const tokenStore = new PrismaTokenStore(db, secretBoxFromEnv(config)); // tokens sealed at rest
   const tokenKeySecret = hashingKey(config);
