@@ -48,7 +48,7 @@ describe("forged and broken callbacks", () => {
     const before = await h.db.paymentAttempt.count({ where: { status: "SUCCEEDED" } });
     const res = await postCallback(`${h.app.url}/daraja/stk/${"A".repeat(32)}`, stkCallbackBody("ws_CO_forged"));
     expect(res).toEqual({ status: 200, body: { ResultCode: 0, ResultDesc: "Accepted" } });
-    // Only metadata is kept for an unknown token (M3, see test/daraja-events.stk-callback.test.ts).
+    // Only metadata is kept for an unknown token (M3, see app/modules/daraja-events/stk-callback/stk-callback.test.ts).
     const log = await h.db.callbackLog.findFirstOrThrow({ where: { status: "IGNORED", tokenHash: hashCallbackToken("A".repeat(32)) } });
     expect(log.attemptId).toBeNull();
     expect(log.body).toBe("");

@@ -1,10 +1,10 @@
 // Everything the shopper reads, in one place (English only for now; this is where locales/*.json
 // and shopify.i18n would plug in).
 
-/** Integer shillings as Kenyans write them: "KES 1,500". Amounts always come from the app. */
-export function formatKes(amountKes: number): string {
-  return `KES ${String(Math.trunc(amountKes)).replace(/\B(?=(\d{3})+(?!\d))/g, ",")}`;
-}
+// Integer shillings as Kenyans write them ("KES 1,500"): the contract's one formatter. Amounts always come from the app.
+import { formatKes } from "@mpesa-checkout/pay-contract";
+
+export { formatKes };
 
 export const copy = {
   heading: "Pay with M-PESA",

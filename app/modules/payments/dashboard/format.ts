@@ -1,3 +1,4 @@
+import { formatKes as formatKesAmount } from "@mpesa-checkout/pay-contract";
 import { eatWallClock } from "../../../lib/eat";
 
 // Display formats for the merchant's Payments pages. Pure: safe for server and browser.
@@ -15,9 +16,7 @@ export function formatEat(instant: Date | null | undefined, opts: { seconds?: bo
   return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}, ${time}`;
 }
 
-/** Integer shillings as "KES 12,500"; "" for none. */
+/** Integer shillings as "KES 12,500" (the contract's one formatter); "" for none. */
 export function formatKes(amount: number | null | undefined): string {
-  if (amount === null || amount === undefined) return "";
-  const sign = amount < 0 ? "-" : "";
-  return `KES ${sign}${String(Math.abs(Math.trunc(amount))).replace(/\B(?=(\d{3})+(?!\d))/g, ",")}`;
+  return amount === null || amount === undefined ? "" : formatKesAmount(amount);
 }

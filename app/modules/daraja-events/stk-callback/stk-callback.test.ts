@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hashCallbackToken } from "../app/modules/daraja-events/shared/callback-token.server";
+import { hashCallbackToken } from "~/modules/daraja-events/shared/callback-token.server";
 import {
   createOrder,
   eventually,
@@ -10,7 +10,7 @@ import {
   startHarness,
   stkCallbackBody,
   type Harness,
-} from "./support/payments-harness";
+} from "../../../../test/support/payments-harness";
 
 // The STK callback as an inbound event (app/modules/daraja-events/stk-callback), through the built
 // app's real route: what is kept for callbacks we cannot attribute (issue 9 M3), what the answer
