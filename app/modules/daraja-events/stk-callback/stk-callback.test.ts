@@ -22,7 +22,7 @@ const ACCEPTED = { status: 200, body: { ResultCode: 0, ResultDesc: "Accepted" } 
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness({
-    appEnv: { TRUSTED_PROXY_HOPS: "1", CALLBACK_IP_ALLOWLIST: "127.0.0.1", CALLBACK_UNKNOWN_PER_SOURCE: "3", CALLBACK_MAX_ATTEMPTS: "3" },
+    appEnv: { TRUSTED_PROXIES: "loopback", CALLBACK_IP_ALLOWLIST: "127.0.0.1", CALLBACK_UNKNOWN_PER_SOURCE: "3", CALLBACK_MAX_ATTEMPTS: "3" },
   });
   await seedShop(h.db, h.standin, PROD_SHOP, { environment: "production" });
 });
