@@ -30,8 +30,10 @@ module.exports = {
     {
       name: "app-never-imports-tools",
       severity: "error",
-      comment: "The emulator, the Shopify stand-in and scripts are programs beside the app, never part of it.",
-      from: { path: "^app/" },
+      comment:
+        "The emulator, the Shopify stand-in and scripts are programs beside the app, never part of it (tests kept " +
+        "beside the code they test may use the test harness).",
+      from: { path: "^app/", pathNot: "\\.test\\.tsx?$" },
       to: { path: "^(emulator|shopify-standin|scripts|bench|test)/" },
     },
     {
