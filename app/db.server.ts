@@ -9,7 +9,6 @@ export function createPrismaClient(url: string = env().DATABASE_URL): Db {
 }
 
 declare global {
-   
   var __prisma: Db | undefined;
 }
 

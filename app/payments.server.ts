@@ -4,7 +4,12 @@ import { logger } from "./lib/logger.server";
 import { timedDarajaFetch } from "./lib/metrics.server";
 import { createDarajaClient, tokenCacheKey, type DarajaClient } from "./modules/daraja";
 import { PrismaTokenStore } from "./modules/daraja/token-store.prisma.server";
-import { getShopDarajaConfig, getShopPaymentSettings, secretBoxFromEnv, type ShopDarajaConfig } from "./modules/settings/config.server";
+import {
+  getShopDarajaConfig,
+  getShopPaymentSettings,
+  secretBoxFromEnv,
+  type ShopDarajaConfig,
+} from "./modules/settings/config.server";
 import { adminGraphqlForShop } from "./shopify-admin.server";
 import { callbackAllowlist } from "./modules/daraja-events/shared/callback-source.server";
 import type { PaymentsDeps } from "./modules/payments/deps.server";

@@ -9,7 +9,10 @@ let pacer: Promise<AdminPacer> | undefined;
 
 function adminPacer(): Promise<AdminPacer> {
   pacer ??= import("~/db.server").then(({ default: db }) =>
-    createAdminPacer(db, { maxWaitMs: env().SHOPIFY_PACE_MAX_WAIT_MS, maxWaitInFlightMs: env().SHOPIFY_PACE_MAX_WAIT_IN_FLIGHT_MS }),
+    createAdminPacer(db, {
+      maxWaitMs: env().SHOPIFY_PACE_MAX_WAIT_MS,
+      maxWaitInFlightMs: env().SHOPIFY_PACE_MAX_WAIT_IN_FLIGHT_MS,
+    }),
   );
   return pacer;
 }

@@ -1,6 +1,10 @@
 import type { PrismaClient } from "@prisma/client";
 import { env } from "./lib/env.server";
-import { PRUNE_CALLBACK_LOG, enqueueDailyCallbackPrune, runCallbackLogPrune } from "./modules/daraja-events/shared/retention.server";
+import {
+  PRUNE_CALLBACK_LOG,
+  enqueueDailyCallbackPrune,
+  runCallbackLogPrune,
+} from "./modules/daraja-events/shared/retention.server";
 import { eventsDeps } from "./modules/daraja-events/shared/deps.server";
 import { inboxSource } from "./modules/daraja-events/shared/inbox-queue.server";
 import { dialectOf } from "./modules/daraja-events/shared/inbox.server";
@@ -12,7 +16,11 @@ import { RECORD_PAYMENT_IN_SHOPIFY, RECOVER_PENDING_ATTEMPT } from "./modules/pa
 import { recordPaymentInShopify } from "./modules/payments/record-in-shopify.server";
 import { recoverPendingAttempt, sweepStalePending } from "./modules/payments/recovery.server";
 import { paymentsDeps } from "./payments.server";
-import { PRUNE_WEBHOOK_DELIVERIES, enqueueDailyHousekeeping, runWebhookDeliveryPrune } from "./modules/webhooks/housekeeping.server";
+import {
+  PRUNE_WEBHOOK_DELIVERIES,
+  enqueueDailyHousekeeping,
+  runWebhookDeliveryPrune,
+} from "./modules/webhooks/housekeeping.server";
 
 // The composition root of background work (as shopify.server.ts is for Shopify): every job handler,
 // inbound-event kind and periodic task the worker runs is registered here, and nowhere else.
@@ -26,10 +34,13 @@ const HOUSEKEEPING_EVERY_MS = 60 * 60 * 1000;
 
 export function registerJobHandlers(db: PrismaClient) {
   registerJobHandler(RECORD_PAYMENT_IN_SHOPIFY, async (p) => recordPaymentInShopify(await paymentsDeps(), p.attemptId));
-  registerJobHandler(RECOVER_PENDING_ATTEMPT, async (p, ctx) => recoverPendingAttempt(await paymentsDeps(), p.attemptId, ctx));
+  registerJobHandler(RECOVER_PENDING_ATTEMPT, async (p, ctx) =>
+    recoverPendingAttempt(await paymentsDeps(), p.attemptId, ctx),
+  );
   registerJobHandler(PRUNE_WEBHOOK_DELIVERIES, (p) => runWebhookDeliveryPrune(db, p));
   registerJobHandler(PRUNE_CALLBACK_LOG, (p) => runCallbackLogPrune(db, p));
-  for (const event of INBOUND_EVENTS) registerJobHandler(event.jobType, async (p) => event.run(await paymentsDeps(), p));
+  for (const event of INBOUND_EVENTS)
+    registerJobHandler(event.jobType, async (p) => event.run(await paymentsDeps(), p));
 }
 
 export function periodicTasks(db: PrismaClient, now: () => Date = () => new Date()): PeriodicTask[] {
@@ -59,7 +70,10 @@ export function periodicTasks(db: PrismaClient, now: () => Date = () => new Date
 export function workSources(db: PrismaClient) {
   const config = env();
   const jobTypes = Object.fromEntries(INBOUND_EVENTS.map((e) => [e.kind, e.jobType.name]));
-  return [inboxSource(db, { dialect: dialectOf(config.DATABASE_URL), jobTypes, maxClaims: config.CALLBACK_MAX_ATTEMPTS }), jobQueueSource(db)];
+  return [
+    inboxSource(db, { dialect: dialectOf(config.DATABASE_URL), jobTypes, maxClaims: config.CALLBACK_MAX_ATTEMPTS }),
+    jobQueueSource(db),
+  ];
 }
 
 /** Starts this process's worker (server.mjs, via entry.server.tsx), woken by every stored event. */

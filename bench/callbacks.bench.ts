@@ -20,8 +20,18 @@ interface AutocannonResult {
   non2xx: number;
   errors: number;
 }
-type AutocannonOptions = { url: string; connections?: number; duration?: number; method?: string; body?: string; headers?: Record<string, string> };
-const autocannon = autocannonUntyped as (o: AutocannonOptions, cb: (err: unknown, result: AutocannonResult) => void) => void;
+type AutocannonOptions = {
+  url: string;
+  connections?: number;
+  duration?: number;
+  method?: string;
+  body?: string;
+  headers?: Record<string, string>;
+};
+const autocannon = autocannonUntyped as (
+  o: AutocannonOptions,
+  cb: (err: unknown, result: AutocannonResult) => void,
+) => void;
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const CONNECTION_COUNTS = (process.env.BENCH_CONNECTIONS ?? "10,50").split(",").map(Number);
@@ -71,7 +81,9 @@ async function prepareDatabase(): Promise<{ url: string; drop: () => Promise<voi
 
 function run(url: string, opts: Partial<AutocannonOptions> = {}): Promise<AutocannonResult> {
   return new Promise((resolve, reject) => {
-    autocannon({ url, connections: 10, duration: DURATION_S, ...opts }, (err, result) => (err ? reject(err) : resolve(result)));
+    autocannon({ url, connections: 10, duration: DURATION_S, ...opts }, (err, result) =>
+      err ? reject(err) : resolve(result),
+    );
   });
 }
 
@@ -81,11 +93,15 @@ const quantile = (xs: number[], q: number) => {
 };
 
 async function main() {
-  if (!fs.existsSync(path.join(ROOT, "build", "server", "index.js"))) sh("npx", ["remix", "vite:build"], { NODE_ENV: "production" });
+  if (!fs.existsSync(path.join(ROOT, "build", "server", "index.js")))
+    sh("npx", ["remix", "vite:build"], { NODE_ENV: "production" });
   const db = await prepareDatabase();
   Object.assign(process.env, TEST_ENV, { DATABASE_URL: db.url });
   const h = await import("../test/support/payments-harness");
-  const harness = await h.startHarness({ appEnv: { ...TEST_ENV, JOB_POLL_MS: "20", JOB_WORKER: process.env.BENCH_WORKER ?? "true" }, emulator: { callbackDelayMs: 5 } });
+  const harness = await h.startHarness({
+    appEnv: { ...TEST_ENV, JOB_POLL_MS: "20", JOB_WORKER: process.env.BENCH_WORKER ?? "true" },
+    emulator: { callbackDelayMs: 5 },
+  });
   try {
     // A pending attempt whose callback URL we replay: every POST is stored, acknowledged and queued.
     const order = h.createOrder(harness.standin);
@@ -96,13 +112,34 @@ async function main() {
     const callbackUrl = h.lastCallbackUrl(harness.emulator);
 
     await run(`${harness.app.url}/healthz`, { duration: 1 }); // warm-up
-    const rows: { connections: number; route: string; rps: number; p50: number; p99: number; non2xx: number; errors: number }[] = [];
+    const rows: {
+      connections: number;
+      route: string;
+      rps: number;
+      p50: number;
+      p99: number;
+      non2xx: number;
+      errors: number;
+    }[] = [];
     const ratios: Record<string, number> = {};
     const row = (connections: number, route: string, r: AutocannonResult) =>
-      rows.push({ connections, route, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors });
+      rows.push({
+        connections,
+        route,
+        rps: r.requests.average,
+        p50: r.latency.p50,
+        p99: r.latency.p99,
+        non2xx: r.non2xx,
+        errors: r.errors,
+      });
     for (const connections of CONNECTION_COUNTS) {
       const bare = await run(`${harness.app.url}/healthz`, { connections });
-      const callbacks = await run(callbackUrl, { connections, method: "POST", body, headers: { "content-type": "application/json" } });
+      const callbacks = await run(callbackUrl, {
+        connections,
+        method: "POST",
+        body,
+        headers: { "content-type": "application/json" },
+      });
       row(connections, "GET /healthz (bare)", bare);
       row(connections, "POST /daraja/stk/:token", callbacks);
       ratios[String(connections)] = callbacks.requests.average / bare.requests.average;
@@ -120,7 +157,10 @@ async function main() {
       const r = await h.pay(harness.app, o.id, `0712 34${String(5000 + i).slice(-4)}`);
       const a = await harness.db.paymentAttempt.findUniqueOrThrow({ where: { id: r.body.attempt.id } });
       const started = performance.now();
-      await h.postCallback(h.lastCallbackUrl(harness.emulator), h.stkCallbackBody(a.checkoutRequestId!, { receipt: `BENCH1${String(i).padStart(4, "0")}` }));
+      await h.postCallback(
+        h.lastCallbackUrl(harness.emulator),
+        h.stkCallbackBody(a.checkoutRequestId!, { receipt: `BENCH1${String(i).padStart(4, "0")}` }),
+      );
       await h.eventually(() => harness.standin.getOrder(o.id)?.displayFinancialStatus === "PAID", "order paid", 30_000);
       e2e.push(performance.now() - started);
     }
@@ -133,17 +173,26 @@ async function main() {
       rows,
       callbackToBareThroughputRatio: ratios,
       callbackStored: await harness.db.callbackLog.count({ where: { attemptId: attempt.id } }),
-      callbackToPaidMs: e2e.length ? { n: e2e.length, p50: quantile(e2e, 0.5), p90: quantile(e2e, 0.9), max: Math.max(...e2e) } : null,
+      callbackToPaidMs: e2e.length
+        ? { n: e2e.length, p50: quantile(e2e, 0.5), p90: quantile(e2e, 0.9), max: Math.max(...e2e) }
+        : null,
     };
     console.log(`\nCallback acknowledgement (${result.database}, ${DURATION_S} s per row, ${os.cpus().length} CPUs)`);
     console.table(rows.map((r) => ({ ...r, rps: Math.round(r.rps) })));
-    for (const [c, ratio] of Object.entries(ratios)) console.log(`callback/bare throughput ratio at ${c} connections: ${ratio.toFixed(3)}`);
+    for (const [c, ratio] of Object.entries(ratios))
+      console.log(`callback/bare throughput ratio at ${c} connections: ${ratio.toFixed(3)}`);
     console.log(`callbacks stored: ${result.callbackStored}`);
-    if (e2e.length) console.log(
-      `success callback -> order paid in stand-in (n=${e2e.length}): p50 ${result.callbackToPaidMs!.p50.toFixed(0)} ms, ` +
-        `p90 ${result.callbackToPaidMs!.p90.toFixed(0)} ms, max ${result.callbackToPaidMs!.max.toFixed(0)} ms`,
+    if (e2e.length)
+      console.log(
+        `success callback -> order paid in stand-in (n=${e2e.length}): p50 ${result.callbackToPaidMs!.p50.toFixed(0)} ms, ` +
+          `p90 ${result.callbackToPaidMs!.p90.toFixed(0)} ms, max ${result.callbackToPaidMs!.max.toFixed(0)} ms`,
+      );
+    const out = path.join(
+      ROOT,
+      "bench",
+      "results",
+      `callbacks-${result.database}-${new Date().toISOString().replace(/[:.]/g, "-")}.json`,
     );
-    const out = path.join(ROOT, "bench", "results", `callbacks-${result.database}-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, JSON.stringify(result, null, 2));
     console.log(`JSON: ${path.relative(ROOT, out)}`);

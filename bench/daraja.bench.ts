@@ -52,8 +52,16 @@ async function main() {
   const rows: (Row & { emulator: string })[] = [];
   // "as observed": the emulator's defaults, what Daraja was seen to accept; "documented lengths": the
   // documented AccountReference ≤ 12 / TransactionDesc ≤ 13 enforced as well.
-  for (const [mode, strictFieldLengths] of [["as observed", false], ["documented lengths", true]] as const) {
-    const emu = await startEmulator({ host: "127.0.0.1", latencyMs: LATENCY_MS, callbackDelayMs: 10, strictFieldLengths });
+  for (const [mode, strictFieldLengths] of [
+    ["as observed", false],
+    ["documented lengths", true],
+  ] as const) {
+    const emu = await startEmulator({
+      host: "127.0.0.1",
+      latencyMs: LATENCY_MS,
+      callbackDelayMs: 10,
+      strictFieldLengths,
+    });
     try {
       for (const [name, make] of libraries) {
         await run(name, make(emu.url), emu, 20); // warm-up (JIT, sockets), not measured
@@ -67,7 +75,9 @@ async function main() {
   }
   await new Promise((r) => receiver.close(r));
 
-  console.log(`\nSTK Push, ${PUSHES} pushes per library, concurrency ${CONCURRENCY}, emulator latency ${LATENCY_MS} ms/call; each library with its own default TransactionDesc\n`);
+  console.log(
+    `\nSTK Push, ${PUSHES} pushes per library, concurrency ${CONCURRENCY}, emulator latency ${LATENCY_MS} ms/call; each library with its own default TransactionDesc\n`,
+  );
   console.table(
     rows.map((r) => ({
       emulator: r.emulator,
@@ -86,11 +96,23 @@ async function main() {
   const dir = new URL("./results/", import.meta.url);
   mkdirSync(dir, { recursive: true });
   const file = new URL(`daraja-${new Date().toISOString().replace(/[:.]/g, "-")}.json`, dir);
-  writeFileSync(file, JSON.stringify({ pushes: PUSHES, concurrency: CONCURRENCY, latencyMs: LATENCY_MS, node: process.version, rows }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify(
+      { pushes: PUSHES, concurrency: CONCURRENCY, latencyMs: LATENCY_MS, node: process.version, rows },
+      null,
+      2,
+    ),
+  );
   console.log(`\nwritten ${file.pathname}`);
 }
 
-async function run(library: string, push: PushFn, emu: Awaited<ReturnType<typeof startEmulator>>, count: number): Promise<Row> {
+async function run(
+  library: string,
+  push: PushFn,
+  emu: Awaited<ReturnType<typeof startEmulator>>,
+  count: number,
+): Promise<Row> {
   const latencies: number[] = [];
   let accepted = 0;
   let failures = 0;
@@ -131,7 +153,10 @@ async function run(library: string, push: PushFn, emu: Awaited<ReturnType<typeof
     rejectedWrongPassword: stats.rejectedWrongPassword,
     rejectedInvalidTimestamp: stats.rejectedInvalidTimestamp,
     rejectedFieldLength: lengthRejections,
-    otherFailures: Math.max(0, failures - stats.rejectedWrongPassword - stats.rejectedInvalidTimestamp - lengthRejections),
+    otherFailures: Math.max(
+      0,
+      failures - stats.rejectedWrongPassword - stats.rejectedInvalidTimestamp - lengthRejections,
+    ),
   };
 }
 

@@ -17,14 +17,20 @@ import { ShopifyRetryableError } from "../app/modules/shopify/errors";
 import { startShopifyStandin } from "../shopify-standin";
 
 const UNITS = Number(process.env.BENCH_UNITS ?? 40);
-const PLAN = { maximumAvailable: Number(process.env.BENCH_BUCKET ?? 300), restoreRate: Number(process.env.BENCH_RESTORE ?? 100) };
+const PLAN = {
+  maximumAvailable: Number(process.env.BENCH_BUCKET ?? 300),
+  restoreRate: Number(process.env.BENCH_RESTORE ?? 100),
+};
 const TIME_CAP_MS = 120_000;
 const SHOP = "bench-pacing.myshopify.com";
 
 async function main() {
   const dir = mkdtempSync(path.join(tmpdir(), "pacing-bench-"));
   const url = `file:${path.join(dir, "bench.sqlite")}`;
-  execFileSync(process.execPath, ["scripts/db.mjs", "migrate"], { env: { ...process.env, DATABASE_URL: url }, stdio: "ignore" });
+  execFileSync(process.execPath, ["scripts/db.mjs", "migrate"], {
+    env: { ...process.env, DATABASE_URL: url },
+    stdio: "ignore",
+  });
   // As app/db.server.ts opens SQLite (that module reads the app's whole environment).
   const open = () => {
     const db = new PrismaClient({ adapter: new PrismaLibSQL({ url }) });
@@ -52,12 +58,14 @@ async function main() {
           try {
             const paced = pacers[i % 2].pace(SHOP, graphql);
             await adminRequest(paced, ORDER_FOR_PAYMENT_QUERY, { id: order.id });
-            for (const tag of ["a", "b", "c"]) await adminRequest(paced, TAGS_ADD_MUTATION, { id: order.id, tags: [tag] });
+            for (const tag of ["a", "b", "c"])
+              await adminRequest(paced, TAGS_ADD_MUTATION, { id: order.id, tags: [tag] });
             return;
           } catch (error) {
             if (!(error instanceof ShopifyRetryableError) || error.retryAfterMs === null) throw error;
             deferrals++;
-            if (process.env.BENCH_DEBUG) console.log(Math.round(performance.now() - started), i, error.retryAfterMs, error.message.slice(0, 60));
+            if (process.env.BENCH_DEBUG)
+              console.log(Math.round(performance.now() - started), i, error.retryAfterMs, error.message.slice(0, 60));
             await new Promise((r) => setTimeout(r, error.retryAfterMs!));
           }
         }
@@ -66,14 +74,26 @@ async function main() {
     const seconds = (performance.now() - started) / 1000;
     if (process.env.BENCH_DEBUG) {
       const rs = standin.requests().filter((r) => r.shop === SHOP);
-      rs.forEach((r, k) => r.outcome === "throttled" && console.log("throttled", k, r.operationName, r.at, JSON.stringify(rs.slice(Math.max(0, k - 3), k).map((x) => [x.operationName, x.at, x.cost]))));
+      rs.forEach(
+        (r, k) =>
+          r.outcome === "throttled" &&
+          console.log(
+            "throttled",
+            k,
+            r.operationName,
+            r.at,
+            JSON.stringify(rs.slice(Math.max(0, k - 3), k).map((x) => [x.operationName, x.at, x.cost])),
+          ),
+      );
     }
     const requests = standin.requests().filter((r) => r.shop === SHOP);
     const charged = requests.reduce((s, r) => s + (r.cost?.actual ?? 0), 0);
     // Points beyond the initial bucket had to be restored: that is the time the bucket forces.
     const boundSeconds = Math.max(0, charged - PLAN.maximumAvailable) / PLAN.restoreRate;
     const done = orders.filter((o) => standin.getOrder(o.id)?.tags.length === 3).length;
-    console.log(`\nAdmin API pacing: ${UNITS} record units for one shop, plan ${PLAN.maximumAvailable} points / ${PLAN.restoreRate} per s, two instances\n`);
+    console.log(
+      `\nAdmin API pacing: ${UNITS} record units for one shop, plan ${PLAN.maximumAvailable} points / ${PLAN.restoreRate} per s, two instances\n`,
+    );
     console.table([
       {
         "units done": `${done}/${UNITS}`,
@@ -81,7 +101,7 @@ async function main() {
         "Admin calls": requests.length,
         deferrals,
         "points charged": charged,
-        "seconds": Math.round(seconds * 10) / 10,
+        seconds: Math.round(seconds * 10) / 10,
         "seconds the bucket forces": Math.round(boundSeconds * 10) / 10,
         "bucket-bound / taken": Math.round((boundSeconds / seconds) * 100) / 100,
       },

@@ -24,17 +24,26 @@ async function register(version: "v1" | "v2", responseType = "Completed") {
   const res = await call(
     emu,
     `/mpesa/c2b/${version}/registerurl`,
-    { ShortCode: shortCode, ResponseType: responseType, ConfirmationURL: `${rx.url}/confirm/${shortCode}`, ValidationURL: `${rx.url}/validate/${shortCode}` },
+    {
+      ShortCode: shortCode,
+      ResponseType: responseType,
+      ConfirmationURL: `${rx.url}/confirm/${shortCode}`,
+      ValidationURL: `${rx.url}/validate/${shortCode}`,
+    },
     { token: bearer },
   );
   return { shortCode, res };
 }
 
 describe("C2B register URL", () => {
-  it("v1 answers ResponseCode \"0\", v2 the sandbox's \"00000000\", both with Daraja's misspelled key", async () => {
+  it('v1 answers ResponseCode "0", v2 the sandbox\'s "00000000", both with Daraja\'s misspelled key', async () => {
     const v1 = (await register("v1")).res;
     const v2 = (await register("v2")).res;
-    expect(v1.body).toEqual({ OriginatorCoversationID: expect.any(String), ResponseCode: "0", ResponseDescription: "Success" });
+    expect(v1.body).toEqual({
+      OriginatorCoversationID: expect.any(String),
+      ResponseCode: "0",
+      ResponseDescription: "Success",
+    });
     expect(v2.body.ResponseCode).toBe("00000000");
   });
 
@@ -43,13 +52,26 @@ describe("C2B register URL", () => {
     ["https://shop.example/Safaricom/c", "ConfirmationURL", "SAFARICOM"],
     ["https://shop.example/c?query=1", "ConfirmationURL", "QUERY"],
   ])("refuses %s with 400.003.02", async (url, field, word) => {
-    const res = await call(emu, "/mpesa/c2b/v2/registerurl", { ShortCode: "600999", ResponseType: "Completed", ConfirmationURL: url }, { token: bearer });
+    const res = await call(
+      emu,
+      "/mpesa/c2b/v2/registerurl",
+      { ShortCode: "600999", ResponseType: "Completed", ConfirmationURL: url },
+      { token: bearer },
+    );
     expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({ errorCode: "400.003.02", errorMessage: `Bad Request - Invalid ${field} - URL has the word ${word}` });
+    expect(res.body).toMatchObject({
+      errorCode: "400.003.02",
+      errorMessage: `Bad Request - Invalid ${field} - URL has the word ${word}`,
+    });
   });
 
   it("requires ResponseType exactly Completed or Cancelled", async () => {
-    const res = await call(emu, "/mpesa/c2b/v2/registerurl", { ShortCode: "600999", ResponseType: "completed", ConfirmationURL: `${rx.url}/c` }, { token: bearer });
+    const res = await call(
+      emu,
+      "/mpesa/c2b/v2/registerurl",
+      { ShortCode: "600999", ResponseType: "completed", ConfirmationURL: `${rx.url}/c` },
+      { token: bearer },
+    );
     expect(res.body.errorMessage).toBe("Bad Request - Invalid ResponseType");
   });
 
@@ -97,7 +119,9 @@ describe("C2B customer payments", () => {
   it("with validation enabled, an accepting merchant gets validation then confirmation (ThirdPartyTransID echoed)", async () => {
     const { shortCode } = await register("v2");
     emu.setC2bValidation(shortCode, true);
-    rx.answer(`/validate/${shortCode}`, { body: { ResultCode: "0", ResultDesc: "Accepted", ThirdPartyTransID: "ORDER-1" } });
+    rx.answer(`/validate/${shortCode}`, {
+      body: { ResultCode: "0", ResultDesc: "Accepted", ThirdPartyTransID: "ORDER-1" },
+    });
     const result = await emu.c2bPay({ shortCode, amount: 200, msisdn: "254712345678", billRef: "A1" });
     expect(result.status).toBe("completed");
     const [validation] = rx.at(`/validate/${shortCode}`);
@@ -130,7 +154,13 @@ describe("C2B customer payments", () => {
     const res = await call(
       emu,
       "/mpesa/c2b/v2/simulate",
-      { ShortCode: Number(shortCode), CommandID: "CustomerPayBillOnline", Amount: 10, Msisdn: 254708374149, BillRefNumber: "SHP1" },
+      {
+        ShortCode: Number(shortCode),
+        CommandID: "CustomerPayBillOnline",
+        Amount: 10,
+        Msisdn: 254708374149,
+        BillRefNumber: "SHP1",
+      },
       { token: bearer },
     );
     expect(res.body).toEqual({
@@ -157,28 +187,56 @@ describe("C2B customer payments", () => {
 describe("Pull Transactions", () => {
   const eatNow = () => new Date(Date.now() + 3 * 3600_000).toISOString().replace("T", " ").slice(0, 19);
   const query = (shortCode: string, offset: number | string) =>
-    call(emu, "/pulltransactions/v1/query", { ShortCode: shortCode, StartDate: "2020-01-01 00:00:00", EndDate: eatNow(), OffSetValue: offset }, { token: bearer });
+    call(
+      emu,
+      "/pulltransactions/v1/query",
+      { ShortCode: shortCode, StartDate: "2020-01-01 00:00:00", EndDate: eatNow(), OffSetValue: offset },
+      { token: bearer },
+    );
 
   it("needs registration, then pages through what was paid as a nested array", async () => {
     const { shortCode } = await register("v2");
     const refused = await query(shortCode, 0);
     expect(refused.body.errorCode).toBe("400.001");
 
-    const reg = await call(emu, "/pulltransactions/v1/register", { ShortCode: shortCode, RequestType: "Pull", NominatedNumber: "254722000000", CallBackURL: `${rx.url}/pull` }, { token: bearer });
-    expect(reg.body).toMatchObject({ ResponseStatus: "1000", ShortCode: shortCode, ResponseDescription: "Shortcode Registered Successfully" });
-    const again = await call(emu, "/pulltransactions/v1/register", { ShortCode: shortCode, RequestType: "Pull", NominatedNumber: "254722000000", CallBackURL: `${rx.url}/pull` }, { token: bearer });
+    const reg = await call(
+      emu,
+      "/pulltransactions/v1/register",
+      { ShortCode: shortCode, RequestType: "Pull", NominatedNumber: "254722000000", CallBackURL: `${rx.url}/pull` },
+      { token: bearer },
+    );
+    expect(reg.body).toMatchObject({
+      ResponseStatus: "1000",
+      ShortCode: shortCode,
+      ResponseDescription: "Shortcode Registered Successfully",
+    });
+    const again = await call(
+      emu,
+      "/pulltransactions/v1/register",
+      { ShortCode: shortCode, RequestType: "Pull", NominatedNumber: "254722000000", CallBackURL: `${rx.url}/pull` },
+      { token: bearer },
+    );
     expect(again.body.ResponseStatus).toBe("1001");
 
     const paid = [];
-    for (const amount of [11, 12, 13]) paid.push((await emu.c2bPay({ shortCode, amount, msisdn: "254722000000", billRef: `R${amount}` })).transId);
+    for (const amount of [11, 12, 13])
+      paid.push((await emu.c2bPay({ shortCode, amount, msisdn: "254722000000", billRef: `R${amount}` })).transId);
     const page1 = await query(shortCode, 0);
     expect(page1.body).toMatchObject({ ResponseCode: "1000", Response: [expect.any(Array)] });
     const page2 = await query(shortCode, "2");
     const rows = [...page1.body.Response[0], ...page2.body.Response[0]];
     expect(rows.map((r: any) => r.transactionId)).toEqual(paid);
-    expect(rows[0]).toMatchObject({ msisdn: "722000000", billreference: "R11", amount: "11.00", transactiontype: "c2b-pay-bill-debit" });
+    expect(rows[0]).toMatchObject({
+      msisdn: "722000000",
+      billreference: "R11",
+      amount: "11.00",
+      transactiontype: "c2b-pay-bill-debit",
+    });
     const empty = await query(shortCode, 4);
-    expect(empty.body).toMatchObject({ ResponseCode: "1001", ResponseMessage: "No records found or Organization Name not available" });
+    expect(empty.body).toMatchObject({
+      ResponseCode: "1001",
+      ResponseMessage: "No records found or Organization Name not available",
+    });
   });
 
   it("uses the Pull invalid-token envelope", async () => {

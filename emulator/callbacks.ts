@@ -40,7 +40,14 @@ export function createDispatcher(opts: { timeoutMs: number; now: () => number })
 
   /** POSTs once; never throws. `timeoutMs` overrides the default (C2B validation waits ~8 s). */
   async function post(kind: string, url: string, body: unknown, timeoutMs = opts.timeoutMs): Promise<CallbackRecord> {
-    const record: CallbackRecord = { id: nextId++, kind, url, body, sentAt: new Date(opts.now()).toISOString(), status: null };
+    const record: CallbackRecord = {
+      id: nextId++,
+      kind,
+      url,
+      body,
+      sentAt: new Date(opts.now()).toISOString(),
+      status: null,
+    };
     records.push(record);
     if (records.length > 10_000) records.splice(0, records.length - 10_000); // benchmarks: recent ones only
     return track(
@@ -64,11 +71,14 @@ export function createDispatcher(opts: { timeoutMs: number; now: () => number })
 
   /** Runs `fn` after `delayMs`; reset/close cancel what has not fired yet. */
   function later(delayMs: number, fn: () => Promise<unknown> | void) {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      track(Promise.resolve().then(fn)).catch(() => {});
-      settleIdle();
-    }, Math.max(0, delayMs));
+    const timer = setTimeout(
+      () => {
+        timers.delete(timer);
+        track(Promise.resolve().then(fn)).catch(() => {});
+        settleIdle();
+      },
+      Math.max(0, delayMs),
+    );
     timers.add(timer);
   }
 
@@ -77,10 +87,11 @@ export function createDispatcher(opts: { timeoutMs: number; now: () => number })
     later,
     records: () => records.slice(),
     /** Resolves once nothing is scheduled or being delivered (tests: "all callbacks have fired"). */
-    idle: () => new Promise<void>((resolve) => {
-      idleWaiters.push(resolve);
-      settleIdle();
-    }),
+    idle: () =>
+      new Promise<void>((resolve) => {
+        idleWaiters.push(resolve);
+        settleIdle();
+      }),
     pending: () => timers.size + inFlight.size,
     cancelAll() {
       timers.forEach(clearTimeout);

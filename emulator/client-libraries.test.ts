@@ -29,7 +29,12 @@ const pushes = () => emu.requests({ path: "/mpesa/stkpush/v1/processrequest" });
 describe("mpesa-node 0.1.3 (Safaricom's Node library) with its defaults", () => {
   function client() {
     const Mpesa = require("mpesa-node");
-    const m = new Mpesa({ ...KEY, lipaNaMpesaShortCode: 174379, lipaNaMpesaShortPass: SANDBOX_PASSKEY, shortCode: 600984 });
+    const m = new Mpesa({
+      ...KEY,
+      lipaNaMpesaShortCode: 174379,
+      lipaNaMpesaShortPass: SANDBOX_PASSKEY,
+      shortCode: 600984,
+    });
     m.baseURL = emu.url; // its documented override
     return m;
   }
@@ -41,7 +46,9 @@ describe("mpesa-node 0.1.3 (Safaricom's Node library) with its defaults", () => 
     const sent = pushes().at(-1)!.body as Record<string, unknown>;
     expect(sent.TransactionDesc).toBe("Lipa na mpesa online");
     // a UTC clock reading: within a minute of now read as UTC, so three hours behind EAT
-    const asUtc = Date.parse(String(sent.Timestamp).replace(/^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)$/, "$1-$2-$3T$4:$5:$6Z"));
+    const asUtc = Date.parse(
+      String(sent.Timestamp).replace(/^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)$/, "$1-$2-$3T$4:$5:$6Z"),
+    );
     expect(Math.abs(asUtc - Date.now())).toBeLessThan(60_000);
     const [hit] = await rx.waitFor("/mpesa-node/stk");
     expect(hit.body.Body.stkCallback).toMatchObject({ CheckoutRequestID: res.data.CheckoutRequestID, ResultCode: 0 });
@@ -69,9 +76,21 @@ describe("daraja.js 1.0.2 with its defaults", () => {
     // token fetch: with the token cached both readings fall in the same second.
     await app._getAuthToken(); // (it caches the token for 3,599 ms — milliseconds, not seconds)
     const push = app.stkPush();
-    const res = await push.shortCode("174379").amount(1).phoneNumber(PHONE).callbackURL(`${rx.url}/daraja-js/stk`).lipaNaMpesaPassKey(SANDBOX_PASSKEY).send();
+    const res = await push
+      .shortCode("174379")
+      .amount(1)
+      .phoneNumber(PHONE)
+      .callbackURL(`${rx.url}/daraja-js/stk`)
+      .lipaNaMpesaPassKey(SANDBOX_PASSKEY)
+      .send();
     const sent = pushes().at(-1)!.body as Record<string, unknown>;
-    expect(sent).toMatchObject({ PartyA: String(PHONE), PhoneNumber: String(PHONE), PartyB: "174379", AccountReference: "CompanyXLTD", TransactionDesc: "Lipa na Mpesa Online" });
+    expect(sent).toMatchObject({
+      PartyA: String(PHONE),
+      PhoneNumber: String(PHONE),
+      PartyB: "174379",
+      AccountReference: "CompanyXLTD",
+      TransactionDesc: "Lipa na Mpesa Online",
+    });
     expect(res.data).toMatchObject({ ResponseCode: "0", CheckoutRequestID: expect.any(String) });
     const [hit] = await rx.waitFor("/daraja-js/stk");
     expect(hit.body.Body.stkCallback).toMatchObject({ CheckoutRequestID: res.data.CheckoutRequestID, ResultCode: 0 });

@@ -20,7 +20,10 @@ afterAll(async () => {
 });
 
 const control = async (method: string, path: string, body?: unknown) => {
-  const res = await fetch(`${emu.url}/__emulator${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${emu.url}/__emulator${path}`, {
+    method,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: res.status, body: await res.json() };
 };
 
@@ -35,7 +38,10 @@ describe("control API", () => {
     expect(requests.at(-1)).toMatchObject({ method: "POST", path: STK_PUSH, body: sent, status: 200 });
     expect(requests.at(-1).headers.authorization).not.toContain(bearer);
     const { body: callbacks } = await control("GET", "/callbacks?kind=stk");
-    expect(callbacks.find((c: any) => c.url.endsWith(path))).toMatchObject({ status: 200, body: { Body: { stkCallback: { ResultCode: 0 } } } });
+    expect(callbacks.find((c: any) => c.url.endsWith(path))).toMatchObject({
+      status: 200,
+      body: { Body: { stkCallback: { ResultCode: 0 } } },
+    });
   });
 
   it("never retries a callback the receiver failed, and records the failure", async () => {
@@ -82,7 +88,11 @@ describe("control API", () => {
 
   it("makes an endpoint slow enough for a client timeout to fire", async () => {
     emu.setEndpoint("/mpesa/accountbalance/v1/query", { latencyMs: 2000 });
-    const attempt = fetch(`${emu.url}/mpesa/accountbalance/v1/query`, { method: "POST", body: "{}", signal: AbortSignal.timeout(50) });
+    const attempt = fetch(`${emu.url}/mpesa/accountbalance/v1/query`, {
+      method: "POST",
+      body: "{}",
+      signal: AbortSignal.timeout(50),
+    });
     await expect(attempt).rejects.toThrow();
     emu.setEndpoint("/mpesa/accountbalance/v1/query", { latencyMs: 0 });
   });
@@ -124,7 +134,10 @@ describe("spike arrest and reset", () => {
       for (let i = 0; i < 4; i++) results.push(await call(limited, "/mpesa/qrcode/v1/generate", {}, { token: t }));
       const arrested = results.filter((r) => r.body.errorCode === "500.003.02");
       expect(results.map((r) => r.body.errorCode)).toEqual(["400.002.02", "400.002.02", "500.003.02", "500.003.02"]);
-      expect(arrested[0]).toMatchObject({ status: 500, body: { errorMessage: "Error Occurred: Spike Arrest Violation" } });
+      expect(arrested[0]).toMatchObject({
+        status: 500,
+        body: { errorMessage: "Error Occurred: Spike Arrest Violation" },
+      });
       expect(limited.stats().spikeArrests).toBe(arrested.length);
     } finally {
       await limited.close();

@@ -20,7 +20,12 @@ afterAll(async () => {
 
 const urls = () => {
   const id = ++n;
-  return { ResultURL: `${rx.url}/result/${id}`, QueueTimeOutURL: `${rx.url}/timeout/${id}`, result: `/result/${id}`, timeout: `/timeout/${id}` };
+  return {
+    ResultURL: `${rx.url}/result/${id}`,
+    QueueTimeOutURL: `${rx.url}/timeout/${id}`,
+    result: `/result/${id}`,
+    timeout: `/timeout/${id}`,
+  };
 };
 
 function b2c(partyA: string, amount: number, u = urls(), over: Record<string, unknown> = {}) {
@@ -65,9 +70,18 @@ describe("B2C", () => {
     });
     const [hit] = await rx.waitFor(u.result);
     const r = hit.body.Result;
-    expect(r).toMatchObject({ ResultType: 0, ResultCode: 0, ConversationID: ack.body.ConversationID, TransactionID: expect.stringMatching(/^[A-Z0-9]{10}$/) });
+    expect(r).toMatchObject({
+      ResultType: 0,
+      ResultCode: 0,
+      ConversationID: ack.body.ConversationID,
+      TransactionID: expect.stringMatching(/^[A-Z0-9]{10}$/),
+    });
     expect(r.ReferenceData.ReferenceItem).toEqual({ Key: "QueueTimeoutURL", Value: expect.any(String) });
-    expect(params(r)).toMatchObject({ TransactionAmount: 100, TransactionReceipt: r.TransactionID, B2CUtilityAccountAvailableFunds: 4900 });
+    expect(params(r)).toMatchObject({
+      TransactionAmount: 100,
+      TransactionReceipt: r.TransactionID,
+      B2CUtilityAccountAvailableFunds: 4900,
+    });
     expect(params(r).TransactionCompletedDateTime).toMatch(/^\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}:\d{2}$/);
     expect(emu.balances(shortCode).utility).toBe(4900);
   });
@@ -89,7 +103,10 @@ describe("B2C", () => {
     const u = urls();
     const ack = await b2c(shortCode, 100, u);
     const [hit] = await rx.waitFor(u.timeout);
-    expect(hit.body.Result).toMatchObject({ OriginatorConversationID: ack.body.OriginatorConversationID, ConversationID: ack.body.ConversationID });
+    expect(hit.body.Result).toMatchObject({
+      OriginatorConversationID: ack.body.OriginatorConversationID,
+      ConversationID: ack.body.ConversationID,
+    });
     expect(rx.at(u.result)).toHaveLength(0);
     expect(emu.balances(shortCode).utility).toBe(5000);
   });
@@ -97,7 +114,9 @@ describe("B2C", () => {
   it("checks amounts 10..250000, the phone, and duplicate OriginatorConversationIDs", async () => {
     expect((await b2c("600300", 9)).body.errorMessage).toBe("Bad Request - Invalid Amount");
     expect((await b2c("600300", 250_001)).body.errorMessage).toBe("Bad Request - Invalid Amount");
-    expect((await b2c("600300", 10, urls(), { PartyB: "0712345678" })).body.errorMessage).toBe("Bad Request - Invalid PartyB");
+    expect((await b2c("600300", 10, urls(), { PartyB: "0712345678" })).body.errorMessage).toBe(
+      "Bad Request - Invalid PartyB",
+    );
     const first = await b2c("600300", 10, urls(), { OriginatorConversationID: "dup-1" });
     expect(first.status).toBe(200);
     const again = await b2c("600300", 10, urls(), { OriginatorConversationID: "dup-1" });
@@ -134,14 +153,26 @@ describe("Reversal, Transaction Status, Account Balance", () => {
       await call(
         emu,
         "/mpesa/reversal/v1/request",
-        { ...initiator(u), CommandID: "TransactionReversal", TransactionID: transId, Amount: 700, ReceiverParty: shortCode, RecieverIdentifierType: "11", Occasion: "refund" },
+        {
+          ...initiator(u),
+          CommandID: "TransactionReversal",
+          TransactionID: transId,
+          Amount: 700,
+          ReceiverParty: shortCode,
+          RecieverIdentifierType: "11",
+          Occasion: "refund",
+        },
         { token: bearer },
       );
       return (await rx.waitFor(u.result))[0].body.Result;
     };
     const first = await reverse();
     expect(first.ResultCode).toBe(0);
-    expect(params(first)).toMatchObject({ OriginalTransactionID: transId, Amount: 700, DebitAccountBalance: "Utility Account|KES|5000.00|5000.00|0.00|0.00" });
+    expect(params(first)).toMatchObject({
+      OriginalTransactionID: transId,
+      Amount: 700,
+      DebitAccountBalance: "Utility Account|KES|5000.00|5000.00|0.00|0.00",
+    });
     expect(emu.balances(shortCode).utility).toBe(5000);
     const second = await reverse();
     expect(second.ResultCode).toBe("R000001");
@@ -153,7 +184,14 @@ describe("Reversal, Transaction Status, Account Balance", () => {
     await call(
       emu,
       "/mpesa/reversal/v1/request",
-      { ...initiator(u), CommandID: "TransactionReversal", TransactionID: "ZZZZZZZZZZ", Amount: 1, ReceiverParty: "600999", RecieverIdentifierType: "11" },
+      {
+        ...initiator(u),
+        CommandID: "TransactionReversal",
+        TransactionID: "ZZZZZZZZZZ",
+        Amount: 1,
+        ReceiverParty: "600999",
+        RecieverIdentifierType: "11",
+      },
       { token: bearer },
     );
     expect((await rx.waitFor(u.result))[0].body.Result.ResultCode).toBe("R000002");
@@ -167,7 +205,14 @@ describe("Reversal, Transaction Status, Account Balance", () => {
       const ack = await call(
         emu,
         "/mpesa/transactionstatus/v1/query",
-        { ...initiator(u), CommandID: "TransactionStatusQuery", TransactionID: id, PartyA: shortCode, IdentifierType: "4", Occasion: "" },
+        {
+          ...initiator(u),
+          CommandID: "TransactionStatusQuery",
+          TransactionID: id,
+          PartyA: shortCode,
+          IdentifierType: "4",
+          Occasion: "",
+        },
         { token: bearer },
       );
       expect(ack.body.ResponseCode).toBe("0");
@@ -188,18 +233,32 @@ describe("Reversal, Transaction Status, Account Balance", () => {
     await call(
       emu,
       "/mpesa/transactionstatus/v1/query",
-      { ...initiator(q), CommandID: "TransactionStatusQuery", OriginatorConversationID: ack.body.OriginatorConversationID, PartyA: shortCode, IdentifierType: "4" },
+      {
+        ...initiator(q),
+        CommandID: "TransactionStatusQuery",
+        OriginatorConversationID: ack.body.OriginatorConversationID,
+        PartyA: shortCode,
+        IdentifierType: "4",
+      },
       { token: bearer },
     );
     const result = (await rx.waitFor(q.result))[0].body.Result;
-    expect(params(result)).toMatchObject({ Amount: "20.00", OriginatorConversationID: ack.body.OriginatorConversationID });
+    expect(params(result)).toMatchObject({
+      Amount: "20.00",
+      OriginatorConversationID: ack.body.OriginatorConversationID,
+    });
   });
 
   it("Account Balance reports the accounts in the &/| string format", async () => {
     const shortCode = String(nextShortCode++);
     emu.setBalances(shortCode, { working: 700000, utility: 228037, charges: -1540 });
     const u = urls();
-    await call(emu, "/mpesa/accountbalance/v1/query", { ...initiator(u), CommandID: "AccountBalance", PartyA: shortCode, IdentifierType: "4" }, { token: bearer });
+    await call(
+      emu,
+      "/mpesa/accountbalance/v1/query",
+      { ...initiator(u), CommandID: "AccountBalance", PartyA: shortCode, IdentifierType: "4" },
+      { token: bearer },
+    );
     const result = (await rx.waitFor(u.result))[0].body.Result;
     expect(params(result).AccountBalance).toBe(
       "Working Account|KES|700000.00|700000.00|0.00|0.00&Utility Account|KES|228037.00|228037.00|0.00|0.00&Charges Paid Account|KES|-1540.00|-1540.00|0.00|0.00",
@@ -209,15 +268,26 @@ describe("Reversal, Transaction Status, Account Balance", () => {
   it("Transaction Status uses the 400.003.01 token envelope; Content-Type missing blames Initiator", async () => {
     const stale = await call(emu, "/mpesa/transactionstatus/v1/query", {}, { token: "stale" });
     expect(stale.body.errorCode).toBe("400.003.01");
-    const noType = await fetch(`${emu.url}/mpesa/accountbalance/v1/query`, { method: "POST", headers: { authorization: `Bearer ${bearer}` }, body: "{}" });
+    const noType = await fetch(`${emu.url}/mpesa/accountbalance/v1/query`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${bearer}` },
+      body: "{}",
+    });
     expect((await noType.json()).errorMessage).toBe("Bad Request - Invalid Initiator");
   });
 });
 
 describe("Dynamic QR", () => {
   it("returns a base64 PNG", async () => {
-    const res = await call(emu, "/mpesa/qrcode/v1/generate", { MerchantName: "Shop", RefNo: "SHP1", Amount: 1500, TrxCode: "PB", CPI: "600984", Size: "300" }, { token: bearer });
+    const res = await call(
+      emu,
+      "/mpesa/qrcode/v1/generate",
+      { MerchantName: "Shop", RefNo: "SHP1", Amount: 1500, TrxCode: "PB", CPI: "600984", Size: "300" },
+      { token: bearer },
+    );
     expect(res.body).toMatchObject({ ResponseCode: "00", ResponseDescription: "QR Code Successfully Generated." });
-    expect(Buffer.from(res.body.QRCode, "base64").subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    expect(Buffer.from(res.body.QRCode, "base64").subarray(0, 8)).toEqual(
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    );
   });
 });

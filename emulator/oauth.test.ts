@@ -56,7 +56,11 @@ describe("OAuth", () => {
     clock += 60_000;
     const after = await call(emu, STK_PUSH, {}, { token: access_token });
     expect(after.status).toBe(404);
-    expect(after.body).toEqual({ requestId: expect.any(String), errorCode: "404.001.03", errorMessage: "Invalid Access Token" });
+    expect(after.body).toEqual({
+      requestId: expect.any(String),
+      errorCode: "404.001.03",
+      errorMessage: "Invalid Access Token",
+    });
   });
 
   it("expireTokens() invalidates every issued token", async () => {

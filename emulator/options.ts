@@ -57,7 +57,12 @@ export const DEFAULT_CREDENTIALS: Credential = {
   consumerSecret: "emulator-consumer-secret",
 };
 
-export type Resolved = Required<Omit<EmulatorOptions, "port" | "host" | "maxTimestampSkewSeconds" | "spikeArrestPerSecond" | "rules" | "initialBalances">> & {
+export type Resolved = Required<
+  Omit<
+    EmulatorOptions,
+    "port" | "host" | "maxTimestampSkewSeconds" | "spikeArrestPerSecond" | "rules" | "initialBalances"
+  >
+> & {
   maxTimestampSkewSeconds?: number;
   spikeArrestPerSecond?: number;
   rules: Rules;

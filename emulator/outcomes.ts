@@ -5,17 +5,47 @@ export type StkDelivery = "normal" | "twice" | "late" | "none";
 export type StkOutcome = { resultCode: number | string; resultDesc: string; delivery: StkDelivery; timeout: boolean };
 
 export const STK_OUTCOMES = {
-  success: { resultCode: 0, resultDesc: "The service request is processed successfully.", delivery: "normal", timeout: false },
+  success: {
+    resultCode: 0,
+    resultDesc: "The service request is processed successfully.",
+    delivery: "normal",
+    timeout: false,
+  },
   cancelled: { resultCode: 1032, resultDesc: "Request cancelled by user", delivery: "normal", timeout: false },
   // The callback says "DS timeout…"; the query on the sandbox said "No response from user." (§2.3, §7).
   timeout: { resultCode: 1037, resultDesc: "DS timeout user cannot be reached", delivery: "normal", timeout: true },
-  insufficient_funds: { resultCode: 1, resultDesc: "The balance is insufficient for the transaction.", delivery: "normal", timeout: false },
-  wrong_pin: { resultCode: 2001, resultDesc: "The initiator information is invalid.", delivery: "normal", timeout: false },
+  insufficient_funds: {
+    resultCode: 1,
+    resultDesc: "The balance is insufficient for the transaction.",
+    delivery: "normal",
+    timeout: false,
+  },
+  wrong_pin: {
+    resultCode: 2001,
+    resultDesc: "The initiator information is invalid.",
+    delivery: "normal",
+    timeout: false,
+  },
   expired: { resultCode: 1019, resultDesc: "Transaction has expired.", delivery: "normal", timeout: false },
   rule_limited: { resultCode: 17, resultDesc: "Rule limited.", delivery: "normal", timeout: false },
-  duplicate_callback: { resultCode: 0, resultDesc: "The service request is processed successfully.", delivery: "twice", timeout: false },
-  late_callback: { resultCode: 0, resultDesc: "The service request is processed successfully.", delivery: "late", timeout: false },
-  no_callback: { resultCode: 0, resultDesc: "The service request is processed successfully.", delivery: "none", timeout: false },
+  duplicate_callback: {
+    resultCode: 0,
+    resultDesc: "The service request is processed successfully.",
+    delivery: "twice",
+    timeout: false,
+  },
+  late_callback: {
+    resultCode: 0,
+    resultDesc: "The service request is processed successfully.",
+    delivery: "late",
+    timeout: false,
+  },
+  no_callback: {
+    resultCode: 0,
+    resultDesc: "The service request is processed successfully.",
+    delivery: "none",
+    timeout: false,
+  },
 } satisfies Record<string, StkOutcome>;
 
 export type StkOutcomeName = keyof typeof STK_OUTCOMES;

@@ -19,7 +19,11 @@ const B2C_TOKEN: InvalidToken = {
   errorCode: "401.002.01",
   message: (t) => `Error Occurred - Invalid Access Token - ${t}`,
 };
-const PULL_TOKEN: InvalidToken = { status: 401, errorCode: "401.001", message: () => "Error Occurred - Invalid Access Token - " };
+const PULL_TOKEN: InvalidToken = {
+  status: 401,
+  errorCode: "401.001",
+  message: () => "Error Occurred - Invalid Access Token - ",
+};
 
 export type Route = {
   handle: (ctx: ApiContext) => Reply | Promise<Reply>;

@@ -16,7 +16,8 @@ export type ControlHandler = (method: string, path: string, query: URLSearchPara
 export function createServer(current: () => State, control: ControlHandler): http.Server {
   const server = http.createServer((req, res) => {
     handle(req, res, current, control).catch(() => {
-      if (!res.headersSent) send(res, { status: 500, body: { errorCode: "500.003.1001", errorMessage: "Internal Server Error" } });
+      if (!res.headersSent)
+        send(res, { status: 500, body: { errorCode: "500.003.1001", errorMessage: "Internal Server Error" } });
       else res.destroy();
     });
   });
@@ -28,7 +29,12 @@ export function createServer(current: () => State, control: ControlHandler): htt
   return server;
 }
 
-async function handle(req: http.IncomingMessage, res: http.ServerResponse, current: () => State, control: ControlHandler) {
+async function handle(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  current: () => State,
+  control: ControlHandler,
+) {
   const url = new URL(req.url ?? "/", "http://emulator.local");
   const method = req.method ?? "GET";
   const raw = await readBody(req);
@@ -65,7 +71,13 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, curre
   send(res, reply);
 }
 
-async function daraja(state: State, req: http.IncomingMessage, url: URL, method: string, raw: string | null): Promise<Reply> {
+async function daraja(
+  state: State,
+  req: http.IncomingMessage,
+  url: URL,
+  method: string,
+  raw: string | null,
+): Promise<Reply> {
   const requestId = state.ids.requestId();
   const behaviour = state.endpoints.get(url.pathname);
   const wait = state.opts.latencyMs + (behaviour?.latencyMs ?? 0);
@@ -77,7 +89,11 @@ async function daraja(state: State, req: http.IncomingMessage, url: URL, method:
     if (behaviour && behaviour.failTimes > 0) {
       behaviour.failTimes--;
       return behaviour.failStatus === 503
-        ? { status: 503, body: "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>", contentType: "text/html" }
+        ? {
+            status: 503,
+            body: "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>",
+            contentType: "text/html",
+          }
         : errorEnvelope(500, requestId, "500.003.1001", "Internal Server Error");
     }
     if (!route) {
@@ -103,7 +119,8 @@ async function daraja(state: State, req: http.IncomingMessage, url: URL, method:
     if (body === null || typeof body !== "object" || Array.isArray(body)) throw Codes.invalidPayload();
     return await route.handle({ state, body: body as Record<string, unknown>, requestId });
   } catch (err) {
-    if (err instanceof DarajaFailure) return errorEnvelope(err.status, err.requestId ?? requestId, err.errorCode, err.errorMessage);
+    if (err instanceof DarajaFailure)
+      return errorEnvelope(err.status, err.requestId ?? requestId, err.errorCode, err.errorMessage);
     return errorEnvelope(500, requestId, "500.003.1001", "Internal Server Error");
   }
 }

@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator } from "./index";
-import { call, password, startReceiver, STK_PUSH, STK_QUERY, stkBody, stkQueryBody, token, type Receiver } from "./test-support";
+import {
+  call,
+  password,
+  startReceiver,
+  STK_PUSH,
+  STK_QUERY,
+  stkBody,
+  stkQueryBody,
+  token,
+  type Receiver,
+} from "./test-support";
 
 let emu: Emulator;
 let rx: Receiver;
@@ -31,7 +41,10 @@ describe("documented text lengths (AccountReference 12, TransactionDesc 13)", ()
     const longRef = await push(254712345602, path, { AccountReference: "ABCDEFGHIJKLM" });
     expect(longRef.body.ResponseCode).toBe("0");
     const [hit] = await rx.waitFor(path);
-    expect(hit.body.Body.stkCallback).toMatchObject({ CheckoutRequestID: longRef.body.CheckoutRequestID, ResultCode: 1037 });
+    expect(hit.body.Body.stkCallback).toMatchObject({
+      CheckoutRequestID: longRef.body.CheckoutRequestID,
+      ResultCode: 1037,
+    });
     expect(emu.stats().acceptedOverDocumentedLength).toBe(before + 2);
   });
 
@@ -43,11 +56,21 @@ describe("documented text lengths (AccountReference 12, TransactionDesc 13)", ()
         ["AccountReference", { AccountReference: "ABCDEFGHIJKLM" }],
         ["TransactionDesc", { TransactionDesc: "fourteen chars" }],
       ] as const) {
-        const res = await call(strict, STK_PUSH, stkBody(254712345678, `${rx.url}${cbPath()}`, over), { token: bearerStrict });
+        const res = await call(strict, STK_PUSH, stkBody(254712345678, `${rx.url}${cbPath()}`, over), {
+          token: bearerStrict,
+        });
         expect(res.status).toBe(400);
         expect(res.body).toMatchObject({ errorCode: "400.002.02", errorMessage: `Bad Request - Invalid ${field}` });
       }
-      const ok = await call(strict, STK_PUSH, stkBody(254712345678, `${rx.url}${cbPath()}`, { AccountReference: "ABCDEFGHIJKL", TransactionDesc: "thirteen char" }), { token: bearerStrict });
+      const ok = await call(
+        strict,
+        STK_PUSH,
+        stkBody(254712345678, `${rx.url}${cbPath()}`, {
+          AccountReference: "ABCDEFGHIJKL",
+          TransactionDesc: "thirteen char",
+        }),
+        { token: bearerStrict },
+      );
       expect(ok.body.ResponseCode).toBe("0");
     } finally {
       await strict.close();
@@ -72,7 +95,10 @@ describe("STK Push request checks", () => {
     const before = emu.stats().rejectedWrongPassword;
     const wrongKey = await push(254712345678, cbPath(), { Password: password(undefined, "174379", "not-the-passkey") });
     expect(wrongKey.status).toBe(500);
-    expect(wrongKey.body).toMatchObject({ errorCode: "500.001.1001", errorMessage: "[MerchantValidate] - Wrong credentials" });
+    expect(wrongKey.body).toMatchObject({
+      errorCode: "500.001.1001",
+      errorMessage: "[MerchantValidate] - Wrong credentials",
+    });
     // The password was built with another timestamp than the one sent.
     const otherTs = await push(254712345678, cbPath(), { Password: password("20260314153013") });
     expect(otherTs.body.errorMessage).toBe("[MerchantValidate] - Wrong credentials");
@@ -80,7 +106,10 @@ describe("STK Push request checks", () => {
   });
 
   it("answers Merchant does not exist for an unknown shortcode", async () => {
-    const res = await push(254712345678, cbPath(), { BusinessShortCode: 999999, Password: password(undefined, "999999") });
+    const res = await push(254712345678, cbPath(), {
+      BusinessShortCode: 999999,
+      Password: password(undefined, "999999"),
+    });
     expect(res.body).toMatchObject({ errorCode: "500.001.1001", errorMessage: "Merchant does not exist" });
   });
 
@@ -98,7 +127,11 @@ describe("STK Push request checks", () => {
   ])("names the bad field: %s", async (field, over) => {
     const res = await push(254712345678, cbPath(), over);
     expect(res.status).toBe(400);
-    expect(res.body).toEqual({ requestId: expect.any(String), errorCode: "400.002.02", errorMessage: `Bad Request - Invalid ${field}` });
+    expect(res.body).toEqual({
+      requestId: expect.any(String),
+      errorCode: "400.002.02",
+      errorMessage: `Bad Request - Invalid ${field}`,
+    });
   });
 
   it("blames BusinessShortCode when Content-Type is missing, as the docs FAQ warns", async () => {
@@ -107,12 +140,18 @@ describe("STK Push request checks", () => {
       headers: { authorization: `Bearer ${bearer}` },
       body: JSON.stringify(stkBody(254712345678, `${rx.url}/x`)),
     });
-    expect(await res.json()).toMatchObject({ errorCode: "400.002.02", errorMessage: "Bad Request - Invalid BusinessShortCode" });
+    expect(await res.json()).toMatchObject({
+      errorCode: "400.002.02",
+      errorMessage: "Bad Request - Invalid BusinessShortCode",
+    });
   });
 
   it("answers malformed JSON with 400.002.05, GET with 405.001, and an unknown path with 404.001.01", async () => {
     const bad = await call(emu, STK_PUSH, "{not json", { token: bearer });
-    expect(bad).toMatchObject({ status: 400, body: { errorCode: "400.002.05", errorMessage: "Invalid Request Payload" } });
+    expect(bad).toMatchObject({
+      status: 400,
+      body: { errorCode: "400.002.05", errorMessage: "Invalid Request Payload" },
+    });
     const get = await fetch(`${emu.url}${STK_PUSH}`, { headers: { authorization: `Bearer ${bearer}` } });
     expect(get.status).toBe(405);
     expect((await get.json()).errorCode).toBe("405.001");
@@ -137,7 +176,14 @@ describe("STK outcomes by phone number", () => {
     const { body } = await push(phone, path);
     const [hit] = await rx.waitFor(path);
     expect(hit.body).toEqual({
-      Body: { stkCallback: { MerchantRequestID: body.MerchantRequestID, CheckoutRequestID: body.CheckoutRequestID, ResultCode: code, ResultDesc: desc } },
+      Body: {
+        stkCallback: {
+          MerchantRequestID: body.MerchantRequestID,
+          CheckoutRequestID: body.CheckoutRequestID,
+          ResultCode: code,
+          ResultDesc: desc,
+        },
+      },
     });
   });
 
@@ -146,9 +192,19 @@ describe("STK outcomes by phone number", () => {
     const { body } = await push("254712345678", path, { Amount: 150 });
     const [hit] = await rx.waitFor(path);
     const cb = hit.body.Body.stkCallback;
-    expect(cb).toMatchObject({ CheckoutRequestID: body.CheckoutRequestID, ResultCode: 0, ResultDesc: "The service request is processed successfully." });
+    expect(cb).toMatchObject({
+      CheckoutRequestID: body.CheckoutRequestID,
+      ResultCode: 0,
+      ResultDesc: "The service request is processed successfully.",
+    });
     const items = cb.CallbackMetadata.Item;
-    expect(items.map((i: { Name: string }) => i.Name)).toEqual(["Amount", "MpesaReceiptNumber", "Balance", "TransactionDate", "PhoneNumber"]);
+    expect(items.map((i: { Name: string }) => i.Name)).toEqual([
+      "Amount",
+      "MpesaReceiptNumber",
+      "Balance",
+      "TransactionDate",
+      "PhoneNumber",
+    ]);
     expect(items[0].Value).toBe(150);
     expect(items[1].Value).toMatch(/^[A-Z0-9]{10}$/);
     expect(items[2]).toEqual({ Name: "Balance" });
@@ -166,7 +222,7 @@ describe("STK outcomes by phone number", () => {
     expect(hits[0].body.Body.stkCallback.ResultCode).toBe(0);
   });
 
-  it("0004 succeeds without any callback; the query reports ResultCode \"0\"", async () => {
+  it('0004 succeeds without any callback; the query reports ResultCode "0"', async () => {
     const path = cbPath();
     const { body } = await push("254712340004", path);
     await emu.idle();

@@ -50,10 +50,11 @@ export async function startReceiver() {
         check();
       });
     },
-    close: () => new Promise<void>((r) => {
-      server.close(() => r());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
   };
 }
 export type Receiver = Awaited<ReturnType<typeof startReceiver>>;
@@ -62,15 +63,26 @@ export const basic = (key = "emulator-consumer-key", secret = "emulator-consumer
   `Basic ${Buffer.from(`${key}:${secret}`).toString("base64")}`;
 
 export async function token(emu: Emulator): Promise<string> {
-  const res = await fetch(`${emu.url}/oauth/v1/generate?grant_type=client_credentials`, { headers: { authorization: basic() } });
+  const res = await fetch(`${emu.url}/oauth/v1/generate?grant_type=client_credentials`, {
+    headers: { authorization: basic() },
+  });
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
 /** POSTs JSON with a bearer token; returns HTTP status and parsed body. */
-export async function call(emu: Emulator, path: string, body: unknown, opts: { token?: string; headers?: Record<string, string> } = {}) {
+export async function call(
+  emu: Emulator,
+  path: string,
+  body: unknown,
+  opts: { token?: string; headers?: Record<string, string> } = {},
+) {
   const res = await fetch(`${emu.url}${path}`, {
     method: "POST",
-    headers: { authorization: `Bearer ${opts.token ?? (await token(emu))}`, "content-type": "application/json", ...opts.headers },
+    headers: {
+      authorization: `Bearer ${opts.token ?? (await token(emu))}`,
+      "content-type": "application/json",
+      ...opts.headers,
+    },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
   const text = await res.text();

@@ -44,7 +44,11 @@ export function url(body: Body, field: string, required = true): string | undefi
   return v;
 }
 
-export function text(body: Body, field: string, opts: { min?: number; max: number; required?: boolean }): string | undefined {
+export function text(
+  body: Body,
+  field: string,
+  opts: { min?: number; max: number; required?: boolean },
+): string | undefined {
   const v = body[field];
   // Absent (or empty, for optional fields) is tolerated: many clients send "" for optional text.
   if (v === undefined || v === null || (v === "" && !opts.required)) {

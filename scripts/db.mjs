@@ -91,7 +91,10 @@ async function migratePostgres(url) {
       'CREATE TABLE IF NOT EXISTS "_app_migrations" (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
     );
     const dir = path.join(pgDir, "migrations");
-    const names = fs.readdirSync(dir).filter((n) => fs.statSync(path.join(dir, n)).isDirectory()).sort();
+    const names = fs
+      .readdirSync(dir)
+      .filter((n) => fs.statSync(path.join(dir, n)).isDirectory())
+      .sort();
     const done = new Set((await client.query('SELECT name FROM "_app_migrations"')).rows.map((r) => r.name));
     for (const name of names) {
       if (done.has(name)) continue;
@@ -155,7 +158,10 @@ export function staleClients() {
   // Prisma re-aligns columns when it copies the schema into the client, so compare with white space folded.
   const models = (s) => s.slice(s.indexOf("\nmodel ")).replace(/[ \t]+/g, " ");
   const problems = [];
-  for (const [name, out, schema] of [["SQLite", sqliteOut, sqliteSchema], ["PostgreSQL", pgOut, pgSchema]]) {
+  for (const [name, out, schema] of [
+    ["SQLite", sqliteOut, sqliteSchema],
+    ["PostgreSQL", pgOut, pgSchema],
+  ]) {
     const generated = path.join(out, "schema.prisma");
     if (!fs.existsSync(generated)) problems.push(`the ${name} client is missing`);
     else if (models(fs.readFileSync(generated, "utf8")) !== models(fs.readFileSync(schema, "utf8")))

@@ -12,7 +12,9 @@ const browser = await chromium.launch({ executablePath: "/usr/bin/chromium" });
 const pngs = [];
 for (const size of [16, 32, 48]) {
   const page = await browser.newPage({ viewport: { width: size, height: size } });
-  await page.setContent(`<style>html,body{margin:0;background:transparent}</style><img width="${size}" height="${size}" src="data:image/svg+xml;base64,${Buffer.from(svg).toString("base64")}">`);
+  await page.setContent(
+    `<style>html,body{margin:0;background:transparent}</style><img width="${size}" height="${size}" src="data:image/svg+xml;base64,${Buffer.from(svg).toString("base64")}">`,
+  );
   pngs.push({ size, data: await page.screenshot({ omitBackground: true }) });
   await page.close();
 }
@@ -34,5 +36,8 @@ const entries = pngs.map(({ size, data }) => {
   offset += data.length;
   return e;
 });
-fs.writeFileSync(path.join(root, "public", "favicon.ico"), Buffer.concat([header, ...entries, ...pngs.map((p) => p.data)]));
+fs.writeFileSync(
+  path.join(root, "public", "favicon.ico"),
+  Buffer.concat([header, ...entries, ...pngs.map((p) => p.data)]),
+);
 console.log(`wrote public/favicon.ico (${pngs.map((p) => p.size).join(", ")} px)`);

@@ -14,7 +14,10 @@ const dest = path.join(root, "shopify-standin", "schema", `admin_${API}.json.gz`
 if (fs.existsSync(dest)) process.exit(0);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "dev-mcp-"));
 try {
-  execFileSync("npm", ["pack", `@shopify/dev-mcp@${VERSION}`, "--silent"], { cwd: tmp, stdio: ["ignore", "pipe", "inherit"] });
+  execFileSync("npm", ["pack", `@shopify/dev-mcp@${VERSION}`, "--silent"], {
+    cwd: tmp,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const tgz = fs.readdirSync(tmp).find((f) => f.endsWith(".tgz"));
   execFileSync("tar", ["xzf", tgz, `package/dist/data/admin_${API}.json.gz`], { cwd: tmp });
   fs.mkdirSync(path.dirname(dest), { recursive: true });

@@ -17,13 +17,16 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  console.log("usage: npm run sandbox -- [--port 3000] [--emulator-port 8089] [--standin-port 8090] [--daraja-url URL] [--verbose]");
+  console.log(
+    "usage: npm run sandbox -- [--port 3000] [--emulator-port 8089] [--standin-port 8090] [--daraja-url URL] [--verbose]",
+  );
   process.exit(0);
 }
 
 const port = (name: string, v: string | undefined) => {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--${name} must be a port number (0 picks a free one)`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new Error(`--${name} must be a port number (0 picks a free one)`);
   return n;
 };
 
@@ -64,7 +67,9 @@ try {
   void sandbox.appExited.then(async (code) => {
     if (stopping) return;
     stopping = true;
-    console.error(`[sandbox] the app stopped unexpectedly (exit code ${code}); see .sandbox/app.log. Stopping the rest.`);
+    console.error(
+      `[sandbox] the app stopped unexpectedly (exit code ${code}); see .sandbox/app.log. Stopping the rest.`,
+    );
     await sandbox.close();
     process.exit(1);
   });
@@ -74,7 +79,9 @@ try {
   if (e instanceof SandboxRefusedError) {
     console.error(`[sandbox] ${e.message}`);
     if (e.problems.some((p) => p.includes("configured for"))) {
-      console.error("[sandbox] The sandbox database is prisma/sandbox.sqlite: delete it to start over with the demo shop.");
+      console.error(
+        "[sandbox] The sandbox database is prisma/sandbox.sqlite: delete it to start over with the demo shop.",
+      );
     }
   } else {
     console.error(`[sandbox] could not start: ${(e as Error).message}`);

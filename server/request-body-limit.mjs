@@ -26,7 +26,10 @@ export function requestBodyLimit({ maxBytes, exempt = () => false }) {
     res.setHeader("Content-Type", "application/json");
     res.end(
       JSON.stringify({
-        error: { code: "PAYLOAD_TOO_LARGE", message: `Request body larger than ${maxBytes} bytes (REQUEST_MAX_BYTES).` },
+        error: {
+          code: "PAYLOAD_TOO_LARGE",
+          message: `Request body larger than ${maxBytes} bytes (REQUEST_MAX_BYTES).`,
+        },
       }),
     );
   };

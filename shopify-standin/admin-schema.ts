@@ -7,7 +7,11 @@ import { buildClientSchema, type GraphQLSchema } from "graphql";
 // scripts/fetch-admin-schema.mjs). Loading it takes ~1 s, so it is built once per process.
 
 export const ADMIN_API_VERSION = "2026-07";
-const SCHEMA_FILE = path.join(path.dirname(new URL(import.meta.url).pathname), "schema", `admin_${ADMIN_API_VERSION}.json.gz`);
+const SCHEMA_FILE = path.join(
+  path.dirname(new URL(import.meta.url).pathname),
+  "schema",
+  `admin_${ADMIN_API_VERSION}.json.gz`,
+);
 
 let cached: GraphQLSchema | undefined;
 

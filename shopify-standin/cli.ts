@@ -10,4 +10,5 @@ const standin = await startShopifyStandin({ port: Number(arg("port") ?? 4100), h
 const shop = arg("shop");
 if (shop) standin.registerShop(shop, arg("token") ?? "totally_real_token");
 console.log(`Shopify Admin stand-in listening on ${standin.url} (control API: ${standin.url}/__standin/)`);
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void standin.close().then(() => process.exit(0)));
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+  process.once(signal, () => void standin.close().then(() => process.exit(0)));

@@ -67,7 +67,9 @@ function sizeArgument(ctx: Ctx, node: FieldNode): number | null {
 }
 
 const isConnection = (type: unknown) =>
-  isObjectType(type) && type.name.endsWith("Connection") && ("edges" in type.getFields() || "nodes" in type.getFields());
+  isObjectType(type) &&
+  type.name.endsWith("Connection") &&
+  ("edges" in type.getFields() || "nodes" in type.getFields());
 
 type Data = Record<string, unknown> | null | undefined;
 
@@ -75,7 +77,12 @@ type Data = Record<string, unknown> | null | undefined;
  * Cost of a selection on `type`. With `data === undefined` it is the requested cost; with the data
  * that came back it is the actual cost.
  */
-function selectionCost(ctx: Ctx, selection: SelectionSetNode, type: GraphQLCompositeType, data: Data | undefined): number {
+function selectionCost(
+  ctx: Ctx,
+  selection: SelectionSetNode,
+  type: GraphQLCompositeType,
+  data: Data | undefined,
+): number {
   let worst = 0;
   for (const concrete of concreteTypes(ctx, type)) {
     if (data && typeof data.__typename === "string" && data.__typename !== concrete.name) continue;
@@ -98,7 +105,8 @@ function fieldCost(ctx: Ctx, node: FieldNode, field: GraphQLField<unknown, unkno
   if (!requested && value === null) return 1;
   if (isConnection(named)) return connectionCost(ctx, node, named as GraphQLObjectType, value as Data);
   if (isListType(getNullableType(field.type))) {
-    const element = (v: unknown) => (v === null ? 0 : 1 + selectionCost(ctx, node.selectionSet!, named as GraphQLCompositeType, v as Data));
+    const element = (v: unknown) =>
+      v === null ? 0 : 1 + selectionCost(ctx, node.selectionSet!, named as GraphQLCompositeType, v as Data);
     if (requested) return (sizeArgument(ctx, node) ?? 1) * element(undefined);
     return (value as unknown[]).reduce<number>((s, v) => s + element(v), 0);
   }

@@ -120,18 +120,28 @@ export function answerGraphql(
       return {
         status: 429,
         headers: { "Retry-After": String(fault.retryAfterSeconds ?? 2) },
-        body: { errors: "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service." },
+        body: {
+          errors: "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service.",
+        },
       };
     }
     if (fault.type === "503") return { status: 503, body: { errors: "Service Unavailable" } };
     const status = { ...throttles.status(req.shop), currentlyAvailable: 0 };
-    return { status: 200, body: { errors: [THROTTLED_ERROR], extensions: costExtension(op ? requestedCost(op, document, variables) : 1, null, status) } };
+    return {
+      status: 200,
+      body: {
+        errors: [THROTTLED_ERROR],
+        extensions: costExtension(op ? requestedCost(op, document, variables) : 1, null, status),
+      },
+    };
   }
 
   const schema = adminSchema();
   const invalid = validated(schema, query, document);
   if (invalid.length || !op) {
-    const errors = invalid.length ? invalid.map((e) => shopifyError(e)) : [{ message: "No operation to run", extensions: { code: "validationError" } }];
+    const errors = invalid.length
+      ? invalid.map((e) => shopifyError(e))
+      : [{ message: "No operation to run", extensions: { code: "validationError" } }];
     record({ ...entry, outcome: "rejected", httpStatus: 200, errors });
     return { status: 200, body: { errors } };
   }
@@ -145,13 +155,31 @@ export function answerGraphql(
         extensions: { code: "MAX_COST_EXCEEDED", cost: cost.requested, maxCost: MAX_QUERY_COST },
       },
     ];
-    record({ ...entry, outcome: "rejected", httpStatus: 200, errors, cost: { requested: cost.requested, actual: null } });
-    return { status: 200, body: { errors, extensions: costExtension(cost.requested, null, throttles.status(req.shop)) } };
+    record({
+      ...entry,
+      outcome: "rejected",
+      httpStatus: 200,
+      errors,
+      cost: { requested: cost.requested, actual: null },
+    });
+    return {
+      status: 200,
+      body: { errors, extensions: costExtension(cost.requested, null, throttles.status(req.shop)) },
+    };
   }
   if (!throttles.take(req.shop, cost.requested)) {
     const errors = [THROTTLED_ERROR];
-    record({ ...entry, outcome: "throttled", httpStatus: 200, errors, cost: { requested: cost.requested, actual: null } });
-    return { status: 200, body: { errors, extensions: costExtension(cost.requested, null, throttles.status(req.shop)) } };
+    record({
+      ...entry,
+      outcome: "throttled",
+      httpStatus: 200,
+      errors,
+      cost: { requested: cost.requested, actual: null },
+    });
+    return {
+      status: 200,
+      body: { errors, extensions: costExtension(cost.requested, null, throttles.status(req.shop)) },
+    };
   }
 
   // Every resolver here is synchronous, so execute() returns a plain result.
@@ -167,7 +195,14 @@ export function answerGraphql(
   const rejected = !("data" in result) || result.data === undefined;
   const actual = rejected ? 0 : Math.min(cost.requested, cost.actual(result.data));
   throttles.refund(req.shop, cost.requested - actual);
-  record({ ...entry, outcome: rejected ? "rejected" : "ok", httpStatus: 200, data: result.data, errors, cost: { requested: cost.requested, actual } });
+  record({
+    ...entry,
+    outcome: rejected ? "rejected" : "ok",
+    httpStatus: 200,
+    data: result.data,
+    errors,
+    cost: { requested: cost.requested, actual },
+  });
   const body: Record<string, unknown> = {};
   if (errors) body.errors = errors;
   if (!rejected) body.data = result.data;
@@ -177,11 +212,17 @@ export function answerGraphql(
 
 const fragmentsOf = (document: DocumentNode): Record<string, FragmentDefinitionNode> =>
   Object.fromEntries(
-    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((d) => [d.name.value, d]),
   );
 
 /** For a forced THROTTLED answer to a document that may not even be valid. */
-function requestedCost(op: OperationDefinitionNode, document: DocumentNode, variables: Record<string, unknown>): number {
+function requestedCost(
+  op: OperationDefinitionNode,
+  document: DocumentNode,
+  variables: Record<string, unknown>,
+): number {
   try {
     return operationCost(adminSchema(), op, fragmentsOf(document), variables).requested;
   } catch {

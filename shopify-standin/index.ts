@@ -68,7 +68,10 @@ export async function startShopifyStandin(opts: StandinOptions = {}) {
     },
     requests: (): RecordedRequest[] => [...log],
     mutations: (operationName?: string) =>
-      log.filter((r) => r.operationType === "mutation" && r.outcome === "ok" && (!operationName || r.operationName === operationName)),
+      log.filter(
+        (r) =>
+          r.operationType === "mutation" && r.outcome === "ok" && (!operationName || r.operationName === operationName),
+      ),
     rejected: () => log.filter((r) => r.outcome === "rejected"),
     addFault(spec: FaultSpec) {
       faults.add(spec);
@@ -110,7 +113,12 @@ export async function startShopifyStandin(opts: StandinOptions = {}) {
       const token = req.headers["x-shopify-access-token"];
       return answerGraphql(
         { state, faults, throttles, record: (r) => void (log.push(r) > MAX_LOG && log.shift()) },
-        { shop: admin[1].toLowerCase(), apiVersion: admin[2], token: typeof token === "string" ? token : undefined, body },
+        {
+          shop: admin[1].toLowerCase(),
+          apiVersion: admin[2],
+          token: typeof token === "string" ? token : undefined,
+          body,
+        },
       );
     }
     if (url.pathname.startsWith("/__standin/")) return controlRoute(method, url, body);
@@ -124,7 +132,13 @@ export async function startShopifyStandin(opts: StandinOptions = {}) {
     switch (key) {
       case "POST shops":
         if (!body?.shop || !body?.accessToken) return ok({ error: "shop and accessToken are required" }, 400);
-        return ok(control.registerShop(body.shop, body.accessToken, { developmentStore: body.developmentStore, plan: body.plan }), 201);
+        return ok(
+          control.registerShop(body.shop, body.accessToken, {
+            developmentStore: body.developmentStore,
+            plan: body.plan,
+          }),
+          201,
+        );
       case "POST shops/:id/plan":
         return ok({ plan: control.setPlan(decodeURIComponent(parts[1]), body?.plan ?? body) });
       case "GET shops/:id/throttle":

@@ -14,6 +14,8 @@ export function toDecimal(cents: number): string {
   const sign = cents < 0 ? "-" : "";
   const abs = Math.abs(cents);
   const whole = Math.floor(abs / 100);
-  const frac = String(abs % 100).padStart(2, "0").replace(/0$/, "");
+  const frac = String(abs % 100)
+    .padStart(2, "0")
+    .replace(/0$/, "");
   return `${sign}${whole}.${frac || "0"}`;
 }

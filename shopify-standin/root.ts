@@ -58,11 +58,19 @@ export function rootValue(state: StandinState, shop: string) {
       const { outstanding } = sums(order);
       const cents = amount ? toCents(amount.amount) : outstanding;
       if (amount && amount.currencyCode !== order.presentmentCurrencyCode) {
-        return fail(["amount", "currencyCode"], "Currency doesn't match the order's presentment currency", "CURRENCY_MISMATCH");
+        return fail(
+          ["amount", "currencyCode"],
+          "Currency doesn't match the order's presentment currency",
+          "CURRENCY_MISMATCH",
+        );
       }
       if (!(cents > 0)) return fail(["amount", "amount"], "Amount must be greater than zero", "AMOUNT_NOT_POSITIVE");
       if (cents > outstanding) {
-        return fail(["amount", "amount"], `Amount exceeds the outstanding balance of ${toDecimal(outstanding)}`, "AMOUNT_EXCEEDS_BALANCE");
+        return fail(
+          ["amount", "amount"],
+          `Amount exceeds the outstanding balance of ${toDecimal(outstanding)}`,
+          "AMOUNT_EXCEEDS_BALANCE",
+        );
       }
       if (processedAt && Date.parse(processedAt) > Date.now() + 60_000) {
         return fail(["processedAt"], "Processed at can't be in the future", "PROCESSED_AT_INVALID");
@@ -83,14 +91,29 @@ export function rootValue(state: StandinState, shop: string) {
         if (!order) return err("ownerId", "Owner does not exist", "INVALID");
         if (!/^[A-Za-z0-9_-]{2,64}$/.test(input.key)) return err("key", "Key is invalid", "INVALID");
         if (!input.type) return err("type", "Type can't be blank", "BLANK");
-        if (input.type === "single_line_text_field" && /\n/.test(input.value)) return err("value", "Value must be a single line", "INVALID_VALUE");
+        if (input.type === "single_line_text_field" && /\n/.test(input.value))
+          return err("value", "Value must be a single line", "INVALID_VALUE");
         targets.push({ order, input });
       });
-      if (metafields.length > 25) errors.push({ field: ["metafields"], message: "Exceeded the maximum metafields input limit of 25.", code: "LESS_THAN_OR_EQUAL_TO", elementIndex: null });
+      if (metafields.length > 25)
+        errors.push({
+          field: ["metafields"],
+          message: "Exceeded the maximum metafields input limit of 25.",
+          code: "LESS_THAN_OR_EQUAL_TO",
+          elementIndex: null,
+        });
       // Atomic like Shopify: nothing is written when any input is invalid.
       if (errors.length) return { metafields: [], userErrors: errors };
       const saved = targets.map(({ order, input }) =>
-        metafieldView(order, state.upsertMetafield(order, { namespace: input.namespace ?? APP_NAMESPACE, key: input.key, type: input.type, value: input.value })),
+        metafieldView(
+          order,
+          state.upsertMetafield(order, {
+            namespace: input.namespace ?? APP_NAMESPACE,
+            key: input.key,
+            type: input.type,
+            value: input.value,
+          }),
+        ),
       );
       return { metafields: saved, userErrors: [] };
     },
@@ -99,8 +122,12 @@ export function rootValue(state: StandinState, shop: string) {
       const order = find(id);
       if (!order) return { node: null, userErrors: [userError(["id"], "Resource not found")] };
       for (const raw of tags as string[]) {
-        for (const tag of raw.split(",").map((t) => t.trim()).filter(Boolean)) {
-          if (tag.length > 255) return { node: null, userErrors: [userError(["tags"], "Tag is too long (maximum is 255 characters)")] };
+        for (const tag of raw
+          .split(",")
+          .map((t) => t.trim())
+          .filter(Boolean)) {
+          if (tag.length > 255)
+            return { node: null, userErrors: [userError(["tags"], "Tag is too long (maximum is 255 characters)")] };
           if (!order.tags.some((t) => t.toLowerCase() === tag.toLowerCase())) order.tags.push(tag);
         }
       }
@@ -114,12 +141,28 @@ export function rootValue(state: StandinState, shop: string) {
       const txs = (input.transactions ?? []) as Args[];
       const total = txs.reduce((s, t) => s + toCents(t.amount), 0);
       if (txs.some((t) => t.kind !== "REFUND" || !(toCents(t.amount) > 0))) {
-        return { order: orderView(order), refund: null, userErrors: [userError(["transactions"], "Refund transactions must be positive REFUND amounts")] };
+        return {
+          order: orderView(order),
+          refund: null,
+          userErrors: [userError(["transactions"], "Refund transactions must be positive REFUND amounts")],
+        };
       }
       if (total > paid - refunded && !input.allowOverRefunding) {
-        return { order: orderView(order), refund: null, userErrors: [userError(["transactions"], "Refund amount exceeds the amount paid")] };
+        return {
+          order: orderView(order),
+          refund: null,
+          userErrors: [userError(["transactions"], "Refund amount exceeds the amount paid")],
+        };
       }
-      for (const t of txs) state.addTransaction(order, "REFUND", toCents(t.amount), t.gateway, input.processedAt ?? undefined, t.parentId ? numericId(t.parentId, "OrderTransaction") : undefined);
+      for (const t of txs)
+        state.addTransaction(
+          order,
+          "REFUND",
+          toCents(t.amount),
+          t.gateway,
+          input.processedAt ?? undefined,
+          t.parentId ? numericId(t.parentId, "OrderTransaction") : undefined,
+        );
       const refund = {
         __typename: "Refund",
         id: `gid://shopify/Refund/${order.id}${order.transactions.length}`,

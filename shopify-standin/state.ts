@@ -132,14 +132,22 @@ export class StandinState {
       confirmationNumber:
         input.confirmationNumber !== undefined
           ? input.confirmationNumber
-          : crypto.randomBytes(6).toString("base64url").replace(/[^A-Za-z0-9]/g, "X").slice(0, 9).toUpperCase(),
+          : crypto
+              .randomBytes(6)
+              .toString("base64url")
+              .replace(/[^A-Za-z0-9]/g, "X")
+              .slice(0, 9)
+              .toUpperCase(),
       currencyCode: input.currencyCode ?? "KES",
       presentmentCurrencyCode: input.presentmentCurrencyCode ?? input.currencyCode ?? "KES",
       shopMoneyRate: input.shopMoneyRate ?? 1,
       totalCents,
       phone,
       email: input.email === undefined ? "buyer@example.com" : input.email,
-      customer: { id: input.customerId ?? `gid://shopify/Customer/${id + 1_000_000}`, phone: input.customerPhone ?? phone },
+      customer: {
+        id: input.customerId ?? `gid://shopify/Customer/${id + 1_000_000}`,
+        phone: input.customerPhone ?? phone,
+      },
       billingPhone: input.billingPhone ?? null,
       shippingPhone: input.shippingPhone ?? null,
       paymentGatewayNames: input.paymentGatewayNames ?? ["M-PESA"],
@@ -150,19 +158,28 @@ export class StandinState {
       metafields: [],
       tags: [...(input.tags ?? [])],
     };
-    if (input.paid !== undefined) this.addTransaction(order, "SALE", toCents(input.paid), order.paymentGatewayNames[0] ?? "manual");
+    if (input.paid !== undefined)
+      this.addTransaction(order, "SALE", toCents(input.paid), order.paymentGatewayNames[0] ?? "manual");
     this.orders.set(id, order);
     return order;
   }
 
   /** The order if it belongs to this shop (Shopify never shows another shop's order). */
   findOrder(shop: string, gidOrId: string | number): StandinOrder | undefined {
-    const id = typeof gidOrId === "number" ? gidOrId : /^\d+$/.test(gidOrId) ? Number(gidOrId) : numericId(gidOrId, "Order");
+    const id =
+      typeof gidOrId === "number" ? gidOrId : /^\d+$/.test(gidOrId) ? Number(gidOrId) : numericId(gidOrId, "Order");
     const order = id === undefined ? undefined : this.orders.get(id);
     return order && order.shop === shop ? order : undefined;
   }
 
-  addTransaction(order: StandinOrder, kind: "SALE" | "REFUND", amountCents: number, gateway: string, processedAt?: string, parentId?: number) {
+  addTransaction(
+    order: StandinOrder,
+    kind: "SALE" | "REFUND",
+    amountCents: number,
+    gateway: string,
+    processedAt?: string,
+    parentId?: number,
+  ) {
     const now = new Date().toISOString();
     const tx: StandinTransaction = {
       id: this.nextTxId++,

@@ -36,7 +36,9 @@ export function resolvePlan(spec: unknown): ThrottlePlan {
   if (s && typeof s === "object" && Number(s.maximumAvailable) > 0 && Number(s.restoreRate) > 0) {
     return { maximumAvailable: Number(s.maximumAvailable), restoreRate: Number(s.restoreRate) };
   }
-  throw new Error(`unknown plan ${JSON.stringify(spec)}: one of ${Object.keys(PLANS).join(", ")} or {maximumAvailable, restoreRate}`);
+  throw new Error(
+    `unknown plan ${JSON.stringify(spec)}: one of ${Object.keys(PLANS).join(", ")} or {maximumAvailable, restoreRate}`,
+  );
 }
 
 class Bucket {
@@ -71,7 +73,11 @@ class Bucket {
 
   status(now: number): ThrottleStatus {
     // Shopify answers whole numbers of points here (as floats: 1990.0).
-    return { maximumAvailable: this.plan.maximumAvailable, currentlyAvailable: Math.floor(this.available(now)), restoreRate: this.plan.restoreRate };
+    return {
+      maximumAvailable: this.plan.maximumAvailable,
+      currentlyAvailable: Math.floor(this.available(now)),
+      restoreRate: this.plan.restoreRate,
+    };
   }
 }
 

@@ -1,5 +1,12 @@
 import { toDecimal } from "./money";
-import { canMarkAsPaid, financialStatus, sums, type StandinMetafield, type StandinOrder, type StandinTransaction } from "./state";
+import {
+  canMarkAsPaid,
+  financialStatus,
+  sums,
+  type StandinMetafield,
+  type StandinOrder,
+  type StandinTransaction,
+} from "./state";
 
 // GraphQL views of the in-memory state. graphql-js's resolver reads these properties; functions are
 // called with the field's arguments, and they read the state when resolved, so an order returned by a
@@ -11,7 +18,11 @@ export function moneyBag(order: StandinOrder, cents: number) {
   return {
     __typename: "MoneyBag",
     presentmentMoney: { __typename: "MoneyV2", amount: toDecimal(cents), currencyCode: order.presentmentCurrencyCode },
-    shopMoney: { __typename: "MoneyV2", amount: toDecimal(Math.round(cents * order.shopMoneyRate)), currencyCode: order.currencyCode },
+    shopMoney: {
+      __typename: "MoneyV2",
+      amount: toDecimal(Math.round(cents * order.shopMoneyRate)),
+      currencyCode: order.currencyCode,
+    },
   };
 }
 
@@ -89,7 +100,9 @@ export function orderView(order: StandinOrder) {
     customer: order.customer && {
       __typename: "Customer",
       id: order.customer.id,
-      defaultPhoneNumber: order.customer.phone ? { __typename: "CustomerPhoneNumber", phoneNumber: order.customer.phone } : null,
+      defaultPhoneNumber: order.customer.phone
+        ? { __typename: "CustomerPhoneNumber", phoneNumber: order.customer.phone }
+        : null,
     },
     billingAddress: phoneOrNull(order.billingPhone),
     shippingAddress: phoneOrNull(order.shippingPhone),
@@ -100,7 +113,13 @@ export function orderView(order: StandinOrder) {
       const m = findMetafield(order, namespace, key);
       return m ? metafieldView(order, m) : null;
     },
-    metafields: ({ first, namespace }: { first?: number; namespace?: string }): { __typename: string; nodes: object[]; edges: object[] } => {
+    metafields: ({
+      first,
+      namespace,
+    }: {
+      first?: number;
+      namespace?: string;
+    }): { __typename: string; nodes: object[]; edges: object[] } => {
       const nodes = order.metafields
         .filter((m) => namespace === undefined || m.namespace === namespace)
         .slice(0, first ?? 250)

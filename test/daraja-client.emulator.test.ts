@@ -32,7 +32,12 @@ const received: { path: string; body: unknown }[] = [];
 beforeAll(async () => {
   // The process clock is UTC, as on most hosts; the client must still produce EAT timestamps.
   process.env.TZ = "UTC";
-  emu = await startEmulator({ callbackDelayMs: 5, stkTimeoutDelayMs: 400, maxTimestampSkewSeconds: 120, pullPageSize: 2 });
+  emu = await startEmulator({
+    callbackDelayMs: 5,
+    stkTimeoutDelayMs: 400,
+    maxTimestampSkewSeconds: 120,
+    pullPageSize: 2,
+  });
   receiver = createServer((req, res) => {
     let data = "";
     req.on("data", (c) => (data += c));
@@ -86,10 +91,19 @@ describe("STK Push and query", () => {
     expect(ack.checkoutRequestId).toMatch(/^ws_CO_/);
     await emu.idle();
     const [cb] = callbacksAt("/stk/abc").map(parseStkCallback);
-    expect(cb).toMatchObject({ checkoutRequestId: ack.checkoutRequestId, resultCode: "0", amount: 150, phoneNumber: "254712345678" });
+    expect(cb).toMatchObject({
+      checkoutRequestId: ack.checkoutRequestId,
+      resultCode: "0",
+      amount: 150,
+      phoneNumber: "254712345678",
+    });
     expect(cb.mpesaReceiptNumber).toMatch(/^[A-Z0-9]{10}$/);
     expect(cb.transactionDate).toBeInstanceOf(Date);
-    const q = await c.stkQuery({ businessShortCode: 174379, passkey: SANDBOX_PASSKEY, checkoutRequestId: ack.checkoutRequestId });
+    const q = await c.stkQuery({
+      businessShortCode: 174379,
+      passkey: SANDBOX_PASSKEY,
+      checkoutRequestId: ack.checkoutRequestId,
+    });
     expect(q).toMatchObject({ state: "final", resultCode: "0" });
     expect(emu.stats()).toMatchObject({ rejectedWrongPassword: 0, rejectedInvalidTimestamp: 0 });
   });
@@ -104,8 +118,16 @@ describe("STK Push and query", () => {
     const c = client();
     const ack = await c.stkPush(push(phone));
     await emu.idle();
-    expect(callbacksAt("/stk").map(parseStkCallback)).toEqual([expect.objectContaining({ resultCode: code, checkoutRequestId: ack.checkoutRequestId })]);
-    expect(await c.stkQuery({ businessShortCode: 174379, passkey: SANDBOX_PASSKEY, checkoutRequestId: ack.checkoutRequestId })).toMatchObject({
+    expect(callbacksAt("/stk").map(parseStkCallback)).toEqual([
+      expect.objectContaining({ resultCode: code, checkoutRequestId: ack.checkoutRequestId }),
+    ]);
+    expect(
+      await c.stkQuery({
+        businessShortCode: 174379,
+        passkey: SANDBOX_PASSKEY,
+        checkoutRequestId: ack.checkoutRequestId,
+      }),
+    ).toMatchObject({
       state: "final",
       resultCode: code,
     });
@@ -114,7 +136,8 @@ describe("STK Push and query", () => {
   it("reports pending while the customer has not answered, then the 1037 timeout", async () => {
     const c = client();
     const ack = await c.stkPush(push("0712340037"));
-    const query = () => c.stkQuery({ businessShortCode: 174379, passkey: SANDBOX_PASSKEY, checkoutRequestId: ack.checkoutRequestId });
+    const query = () =>
+      c.stkQuery({ businessShortCode: 174379, passkey: SANDBOX_PASSKEY, checkoutRequestId: ack.checkoutRequestId });
     expect(await query()).toEqual({ state: "pending" });
     await emu.idle();
     expect(await query()).toMatchObject({ state: "final", resultCode: "1037" });
@@ -144,7 +167,9 @@ describe("STK Push and query", () => {
   });
 
   it("a wrong passkey is a final Wrong credentials error", async () => {
-    const err = await client().stkPush(push("0712345678", { passkey: "not-the-passkey" })).catch((e) => e);
+    const err = await client()
+      .stkPush(push("0712345678", { passkey: "not-the-passkey" }))
+      .catch((e) => e);
     expect(err).toBeInstanceOf(DarajaError);
     expect(err).toMatchObject({ errorCode: "500.001.1001", kind: "final", httpStatus: 500 });
     expect(err.errorMessage).toMatch(/Wrong credentials/);
@@ -185,9 +210,33 @@ describe("access tokens", () => {
 
   it.each([
     ["STK (404.001.03)", (c: ReturnType<typeof client>) => c.stkPush(push("0712345678"))],
-    ["C2B (400.003.01)", (c: ReturnType<typeof client>) => c.c2bRegisterUrl({ shortCode: 600984, responseType: "Completed", confirmationUrl: `${hooks}/c2b/confirm`, validationUrl: `${hooks}/c2b/validate` })],
-    ["B2C (401.002.01)", (c: ReturnType<typeof client>) => c.b2c({ ...initiator(), originatorConversationId: `oc-${Math.random()}`, amount: 100, partyA: 600584, phone: "0712345678", remarks: "refund" })],
-    ["Pull (401.001)", (c: ReturnType<typeof client>) => c.pullRegister({ shortCode: 600984, nominatedNumber: "0722000000", callbackUrl: `${hooks}/pull` })],
+    [
+      "C2B (400.003.01)",
+      (c: ReturnType<typeof client>) =>
+        c.c2bRegisterUrl({
+          shortCode: 600984,
+          responseType: "Completed",
+          confirmationUrl: `${hooks}/c2b/confirm`,
+          validationUrl: `${hooks}/c2b/validate`,
+        }),
+    ],
+    [
+      "B2C (401.002.01)",
+      (c: ReturnType<typeof client>) =>
+        c.b2c({
+          ...initiator(),
+          originatorConversationId: `oc-${Math.random()}`,
+          amount: 100,
+          partyA: 600584,
+          phone: "0712345678",
+          remarks: "refund",
+        }),
+    ],
+    [
+      "Pull (401.001)",
+      (c: ReturnType<typeof client>) =>
+        c.pullRegister({ shortCode: 600984, nominatedNumber: "0722000000", callbackUrl: `${hooks}/pull` }),
+    ],
   ])("refreshes an invalidated token once and retries: %s", async (_label, call) => {
     const c = client();
     await c.getAccessToken();
@@ -197,7 +246,9 @@ describe("access tokens", () => {
   });
 
   it("wrong consumer secret is a DarajaAuthError", async () => {
-    const err = await client({ consumerSecret: "wrong" }).stkPush(push("0712345678")).catch((e) => e);
+    const err = await client({ consumerSecret: "wrong" })
+      .stkPush(push("0712345678"))
+      .catch((e) => e);
     expect(err).toBeInstanceOf(DarajaAuthError);
     expect(err).toMatchObject({ httpStatus: 400, kind: "final" });
     expect(emu.requests({ path: "/mpesa/" })).toHaveLength(0);
@@ -227,24 +278,35 @@ describe("transport failures", () => {
     const dead = await startEmulator();
     const url = dead.url;
     await dead.close();
-    const err = await client({ baseUrl: url }).stkPush(push("0712345678")).catch((e) => e);
+    const err = await client({ baseUrl: url })
+      .stkPush(push("0712345678"))
+      .catch((e) => e);
     expect(err).toBeInstanceOf(DarajaNetworkError);
     expect(err.kind).toBe("retryable");
   });
 
   it("a proxy 503 page on a push is unknown; a Daraja 500 on a query is retryable", async () => {
     emu.setEndpoint("/mpesa/stkpush/v1/processrequest", { failTimes: 1, failStatus: 503 });
-    const pushErr = await client().stkPush(push("0712345678")).catch((e) => e);
+    const pushErr = await client()
+      .stkPush(push("0712345678"))
+      .catch((e) => e);
     expect(pushErr).toMatchObject({ httpStatus: 503, kind: "unknown-outcome" });
     emu.setEndpoint("/mpesa/accountbalance/v1/query", { failTimes: 1, failStatus: 500 });
-    const balErr = await client().accountBalance({ ...initiator(), partyA: 600984, remarks: "balance" }).catch((e) => e);
+    const balErr = await client()
+      .accountBalance({ ...initiator(), partyA: 600984, remarks: "balance" })
+      .catch((e) => e);
     expect(balErr).toMatchObject({ errorCode: "500.003.1001", kind: "retryable" });
   });
 });
 
 describe("C2B, initiator APIs, Pull and QR", () => {
   it("registers C2B URLs (v2) and parses the masked confirmation", async () => {
-    const ack = await client().c2bRegisterUrl({ shortCode: 600984, responseType: "Completed", confirmationUrl: `${hooks}/c2b/confirm`, validationUrl: `${hooks}/c2b/validate` });
+    const ack = await client().c2bRegisterUrl({
+      shortCode: 600984,
+      responseType: "Completed",
+      confirmationUrl: `${hooks}/c2b/confirm`,
+      validationUrl: `${hooks}/c2b/validate`,
+    });
     expect(ack.responseCode).toMatch(/^0+$/);
     await emu.c2bPay({ shortCode: "600984", amount: 1500, msisdn: "254712345678", billRef: "shp10492" });
     const [conf] = callbacksAt("/c2b/confirm").map(parseC2bConfirmation);
@@ -253,7 +315,15 @@ describe("C2B, initiator APIs, Pull and QR", () => {
 
   it("B2C: ack, Result parsed; a reused OriginatorConversationID is final", async () => {
     const c = client();
-    const input = { ...initiator(), originatorConversationId: "payout-1", amount: 100, partyA: 600584, phone: "0712345678", remarks: "refund", occasion: "order 1" };
+    const input = {
+      ...initiator(),
+      originatorConversationId: "payout-1",
+      amount: 100,
+      partyA: 600584,
+      phone: "0712345678",
+      remarks: "refund",
+      occasion: "order 1",
+    };
     const ack = await c.b2c(input);
     expect(ack.conversationId).toBeTruthy();
     await emu.idle();
@@ -265,9 +335,18 @@ describe("C2B, initiator APIs, Pull and QR", () => {
 
   it("B2C queue timeout arrives as an unknown outcome", async () => {
     emu.setNextOutcome({ api: "b2c", queueTimeout: true });
-    await client().b2c({ ...initiator(), originatorConversationId: "payout-2", amount: 100, partyA: 600584, phone: "0712345678", remarks: "refund" });
+    await client().b2c({
+      ...initiator(),
+      originatorConversationId: "payout-2",
+      amount: 100,
+      partyA: 600584,
+      phone: "0712345678",
+      remarks: "refund",
+    });
     await emu.idle();
-    expect(callbacksAt("/timeout").map(parseQueueTimeout)).toEqual([expect.objectContaining({ outcome: "unknown", originatorConversationId: "payout-2" })]);
+    expect(callbacksAt("/timeout").map(parseQueueTimeout)).toEqual([
+      expect.objectContaining({ outcome: "unknown", originatorConversationId: "payout-2" }),
+    ]);
   });
 
   it("reverses an STK payment and checks its status by receipt", async () => {
@@ -296,15 +375,30 @@ describe("C2B, initiator APIs, Pull and QR", () => {
   it("pulls every transaction across pages until a short page", async () => {
     const c = client();
     await c.pullRegister({ shortCode: 600984, nominatedNumber: "0722000000", callbackUrl: `${hooks}/pull` });
-    expect((await c.pullRegister({ shortCode: 600984, nominatedNumber: "0722000000", callbackUrl: `${hooks}/pull` })).alreadyRegistered).toBe(true);
-    for (const amount of [10, 20, 30, 40, 50]) await emu.c2bPay({ shortCode: "600984", amount, msisdn: "254712345678", billRef: "SHP1" });
-    const rows = await c.pullQuery({ shortCode: 600984, startDate: new Date(Date.now() - 3600_000), endDate: new Date(Date.now() + 60_000), pageSize: 2 });
+    expect(
+      (await c.pullRegister({ shortCode: 600984, nominatedNumber: "0722000000", callbackUrl: `${hooks}/pull` }))
+        .alreadyRegistered,
+    ).toBe(true);
+    for (const amount of [10, 20, 30, 40, 50])
+      await emu.c2bPay({ shortCode: "600984", amount, msisdn: "254712345678", billRef: "SHP1" });
+    const rows = await c.pullQuery({
+      shortCode: 600984,
+      startDate: new Date(Date.now() - 3600_000),
+      endDate: new Date(Date.now() + 60_000),
+      pageSize: 2,
+    });
     expect(rows.map((r) => r.amount)).toEqual([10, 20, 30, 40, 50]);
     expect(emu.requests({ path: "/pulltransactions/v1/query" })).toHaveLength(3);
   });
 
   it("generates a dynamic QR code", async () => {
-    const qr = await client().dynamicQr({ merchantName: "Example Shop", refNo: "SHP10492", amount: 1500, trxCode: "PB", cpi: "600984" });
+    const qr = await client().dynamicQr({
+      merchantName: "Example Shop",
+      refNo: "SHP10492",
+      amount: 1500,
+      trxCode: "PB",
+      cpi: "600984",
+    });
     expect(Buffer.from(qr.qrCode, "base64").subarray(1, 4).toString()).toBe("PNG");
   });
 
@@ -312,7 +406,9 @@ describe("C2B, initiator APIs, Pull and QR", () => {
     const limited = await startEmulator({ spikeArrestPerSecond: 1 });
     try {
       const c = createDarajaClient({ baseUrl: limited.url, ...KEY, tokenStore: new InMemoryTokenStore() });
-      const results = await Promise.allSettled([1, 2, 3].map(() => c.dynamicQr({ merchantName: "Shop", refNo: "R", amount: 1, trxCode: "PB", cpi: "600984" })));
+      const results = await Promise.allSettled(
+        [1, 2, 3].map(() => c.dynamicQr({ merchantName: "Shop", refNo: "R", amount: 1, trxCode: "PB", cpi: "600984" })),
+      );
       const rejected = results.filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => r.reason);
       expect(rejected.length).toBeGreaterThan(0);
       expect(rejected[0]).toMatchObject({ errorCode: "500.003.02", kind: "retryable" });

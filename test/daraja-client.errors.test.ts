@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { classifyErrorAnswer, isInvalidTokenAnswer, reasonOf5000011001 } from "~/modules/daraja";
 
-const answer = (httpStatus: number, errorCode: string | null, errorMessage: string) => ({ httpStatus, errorCode, errorMessage });
+const answer = (httpStatus: number, errorCode: string | null, errorMessage: string) => ({
+  httpStatus,
+  errorCode,
+  errorMessage,
+});
 
 describe("error classification (docs/DARAJA.md §6.1)", () => {
   it.each([
@@ -16,7 +20,12 @@ describe("error classification (docs/DARAJA.md §6.1)", () => {
     [429, null, "Too Many Requests", "retryable"],
     [500, "500.001.1001", "[MerchantValidate] - Wrong credentials", "final"],
     [500, "500.001.1001", "Merchant does not exist", "final"],
-    [500, "500.001.1001", "Unable to lock subscriber, a transaction is already in process for the current subscriber", "retryable"],
+    [
+      500,
+      "500.001.1001",
+      "Unable to lock subscriber, a transaction is already in process for the current subscriber",
+      "retryable",
+    ],
     [500, "500.001.1001", "The transaction is being processed", "retryable"],
     [500, "500.003.1001", "Urls are already registered", "final"],
     [500, null, "Invalid API call as no apiproduct match found", "final"],
@@ -35,7 +44,9 @@ describe("error classification (docs/DARAJA.md §6.1)", () => {
 
   it("tells the four meanings of 500.001.1001 apart by message", () => {
     expect(reasonOf5000011001("The transaction is being processed")).toBe("pending");
-    expect(reasonOf5000011001("Unable to lock subscriber, a transaction is already in process")).toBe("subscriber_locked");
+    expect(reasonOf5000011001("Unable to lock subscriber, a transaction is already in process")).toBe(
+      "subscriber_locked",
+    );
     expect(reasonOf5000011001("[MerchantValidate] - Wrong credentials")).toBe("wrong_credentials");
     expect(reasonOf5000011001("Merchant does not exist")).toBe("merchant_missing");
     expect(reasonOf5000011001("???")).toBe("other");

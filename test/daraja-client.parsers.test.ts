@@ -49,8 +49,22 @@ describe("parseStkCallback", () => {
   });
 
   it("reads the failure example (no CallbackMetadata)", () => {
-    const body = { Body: { stkCallback: { MerchantRequestID: "m-1", CheckoutRequestID: "ws_CO_1", ResultCode: 1032, ResultDesc: "Request cancelled by user" } } };
-    expect(parseStkCallback(body)).toEqual({ merchantRequestId: "m-1", checkoutRequestId: "ws_CO_1", resultCode: "1032", resultDesc: "Request cancelled by user" });
+    const body = {
+      Body: {
+        stkCallback: {
+          MerchantRequestID: "m-1",
+          CheckoutRequestID: "ws_CO_1",
+          ResultCode: 1032,
+          ResultDesc: "Request cancelled by user",
+        },
+      },
+    };
+    expect(parseStkCallback(body)).toEqual({
+      merchantRequestId: "m-1",
+      checkoutRequestId: "ws_CO_1",
+      resultCode: "1032",
+      resultDesc: "Request cancelled by user",
+    });
   });
 
   it("accepts the quirks: 1.00 amounts, string values, items in any order, Balance missing, string codes", () => {
@@ -66,14 +80,25 @@ describe("parseStkCallback", () => {
     expect(parsed.phoneNumber).toBe("254722000000");
     expect(parsed.transactionDate?.toISOString()).toBe("2026-03-14T12:30:41.000Z");
 
-    const sfc = { Body: { stkCallback: { MerchantRequestID: "m", CheckoutRequestID: "c", ResultCode: "SFC_IC0003", ResultDesc: "The operator does not exist." } } };
+    const sfc = {
+      Body: {
+        stkCallback: {
+          MerchantRequestID: "m",
+          CheckoutRequestID: "c",
+          ResultCode: "SFC_IC0003",
+          ResultDesc: "The operator does not exist.",
+        },
+      },
+    };
     expect(parseStkCallback(sfc).resultCode).toBe("SFC_IC0003");
   });
 
   it("accepts a single Item object and a Balance string", () => {
     const body = stkSuccess() as { Body: { stkCallback: Record<string, unknown> } };
     body.Body.stkCallback.ResultCode = 1;
-    body.Body.stkCallback.CallbackMetadata = { Item: { Name: "Balance", Value: "{Amount={CurrencyCode=KES, MinimumAmount=0, BasicAmount=0}}" } };
+    body.Body.stkCallback.CallbackMetadata = {
+      Item: { Name: "Balance", Value: "{Amount={CurrencyCode=KES, MinimumAmount=0, BasicAmount=0}}" },
+    };
     expect(parseStkCallback(body).resultCode).toBe("1");
   });
 
@@ -90,8 +115,16 @@ describe("parseStkCallback", () => {
   it.each([
     ["not an object", "hello", "(body)"],
     ["no Body", { stkCallback: {} }, "Body"],
-    ["no CheckoutRequestID", { Body: { stkCallback: { MerchantRequestID: "m", ResultCode: 0 } } }, "Body.stkCallback.CheckoutRequestID"],
-    ["no ResultCode", { Body: { stkCallback: { MerchantRequestID: "m", CheckoutRequestID: "c" } } }, "Body.stkCallback.ResultCode"],
+    [
+      "no CheckoutRequestID",
+      { Body: { stkCallback: { MerchantRequestID: "m", ResultCode: 0 } } },
+      "Body.stkCallback.CheckoutRequestID",
+    ],
+    [
+      "no ResultCode",
+      { Body: { stkCallback: { MerchantRequestID: "m", CheckoutRequestID: "c" } } },
+      "Body.stkCallback.ResultCode",
+    ],
   ])("rejects %s, saying where", (_label, body, path) => {
     expect(() => parseStkCallback(body)).toThrow(MalformedPayloadError);
     expect(() => parseStkCallback(body)).toThrow(path);
@@ -144,7 +177,13 @@ describe("C2B validation and confirmation", () => {
 
   it("reads a v1 hashed MSISDN, numbers instead of strings, and a messy bill reference", () => {
     const hash = "a".repeat(64);
-    const p = parseC2bConfirmation({ ...confirmation(), MSISDN: hash, TransAmount: 1500, BusinessShortCode: 600984, BillRefNumber: " shp 10492 " });
+    const p = parseC2bConfirmation({
+      ...confirmation(),
+      MSISDN: hash,
+      TransAmount: 1500,
+      BusinessShortCode: 600984,
+      BillRefNumber: " shp 10492 ",
+    });
     expect(p.payer).toEqual({ kind: "hashed", hash });
     expect(p.amount).toBe(1500);
     expect(p.businessShortCode).toBe("600984");
@@ -183,7 +222,12 @@ describe("initiator Results and QueueTimeOut", () => {
     const r = parseResult(
       envelope({
         ResultParameters: { ResultParameter: [{ Key: "Amount", Value: "150" }] },
-        ReferenceData: { ReferenceItem: { Key: "QueueTimeoutURL", Value: "https://internalsandbox.safaricom.co.ke/mpesa/b2cresults/v1/submit" } },
+        ReferenceData: {
+          ReferenceItem: {
+            Key: "QueueTimeoutURL",
+            Value: "https://internalsandbox.safaricom.co.ke/mpesa/b2cresults/v1/submit",
+          },
+        },
       }),
     );
     expect(r.resultCode).toBe("0");
@@ -219,12 +263,18 @@ describe("initiator Results and QueueTimeOut", () => {
   });
 
   it("reads failures: string codes, no parameters, items without Value, a single parameter object", () => {
-    const fail = parseB2cResult(envelope({ ResultType: "0", ResultCode: "2001", ResultDesc: "The initiator information is invalid." }));
+    const fail = parseB2cResult(
+      envelope({ ResultType: "0", ResultCode: "2001", ResultDesc: "The initiator information is invalid." }),
+    );
     expect(fail.resultCode).toBe("2001");
     expect(fail.parameters).toEqual({});
-    const single = parseResult(envelope({ ResultCode: 21, ResultParameters: { ResultParameter: { Key: "Occasion" } } }));
+    const single = parseResult(
+      envelope({ ResultCode: 21, ResultParameters: { ResultParameter: { Key: "Occasion" } } }),
+    );
     expect(single.parameterList).toEqual([{ key: "Occasion", value: undefined }]);
-    const balanceFailure = parseAccountBalanceResult(envelope({ ResultCode: 1, ResultParameters: { ResultParameter: { Key: "ErrorMsg", Value: "x" } } }));
+    const balanceFailure = parseAccountBalanceResult(
+      envelope({ ResultCode: 1, ResultParameters: { ResultParameter: { Key: "ErrorMsg", Value: "x" } } }),
+    );
     expect(balanceFailure.accounts).toEqual([]);
   });
 
@@ -244,7 +294,9 @@ describe("initiator Results and QueueTimeOut", () => {
       }),
     );
     expect(r.resultCode).toBe("R000002");
-    expect(r.debitAccountBalance).toEqual([{ name: "Utility Account", currency: "KES", available: 51661, uncleared: 51661, reserved: 0, extra: ["0.00"] }]);
+    expect(r.debitAccountBalance).toEqual([
+      { name: "Utility Account", currency: "KES", available: 51661, uncleared: 51661, reserved: 0, extra: ["0.00"] },
+    ]);
     expect(r.originalTransactionId).toBe("TCE4XK91QZ");
   });
 
@@ -264,7 +316,12 @@ describe("initiator Results and QueueTimeOut", () => {
         },
       }),
     );
-    expect(r).toMatchObject({ transactionStatus: "Completed", amount: 150, receiptNo: "TCE4XK91QZ", debitPartyName: "600984 - Shop" });
+    expect(r).toMatchObject({
+      transactionStatus: "Completed",
+      amount: 150,
+      receiptNo: "TCE4XK91QZ",
+      debitPartyName: "600984 - Shop",
+    });
     expect(r.parameterList.filter((p) => p.key === "DebitPartyName")).toHaveLength(2);
   });
 
@@ -289,13 +346,22 @@ describe("initiator Results and QueueTimeOut", () => {
       ["Charges Paid Account", -1540],
     ]);
     expect(r.completedTime).toBe("20260314153041");
-    expect(() => parseAccountBalanceResult(envelope({ ResultParameters: { ResultParameter: { Key: "AccountBalance", Value: "garbage" } } }))).toThrow(
-      MalformedPayloadError,
-    );
+    expect(() =>
+      parseAccountBalanceResult(
+        envelope({ ResultParameters: { ResultParameter: { Key: "AccountBalance", Value: "garbage" } } }),
+      ),
+    ).toThrow(MalformedPayloadError);
   });
 
   it("reads the assumed QueueTimeOut envelope as an unknown outcome", () => {
-    const r = parseQueueTimeout({ Result: { ResultCode: "1", ResultDesc: "The service request has timed out.", OriginatorConversationID: "oc-1", ConversationID: "AG_1" } });
+    const r = parseQueueTimeout({
+      Result: {
+        ResultCode: "1",
+        ResultDesc: "The service request has timed out.",
+        OriginatorConversationID: "oc-1",
+        ConversationID: "AG_1",
+      },
+    });
     expect(r).toMatchObject({ outcome: "unknown", resultCode: "1", originatorConversationId: "oc-1" });
   });
 

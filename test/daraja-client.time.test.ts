@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { eatDateTime, eatTimestamp, parseEatDotted, parseEatTimestamp, stkCredentials, stkPassword } from "~/modules/daraja";
+import {
+  eatDateTime,
+  eatTimestamp,
+  parseEatDotted,
+  parseEatTimestamp,
+  stkCredentials,
+  stkPassword,
+} from "~/modules/daraja";
 
 const PASSKEY = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919";
 

@@ -5,7 +5,13 @@ import { PrismaTokenStore } from "~/modules/daraja/token-store.prisma.server";
 import { createSecretBox } from "~/modules/settings/secret-box.server";
 import { startEmulator, type Emulator } from "../emulator";
 import { usableUntil } from "~/modules/daraja/access-token";
-import { createDarajaClient, DarajaAuthError, InMemoryTokenStore, tokenCacheKey, type TokenStore } from "~/modules/daraja";
+import {
+  createDarajaClient,
+  DarajaAuthError,
+  InMemoryTokenStore,
+  tokenCacheKey,
+  type TokenStore,
+} from "~/modules/daraja";
 
 // Token lifecycle with an injected transport (the fetch a client is given) and an injected clock.
 
@@ -22,22 +28,48 @@ function fakeFetch(handler: Handler) {
 }
 
 let issued = 0;
-const oauthOk = (expires_in: unknown = "3599") => ({ status: 200, body: { access_token: `tok-${++issued}`, expires_in } });
-const qrOk = { status: 200, body: { ResponseCode: "00", RequestID: "r", ResponseDescription: "ok", QRCode: "iVBORw0KGgo=" } };
+const oauthOk = (expires_in: unknown = "3599") => ({
+  status: 200,
+  body: { access_token: `tok-${++issued}`, expires_in },
+});
+const qrOk = {
+  status: 200,
+  body: { ResponseCode: "00", RequestID: "r", ResponseDescription: "ok", QRCode: "iVBORw0KGgo=" },
+};
 const qr = { merchantName: "Shop", refNo: "R1", amount: 1, trxCode: "PB" as const, cpi: "600984" };
 const BASE = "https://sandbox.safaricom.co.ke";
 
-function setup(handler: Handler, store: TokenStore = new InMemoryTokenStore(), start = Date.parse("2026-03-14T12:00:00Z")) {
+function setup(
+  handler: Handler,
+  store: TokenStore = new InMemoryTokenStore(),
+  start = Date.parse("2026-03-14T12:00:00Z"),
+) {
   let now = start;
   const f = fakeFetch(handler);
-  const client = createDarajaClient({ baseUrl: BASE, consumerKey: "k", consumerSecret: "s", fetch: f.fn, tokenStore: store, clock: { now: () => new Date(now) } });
+  const client = createDarajaClient({
+    baseUrl: BASE,
+    consumerKey: "k",
+    consumerSecret: "s",
+    fetch: f.fn,
+    tokenStore: store,
+    clock: { now: () => new Date(now) },
+  });
   return { client, calls: f.calls, advance: (ms: number) => (now += ms) };
 }
 
 describe("access token lifecycle", () => {
   it("retries an invalid-token answer exactly once, then gives up with a final error", async () => {
     const { client, calls } = setup((url) =>
-      url.includes("/oauth/") ? oauthOk() : { status: 401, body: { requestId: "x", errorCode: "401.002.01", errorMessage: "Error Occurred - Invalid Access Token - t" } },
+      url.includes("/oauth/")
+        ? oauthOk()
+        : {
+            status: 401,
+            body: {
+              requestId: "x",
+              errorCode: "401.002.01",
+              errorMessage: "Error Occurred - Invalid Access Token - t",
+            },
+          },
     );
     const err = await client.dynamicQr(qr).catch((e) => e);
     expect(err).toMatchObject({ errorCode: "401.002.01", kind: "final", httpStatus: 401, requestId: "x" });
@@ -46,7 +78,9 @@ describe("access token lifecycle", () => {
 
   it("does not retry other errors", async () => {
     const { client, calls } = setup((url) =>
-      url.includes("/oauth/") ? oauthOk() : { status: 400, body: { errorCode: "400.002.02", errorMessage: "Bad Request - Invalid Amount" } },
+      url.includes("/oauth/")
+        ? oauthOk()
+        : { status: 400, body: { errorCode: "400.002.02", errorMessage: "Bad Request - Invalid Amount" } },
     );
     await expect(client.dynamicQr(qr)).rejects.toMatchObject({ kind: "final", errorCode: "400.002.02" });
     expect(calls).toEqual(["oauth", "/mpesa/qrcode/v1/generate"]);
@@ -77,7 +111,10 @@ describe("access token lifecycle", () => {
   });
 
   it("wrong key/secret: DarajaAuthError from either error envelope; concurrent callers share the failure", async () => {
-    const { client, calls } = setup(() => ({ status: 400, body: { resultCode: "999991", resultDesc: "Invalid client id passed" } }));
+    const { client, calls } = setup(() => ({
+      status: 400,
+      body: { resultCode: "999991", resultDesc: "Invalid client id passed" },
+    }));
     const errors = await Promise.all([client.getAccessToken(), client.getAccessToken()].map((p) => p.catch((e) => e)));
     expect(errors[0]).toBeInstanceOf(DarajaAuthError);
     expect(errors[0]).toMatchObject({ errorCode: "999991", errorMessage: "Invalid client id passed", kind: "final" });
@@ -108,8 +145,20 @@ describe("M1: token cache keys", () => {
         ? oauthOk()
         : { status: 400, body: { errorCode: "400.008.01", errorMessage: "Invalid Authentication passed" } },
     );
-    const right = createDarajaClient({ baseUrl: BASE, consumerKey: "k", consumerSecret: "s", fetch: f.fn, tokenStore: store });
-    const wrong = createDarajaClient({ baseUrl: BASE, consumerKey: "k", consumerSecret: "wrong", fetch: f.fn, tokenStore: store });
+    const right = createDarajaClient({
+      baseUrl: BASE,
+      consumerKey: "k",
+      consumerSecret: "s",
+      fetch: f.fn,
+      tokenStore: store,
+    });
+    const wrong = createDarajaClient({
+      baseUrl: BASE,
+      consumerKey: "k",
+      consumerSecret: "wrong",
+      fetch: f.fn,
+      tokenStore: store,
+    });
     await right.getAccessToken();
     await expect(wrong.getAccessToken()).rejects.toBeInstanceOf(DarajaAuthError);
   });
@@ -145,7 +194,10 @@ describe("L6: cached Daraja tokens are sealed at rest", () => {
 
   it("L6: the DarajaToken row holds an envelope, not the token; a row sealed under another key reads as absent", async () => {
     const key = tokenCacheKey({ baseUrl: BASE, consumerKey: "sealed-k", consumerSecret: "s" });
-    await new PrismaTokenStore(db, box).set(key, { token: "plain-access-token-123", expiresAt: new Date(Date.now() + 3600_000) });
+    await new PrismaTokenStore(db, box).set(key, {
+      token: "plain-access-token-123",
+      expiresAt: new Date(Date.now() + 3600_000),
+    });
     const row = await db.darajaToken.findUniqueOrThrow({ where: { cacheKey: key } });
     expect(row.token).not.toContain("plain-access-token-123");
     expect(row.token).toMatch(/^v2\./);
@@ -170,7 +222,9 @@ describe("one OAuth fetch per token lifetime across instances (refresh claim)", 
     const creds = { consumerKey: "emulator-consumer-key", consumerSecret: "emulator-consumer-secret" };
     const before = emu.stats().oauthRequests;
     const clients = dbs.flatMap((db) =>
-      [0, 1, 2].map(() => createDarajaClient({ baseUrl: emu.url, ...creds, tokenStore: new PrismaTokenStore(db, box), timeoutMs: 5_000 })),
+      [0, 1, 2].map(() =>
+        createDarajaClient({ baseUrl: emu.url, ...creds, tokenStore: new PrismaTokenStore(db, box), timeoutMs: 5_000 }),
+      ),
     );
     const tokens = await Promise.all(clients.map((c) => c.getAccessToken()));
     expect(new Set(tokens).size).toBe(1);
@@ -184,7 +238,12 @@ describe("one OAuth fetch per token lifetime across instances (refresh claim)", 
     const key = tokenCacheKey({ baseUrl: emu.url, ...creds }, "crash-test");
     const store = new PrismaTokenStore(dbs[0], box);
     expect(await store.claimRefresh(key, new Date(), new Date(Date.now() - 1))).toBe(true); // lease already over
-    const c = createDarajaClient({ baseUrl: emu.url, ...creds, tokenStore: new PrismaTokenStore(dbs[1], box), tokenKeySecret: "crash-test" });
+    const c = createDarajaClient({
+      baseUrl: emu.url,
+      ...creds,
+      tokenStore: new PrismaTokenStore(dbs[1], box),
+      tokenKeySecret: "crash-test",
+    });
     expect(await c.getAccessToken()).toBeTruthy();
   });
 });

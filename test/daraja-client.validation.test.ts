@@ -11,7 +11,13 @@ beforeEach(() => {
 });
 
 const client = (baseUrl = "https://sandbox.safaricom.co.ke") =>
-  createDarajaClient({ baseUrl, consumerKey: "k", consumerSecret: "s", fetch: noNetwork, tokenStore: new InMemoryTokenStore() });
+  createDarajaClient({
+    baseUrl,
+    consumerKey: "k",
+    consumerSecret: "s",
+    fetch: noNetwork,
+    tokenStore: new InMemoryTokenStore(),
+  });
 
 const stk = {
   businessShortCode: 174379,
@@ -66,23 +72,37 @@ describe("requests are checked before they are sent", () => {
   });
 
   it("requires https callbacks in production only", async () => {
-    expect(await fieldOf(client("https://api.safaricom.co.ke").stkPush({ ...stk, callbackUrl: "http://shop.example/cb" }))).toBe(
-      "callbackUrl",
-    );
-    const sandbox = await client().stkPush({ ...stk, callbackUrl: "http://shop.example/cb" }).catch((e: Error) => e);
+    expect(
+      await fieldOf(client("https://api.safaricom.co.ke").stkPush({ ...stk, callbackUrl: "http://shop.example/cb" })),
+    ).toBe("callbackUrl");
+    const sandbox = await client()
+      .stkPush({ ...stk, callbackUrl: "http://shop.example/cb" })
+      .catch((e: Error) => e);
     expect(sandbox).not.toBeInstanceOf(DarajaRequestValidationError);
   });
 
-  it.each(["https://shop.example/mpesa/confirm", "https://shop.example/SAFARICOM", "https://shop.example/c?query=1", "https://shop.example/M-PESA"])(
-    "C2B URLs with banned words are refused: %s",
-    async (url) => {
-      const c2b = { shortCode: 600984, responseType: "Completed" as const, confirmationUrl: url, validationUrl: "https://shop.example/v" };
-      expect(await fieldOf(client().c2bRegisterUrl(c2b))).toBe("confirmationUrl");
-    },
-  );
+  it.each([
+    "https://shop.example/mpesa/confirm",
+    "https://shop.example/SAFARICOM",
+    "https://shop.example/c?query=1",
+    "https://shop.example/M-PESA",
+  ])("C2B URLs with banned words are refused: %s", async (url) => {
+    const c2b = {
+      shortCode: 600984,
+      responseType: "Completed" as const,
+      confirmationUrl: url,
+      validationUrl: "https://shop.example/v",
+    };
+    expect(await fieldOf(client().c2bRegisterUrl(c2b))).toBe("confirmationUrl");
+  });
 
   it("C2B ResponseType must be exactly Completed or Cancelled", async () => {
-    const c2b = { shortCode: 600984, responseType: "completed", confirmationUrl: "https://s.example/c", validationUrl: "https://s.example/v" };
+    const c2b = {
+      shortCode: 600984,
+      responseType: "completed",
+      confirmationUrl: "https://s.example/c",
+      validationUrl: "https://s.example/v",
+    };
     expect(await fieldOf(client().c2bRegisterUrl(c2b as never))).toBe("responseType");
   });
 
@@ -95,26 +115,59 @@ describe("requests are checked before they are sent", () => {
     [{ phone: "12345" }, "phone"],
     [{ resultUrl: "ftp://x.example/r" }, "resultUrl"],
   ])("b2c %j → %s", async (override, field) => {
-    const b2c = { ...initiator, originatorConversationId: "oc-1", amount: 100, partyA: 600584, phone: "0712345678", remarks: "refund", ...override };
+    const b2c = {
+      ...initiator,
+      originatorConversationId: "oc-1",
+      amount: 100,
+      partyA: 600584,
+      phone: "0712345678",
+      remarks: "refund",
+      ...override,
+    };
     expect(await fieldOf(client().b2c(b2c))).toBe(field);
   });
 
   it("reversal, transaction status and balance name their fields", async () => {
-    expect(await fieldOf(client().reversal({ ...initiator, transactionId: "bad id", amount: 10, receiverParty: 600984, remarks: "refund" }))).toBe(
+    expect(
+      await fieldOf(
+        client().reversal({
+          ...initiator,
+          transactionId: "bad id",
+          amount: 10,
+          receiverParty: 600984,
+          remarks: "refund",
+        }),
+      ),
+    ).toBe("transactionId");
+    expect(await fieldOf(client().transactionStatus({ ...initiator, partyA: 600984, remarks: "recon" }))).toBe(
       "transactionId",
     );
-    expect(await fieldOf(client().transactionStatus({ ...initiator, partyA: 600984, remarks: "recon" }))).toBe("transactionId");
     expect(await fieldOf(client().accountBalance({ ...initiator, partyA: 600984, remarks: "" }))).toBe("remarks");
-    expect(await fieldOf(client().accountBalance({ ...initiator, credential: { securityCredential: "" }, partyA: 600984, remarks: "ok" }))).toBe(
-      "securityCredential",
-    );
+    expect(
+      await fieldOf(
+        client().accountBalance({
+          ...initiator,
+          credential: { securityCredential: "" },
+          partyA: 600984,
+          remarks: "ok",
+        }),
+      ),
+    ).toBe("securityCredential");
   });
 
   it("pull and QR inputs are checked", async () => {
-    expect(await fieldOf(client().pullRegister({ shortCode: 600984, nominatedNumber: "600984", callbackUrl: "https://s.example/p" }))).toBe(
-      "nominatedNumber",
-    );
-    expect(await fieldOf(client().pullQuery({ shortCode: 600984, startDate: new Date("x"), endDate: new Date() }))).toBe("startDate");
-    expect(await fieldOf(client().dynamicQr({ merchantName: "Shop", refNo: "R1", amount: 1, trxCode: "XX" as never, cpi: "600984" }))).toBe("trxCode");
+    expect(
+      await fieldOf(
+        client().pullRegister({ shortCode: 600984, nominatedNumber: "600984", callbackUrl: "https://s.example/p" }),
+      ),
+    ).toBe("nominatedNumber");
+    expect(
+      await fieldOf(client().pullQuery({ shortCode: 600984, startDate: new Date("x"), endDate: new Date() })),
+    ).toBe("startDate");
+    expect(
+      await fieldOf(
+        client().dynamicQr({ merchantName: "Shop", refNo: "R1", amount: 1, trxCode: "XX" as never, cpi: "600984" }),
+      ),
+    ).toBe("trxCode");
   });
 });

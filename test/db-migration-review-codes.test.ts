@@ -10,21 +10,42 @@ import { isPostgres, pgUrl, ROOT, runDir } from "./support/databases";
 // PostgreSQL, with the very SQL files `npm run setup` applies.
 
 const MIGRATION = "review_codes_receipt_claims";
-const dir = isPostgres() ? path.join(ROOT, "prisma", "postgres", "migrations") : path.join(ROOT, "prisma", "migrations");
-const names = fs.readdirSync(dir).filter((n) => fs.statSync(path.join(dir, n)).isDirectory()).sort();
+const dir = isPostgres()
+  ? path.join(ROOT, "prisma", "postgres", "migrations")
+  : path.join(ROOT, "prisma", "migrations");
+const names = fs
+  .readdirSync(dir)
+  .filter((n) => fs.statSync(path.join(dir, n)).isDirectory())
+  .sort();
 const mine = names.findIndex((n) => n.endsWith(`_${MIGRATION}`));
 const sqlOf = (name: string) => fs.readFileSync(path.join(dir, name, "migration.sql"), "utf8");
 
 const REASONS: [string | null, string | null, string | null][] = [
   ["AMOUNT_SHORT: paid KES 90, expected KES 100", "AMOUNT_SHORT", "paid KES 90, expected KES 100"],
-  ["QUERY_CONTRADICTS: callback says paid, STK query says 1032 Request: cancelled", "QUERY_CONTRADICTS", "callback says paid, STK query says 1032 Request: cancelled"],
+  [
+    "QUERY_CONTRADICTS: callback says paid, STK query says 1032 Request: cancelled",
+    "QUERY_CONTRADICTS",
+    "callback says paid, STK query says 1032 Request: cancelled",
+  ],
   ["RECEIPT_UNKNOWN: paid per STK query, receipt unknown", "RECEIPT_UNKNOWN", "paid per STK query, receipt unknown"],
-  ["UNKNOWN_AFTER_QUERIES: still unresolved after 10 STK queries", "UNKNOWN_AFTER_QUERIES", "still unresolved after 10 STK queries"],
-  ["SECOND_PAYMENT_REFUND: order already paid by attempt a1; refund this payment", "SECOND_PAYMENT_REFUND", "order already paid by attempt a1; refund this payment"],
+  [
+    "UNKNOWN_AFTER_QUERIES: still unresolved after 10 STK queries",
+    "UNKNOWN_AFTER_QUERIES",
+    "still unresolved after 10 STK queries",
+  ],
+  [
+    "SECOND_PAYMENT_REFUND: order already paid by attempt a1; refund this payment",
+    "SECOND_PAYMENT_REFUND",
+    "order already paid by attempt a1; refund this payment",
+  ],
   ["DUPLICATE_RECEIPT: RCPT1 already recorded (STK a2)", "DUPLICATE_RECEIPT", "RCPT1 already recorded (STK a2)"],
   ["LATE_SUCCESS", "LATE_SUCCESS", null],
   // A code the app no longer writes (its branch could not run): kept in words, under UNCLASSIFIED.
-  ["SUCCESS_WITHOUT_RECEIPT: callback says paid but carries no receipt", "UNCLASSIFIED", "SUCCESS_WITHOUT_RECEIPT: callback says paid but carries no receipt"],
+  [
+    "SUCCESS_WITHOUT_RECEIPT: callback says paid but carries no receipt",
+    "UNCLASSIFIED",
+    "SUCCESS_WITHOUT_RECEIPT: callback says paid but carries no receipt",
+  ],
   [null, null, null],
 ];
 
@@ -66,7 +87,7 @@ afterAll(async () => {
   for (const c of closers) await c();
 });
 
-describe("migration review_codes: reviewReason \"CODE: text\" -> reviewCode + reviewDetail", () => {
+describe('migration review_codes: reviewReason "CODE: text" -> reviewCode + reviewDetail', () => {
   it("splits every pre-migration row's reason into the enum code and the detail", async () => {
     expect(mine).toBeGreaterThan(0);
     const db = await open();
@@ -77,7 +98,10 @@ describe("migration review_codes: reviewReason \"CODE: text\" -> reviewCode + re
 
     const prisma = createPrismaClient(db.url);
     closers.unshift(() => prisma.$disconnect());
-    const rows = await prisma.paymentAttempt.findMany({ orderBy: { id: "asc" }, select: { id: true, reviewCode: true, reviewDetail: true } });
+    const rows = await prisma.paymentAttempt.findMany({
+      orderBy: { id: "asc" },
+      select: { id: true, reviewCode: true, reviewDetail: true },
+    });
     expect(rows.map((r) => [r.reviewCode, r.reviewDetail])).toEqual(REASONS.map(([, code, detail]) => [code, detail]));
     // The typed column answers typed queries (an enum on PostgreSQL, text on SQLite).
     expect(await prisma.paymentAttempt.count({ where: { reviewCode: "AMOUNT_SHORT" } })).toBe(1);

@@ -25,10 +25,14 @@ describe(`production start on ${database}`, () => {
   it("npm run docker-start migrates an empty database, serves, is ready, and exits 0 on SIGTERM", async () => {
     const url = await emptyDatabaseUrl(inject("testRunId"), "boot");
     const t0 = performance.now();
-    const app = await startAppServer({ DATABASE_URL: url, NODE_ENV: "production", JOB_WORKER: "true", LOG_LEVEL: "info" }, undefined, {
-      command: ["npm", "run", "docker-start"],
-      startTimeoutMs: 60_000,
-    });
+    const app = await startAppServer(
+      { DATABASE_URL: url, NODE_ENV: "production", JOB_WORKER: "true", LOG_LEVEL: "info" },
+      undefined,
+      {
+        command: ["npm", "run", "docker-start"],
+        startTimeoutMs: 60_000,
+      },
+    );
     started.push(app);
     const listeningMs = performance.now() - t0;
 
@@ -40,7 +44,9 @@ describe(`production start on ${database}`, () => {
     expect(app.output()).toContain('"msg":"job worker started"');
     // No METRICS_TOKEN configured: /metrics does not exist.
     expect((await get(app, "/metrics")).status).toBe(404);
-    console.log(`[deploy.boot] ${database}: npm run docker-start (migrate + start) listening after ${Math.round(listeningMs)} ms`);
+    console.log(
+      `[deploy.boot] ${database}: npm run docker-start (migrate + start) listening after ${Math.round(listeningMs)} ms`,
+    );
 
     await app.stop();
     expect(await app.exited).toEqual({ code: 0, signal: null });
@@ -59,14 +65,25 @@ describe(`production start on ${database}`, () => {
     const db = createPrismaClient(url);
     try {
       const latest = isPostgres()
-        ? (await db.$queryRawUnsafe<{ name: string }[]>('SELECT name FROM "_app_migrations" ORDER BY name DESC LIMIT 1'))[0].name
-        : (await db.$queryRawUnsafe<{ name: string }[]>("SELECT migration_name AS name FROM _prisma_migrations ORDER BY migration_name DESC LIMIT 1"))[0]
-            .name;
+        ? (
+            await db.$queryRawUnsafe<{ name: string }[]>(
+              'SELECT name FROM "_app_migrations" ORDER BY name DESC LIMIT 1',
+            )
+          )[0].name
+        : (
+            await db.$queryRawUnsafe<{ name: string }[]>(
+              "SELECT migration_name AS name FROM _prisma_migrations ORDER BY migration_name DESC LIMIT 1",
+            )
+          )[0].name;
       if (isPostgres()) await db.$executeRawUnsafe('DELETE FROM "_app_migrations" WHERE name = $1', latest);
       else await db.$executeRawUnsafe("DELETE FROM _prisma_migrations WHERE migration_name = ?", latest);
       const notReady = await get(app, "/readyz");
       expect(notReady.status).toBe(503);
-      expect(JSON.parse(notReady.text)).toMatchObject({ status: "not ready", ready: false, missingMigrations: [latest] });
+      expect(JSON.parse(notReady.text)).toMatchObject({
+        status: "not ready",
+        ready: false,
+        missingMigrations: [latest],
+      });
       // Alive all the same: liveness does not depend on the database.
       expect((await get(app, "/healthz")).status).toBe(200);
     } finally {
@@ -77,7 +94,10 @@ describe(`production start on ${database}`, () => {
   it("instances starting together migrate one empty database once, without failing", async () => {
     const url = await emptyDatabaseUrl(inject("testRunId"), "race");
     const migrate = () =>
-      promisify(execFile)(process.execPath, [path.join(ROOT, "scripts", "db.mjs"), "migrate"], { cwd: ROOT, env: { ...process.env, DATABASE_URL: url } });
+      promisify(execFile)(process.execPath, [path.join(ROOT, "scripts", "db.mjs"), "migrate"], {
+        cwd: ROOT,
+        env: { ...process.env, DATABASE_URL: url },
+      });
     const runs = await Promise.allSettled([migrate(), migrate(), migrate()]);
     expect(runs.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "fulfilled"]);
     const app = await startAppServer({ DATABASE_URL: url });

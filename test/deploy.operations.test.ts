@@ -15,7 +15,10 @@ afterAll(async () => {
 });
 
 const recorded = (orderGid: string) =>
-  eventually(() => h.db.paymentAttempt.findFirst({ where: { orderGid, recordedInShopifyAt: { not: null } } }), "payment recorded in Shopify");
+  eventually(
+    () => h.db.paymentAttempt.findFirst({ where: { orderGid, recordedInShopifyAt: { not: null } } }),
+    "payment recorded in Shopify",
+  );
 
 async function scrape(authorization?: string) {
   const res = await fetch(`${h.app.url}/metrics`, { headers: authorization ? { Authorization: authorization } : {} });
@@ -45,13 +48,18 @@ describe("metrics", () => {
     await recorded(order.id);
     const { text } = await scrape(`Bearer ${METRICS_TOKEN}`);
     expect(sample(text, 'mpesa_callbacks_total{kind="STK",outcome="accepted"}')).toBeGreaterThanOrEqual(1);
-    expect(sample(text, 'mpesa_daraja_request_duration_seconds_count{operation="stk_push",outcome="2xx"}')).toBeGreaterThanOrEqual(1);
-    expect(sample(text, 'mpesa_daraja_request_duration_seconds_count{operation="oauth",outcome="2xx"}')).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(text, 'mpesa_daraja_request_duration_seconds_count{operation="stk_push",outcome="2xx"}'),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(text, 'mpesa_daraja_request_duration_seconds_count{operation="oauth",outcome="2xx"}'),
+    ).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'mpesa_shopify_admin_request_duration_seconds_count{outcome="ok"}')).toBeGreaterThanOrEqual(1);
     const succeeded = await h.db.paymentAttempt.count({ where: { status: "SUCCEEDED" } });
     expect(succeeded).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'mpesa_payment_attempts{status="SUCCEEDED"}')).toBe(succeeded);
-    for (const status of ["due", "scheduled", "running", "dead"]) expect(sample(text, `mpesa_jobs{status="${status}"}`)).toBeTypeOf("number");
+    for (const status of ["due", "scheduled", "running", "dead"])
+      expect(sample(text, `mpesa_jobs{status="${status}"}`)).toBeTypeOf("number");
     expect(sample(text, "mpesa_job_oldest_due_age_seconds")).toBeGreaterThanOrEqual(0);
     expect(text).toContain("# TYPE mpesa_throttle_wait_seconds histogram");
   });
@@ -87,7 +95,9 @@ describe("graceful shutdown", () => {
       expect(await h.app.exited).toEqual({ code: 0, signal: null });
       expect(h.app.output()).toContain('"msg":"stopped"');
       expect(await h.db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: "DONE" });
-      expect((await h.db.paymentAttempt.findFirstOrThrow({ where: { orderGid: order.id } })).recordedInShopifyAt).not.toBeNull();
+      expect(
+        (await h.db.paymentAttempt.findFirstOrThrow({ where: { orderGid: order.id } })).recordedInShopifyAt,
+      ).not.toBeNull();
     } finally {
       h.standin.setLatency(0);
       await h.restart({ METRICS_TOKEN });
@@ -109,7 +119,10 @@ describe("graceful shutdown", () => {
       await h.db.job.update({ where: { id: job.id }, data: { lockedUntil: new Date(Date.now() - 1000) } });
       await h.db.mpesaReceipt.updateMany({ data: { shopifyClaimUntil: new Date(Date.now() - 1000) } });
       await h.restart({ METRICS_TOKEN });
-      await eventually(async () => (await h.db.job.findUniqueOrThrow({ where: { id: job.id } })).status === "DONE", "job re-run");
+      await eventually(
+        async () => (await h.db.job.findUniqueOrThrow({ where: { id: job.id } })).status === "DONE",
+        "job re-run",
+      );
       expect(shopifyPayments(h.standin, order.id)).toEqual({ mutations: 1, sales: 1 });
     } finally {
       h.standin.setLatency(0);

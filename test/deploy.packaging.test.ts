@@ -46,10 +46,19 @@ describe(".dockerignore", () => {
   });
 
   it("lets the sources the image is built from in", () => {
-    for (const file of ["package.json", "package-lock.json", "server.mjs", "prisma/schema.prisma", "scripts/db.mjs", "app/root.tsx"]) {
+    for (const file of [
+      "package.json",
+      "package-lock.json",
+      "server.mjs",
+      "prisma/schema.prisma",
+      "scripts/db.mjs",
+      "app/root.tsx",
+    ]) {
       expect(ignored.ignores(file), file).toBe(false);
     }
-    const migrations = fs.readdirSync(path.join(ROOT, "prisma", "postgres", "migrations")).filter((n) => n !== "migration_lock.toml");
+    const migrations = fs
+      .readdirSync(path.join(ROOT, "prisma", "postgres", "migrations"))
+      .filter((n) => n !== "migration_lock.toml");
     expect(ignored.ignores(`prisma/postgres/migrations/${migrations[0]}/migration.sql`)).toBe(false);
   });
 });
@@ -92,10 +101,14 @@ describe("compose.yaml", () => {
     for (const name of ["app1", "app2"]) {
       const app = compose.services[name];
       expect(app.build).toBe(".");
-      expect(app.environment.DATABASE_URL).toMatch(/^postgresql:\/\/mpesa:\$\{POSTGRES_PASSWORD[^}]*\}@postgres:5432\/mpesa$/);
+      expect(app.environment.DATABASE_URL).toMatch(
+        /^postgresql:\/\/mpesa:\$\{POSTGRES_PASSWORD[^}]*\}@postgres:5432\/mpesa$/,
+      );
       expect(app.depends_on.postgres.condition).toBe("service_healthy");
       // Docker's grace period outlasts the app's own shutdown deadline.
-      expect(Number.parseInt(app.stop_grace_period) * 1000).toBeGreaterThan(Number(app.environment.SHUTDOWN_TIMEOUT_MS));
+      expect(Number.parseInt(app.stop_grace_period) * 1000).toBeGreaterThan(
+        Number(app.environment.SHUTDOWN_TIMEOUT_MS),
+      );
     }
     const nginx = compose.services.nginx;
     expect(nginx.volumes).toContain("./deploy/nginx.conf:/etc/nginx/nginx.conf:ro");
@@ -124,14 +137,40 @@ describe("deploy/nginx.conf", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "nginx-t-"));
     try {
       // A throwaway certificate, and the compose host names (which only resolve inside compose) as loopback.
-      execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1",
-        "-keyout", path.join(dir, "privkey.pem"), "-out", path.join(dir, "fullchain.pem")], { stdio: "ignore" });
-      const local = conf.replaceAll("/etc/nginx/certs/", `${dir}/`).replace(/\bapp(\d):3000/g, "127.0.0.$1:3000").replace("/tmp/nginx.pid", `${dir}/nginx.pid`)
+      execFileSync(
+        "openssl",
+        [
+          "req",
+          "-x509",
+          "-newkey",
+          "rsa:2048",
+          "-nodes",
+          "-subj",
+          "/CN=localhost",
+          "-days",
+          "1",
+          "-keyout",
+          path.join(dir, "privkey.pem"),
+          "-out",
+          path.join(dir, "fullchain.pem"),
+        ],
+        { stdio: "ignore" },
+      );
+      const local = conf
+        .replaceAll("/etc/nginx/certs/", `${dir}/`)
+        .replace(/\bapp(\d):3000/g, "127.0.0.$1:3000")
+        .replace("/tmp/nginx.pid", `${dir}/nginx.pid`)
         .replace("/var/log/nginx/access.log", `${dir}/access.log`);
       fs.writeFileSync(path.join(dir, "nginx.conf"), local);
       const result = (() => {
         try {
-          return { ok: true, out: execFileSync("nginx", ["-t", "-p", dir, "-c", path.join(dir, "nginx.conf")], { encoding: "utf8", stdio: "pipe" }) };
+          return {
+            ok: true,
+            out: execFileSync("nginx", ["-t", "-p", dir, "-c", path.join(dir, "nginx.conf")], {
+              encoding: "utf8",
+              stdio: "pipe",
+            }),
+          };
         } catch (error) {
           return { ok: false, out: String((error as { stderr?: string }).stderr ?? error) };
         }

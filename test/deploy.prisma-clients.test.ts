@@ -17,7 +17,9 @@ describe(`Prisma clients (${isPostgres() ? "PostgreSQL" : "SQLite"} run)`, () =>
   });
 
   it("the URL's database answers through its own client", async () => {
-    const [row] = await db.$queryRawUnsafe<{ v: string }[]>(isPostgres() ? "SELECT version() AS v" : "SELECT sqlite_version() AS v");
+    const [row] = await db.$queryRawUnsafe<{ v: string }[]>(
+      isPostgres() ? "SELECT version() AS v" : "SELECT sqlite_version() AS v",
+    );
     expect(row.v).toMatch(isPostgres() ? /^PostgreSQL / : /^3\./);
   });
 

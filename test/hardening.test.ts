@@ -30,7 +30,10 @@ beforeAll(async () => {
     // A proxy at 10.255.255.1 is trusted for one hop; the tests connect directly from 127.0.0.1.
     appEnv: { TRUSTED_PROXIES: "10.255.255.1", TRUSTED_PROXY_HOPS: "1", REQUEST_MAX_BYTES: "65536" },
   });
-  await seedShop(h.db, h.standin, WRONG_SECRET_SHOP, { consumerKey: "emulator-consumer-key", consumerSecret: "not-the-secret" });
+  await seedShop(h.db, h.standin, WRONG_SECRET_SHOP, {
+    consumerKey: "emulator-consumer-key",
+    consumerSecret: "not-the-secret",
+  });
   await seedShop(h.db, h.standin, PROD_SHOP, { environment: "production" });
   await seedShop(h.db, h.standin, SEALED_SHOP);
 });
@@ -48,7 +51,12 @@ describe("M1: Daraja tokens are keyed by the whole credential set", () => {
     expect(await h.db.darajaToken.count({ where: { token: { not: "" } } })).toBeGreaterThan(0);
 
     const before = pushes();
-    const order = h.standin.createOrder({ shop: WRONG_SECRET_SHOP, total: "1500.00", currencyCode: "KES", paymentGatewayNames: ["M-PESA"] } as any);
+    const order = h.standin.createOrder({
+      shop: WRONG_SECRET_SHOP,
+      total: "1500.00",
+      currencyCode: "KES",
+      paymentGatewayNames: ["M-PESA"],
+    } as any);
     const res = await pay(h.app, order, "0712 400 002", { shop: WRONG_SECRET_SHOP });
     expect(pushes()).toBe(before); // nothing sent to M-PESA
     expect(res.body?.attempt?.status).not.toBe("PENDING");
@@ -71,7 +79,14 @@ describe("L6: offline session tokens are sealed at rest", () => {
   it("L6: a sealed offline session is stored as an envelope and the app pays with it", async () => {
     const storage = new SealedPrismaSessionStorage(h.db, secretBoxFromEnv());
     await h.db.session.delete({ where: { id: `offline_${SEALED_SHOP}` } });
-    const session = new Session({ id: `offline_${SEALED_SHOP}`, shop: SEALED_SHOP, state: "", isOnline: false, scope: "read_orders,write_orders", accessToken: ACCESS_TOKEN });
+    const session = new Session({
+      id: `offline_${SEALED_SHOP}`,
+      shop: SEALED_SHOP,
+      state: "",
+      isOnline: false,
+      scope: "read_orders,write_orders",
+      accessToken: ACCESS_TOKEN,
+    });
     expect(await storage.storeSession(session)).toBe(true);
     const row = await h.db.session.findUniqueOrThrow({ where: { id: `offline_${SEALED_SHOP}` } });
     expect(row.accessToken).not.toContain(ACCESS_TOKEN);
@@ -79,7 +94,12 @@ describe("L6: offline session tokens are sealed at rest", () => {
     expect((await storage.loadSession(session.id))?.accessToken).toBe(ACCESS_TOKEN);
 
     // The app reads the Admin API token through the same storage: the order loads, the push goes out.
-    const order = h.standin.createOrder({ shop: SEALED_SHOP, total: "900.00", currencyCode: "KES", paymentGatewayNames: ["M-PESA"] } as any);
+    const order = h.standin.createOrder({
+      shop: SEALED_SHOP,
+      total: "900.00",
+      currencyCode: "KES",
+      paymentGatewayNames: ["M-PESA"],
+    } as any);
     const res = await pay(h.app, order, "0712 400 003", { shop: SEALED_SHOP });
     expect(res.status).toBe(200);
     expect(res.body.attempt).toMatchObject({ status: "PENDING", amountKes: 900 });
@@ -90,7 +110,10 @@ describe("L6: offline session tokens are sealed at rest", () => {
  * A POST that declares `declaredBytes` and sends only its first 64 KiB (the server must answer from the
  * headers alone), or a chunked body of `chunkedBytes` without any length.
  */
-function hugePost(url: string, opts: { declaredBytes?: number; chunkedBytes?: number }): Promise<{ status: number; body: string }> {
+function hugePost(
+  url: string,
+  opts: { declaredBytes?: number; chunkedBytes?: number },
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = {
       "Content-Type": "application/json",
@@ -146,7 +169,14 @@ describe("M2: request bodies are capped ahead of Remix", () => {
   it("M2: bodies under the cap still reach the routes (a bogus HMAC is still a 401)", async () => {
     const res = await fetch(`${h.app.url}/webhooks/app/uninstalled`, {
       method: "POST",
-      headers: { "Content-Type": "application/json", "X-Shopify-Hmac-Sha256": "bm9wZQ==", "X-Shopify-Topic": "app/uninstalled", "X-Shopify-Shop-Domain": "mpesa-pay-shop.myshopify.com", "X-Shopify-Webhook-Id": "small-1", "X-Shopify-API-Version": "2026-07" },
+      headers: {
+        "Content-Type": "application/json",
+        "X-Shopify-Hmac-Sha256": "bm9wZQ==",
+        "X-Shopify-Topic": "app/uninstalled",
+        "X-Shopify-Shop-Domain": "mpesa-pay-shop.myshopify.com",
+        "X-Shopify-Webhook-Id": "small-1",
+        "X-Shopify-API-Version": "2026-07",
+      },
       body: JSON.stringify({ id: 1 }),
     });
     expect(res.status).toBe(401);
@@ -154,7 +184,10 @@ describe("M2: request bodies are capped ahead of Remix", () => {
 
   it("M2: the callback routes keep their own limit: a body over REQUEST_MAX_BYTES reaches the route, which stores its first bytes", async () => {
     const before = await h.db.callbackLog.count();
-    const res = await postCallback(`${h.app.url}/daraja/stk/${"B".repeat(32)}`, JSON.stringify({ pad: "x".repeat(100 * 1024) }));
+    const res = await postCallback(
+      `${h.app.url}/daraja/stk/${"B".repeat(32)}`,
+      JSON.stringify({ pad: "x".repeat(100 * 1024) }),
+    );
     expect(res.body?.error?.code).not.toBe("PAYLOAD_TOO_LARGE"); // answered by the route, in Daraja's terms
     expect(await h.db.callbackLog.count()).toBe(before + 1);
     const row = await h.db.callbackLog.findFirstOrThrow({ orderBy: { receivedAt: "desc" } });
@@ -164,15 +197,27 @@ describe("M2: request bodies are capped ahead of Remix", () => {
 
 describe("M6: X-Forwarded-For only from configured proxies", () => {
   it("M6: a direct request claiming a Safaricom address fails the callback allowlist", async () => {
-    const order = h.standin.createOrder({ shop: PROD_SHOP, total: "1500.00", currencyCode: "KES", paymentGatewayNames: ["M-PESA"] } as any);
+    const order = h.standin.createOrder({
+      shop: PROD_SHOP,
+      total: "1500.00",
+      currencyCode: "KES",
+      paymentGatewayNames: ["M-PESA"],
+    } as any);
     h.emulator.setNextOutcome({ api: "stk", outcome: "no_callback" } as any);
     const res = await pay(h.app, order, "0712 400 010", { shop: PROD_SHOP });
     expect(res.status).toBe(200);
     const attempt = await h.db.paymentAttempt.findUniqueOrThrow({ where: { id: res.body.attempt.id } });
-    await postCallback(lastCallbackUrl(h.emulator), stkCallbackBody(attempt.checkoutRequestId!, { receipt: "TSTM6SPOOF" }), {
-      "X-Forwarded-For": "196.201.214.200", // one of Safaricom's published callback addresses
-    });
-    const log = await eventually(() => h.db.callbackLog.findFirst({ where: { attemptId: attempt.id } }), "callback stored");
+    await postCallback(
+      lastCallbackUrl(h.emulator),
+      stkCallbackBody(attempt.checkoutRequestId!, { receipt: "TSTM6SPOOF" }),
+      {
+        "X-Forwarded-For": "196.201.214.200", // one of Safaricom's published callback addresses
+      },
+    );
+    const log = await eventually(
+      () => h.db.callbackLog.findFirst({ where: { attemptId: attempt.id } }),
+      "callback stored",
+    );
     expect(log.status).toBe("REJECTED");
     expect(log.sourceIp).toBe("127.0.0.1");
     expect((await h.db.paymentAttempt.findUniqueOrThrow({ where: { id: attempt.id } })).status).toBe("PENDING");

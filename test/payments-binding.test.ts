@@ -85,18 +85,27 @@ describe("H1: orders bound to their buyer", () => {
     const before = pushes();
     // Another customer's token, sent to the plain URLs (no surface parameter), with the right number.
     const stranger = await customerAccountToken(undefined, { customerGid: "gid://shopify/Customer/9999" });
-    expect((await payStatus(h.app, order.id, { token: stranger })).body).toEqual({ payable: false, reason: "ORDER_NOT_FOUND_YET" });
+    expect((await payStatus(h.app, order.id, { token: stranger })).body).toEqual({
+      payable: false,
+      reason: "ORDER_NOT_FOUND_YET",
+    });
     const res = await pay(h.app, order.id, "0799 346 004", { token: stranger });
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe("ORDER_NOT_FOUND_YET");
     // A checkout token that names a customer is bound the same way.
     const loggedIn = await sessionToken(undefined, { customerGid: "gid://shopify/Customer/9999" });
-    expect((await payStatus(h.app, order.id, { token: loggedIn })).body).toEqual({ payable: false, reason: "ORDER_NOT_FOUND_YET" });
+    expect((await payStatus(h.app, order.id, { token: loggedIn })).body).toEqual({
+      payable: false,
+      reason: "ORDER_NOT_FOUND_YET",
+    });
     expect(pushes()).toBe(before);
 
     // The order's own customer, on either token, is served.
     const owner = await customerAccountToken(undefined, { customerGid: "gid://shopify/Customer/7001" });
-    expect((await payStatus(h.app, order.id, { token: owner })).body).toMatchObject({ payable: true, order: { name: order.name } });
+    expect((await payStatus(h.app, order.id, { token: owner })).body).toMatchObject({
+      payable: true,
+      order: { name: order.name },
+    });
     const ownerAtCheckout = await sessionToken(undefined, { customerGid: "gid://shopify/Customer/7001" });
     expect((await payStatus(h.app, order.id, { token: ownerAtCheckout })).body).toMatchObject({ payable: true });
   });
@@ -107,7 +116,10 @@ describe("H1: orders bound to their buyer", () => {
     expect(status.body).toEqual({ payable: false, reason: "NO_CONFIRMATION_NUMBER" });
     const res = await pay(h.app, order.id, "0712 346 005", { confirmationNumber: "ANYTHING1" });
     expect(res.status).toBe(409);
-    expect(res.body.error).toEqual({ code: "NO_CONFIRMATION_NUMBER", message: expect.stringContaining("no confirmation number") });
+    expect(res.body.error).toEqual({
+      code: "NO_CONFIRMATION_NUMBER",
+      message: expect.stringContaining("no confirmation number"),
+    });
     expect(await h.db.paymentAttempt.count({ where: { orderGid: order.id } })).toBe(0);
   });
 
@@ -118,7 +130,10 @@ describe("H1: orders bound to their buyer", () => {
     expect(status.body.error.code).toBe("INVALID_REQUEST");
     const res = await pay(h.app, order.id, "0712 346 006", { confirmationNumber: null });
     expect(res.status).toBe(422);
-    expect(res.body.error).toMatchObject({ code: "INVALID_REQUEST", message: expect.stringContaining("confirmationNumber") });
+    expect(res.body.error).toMatchObject({
+      code: "INVALID_REQUEST",
+      message: expect.stringContaining("confirmationNumber"),
+    });
   });
 
   it("H1: a non-M-PESA order reveals nothing (no name, no total), even to its buyer", async () => {
@@ -137,12 +152,18 @@ describe("L8: which phones an order's prompts go to", () => {
     for (const phone of ["0712 340 032", "0713 340 032", "0714 340 032"]) {
       const res = await pay(h.app, order.id, phone);
       expect(res.status).toBe(200);
-      await eventually(async () => (await payStatus(h.app, order.id)).body.attempt?.status === "CANCELLED", "cancelled");
+      await eventually(
+        async () => (await payStatus(h.app, order.id)).body.attempt?.status === "CANCELLED",
+        "cancelled",
+      );
     }
     const before = pushes();
     const fourth = await pay(h.app, order.id, "0715 340 032");
     expect(fourth.status).toBe(409);
-    expect(fourth.body.error).toEqual({ code: "TOO_MANY_PHONES", message: expect.stringContaining("different phone numbers") });
+    expect(fourth.body.error).toEqual({
+      code: "TOO_MANY_PHONES",
+      message: expect.stringContaining("different phone numbers"),
+    });
     expect(pushes()).toBe(before);
     // One of the phones already tried still works.
     expect((await pay(h.app, order.id, "0712 340 032")).status).toBe(200);
@@ -170,7 +191,11 @@ describe("the shared HTTP contract (@mpesa-checkout/pay-contract) against the ap
     answers.push((await payStatus(h.app, order.id)).body);
     await eventually(async () => (await payStatus(h.app, order.id)).body.attempt?.status === "SUCCEEDED", "paid");
     answers.push((await payStatus(h.app, order.id)).body, (await unknownStatus()).body);
-    expect(answers.at(-2)).toMatchObject({ payable: false, reason: "ALREADY_PAID", attempt: { status: "SUCCEEDED", receipt: expect.any(String) } });
+    expect(answers.at(-2)).toMatchObject({
+      payable: false,
+      reason: "ALREADY_PAID",
+      attempt: { status: "SUCCEEDED", receipt: expect.any(String) },
+    });
     for (const body of answers) {
       expect(parsePayStatus(body)).toStrictEqual(body);
       if (body.reason) expect(REFUSAL_CODES).toContain(body.reason);

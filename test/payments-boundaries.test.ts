@@ -13,11 +13,15 @@ type Violation = { rule: { name: string }; from: string; to: string };
 function cruise(args: string[]): Violation[] {
   let out: string;
   try {
-    out = execFileSync(path.join(ROOT, "node_modules", ".bin", "depcruise"), [...args, "--config", ".dependency-cruiser.cjs", "--output-type", "json"], {
-      cwd: ROOT,
-      encoding: "utf8",
-      maxBuffer: 64 * 1024 * 1024,
-    });
+    out = execFileSync(
+      path.join(ROOT, "node_modules", ".bin", "depcruise"),
+      [...args, "--config", ".dependency-cruiser.cjs", "--output-type", "json"],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
   } catch (error) {
     out = (error as { stdout: string }).stdout; // exit code 1 when violations are found
   }
@@ -34,7 +38,10 @@ describe("module boundaries (dependency-cruiser)", () => {
     try {
       // payments → a helper in payments → ~/shopify.server: two hops, no direct framework import.
       fs.writeFileSync(path.join(dir, "helper.ts"), `export { unauthenticated } from "~/shopify.server";\n`);
-      fs.writeFileSync(path.join(dir, "use-case.ts"), `import { unauthenticated } from "./helper";\nexport const u = unauthenticated;\n`);
+      fs.writeFileSync(
+        path.join(dir, "use-case.ts"),
+        `import { unauthenticated } from "./helper";\nexport const u = unauthenticated;\n`,
+      );
       const names = cruise([path.relative(ROOT, dir)]).map((v) => v.rule.name);
       expect(names).toContain("business-modules-free-of-the-app-framework");
     } finally {

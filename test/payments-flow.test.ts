@@ -19,16 +19,24 @@ import {
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness({
-    appEnv: { PENDING_RECOVERY_AFTER_SECONDS: "1", PENDING_RECOVERY_INTERVAL_SECONDS: "1", PENDING_RECOVERY_MAX_QUERIES: "5" },
+    appEnv: {
+      PENDING_RECOVERY_AFTER_SECONDS: "1",
+      PENDING_RECOVERY_INTERVAL_SECONDS: "1",
+      PENDING_RECOVERY_MAX_QUERIES: "5",
+    },
   });
 });
 afterAll(async () => {
   await h?.close();
 });
 
-const attemptsOf = (orderGid: string) => h.db.paymentAttempt.findMany({ where: { orderGid }, orderBy: { createdAt: "asc" } });
+const attemptsOf = (orderGid: string) =>
+  h.db.paymentAttempt.findMany({ where: { orderGid }, orderBy: { createdAt: "asc" } });
 const recorded = (orderGid: string) =>
-  eventually(() => h.db.paymentAttempt.findFirst({ where: { orderGid, recordedInShopifyAt: { not: null } } }), "payment recorded in Shopify");
+  eventually(
+    () => h.db.paymentAttempt.findFirst({ where: { orderGid, recordedInShopifyAt: { not: null } } }),
+    "payment recorded in Shopify",
+  );
 const settled = (id: string) =>
   eventually(async () => {
     const a = await h.db.paymentAttempt.findUniqueOrThrow({ where: { id } });
@@ -40,10 +48,19 @@ describe("payment flow", () => {
     const order = createOrder(h.standin);
     const res = await pay(h.app, order.id, "0712 345 678");
     expect(res.status).toBe(200);
-    expect(res.body.attempt).toMatchObject({ status: "PENDING", amountKes: 1500, phoneMasked: "2547****5678", canRetry: false });
+    expect(res.body.attempt).toMatchObject({
+      status: "PENDING",
+      amountKes: 1500,
+      phoneMasked: "2547****5678",
+      canRetry: false,
+    });
     const push = h.emulator.requests({ path: "/mpesa/stkpush/v1/processrequest" }).at(-1)!;
     // The browser's amount (1) is ignored: Shopify's outstanding balance is charged.
-    expect(push.body).toMatchObject({ Amount: 1500, PartyA: 254712345678, AccountReference: `INV${order.name.slice(1)}` });
+    expect(push.body).toMatchObject({
+      Amount: 1500,
+      PartyA: 254712345678,
+      AccountReference: `INV${order.name.slice(1)}`,
+    });
 
     const attempt = await recorded(order.id);
     expect(attempt.status).toBe("SUCCEEDED");
@@ -115,7 +132,13 @@ describe("payment flow", () => {
     h.holdStkAnswerMs(300); // the faults must meet the recording job, not the Pay request's order read
     try {
       const res = pay(h.app, order.id, "0712 345 603");
-      await eventually(() => h.emulator.requests({ path: "/mpesa/stkpush/v1/processrequest" }).some((r) => (r.body as any).PartyA === 254712345603), "push sent");
+      await eventually(
+        () =>
+          h.emulator
+            .requests({ path: "/mpesa/stkpush/v1/processrequest" })
+            .some((r) => (r.body as any).PartyA === 254712345603),
+        "push sent",
+      );
       h.standin.addFault({ type: "429", count: 1, only: "mutations", retryAfterSeconds: 0 });
       h.standin.addFault({ type: "503", count: 1, only: "mutations" });
       h.standin.addFault({ type: "throttled", count: 1, only: "mutations" });
@@ -136,14 +159,21 @@ describe("payment flow", () => {
     const res = await pay(h.app, order.id, "0712 345 604");
     const attempt = await h.db.paymentAttempt.findUniqueOrThrow({ where: { id: res.body.attempt.id } });
     const body = stkCallbackBody(attempt.checkoutRequestId!, { receipt: "TST5XK91QA" });
-    const answers = await Promise.all(Array.from({ length: 50 }, () => postCallback(lastCallbackUrl(h.emulator), body)));
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () => postCallback(lastCallbackUrl(h.emulator), body)),
+    );
     expect(answers.every((a) => a.status === 200 && a.body.ResultCode === 0)).toBe(true);
     const done = await recorded(order.id);
     expect(done).toMatchObject({ status: "SUCCEEDED", mpesaReceipt: "TST5XK91QA" });
-    await eventually(async () => (await h.db.callbackLog.count({ where: { attemptId: attempt.id, status: "RECEIVED" } })) === 0, "all callbacks processed");
+    await eventually(
+      async () => (await h.db.callbackLog.count({ where: { attemptId: attempt.id, status: "RECEIVED" } })) === 0,
+      "all callbacks processed",
+    );
     expect(await h.db.callbackLog.count({ where: { attemptId: attempt.id } })).toBe(50);
     expect(await h.db.mpesaReceipt.count({ where: { receipt: "TST5XK91QA" } })).toBe(1);
-    expect(await h.db.job.count({ where: { type: "record-payment-in-shopify", dedupeKey: `record:${attempt.id}` } })).toBe(1);
+    expect(
+      await h.db.job.count({ where: { type: "record-payment-in-shopify", dedupeKey: `record:${attempt.id}` } }),
+    ).toBe(1);
     expect(shopifyPayments(h.standin, order.id)).toEqual({ mutations: 1, sales: 1 });
   });
 
@@ -159,7 +189,11 @@ describe("payment flow", () => {
     expect(res.status).toBe(200);
     expect(res.body.attempt).toMatchObject({ status: "PENDING", amountKes: 1500 });
     const attempt = await recorded(order.id);
-    expect(attempt).toMatchObject({ id: res.body.attempt.id, status: "SUCCEEDED", shopDomain: "mpesa-pay-shop.myshopify.com" });
+    expect(attempt).toMatchObject({
+      id: res.body.attempt.id,
+      status: "SUCCEEDED",
+      shopDomain: "mpesa-pay-shop.myshopify.com",
+    });
     expect(shopifyPayments(h.standin, order.id)).toEqual({ mutations: 1, sales: 1 });
     const after = await payStatus(h.app, order.id, { surface });
     expect(after.body.attempt).toMatchObject({ status: "SUCCEEDED", receipt: attempt.mpesaReceipt });

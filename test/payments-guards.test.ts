@@ -32,7 +32,10 @@ afterAll(async () => {
 const pushes = () => h.emulator.requests({ path: "/mpesa/stkpush/v1/processrequest" }).length;
 const attempt = (id: string) => h.db.paymentAttempt.findUniqueOrThrow({ where: { id } });
 const processed = (attemptId: string) =>
-  eventually(async () => (await h.db.callbackLog.count({ where: { attemptId, status: "RECEIVED" } })) === 0, "callbacks processed");
+  eventually(
+    async () => (await h.db.callbackLog.count({ where: { attemptId, status: "RECEIVED" } })) === 0,
+    "callbacks processed",
+  );
 /** A PENDING attempt whose real callback never comes (we forge what arrives). */
 async function silentAttempt(shop?: string, phone = "0712 345 610") {
   const order = createOrder(h.standin, shop ? { shop } : {});
@@ -49,7 +52,9 @@ describe("forged and broken callbacks", () => {
     const res = await postCallback(`${h.app.url}/daraja/stk/${"A".repeat(32)}`, stkCallbackBody("ws_CO_forged"));
     expect(res).toEqual({ status: 200, body: { ResultCode: 0, ResultDesc: "Accepted" } });
     // Only metadata is kept for an unknown token (M3, see app/modules/daraja-events/stk-callback/stk-callback.test.ts).
-    const log = await h.db.callbackLog.findFirstOrThrow({ where: { status: "IGNORED", tokenHash: hashCallbackToken("A".repeat(32)) } });
+    const log = await h.db.callbackLog.findFirstOrThrow({
+      where: { status: "IGNORED", tokenHash: hashCallbackToken("A".repeat(32)) },
+    });
     expect(log.attemptId).toBeNull();
     expect(log.body).toBe("");
     expect(await h.db.paymentAttempt.count({ where: { status: "SUCCEEDED" } })).toBe(before);
@@ -63,7 +68,9 @@ describe("forged and broken callbacks", () => {
     await processed(a.attempt.id);
     expect((await attempt(a.attempt.id)).status).toBe("PENDING");
     expect((await attempt(b.attempt.id)).status).toBe("PENDING");
-    expect(await h.db.callbackLog.findFirstOrThrow({ where: { attemptId: a.attempt.id } })).toMatchObject({ status: "IGNORED" });
+    expect(await h.db.callbackLog.findFirstOrThrow({ where: { attemptId: a.attempt.id } })).toMatchObject({
+      status: "IGNORED",
+    });
     expect(shopifyPayments(h.standin, a.order.id).sales + shopifyPayments(h.standin, b.order.id).sales).toBe(0);
   });
 
@@ -73,7 +80,10 @@ describe("forged and broken callbacks", () => {
     const res = await pay(h.app, order.id, "0712 345 613", { shop: PROD_SHOP });
     const row = await attempt(res.body.attempt.id);
     await postCallback(lastCallbackUrl(h.emulator), stkCallbackBody(row.checkoutRequestId!, { receipt: "TSTFORGED2" }));
-    const settled = await eventually(async () => ((await attempt(row.id)).status !== "PENDING" ? attempt(row.id) : null), "settled");
+    const settled = await eventually(
+      async () => ((await attempt(row.id)).status !== "PENDING" ? attempt(row.id) : null),
+      "settled",
+    );
     expect(settled.status).toBe("NEEDS_REVIEW");
     expect(settled.reviewCode).toBe("QUERY_CONTRADICTS");
     expect(settled.mpesaReceipt).toBeNull();
@@ -89,15 +99,22 @@ describe("forged and broken callbacks", () => {
     expect(res.status).toBe(200);
     const row = await attempt(res.body.attempt.id);
     const queries = () =>
-      h.emulator.requests({ path: "/mpesa/stkpushquery/v1/query" }).filter((r) => JSON.stringify(r.body).includes(row.checkoutRequestId!)).length;
-    const forged = await postCallback(lastCallbackUrl(h.emulator), stkCallbackBody(row.checkoutRequestId!, { resultCode: 1032 }));
+      h.emulator
+        .requests({ path: "/mpesa/stkpushquery/v1/query" })
+        .filter((r) => JSON.stringify(r.body).includes(row.checkoutRequestId!)).length;
+    const forged = await postCallback(
+      lastCallbackUrl(h.emulator),
+      stkCallbackBody(row.checkoutRequestId!, { resultCode: 1032 }),
+    );
     expect(forged.status).toBe(200);
     await processed(row.id);
     const settled = await attempt(row.id);
     expect(settled.status).not.toBe("CANCELLED");
     expect(settled).toMatchObject({ status: "NEEDS_REVIEW", reviewCode: "RECEIPT_UNKNOWN", liveKey: null });
     expect(queries()).toBeGreaterThan(0);
-    expect((await payStatus(h.app, order.id, { token: await sessionToken(PROD_SHOP) })).body).toMatchObject({ reason: "UNDER_REVIEW" });
+    expect((await payStatus(h.app, order.id, { token: await sessionToken(PROD_SHOP) })).body).toMatchObject({
+      reason: "UNDER_REVIEW",
+    });
   });
 
   it("production shop: a genuine callback from an allowed address is confirmed by STK query and recorded", async () => {
@@ -122,12 +139,18 @@ describe("forged and broken callbacks", () => {
     expect(row.reviewCode).toBe("AMOUNT_SHORT");
     expect(shopifyPayments(h.standin, s.order.id).sales).toBe(0);
     const status = await payStatus(h.app, s.order.id);
-    expect(status.body).toMatchObject({ payable: false, reason: "UNDER_REVIEW", attempt: { status: "NEEDS_REVIEW", canRetry: false } });
+    expect(status.body).toMatchObject({
+      payable: false,
+      reason: "UNDER_REVIEW",
+      attempt: { status: "NEEDS_REVIEW", canRetry: false },
+    });
   });
 
   it("production shop: a callback from an address outside the allowlist is rejected and kept", async () => {
     const s = await silentAttempt(PROD_SHOP, "0712 345 615");
-    const res = await postCallback(s.url, stkCallbackBody(s.attempt.checkoutRequestId!), { "X-Forwarded-For": "203.0.113.9" });
+    const res = await postCallback(s.url, stkCallbackBody(s.attempt.checkoutRequestId!), {
+      "X-Forwarded-For": "203.0.113.9",
+    });
     // Answered like any accepted callback (L7: the answer must not tell a valid token from a guess).
     expect(res).toEqual({ status: 200, body: { ResultCode: 0, ResultDesc: "Accepted" } });
     const log = await h.db.callbackLog.findFirstOrThrow({ where: { attemptId: s.attempt.id } });
@@ -145,7 +168,10 @@ describe("forged and broken callbacks", () => {
     expect(notStk.body.ResultDesc).toMatch(/not an STK callback/);
     const huge = await postCallback(s.url, JSON.stringify({ pad: "x".repeat(70_000) }));
     expect(huge.status).toBe(413);
-    const logs = await h.db.callbackLog.findMany({ where: { attemptId: s.attempt.id }, orderBy: { receivedAt: "asc" } });
+    const logs = await h.db.callbackLog.findMany({
+      where: { attemptId: s.attempt.id },
+      orderBy: { receivedAt: "asc" },
+    });
     expect(logs.map((l) => l.status)).toEqual(["REJECTED", "REJECTED", "REJECTED"]);
     expect(logs[0].body).toBe("{not json");
     expect(logs[2].body.length).toBe(64 * 1024);
@@ -195,11 +221,18 @@ describe("refusals and limits", () => {
     const unconfigured = "mpesa-unconfigured.myshopify.com";
     h.standin.registerShop(unconfigured, "shpat_x");
     const order = createOrder(h.standin, { shop: unconfigured });
-    expect((await pay(h.app, order.id, "0712345678", { shop: unconfigured })).body.error.code).toBe("SHOP_NOT_CONFIGURED");
+    expect((await pay(h.app, order.id, "0712345678", { shop: unconfigured })).body.error.code).toBe(
+      "SHOP_NOT_CONFIGURED",
+    );
     const garbage = await pay(h.app, createOrder(h.standin).id, "12345");
     expect(garbage.status).toBe(422);
-    expect(garbage.body.error).toMatchObject({ code: "INVALID_PHONE", message: expect.stringContaining("not a Kenyan mobile number") });
-    expect((await payStatus(h.app, "gid://shopify/Order/999999999", { confirmationNumber: "NOSUCH123" })).body).toEqual({ payable: false, reason: "ORDER_NOT_FOUND_YET" });
+    expect(garbage.body.error).toMatchObject({
+      code: "INVALID_PHONE",
+      message: expect.stringContaining("not a Kenyan mobile number"),
+    });
+    expect((await payStatus(h.app, "gid://shopify/Order/999999999", { confirmationNumber: "NOSUCH123" })).body).toEqual(
+      { payable: false, reason: "ORDER_NOT_FOUND_YET" },
+    );
     expect(pushes()).toBe(before);
     expect(await h.db.paymentAttempt.count({ where: { shopDomain: unconfigured } })).toBe(0);
   });

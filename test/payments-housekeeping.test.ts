@@ -31,12 +31,14 @@ beforeEach(async () => {
   });
 });
 
-const remaining = async () => (await db.webhookDelivery.findMany({ orderBy: { webhookId: "asc" } })).map((d) => d.webhookId);
+const remaining = async () =>
+  (await db.webhookDelivery.findMany({ orderBy: { webhookId: "asc" } })).map((d) => d.webhookId);
 
 describe("housekeeping", () => {
   it("two instances sweeping the same day enqueue one prune job; it deletes deliveries older than 30 days", async () => {
     registerJobHandlers(db);
-    const daily = (d: typeof db, now: () => Date) => periodicTasks(d, now).find((t) => t.name === "daily-housekeeping")!;
+    const daily = (d: typeof db, now: () => Date) =>
+      periodicTasks(d, now).find((t) => t.name === "daily-housekeeping")!;
     const a = daily(db, () => T0);
     const b = daily(other, () => new Date(T0.getTime() + 3600_000));
     await Promise.all([a.run(), b.run(), a.run()]);
@@ -61,7 +63,8 @@ describe("housekeeping", () => {
     const worker = await startBackgroundWorker({ db, enabled: true, pollMs: 20, now: () => T0 });
     try {
       await eventually(
-        async () => (await db.job.findFirst({ where: { type: PRUNE_WEBHOOK_DELIVERIES.name, status: "DONE" } })) !== null,
+        async () =>
+          (await db.job.findFirst({ where: { type: PRUNE_WEBHOOK_DELIVERIES.name, status: "DONE" } })) !== null,
         "prune job done",
         10_000,
       );
@@ -74,7 +77,14 @@ describe("housekeeping", () => {
   it("M3: the callback log is pruned on its retention settings; an attempt's callbacks stay for the records period", async () => {
     await db.callbackLog.deleteMany();
     const row = (id: string, days: number, extra: Record<string, unknown> = {}) => ({
-      id, kind: "STK", path: "/daraja/stk/:token", headers: "{}", body: "", status: "IGNORED", receivedAt: daysBefore(days), ...extra,
+      id,
+      kind: "STK",
+      path: "/daraja/stk/:token",
+      headers: "{}",
+      body: "",
+      status: "IGNORED",
+      receivedAt: daysBefore(days),
+      ...extra,
     });
     await db.callbackLog.createMany({
       data: [
@@ -86,8 +96,14 @@ describe("housekeeping", () => {
       ],
     });
     registerJobHandlers(db);
-    await periodicTasks(db, () => T0).find((t) => t.name === "daily-housekeeping")!.run();
-    expect(await db.job.count({ where: { type: PRUNE_CALLBACK_LOG.name, dedupeKey: `${PRUNE_CALLBACK_LOG.name}:2026-03-14` } })).toBe(1);
+    await periodicTasks(db, () => T0)
+      .find((t) => t.name === "daily-housekeeping")!
+      .run();
+    expect(
+      await db.job.count({
+        where: { type: PRUNE_CALLBACK_LOG.name, dedupeKey: `${PRUNE_CALLBACK_LOG.name}:2026-03-14` },
+      }),
+    ).toBe(1);
     await runDueJobs(db, runner(T0));
     const left = (await db.callbackLog.findMany({ orderBy: { id: "asc" } })).map((r) => r.id);
     expect(left).toEqual(["attempt-old", "unfinished", "unknown-recent"]);

@@ -141,7 +141,10 @@ describe("jobs", () => {
     });
     const { job } = await enqueueJob(db, { type: T("t-crasher"), payload: {}, runAt: T0, maxAttempts: 3 });
     // What three crashes mid-run leave behind: RUNNING, claimed maxAttempts times, lock expired.
-    await db.job.update({ where: { id: job.id }, data: { status: "RUNNING", lockedBy: "dead-worker", lockedUntil: new Date(T0.getTime() + 1000), attempts: 3 } });
+    await db.job.update({
+      where: { id: job.id },
+      data: { status: "RUNNING", lockedBy: "dead-worker", lockedUntil: new Date(T0.getTime() + 1000), attempts: 3 },
+    });
     expect(await runDueJobs(db, opts(at(5000)))).toBe(0);
     const row = await db.job.findUniqueOrThrow({ where: { id: job.id } });
     expect(row.status).toBe("DEAD");
@@ -155,7 +158,9 @@ describe("jobs", () => {
     registerJobHandler(typed, async (p) => {
       seen = p;
     });
-    await expect(enqueueJob(db, { type: typed, payload: { attemptId: "" } })).rejects.toThrow(/invalid payload for job type t-typed/);
+    await expect(enqueueJob(db, { type: typed, payload: { attemptId: "" } })).rejects.toThrow(
+      /invalid payload for job type t-typed/,
+    );
     expect(await db.job.count()).toBe(0);
     // A row written outside enqueueJob (an older release, a hand edit) with a wrong payload: DEAD at once.
     const bad = await db.job.create({ data: { type: "t-typed", payload: JSON.stringify({ attempt: 1 }), runAt: T0 } });

@@ -45,7 +45,8 @@ const freshPhone = () => `0713 ${String(phoneSeq++).padStart(2, "0")}0 032`; // 
 describe("M4: rate limits as a lever", () => {
   it("M4a: ten Pays refused by another limit spend none of the victim order's budget", async () => {
     const ip = "198.51.100.40";
-    for (let i = 0; i < 2; i++) expect((await pay(h.app, createOrder(h.standin).id, freshPhone(), { ip })).status).toBe(200);
+    for (let i = 0; i < 2; i++)
+      expect((await pay(h.app, createOrder(h.standin).id, freshPhone(), { ip })).status).toBe(200);
     const victim = createOrder(h.standin);
     const before = pushes();
     for (let i = 0; i < 10; i++) {
@@ -58,7 +59,11 @@ describe("M4: rate limits as a lever", () => {
     for (let i = 0; i < 3; i++) {
       const res = await pay(h.app, victim.id, freshPhone(), { ip: `198.51.100.${41 + i}` });
       expect(res.status).toBe(200);
-      await eventually(async () => (await h.db.paymentAttempt.findUniqueOrThrow({ where: { id: res.body.attempt.id } })).status === "CANCELLED", "cancelled");
+      await eventually(
+        async () =>
+          (await h.db.paymentAttempt.findUniqueOrThrow({ where: { id: res.body.attempt.id } })).status === "CANCELLED",
+        "cancelled",
+      );
     }
   });
 
@@ -77,9 +82,13 @@ describe("M4: rate limits as a lever", () => {
 
   it("M4c: an address's budget at one shop leaves it free at another shop", async () => {
     const ip = "203.0.113.60";
-    for (let i = 0; i < 2; i++) expect((await pay(h.app, createOrder(h.standin).id, freshPhone(), { ip })).status).toBe(200);
+    for (let i = 0; i < 2; i++)
+      expect((await pay(h.app, createOrder(h.standin).id, freshPhone(), { ip })).status).toBe(200);
     expect((await pay(h.app, createOrder(h.standin).id, freshPhone(), { ip })).status).toBe(429);
-    const elsewhere = await pay(h.app, createOrder(h.standin, { shop: OTHER_SHOP }).id, freshPhone(), { ip, shop: OTHER_SHOP });
+    const elsewhere = await pay(h.app, createOrder(h.standin, { shop: OTHER_SHOP }).id, freshPhone(), {
+      ip,
+      shop: OTHER_SHOP,
+    });
     expect(elsewhere.status).toBe(200);
   });
 
@@ -89,7 +98,10 @@ describe("M4: rate limits as a lever", () => {
       expect((await pay(h.app, createOrder(h.standin).id, phone, { ip: `192.0.2.${70 + i}` })).status).toBe(200);
     }
     expect((await pay(h.app, createOrder(h.standin).id, phone, { ip: "192.0.2.72" })).status).toBe(429);
-    const elsewhere = await pay(h.app, createOrder(h.standin, { shop: OTHER_SHOP }).id, phone, { ip: "192.0.2.73", shop: OTHER_SHOP });
+    const elsewhere = await pay(h.app, createOrder(h.standin, { shop: OTHER_SHOP }).id, phone, {
+      ip: "192.0.2.73",
+      shop: OTHER_SHOP,
+    });
     expect(elsewhere.status).toBe(200);
   });
 
@@ -124,7 +136,9 @@ describe("M4: rate limits as a lever", () => {
 
 describe("M5: the status poll", () => {
   const orderReads = (orderGid: string) =>
-    h.standin.requests().filter((r) => r.operationName === "OrderForPayment" && JSON.stringify(r.variables).includes(orderGid)).length;
+    h.standin
+      .requests()
+      .filter((r) => r.operationName === "OrderForPayment" && JSON.stringify(r.variables).includes(orderGid)).length;
 
   it("M5: 40 polls of one order cost a bounded number of Admin API requests", async () => {
     const order = createOrder(h.standin, { shop: POLL_SHOP });
@@ -142,9 +156,17 @@ describe("M5: the status poll", () => {
     expect((await payStatus(h.app, order.id, { ip: "192.0.2.100" })).body.payable).toBe(true); // cached now
     const res = await pay(h.app, order.id, "0712 347 200", { ip: "192.0.2.101" });
     expect(res.status).toBe(200);
-    await eventually(async () => (await h.db.paymentAttempt.findUniqueOrThrow({ where: { id: res.body.attempt.id } })).status === "SUCCEEDED", "paid");
+    await eventually(
+      async () =>
+        (await h.db.paymentAttempt.findUniqueOrThrow({ where: { id: res.body.attempt.id } })).status === "SUCCEEDED",
+      "paid",
+    );
     const after = await payStatus(h.app, order.id, { ip: "192.0.2.102" });
-    expect(after.body).toMatchObject({ payable: false, reason: "ALREADY_PAID", attempt: { status: "SUCCEEDED", receipt: expect.any(String) } });
+    expect(after.body).toMatchObject({
+      payable: false,
+      reason: "ALREADY_PAID",
+      attempt: { status: "SUCCEEDED", receipt: expect.any(String) },
+    });
   });
 
   it("M5: polls are limited per session (429 + Retry-After); other sessions go on", async () => {
@@ -155,7 +177,9 @@ describe("M5: the status poll", () => {
     expect(limited.status).toBe(429);
     expect(limited.body.error.code).toBe("RATE_LIMITED");
     expect(Number(limited.headers.get("Retry-After"))).toBeGreaterThan(0);
-    expect((await payStatus(h.app, order.id, { token: await sessionToken(SHOP, { sid: "lever-session-2" }) })).status).toBe(200);
+    expect(
+      (await payStatus(h.app, order.id, { token: await sessionToken(SHOP, { sid: "lever-session-2" }) })).status,
+    ).toBe(200);
   });
 
   it("M5: polls are limited per shop, and a session's refused polls do not spend the shop's budget", async () => {
@@ -165,7 +189,8 @@ describe("M5: the status poll", () => {
     const noisy = await sessionToken(shop, { sid: "noisy" });
     for (let i = 0; i < 20; i++) await payStatus(h.app, order.id, { token: noisy }); // 5 allowed, 15 refused
     expect(await counter(`status:shop:${shop}`)).toBe(5);
-    for (let i = 0; i < 40; i++) expect((await payStatus(h.app, order.id, { token: await sessionToken(shop) })).status).toBe(200);
+    for (let i = 0; i < 40; i++)
+      expect((await payStatus(h.app, order.id, { token: await sessionToken(shop) })).status).toBe(200);
     const limited = await payStatus(h.app, order.id, { token: await sessionToken(shop) });
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get("Retry-After"))).toBeGreaterThan(0);

@@ -5,8 +5,16 @@ import { DarajaAuthError, DarajaNetworkError, DarajaTimeoutError } from "../app/
 import { ShopifyFinalError, ShopifyRetryableError, ShopifyTimeoutError } from "../app/modules/shopify/errors";
 import { PermanentJobError, RetryLaterError } from "../app/modules/jobs/handlers";
 import { clientIp, proxyTrust } from "../app/lib/client-ip.server";
-import { sourceAllowed, callbackAllowlist, SAFARICOM_CALLBACK_IPS } from "../app/modules/daraja-events/shared/callback-source.server";
-import { hashCallbackToken, looksLikeCallbackToken, newCallbackToken } from "../app/modules/daraja-events/shared/callback-token.server";
+import {
+  sourceAllowed,
+  callbackAllowlist,
+  SAFARICOM_CALLBACK_IPS,
+} from "../app/modules/daraja-events/shared/callback-source.server";
+import {
+  hashCallbackToken,
+  looksLikeCallbackToken,
+  newCallbackToken,
+} from "../app/modules/daraja-events/shared/callback-token.server";
 
 // Small pure rules the payment flow leans on: the one retry rule, client IP, callback sources, tokens.
 
@@ -41,17 +49,41 @@ describe("one error model, one retry rule", () => {
     ];
     expect(errors.every((e) => e instanceof AppError)).toBe(true);
     expect(errors.map((e) => [e.kind, e.retryAfterMs])).toEqual([
-      ["retryable", null], ["unknown-outcome", null], ["final", null], ["retryable", 2000], ["unknown-outcome", null],
-      ["final", null], ["retryable", 15_000], ["final", null], ["final", null],
+      ["retryable", null],
+      ["unknown-outcome", null],
+      ["final", null],
+      ["retryable", 2000],
+      ["unknown-outcome", null],
+      ["final", null],
+      ["retryable", 15_000],
+      ["final", null],
+      ["final", null],
     ]);
   });
   it("decides by kind alone: final stops, a named delay is used as is, anything else backs off until the attempts run out", () => {
-    expect(retryDecision(new ShopifyFinalError("USER_ERRORS", "no"), 1, 25, backoff)).toEqual({ retry: false, reason: "final" });
-    expect(retryDecision(new ShopNotConfiguredError("a.myshopify.com"), 1, 25, backoff)).toEqual({ retry: false, reason: "final" });
-    expect(retryDecision(new ShopifyRetryableError("429", { retryAfterMs: 30_000 }), 1, 25, backoff)).toEqual({ retry: true, delayMs: 30_000, planned: true });
-    expect(retryDecision(new DarajaTimeoutError("x", "unknown-outcome"), 3, 25, backoff)).toEqual({ retry: true, delayMs: 2000, planned: false });
+    expect(retryDecision(new ShopifyFinalError("USER_ERRORS", "no"), 1, 25, backoff)).toEqual({
+      retry: false,
+      reason: "final",
+    });
+    expect(retryDecision(new ShopNotConfiguredError("a.myshopify.com"), 1, 25, backoff)).toEqual({
+      retry: false,
+      reason: "final",
+    });
+    expect(retryDecision(new ShopifyRetryableError("429", { retryAfterMs: 30_000 }), 1, 25, backoff)).toEqual({
+      retry: true,
+      delayMs: 30_000,
+      planned: true,
+    });
+    expect(retryDecision(new DarajaTimeoutError("x", "unknown-outcome"), 3, 25, backoff)).toEqual({
+      retry: true,
+      delayMs: 2000,
+      planned: false,
+    });
     expect(retryDecision(new Error("a bug"), 2, 25, backoff)).toEqual({ retry: true, delayMs: 1000, planned: false });
-    expect(retryDecision(new DarajaNetworkError("down"), 25, 25, backoff)).toEqual({ retry: false, reason: "exhausted" });
+    expect(retryDecision(new DarajaNetworkError("down"), 25, 25, backoff)).toEqual({
+      retry: false,
+      reason: "exhausted",
+    });
   });
 });
 
@@ -64,7 +96,9 @@ describe("client IP", () => {
     expect(clientIp(req("6.6.6.6, 196.201.214.200, 10.0.0.9"), "10.0.0.5", proxies)).toBe("196.201.214.200");
     expect(clientIp(req(), "10.0.0.5", proxies)).toBe("10.0.0.5");
     // TRUSTED_PROXY_HOPS caps the walk: with one hop, 10.0.0.9 (a second proxy) is taken as the client.
-    expect(clientIp(req("6.6.6.6, 196.201.214.200, 10.0.0.9"), "10.0.0.5", proxyTrust(["10.0.0.0/24"], 1))).toBe("10.0.0.9");
+    expect(clientIp(req("6.6.6.6, 196.201.214.200, 10.0.0.9"), "10.0.0.5", proxyTrust(["10.0.0.0/24"], 1))).toBe(
+      "10.0.0.9",
+    );
     expect(proxyTrust(["10.0.0.0/24"], 0)).toBeNull();
   });
 

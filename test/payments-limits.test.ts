@@ -44,7 +44,11 @@ describe("rate limits end to end", () => {
       // 0032: cancelled at once, so each Pay is a new prompt rather than the live one returned again
       const res = await pay(h.app, o.id, "0712 350 032", { shop: ORDER_SHOP, ip: `198.51.100.${i + 1}` });
       expect(res.status).toBe(200);
-      await eventually(async () => (await h.db.paymentAttempt.findUniqueOrThrow({ where: { id: res.body.attempt.id } })).status === "CANCELLED", "cancelled");
+      await eventually(
+        async () =>
+          (await h.db.paymentAttempt.findUniqueOrThrow({ where: { id: res.body.attempt.id } })).status === "CANCELLED",
+        "cancelled",
+      );
     }
     const before = pushes();
     expectLimited(await pay(h.app, o.id, "0712 350 032", { shop: ORDER_SHOP, ip: "198.51.100.9" }));
@@ -63,12 +67,17 @@ describe("rate limits end to end", () => {
     expectLimited(await pay(h.app, order(IP_SHOP).id, "0712 351 009", { shop: IP_SHOP, ip }));
     expect(pushes()).toBe(before);
     expect(await counter(`stk:ip:${IP_SHOP}|${ip}`)).toBe(3); // per shop (M4c), refusal not counted (M4a)
-    expect((await pay(h.app, order(IP_SHOP).id, "0712 351 009", { shop: IP_SHOP, ip: "203.0.113.8" })).status).toBe(200);
+    expect((await pay(h.app, order(IP_SHOP).id, "0712 351 009", { shop: IP_SHOP, ip: "203.0.113.8" })).status).toBe(
+      200,
+    );
   });
 
   it("per shop: the fifth prompt for one shop is refused whatever the IP, order and phone", async () => {
     for (let i = 0; i < 4; i++) {
-      expect((await pay(h.app, order(BUSY_SHOP).id, `0712 352 00${i + 5}`, { shop: BUSY_SHOP, ip: `192.0.2.${i + 1}` })).status).toBe(200);
+      expect(
+        (await pay(h.app, order(BUSY_SHOP).id, `0712 352 00${i + 5}`, { shop: BUSY_SHOP, ip: `192.0.2.${i + 1}` }))
+          .status,
+      ).toBe(200);
     }
     const before = pushes();
     expectLimited(await pay(h.app, order(BUSY_SHOP).id, "0712 352 010", { shop: BUSY_SHOP, ip: "192.0.2.50" }));
@@ -81,7 +90,15 @@ describe("rate limits end to end", () => {
 describe("limits across app instances", () => {
   // Two instances = two Prisma clients (two connections) on this test file's database. The counter is
   // one atomic upsert-increment per consume, so racing instances never both get the last push.
-  const config = { perPhone: 100, perIp: 100, perOrder: 4, perShop: 6, phonesPerOrder: 100, windowSeconds: 600, hashKey: "test-hash-key" };
+  const config = {
+    perPhone: 100,
+    perIp: 100,
+    perOrder: 4,
+    perShop: 6,
+    phonesPerOrder: 100,
+    windowSeconds: 600,
+    hashKey: "test-hash-key",
+  };
   const subject = (i: number, same: Partial<PushSubject>): PushSubject => ({
     shop: `inst-${i}.myshopify.com`,
     orderGid: `gid://shopify/Order/${9000 + i}`,
@@ -100,7 +117,9 @@ describe("limits across app instances", () => {
 
       const byOrder = await race(10, { orderGid: "gid://shopify/Order/777", shop: "inst-order.myshopify.com" }, 0);
       expect(byOrder.filter((v) => v.allowed)).toHaveLength(4);
-      expect(byOrder.filter((v) => !v.allowed).map((v) => (v.allowed ? null : v.limit))).toEqual(Array(6).fill("order"));
+      expect(byOrder.filter((v) => !v.allowed).map((v) => (v.allowed ? null : v.limit))).toEqual(
+        Array(6).fill("order"),
+      );
       // The shared counter holds exactly the allowed pushes: every refused one gave its point back.
       expect(await counter("stk:order:inst-order.myshopify.com|gid://shopify/Order/777")).toBe(4);
 

@@ -66,15 +66,32 @@ async function paidAttempt(orderGid: string, amountKes: number, receipt: string)
     environment: "production",
     callbackTokenHash: `overlap-${++seq}`,
   });
-  const evidence = { source: "callback" as const, checkoutRequestId: `ws_CO_overlap_${seq}`, resultCode: "0", resultDesc: "ok", amount: amountKes, receipt };
-  await settleAttempt({ db: prisma, now: () => new Date() }, attempt.id, { ...evidence, transactionDate: new Date("2026-11-01T10:00:00Z") }, { status: "SUCCEEDED" });
+  const evidence = {
+    source: "callback" as const,
+    checkoutRequestId: `ws_CO_overlap_${seq}`,
+    resultCode: "0",
+    resultDesc: "ok",
+    amount: amountKes,
+    receipt,
+  };
+  await settleAttempt(
+    { db: prisma, now: () => new Date() },
+    attempt.id,
+    { ...evidence, transactionDate: new Date("2026-11-01T10:00:00Z") },
+    { status: "SUCCEEDED" },
+  );
   return attempt;
 }
 const sales = (orderGid: string) => (standin.getOrder(orderGid)?.transactions ?? []).filter((t) => t.kind === "SALE");
 
 describe("M7: recording a payment in Shopify is idempotent on the receipt", () => {
   it("M7: two overlapping runs of the record job on a partial payment record it once (one manual payment)", async () => {
-    const order = standin.createOrder({ shop: SHOP, total: "1500.00", currencyCode: "KES", paymentGatewayNames: ["M-PESA"] } as any);
+    const order = standin.createOrder({
+      shop: SHOP,
+      total: "1500.00",
+      currencyCode: "KES",
+      paymentGatewayNames: ["M-PESA"],
+    } as any);
     const attempt = await paidAttempt(order.id, 700, "TSTOVRLP01");
     standin.setLatency(150); // both runs read the order before either writes
     const runs = await Promise.allSettled([record(deps, attempt.id), record(deps, attempt.id)]);
@@ -87,14 +104,26 @@ describe("M7: recording a payment in Shopify is idempotent on the receipt", () =
     // Its retry finds the receipt recorded and writes nothing.
     await record(deps, attempt.id);
     expect(sales(order.id)).toHaveLength(1);
-    expect(standin.getOrder(order.id)?.transactions.filter((t) => t.kind === "SALE").map((t) => Number(t.amount))).toEqual([700]);
+    expect(
+      standin
+        .getOrder(order.id)
+        ?.transactions.filter((t) => t.kind === "SALE")
+        .map((t) => Number(t.amount)),
+    ).toEqual([700]);
     const row = await prisma.paymentAttempt.findUniqueOrThrow({ where: { id: attempt.id } });
     expect(row.recordedInShopifyAt).not.toBeNull();
-    expect(await prisma.mpesaReceipt.findUniqueOrThrow({ where: { receipt: "TSTOVRLP01" } })).toMatchObject({ shopifyClaimToken: null });
+    expect(await prisma.mpesaReceipt.findUniqueOrThrow({ where: { receipt: "TSTOVRLP01" } })).toMatchObject({
+      shopifyClaimToken: null,
+    });
   });
 
   it("M7: a run whose claim lapsed re-checks the order's transactions and does not write the payment again", async () => {
-    const order = standin.createOrder({ shop: SHOP, total: "1500.00", currencyCode: "KES", paymentGatewayNames: ["M-PESA"] } as any);
+    const order = standin.createOrder({
+      shop: SHOP,
+      total: "1500.00",
+      currencyCode: "KES",
+      paymentGatewayNames: ["M-PESA"],
+    } as any);
     const attempt = await paidAttempt(order.id, 700, "TSTOVRLP02");
     await record(deps, attempt.id);
     // As if the first run's bookkeeping had been lost (crash after Shopify answered): only the order knows.

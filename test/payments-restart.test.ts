@@ -17,13 +17,18 @@ describe("crash between storing and applying a callback", () => {
     const order = createOrder(h.standin);
     const res = await pay(h.app, order.id, "0712 345 620");
     expect(res.status).toBe(200);
-    const log = await eventually(() => h.db.callbackLog.findFirst({ where: { attemptId: res.body.attempt.id } }), "callback stored");
+    const log = await eventually(
+      () => h.db.callbackLog.findFirst({ where: { attemptId: res.body.attempt.id } }),
+      "callback stored",
+    );
     expect(log.status).toBe("RECEIVED");
     // The stored row is itself the work item (app/modules/daraja-events): no job row to wait for.
     expect(await h.db.job.count({ where: { type: "process-stk-callback" } })).toBe(0);
 
     await h.app.kill();
-    expect((await h.db.paymentAttempt.findUniqueOrThrow({ where: { id: res.body.attempt.id } })).status).toBe("PENDING");
+    expect((await h.db.paymentAttempt.findUniqueOrThrow({ where: { id: res.body.attempt.id } })).status).toBe(
+      "PENDING",
+    );
     await h.restart({ JOB_WORKER: "true" });
 
     const attempt = await eventually(

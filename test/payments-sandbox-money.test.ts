@@ -49,8 +49,12 @@ async function adminSession(shop: string) {
 }
 const attempt = (id: string) => h.db.paymentAttempt.findUniqueOrThrow({ where: { id } });
 const recorded = (id: string) =>
-  eventually(() => h.db.paymentAttempt.findFirst({ where: { id, recordedInShopifyAt: { not: null } } }), "recorded in Shopify");
-const testNote = (orderGid: string) => h.standin.getOrder(orderGid)?.metafields.find((m) => m.key === "test_payment")?.value;
+  eventually(
+    () => h.db.paymentAttempt.findFirst({ where: { id, recordedInShopifyAt: { not: null } } }),
+    "recorded in Shopify",
+  );
+const testNote = (orderGid: string) =>
+  h.standin.getOrder(orderGid)?.metafields.find((m) => m.key === "test_payment")?.value;
 
 describe("M8: Daraja sandbox payments are unmistakably test payments", () => {
   it("M8: on a development store a sandbox payment is recorded as a test payment (tag mpesa-test and a note)", async () => {
@@ -69,13 +73,17 @@ describe("M8: Daraja sandbox payments are unmistakably test payments", () => {
     const res = await pay(h.app, order.id, "0712 345 802", { shop: LIVE_STORE });
     expect(res.status).toBe(200);
     const held = await eventually(
-      async () => ((await attempt(res.body.attempt.id)).status === "NEEDS_REVIEW" ? attempt(res.body.attempt.id) : null),
+      async () =>
+        (await attempt(res.body.attempt.id)).status === "NEEDS_REVIEW" ? attempt(res.body.attempt.id) : null,
       "sent to review",
     );
     expect(held).toMatchObject({ reviewCode: "SANDBOX_ON_LIVE_STORE", recordedInShopifyAt: null });
     expect(shopifyPayments(h.standin, order.id)).toEqual({ mutations: 0, sales: 0 });
     expect(h.standin.getOrder(order.id)?.displayFinancialStatus).toBe("PENDING");
-    expect((await payStatus(h.app, order.id, { token: await sessionToken(LIVE_STORE) })).body).toMatchObject({ payable: false, reason: "UNDER_REVIEW" });
+    expect((await payStatus(h.app, order.id, { token: await sessionToken(LIVE_STORE) })).body).toMatchObject({
+      payable: false,
+      reason: "UNDER_REVIEW",
+    });
   });
 
   it("M8: the merchant can explicitly allow sandbox payments on a live store (settings page); they are then test payments", async () => {
@@ -86,7 +94,9 @@ describe("M8: Daraja sandbox payments are unmistakably test payments", () => {
       context: {},
     });
     expect((await save.json()).errors).toEqual({});
-    expect((await prisma.shopSettings.findUniqueOrThrow({ where: { shopDomain: LIVE_STORE } })).allowSandboxOnLiveStore).toBe(true);
+    expect(
+      (await prisma.shopSettings.findUniqueOrThrow({ where: { shopDomain: LIVE_STORE } })).allowSandboxOnLiveStore,
+    ).toBe(true);
     const order = createOrder(h.standin, { shop: LIVE_STORE });
     const res = await pay(h.app, order.id, "0712 345 803", { shop: LIVE_STORE });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
@@ -94,8 +104,14 @@ describe("M8: Daraja sandbox payments are unmistakably test payments", () => {
     expect(h.standin.getOrder(order.id)?.tags).toContain("mpesa-test");
     expect(testNote(order.id)).toMatch(/Daraja sandbox payment/);
     // Unticked (the checkbox absent from the form): off again.
-    await settingsAction({ request: await postForm("/app/settings", validForm(), LIVE_STORE), params: {}, context: {} });
-    expect((await prisma.shopSettings.findUniqueOrThrow({ where: { shopDomain: LIVE_STORE } })).allowSandboxOnLiveStore).toBe(false);
+    await settingsAction({
+      request: await postForm("/app/settings", validForm(), LIVE_STORE),
+      params: {},
+      context: {},
+    });
+    expect(
+      (await prisma.shopSettings.findUniqueOrThrow({ where: { shopDomain: LIVE_STORE } })).allowSandboxOnLiveStore,
+    ).toBe(false);
   });
 
   it("M8: every merchant page shows a sandbox banner while the shop is on the sandbox environment, and none on production", async () => {
@@ -135,7 +151,10 @@ describe("issue 8 item 9: recording in Shopify reads only non-secret settings", 
       where: { shopDomain: KEYLESS_SHOP },
       data: { consumerSecretEnc: "v1.00000000.AAAA.AAAA.AAAA", passkeyEnc: "v1.00000000.AAAA.AAAA.AAAA" },
     });
-    const cb = await postCallback(lastCallbackUrl(h.emulator), stkCallbackBody(row.checkoutRequestId!, { receipt: "TSTKEYLS01" }));
+    const cb = await postCallback(
+      lastCallbackUrl(h.emulator),
+      stkCallbackBody(row.checkoutRequestId!, { receipt: "TSTKEYLS01" }),
+    );
     expect(cb.status).toBe(200);
     await recorded(row.id);
     expect(shopifyPayments(h.standin, order.id)).toEqual({ mutations: 1, sales: 1 });

@@ -33,14 +33,25 @@ const paid = (receipt: string, amount = 1500): Evidence => ({
   amount,
   receipt,
 });
-const failed = (code: string): Evidence => ({ source: "callback", checkoutRequestId: null, resultCode: code, resultDesc: "x" });
+const failed = (code: string): Evidence => ({
+  source: "callback",
+  checkoutRequestId: null,
+  resultCode: code,
+  resultDesc: "x",
+});
 const row = (id: string) => db.paymentAttempt.findUniqueOrThrow({ where: { id } });
 const recordJobs = (id: string) => db.job.count({ where: { dedupeKey: `record:${id}` } });
 
 describe("result codes", () => {
   it("maps codes to states, plain messages and retry advice (docs/DARAJA.md §6.2)", () => {
     expect(["0", "1032", "1037", "1019", "1", "2001", "SFC_IC0003"].map(statusForResultCode)).toEqual([
-      "SUCCEEDED", "CANCELLED", "TIMED_OUT", "TIMED_OUT", "FAILED", "FAILED", "FAILED",
+      "SUCCEEDED",
+      "CANCELLED",
+      "TIMED_OUT",
+      "TIMED_OUT",
+      "FAILED",
+      "FAILED",
+      "FAILED",
     ]);
     expect(messageFor({ status: "FAILED", resultCode: "1" })).toMatch(/balance/i);
     expect(messageFor({ status: "SUCCEEDED", mpesaReceipt: "ABC123XYZ0" })).toContain("ABC123XYZ0");
@@ -54,18 +65,33 @@ describe("settleAttempt", () => {
   it("a second live attempt for the same order is refused by the database (returns the first)", async () => {
     const a = await pending("gid://shopify/Order/live");
     const again = await insertPendingAttempt(db, {
-      shopDomain: a.shopDomain, orderGid: a.orderGid, orderName: null, amountKes: 1500, msisdn: "254712345678",
-      environment: "sandbox", callbackTokenHash: "another-hash",
+      shopDomain: a.shopDomain,
+      orderGid: a.orderGid,
+      orderName: null,
+      amountKes: 1500,
+      msisdn: "254712345678",
+      environment: "sandbox",
+      callbackTokenHash: "another-hash",
     });
     expect(again).toMatchObject({ created: false, attempt: { id: a.id } });
   });
 
   it("success: one transition, one receipt row, one record job; replays change nothing", async () => {
     const a = await pending();
-    expect(await settleAttempt(deps, a.id, paid("RCPT000001"), { status: "SUCCEEDED" })).toEqual({ applied: true, status: "SUCCEEDED" });
-    expect(await settleAttempt(deps, a.id, paid("RCPT000001"), { status: "SUCCEEDED" })).toMatchObject({ applied: false });
+    expect(await settleAttempt(deps, a.id, paid("RCPT000001"), { status: "SUCCEEDED" })).toEqual({
+      applied: true,
+      status: "SUCCEEDED",
+    });
+    expect(await settleAttempt(deps, a.id, paid("RCPT000001"), { status: "SUCCEEDED" })).toMatchObject({
+      applied: false,
+    });
     expect(await settleAttempt(deps, a.id, failed("1032"), { status: "CANCELLED" })).toMatchObject({ applied: false });
-    expect(await row(a.id)).toMatchObject({ status: "SUCCEEDED", mpesaReceipt: "RCPT000001", liveKey: null, paidAmountKes: 1500 });
+    expect(await row(a.id)).toMatchObject({
+      status: "SUCCEEDED",
+      mpesaReceipt: "RCPT000001",
+      liveKey: null,
+      paidAmountKes: 1500,
+    });
     expect(await db.mpesaReceipt.count({ where: { receipt: "RCPT000001" } })).toBe(1);
     expect(await recordJobs(a.id)).toBe(1);
   });
@@ -84,12 +110,25 @@ describe("settleAttempt", () => {
 
   it("paid per query without a receipt waits in review; the callback's receipt completes it", async () => {
     const a = await pending();
-    await settleAttempt(deps, a.id, { ...failed("0"), source: "query" }, {
-      status: "NEEDS_REVIEW", reviewCode: "RECEIPT_UNKNOWN", reviewDetail: "paid per STK query", receiptTrusted: false,
-    });
+    await settleAttempt(
+      deps,
+      a.id,
+      { ...failed("0"), source: "query" },
+      {
+        status: "NEEDS_REVIEW",
+        reviewCode: "RECEIPT_UNKNOWN",
+        reviewDetail: "paid per STK query",
+        receiptTrusted: false,
+      },
+    );
     expect(await recordJobs(a.id)).toBe(0);
     await settleAttempt(deps, a.id, paid("RCPT000003"), { status: "SUCCEEDED" });
-    expect(await row(a.id)).toMatchObject({ status: "SUCCEEDED", mpesaReceipt: "RCPT000003", reviewCode: null, reviewDetail: null });
+    expect(await row(a.id)).toMatchObject({
+      status: "SUCCEEDED",
+      mpesaReceipt: "RCPT000003",
+      reviewCode: null,
+      reviewDetail: null,
+    });
     expect(await recordJobs(a.id)).toBe(1);
   });
 
@@ -110,7 +149,9 @@ describe("settleAttempt", () => {
 
   it("concurrent settlements of one attempt: exactly one applies", async () => {
     const a = await pending();
-    const results = await Promise.all(Array.from({ length: 10 }, () => settleAttempt(deps, a.id, paid("RCPT000006"), { status: "SUCCEEDED" })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => settleAttempt(deps, a.id, paid("RCPT000006"), { status: "SUCCEEDED" })),
+    );
     expect(results.filter((r) => r.applied)).toHaveLength(1);
     expect(await recordJobs(a.id)).toBe(1);
   });

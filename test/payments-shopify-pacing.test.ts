@@ -22,7 +22,10 @@ let h: Harness;
 
 beforeAll(async () => {
   // Daraja's own callbacks are held back: the test delivers them all at once, as a burst.
-  h = await startHarness({ emulator: { callbackDelayMs: 600_000 }, appEnv: { SHOPIFY_PACE_MAX_WAIT_MS: "500", RATE_LIMIT_PER_IP: "100" } });
+  h = await startHarness({
+    emulator: { callbackDelayMs: 600_000 },
+    appEnv: { SHOPIFY_PACE_MAX_WAIT_MS: "500", RATE_LIMIT_PER_IP: "100" },
+  });
   await seedShop(h.db, h.standin, BUSY);
   await seedShop(h.db, h.standin, CALM);
   // ~2 record jobs' worth of points, refilled at 25 points/s (a record job spends ~45, requests 73 at once)
@@ -38,7 +41,9 @@ async function startPayment(shop: string, i: number) {
   const res = await pay(h.app, order.id, `0${phone}`, { shop });
   expect(res.status).toBe(200);
   const attempt = await h.db.paymentAttempt.findFirstOrThrow({ where: { orderGid: order.id } });
-  const push = h.emulator.requests({ path: "/mpesa/stkpush/v1/processrequest" }).find((r) => String((r.body as any)?.PhoneNumber) === `254${phone}`);
+  const push = h.emulator
+    .requests({ path: "/mpesa/stkpush/v1/processrequest" })
+    .find((r) => String((r.body as any)?.PhoneNumber) === `254${phone}`);
   return { order, attempt, callbackUrl: (push!.body as { CallBackURL: string }).CallBackURL };
 }
 
@@ -50,12 +55,16 @@ describe("Admin API pacing per shop", () => {
     const before = h.standin.requests().length;
 
     const deliver = (p: (typeof burst)[number], n: number) =>
-      postCallback(p.callbackUrl, stkCallbackBody(p.attempt.checkoutRequestId!, { receipt: `PCB${String(n).padStart(7, "0")}` }));
+      postCallback(
+        p.callbackUrl,
+        stkCallbackBody(p.attempt.checkoutRequestId!, { receipt: `PCB${String(n).padStart(7, "0")}` }),
+      );
     for (const [n, p] of burst.entries()) expect((await deliver(p, n)).status).toBe(200);
     expect((await deliver(calm, 99)).status).toBe(200); // queued behind the whole burst
 
     const recordedAt = async (orderGid: string) =>
-      (await h.db.paymentAttempt.findFirst({ where: { orderGid, recordedInShopifyAt: { not: null } } }))?.recordedInShopifyAt;
+      (await h.db.paymentAttempt.findFirst({ where: { orderGid, recordedInShopifyAt: { not: null } } }))
+        ?.recordedInShopifyAt;
     const calmAt = await eventually(() => recordedAt(calm.order.id), "the other shop's payment recorded", 30_000);
     const busyAt = await eventually(
       async () => {

@@ -24,7 +24,8 @@ const CHROMIUM_ARGS = [
 ];
 // Headless Chromium announces itself as "HeadlessChrome", which the Shopify library rejects as a bot
 // (410) on every authenticated route; a person's browser does not.
-const USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+const USER_AGENT =
+  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
 
 const stateDir = sandboxStateDir("browser");
 const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "sandbox-chromium-"));
@@ -71,7 +72,8 @@ async function shopifyOrder(name: string) {
   return (await res.json()).order as { displayFinancialStatus: string; tags: string[] };
 }
 
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 
 describe("the sandbox page in a browser", () => {
   it("takes a payment and the order turns paid in Shopify", { timeout: 90_000 }, async () => {
@@ -81,7 +83,9 @@ describe("the sandbox page in a browser", () => {
     await expect.poll(() => page.getByText("Payment received").count(), { timeout: 30_000 }).toBe(1);
     const receipt = await page.getByText(/^M-PESA receipt: [A-Z0-9]{10}$/).textContent();
 
-    await expect.poll(async () => (await shopifyOrder("#1002")).displayFinancialStatus, { timeout: 30_000 }).toBe("PAID");
+    await expect
+      .poll(async () => (await shopifyOrder("#1002")).displayFinancialStatus, { timeout: 30_000 })
+      .toBe("PAID");
     expect((await shopifyOrder("#1002")).tags).toContain(`mpesa:${receipt!.replace("M-PESA receipt: ", "")}`);
     // The panel underneath shows the STK Push Daraja received, the stored callback and the Shopify mutation.
     await expect.poll(() => page.getByText("OrderMarkAsPaid").count(), { timeout: 15_000 }).toBeGreaterThan(0);
@@ -105,7 +109,9 @@ describe("the sandbox page in a browser", () => {
     await page.getByLabel("How the phone answers (emulator)").selectOption("pay");
     await page.getByRole("button", { name: "Retry" }).click();
     await expect.poll(() => page.getByText("Payment received").count(), { timeout: 30_000 }).toBe(1);
-    await expect.poll(async () => (await shopifyOrder("#1003")).displayFinancialStatus, { timeout: 30_000 }).toBe("PAID");
+    await expect
+      .poll(async () => (await shopifyOrder("#1003")).displayFinancialStatus, { timeout: 30_000 })
+      .toBe("PAID");
     await shot(page, "04-retried-paid");
     await page.close();
   });

@@ -29,28 +29,70 @@ describe("sandbox safety", () => {
 
   it("names every production setting it refuses", () => {
     const problems = sandboxSafetyProblems({
-      darajaBaseUrls: { DARAJA_PRODUCTION_BASE_URL: "https://api.safaricom.co.ke", DARAJA_SANDBOX_BASE_URL: "http://127.0.0.1:1" },
+      darajaBaseUrls: {
+        DARAJA_PRODUCTION_BASE_URL: "https://api.safaricom.co.ke",
+        DARAJA_SANDBOX_BASE_URL: "http://127.0.0.1:1",
+      },
       shops: [
         { shopDomain: "live.myshopify.com", environment: "production" },
         { shopDomain: "demo.myshopify.com", environment: "sandbox" },
       ],
     });
     expect(problems).toHaveLength(2);
-    expect(problems[0]).toMatch(/DARAJA_PRODUCTION_BASE_URL is https:\/\/api\.safaricom\.co\.ke, which is not on this machine/);
+    expect(problems[0]).toMatch(
+      /DARAJA_PRODUCTION_BASE_URL is https:\/\/api\.safaricom\.co\.ke, which is not on this machine/,
+    );
     expect(problems[1]).toMatch(/live\.myshopify\.com is configured for the production Daraja environment/);
   });
 
   it("sandbox mode is refused with NODE_ENV=production", () => {
-    const base = { SHOPIFY_API_KEY: "k", SHOPIFY_API_SECRET: "s", SHOPIFY_APP_URL: "http://127.0.0.1:3000", ENCRYPTION_KEY: Buffer.alloc(32, 1).toString("base64") };
-    expect(() => parseEnv({ ...base, NODE_ENV: "production", SANDBOX_MODE: "true" })).toThrow(/sandbox mode cannot run with NODE_ENV=production/);
-    expect(parseEnv({ ...base, NODE_ENV: "development", SANDBOX_MODE: "true", HOST: "127.0.0.1" }).SANDBOX_MODE).toBe(true);
+    const base = {
+      SHOPIFY_API_KEY: "k",
+      SHOPIFY_API_SECRET: "s",
+      SHOPIFY_APP_URL: "http://127.0.0.1:3000",
+      ENCRYPTION_KEY: Buffer.alloc(32, 1).toString("base64"),
+    };
+    expect(() => parseEnv({ ...base, NODE_ENV: "production", SANDBOX_MODE: "true" })).toThrow(
+      /sandbox mode cannot run with NODE_ENV=production/,
+    );
+    expect(parseEnv({ ...base, NODE_ENV: "development", SANDBOX_MODE: "true", HOST: "127.0.0.1" }).SANDBOX_MODE).toBe(
+      true,
+    );
   });
 
   it("L4: the activity feed shows only the demo shop's callbacks, phone numbers masked", async () => {
-    const phoneBody = (n: string) => JSON.stringify({ Body: { stkCallback: { CallbackMetadata: { Item: [{ Name: "PhoneNumber", Value: Number(n) }] }, ResultDesc: `sent to 0${n.slice(3)}` } } });
-    await db.callbackLog.create({ data: { kind: "STK", path: "/daraja/stk/:token", headers: "{}", shopDomain: DEMO_SHOP, body: phoneBody("254712300001") } });
-    await db.callbackLog.create({ data: { kind: "STK", path: "/daraja/stk/:token", headers: "{}", shopDomain: "someone-else.myshopify.com", body: phoneBody("254712300002") } });
-    const feed = await activity(db, { sandboxMode: true, darajaSandboxBaseUrl: "http://127.0.0.1:9", darajaProductionBaseUrl: "http://127.0.0.1:9" });
+    const phoneBody = (n: string) =>
+      JSON.stringify({
+        Body: {
+          stkCallback: {
+            CallbackMetadata: { Item: [{ Name: "PhoneNumber", Value: Number(n) }] },
+            ResultDesc: `sent to 0${n.slice(3)}`,
+          },
+        },
+      });
+    await db.callbackLog.create({
+      data: {
+        kind: "STK",
+        path: "/daraja/stk/:token",
+        headers: "{}",
+        shopDomain: DEMO_SHOP,
+        body: phoneBody("254712300001"),
+      },
+    });
+    await db.callbackLog.create({
+      data: {
+        kind: "STK",
+        path: "/daraja/stk/:token",
+        headers: "{}",
+        shopDomain: "someone-else.myshopify.com",
+        body: phoneBody("254712300002"),
+      },
+    });
+    const feed = await activity(db, {
+      sandboxMode: true,
+      darajaSandboxBaseUrl: "http://127.0.0.1:9",
+      darajaProductionBaseUrl: "http://127.0.0.1:9",
+    });
     const text = JSON.stringify(feed);
     expect(text).not.toContain("254712300001");
     expect(text).not.toContain("0712300001");
@@ -61,25 +103,28 @@ describe("sandbox safety", () => {
 
   it("refuses a Daraja URL that is not local before starting anything", async () => {
     const stateDir = sandboxStateDir("refuse-url");
-    await expect(startSandbox({ root: ROOT, stateDir, darajaBaseUrl: "https://sandbox.safaricom.co.ke" })).rejects.toThrow(
-      /the Daraja URL is https:\/\/sandbox\.safaricom\.co\.ke, which is not on this machine/,
-    );
+    await expect(
+      startSandbox({ root: ROOT, stateDir, darajaBaseUrl: "https://sandbox.safaricom.co.ke" }),
+    ).rejects.toThrow(/the Daraja URL is https:\/\/sandbox\.safaricom\.co\.ke, which is not on this machine/);
     removeStateDir(stateDir);
   });
 });
 
 describe("sandbox routes outside sandbox mode", () => {
   // The test environment has no SANDBOX_MODE: every sandbox route must answer 404, as an unknown URL would.
-  it.each(["sandbox._index", "sandbox.token", "sandbox.activity", "sandbox.id-token", "sandbox.app-bridge[.]js"])("%s is 404", async (route) => {
-    const mod = await import(`../app/routes/${route}.tsx`);
-    const args = { request: new Request("http://127.0.0.1/sandbox"), params: {}, context: {} };
-    const thrown = await mod.loader(args).then(
-      () => null,
-      (e: unknown) => e,
-    );
-    expect(thrown).toBeInstanceOf(Response);
-    expect((thrown as Response).status).toBe(404);
-  });
+  it.each(["sandbox._index", "sandbox.token", "sandbox.activity", "sandbox.id-token", "sandbox.app-bridge[.]js"])(
+    "%s is 404",
+    async (route) => {
+      const mod = await import(`../app/routes/${route}.tsx`);
+      const args = { request: new Request("http://127.0.0.1/sandbox"), params: {}, context: {} };
+      const thrown = await mod.loader(args).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(thrown).toBeInstanceOf(Response);
+      expect((thrown as Response).status).toBe(404);
+    },
+  );
 });
 
 describe("the sandbox, started", () => {
@@ -96,7 +141,12 @@ describe("the sandbox, started", () => {
 
   it("seeds the demo shop with emulator credentials and records its orders through the orders/create webhook", async () => {
     const settings = await db.shopSettings.findUniqueOrThrow({ where: { shopDomain: DEMO_SHOP } });
-    expect(settings).toMatchObject({ environment: "sandbox", shortcodeType: "paybill", businessShortCode: "174379", consumerKey: "emulator-consumer-key" });
+    expect(settings).toMatchObject({
+      environment: "sandbox",
+      shortcodeType: "paybill",
+      businessShortCode: "174379",
+      consumerKey: "emulator-consumer-key",
+    });
     const box = createSecretBox({ current: await readEncryptionKey(stateDir) });
     expect(openSecret(box, settings, "consumerSecret")).toBe("emulator-consumer-secret");
 
@@ -106,8 +156,14 @@ describe("the sandbox, started", () => {
     // Recorded by the app's webhook route: the delivery ids were stored.
     expect(await db.webhookDelivery.count({ where: { shopDomain: DEMO_SHOP } })).toBe(DEMO_ORDERS.length);
 
-    const standin = await fetch(`${sandbox.standinUrl}/__standin/orders/${encodeURIComponent(orders[0].orderGid)}`).then((r) => r.json());
-    expect(standin.order).toMatchObject({ displayFinancialStatus: "PENDING", paymentGatewayNames: ["M-PESA"], currencyCode: "KES" });
+    const standin = await fetch(
+      `${sandbox.standinUrl}/__standin/orders/${encodeURIComponent(orders[0].orderGid)}`,
+    ).then((r) => r.json());
+    expect(standin.order).toMatchObject({
+      displayFinancialStatus: "PENDING",
+      paymentGatewayNames: ["M-PESA"],
+      currencyCode: "KES",
+    });
   });
 
   it("serves /sandbox, and /api/pay accepts the session tokens it signs (and only those)", async () => {
@@ -124,7 +180,10 @@ describe("the sandbox, started", () => {
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ payable: true, order: { amountKes: DEMO_ORDERS[1].totalKes } });
 
-    const forged = await signCheckoutSessionToken({ apiKey: sandbox.apiKey, apiSecret: "not-the-app-secret" }, { shop: DEMO_SHOP });
+    const forged = await signCheckoutSessionToken(
+      { apiKey: sandbox.apiKey, apiSecret: "not-the-app-secret" },
+      { shop: DEMO_SHOP },
+    );
     expect((await status(forged)).status).toBe(401);
   });
 
@@ -136,21 +195,27 @@ describe("the sandbox, started", () => {
     expect(await db.mpesaOrder.count({ where: { shopDomain: DEMO_SHOP } })).toBe(DEMO_ORDERS.length);
   });
 
-  it("refuses to start when a shop in its database is configured for production Daraja", { timeout: 60_000 }, async () => {
-    await db.shopSettings.update({ where: { shopDomain: DEMO_SHOP }, data: { environment: "production" } });
-    try {
-      const refusedDir = sandboxStateDir("refuse-shop");
-      const error = await startTestSandbox(refusedDir).then(
-        (s) => s.close().then(() => null),
-        (e: unknown) => e,
-      );
-      removeStateDir(refusedDir);
-      expect(error).toBeInstanceOf(SandboxRefusedError);
-      expect((error as Error).message).toMatch(/shop mpesa-sandbox-demo\.myshopify\.com is configured for the production Daraja environment/);
-    } finally {
-      await db.shopSettings.update({ where: { shopDomain: DEMO_SHOP }, data: { environment: "sandbox" } });
-    }
-  });
+  it(
+    "refuses to start when a shop in its database is configured for production Daraja",
+    { timeout: 60_000 },
+    async () => {
+      await db.shopSettings.update({ where: { shopDomain: DEMO_SHOP }, data: { environment: "production" } });
+      try {
+        const refusedDir = sandboxStateDir("refuse-shop");
+        const error = await startTestSandbox(refusedDir).then(
+          (s) => s.close().then(() => null),
+          (e: unknown) => e,
+        );
+        removeStateDir(refusedDir);
+        expect(error).toBeInstanceOf(SandboxRefusedError);
+        expect((error as Error).message).toMatch(
+          /shop mpesa-sandbox-demo\.myshopify\.com is configured for the production Daraja environment/,
+        );
+      } finally {
+        await db.shopSettings.update({ where: { shopDomain: DEMO_SHOP }, data: { environment: "sandbox" } });
+      }
+    },
+  );
 });
 
 describe("phone answers", () => {

@@ -59,15 +59,23 @@ describe("test connection", () => {
 
   it("recognises keys from the other environment", async () => {
     const result = await connect({ environment: "sandbox", ...PROD });
-    expect(result).toMatchObject({ result: { ok: false, reason: "other_environment", message: expect.stringMatching(/^These are production keys/) } });
+    expect(result).toMatchObject({
+      result: { ok: false, reason: "other_environment", message: expect.stringMatching(/^These are production keys/) },
+    });
     const back = await connect({ environment: "production" });
-    expect(back).toMatchObject({ result: { ok: false, reason: "other_environment", message: expect.stringMatching(/^These are sandbox keys/) } });
-    expect(await connect({ environment: "production", ...PROD })).toMatchObject({ result: { ok: true, environment: "production" } });
+    expect(back).toMatchObject({
+      result: { ok: false, reason: "other_environment", message: expect.stringMatching(/^These are sandbox keys/) },
+    });
+    expect(await connect({ environment: "production", ...PROD })).toMatchObject({
+      result: { ok: true, environment: "production" },
+    });
   });
 
   it("reports Daraja unreachable", async () => {
     const result = await connect({}, { DARAJA_SANDBOX_BASE_URL: await closedPortUrl() });
-    expect(result).toMatchObject({ result: { ok: false, reason: "unreachable", message: expect.stringMatching(/Could not reach Daraja sandbox/) } });
+    expect(result).toMatchObject({
+      result: { ok: false, reason: "unreachable", message: expect.stringMatching(/Could not reach Daraja sandbox/) },
+    });
   });
 
   it("reports a timeout", async () => {
@@ -80,14 +88,21 @@ describe("test connection", () => {
     sandbox.setEndpoint("/oauth/v1/generate", { failTimes: 5, failStatus: 503 });
     const result = await connect({});
     expect(result).toMatchObject({
-      result: { ok: false, reason: "unexpected", message: "Daraja sandbox answered with an error (HTTP 503). It may be temporarily unavailable: try again later." },
+      result: {
+        ok: false,
+        reason: "unexpected",
+        message:
+          "Daraja sandbox answered with an error (HTTP 503). It may be temporarily unavailable: try again later.",
+      },
     });
   });
 
   it("uses the stored secret when the secret field is left empty, and never a cached token", async () => {
     expect(await saveShopSettings({ db: prisma, env: config }, SHOP, validForm())).toMatchObject({ ok: true });
     expect(await connect({ consumerSecret: "" })).toMatchObject({ result: { ok: true } });
-    expect(await connect({ consumerSecret: "a-wrong-secret-typed-now" })).toMatchObject({ result: { reason: "wrong_credentials" } });
+    expect(await connect({ consumerSecret: "a-wrong-secret-typed-now" })).toMatchObject({
+      result: { reason: "wrong_credentials" },
+    });
   });
 
   it("asks for the missing key pair before calling Daraja", async () => {
@@ -104,7 +119,11 @@ describe("test connection", () => {
     Object.assign(process.env, { DARAJA_SANDBOX_BASE_URL: sandbox.url, DARAJA_PRODUCTION_BASE_URL: production.url });
     resetEnvForTests();
     try {
-      const res = await action({ request: await postForm("/app/settings", validForm({ intent: "test" })), params: {}, context: {} });
+      const res = await action({
+        request: await postForm("/app/settings", validForm({ intent: "test" })),
+        params: {},
+        context: {},
+      });
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ intent: "test", connection: { ok: true, environment: "sandbox" } });
       expect(await prisma.shopSettings.count()).toBe(0); // testing does not save

@@ -12,7 +12,12 @@ export async function storeSession(shop = SHOP) {
 
 async function signed(request: Request, shop: string) {
   return setUpValidRequest(
-    { type: RequestType.Admin, store: shop.replace(".myshopify.com", ""), apiKey: "testApiKey", apiSecretKey: "testApiSecretKey" },
+    {
+      type: RequestType.Admin,
+      store: shop.replace(".myshopify.com", ""),
+      apiKey: "testApiKey",
+      apiSecretKey: "testApiSecretKey",
+    },
     request,
   );
 }

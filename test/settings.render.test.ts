@@ -15,7 +15,11 @@ beforeAll(async () => {
   const build = (await import(path.resolve(import.meta.dirname, "..", "build", "server", "index.js"))) as ServerBuild;
   handle = createRequestHandler(build, "production");
   await storeSession();
-  await saveShopSettings({ db: prisma }, "test-shop.myshopify.com", validForm({ initiatorName: "testapi", initiatorPassword: "Safaricom999!*!" }));
+  await saveShopSettings(
+    { db: prisma },
+    "test-shop.myshopify.com",
+    validForm({ initiatorName: "testapi", initiatorPassword: "Safaricom999!*!" }),
+  );
 });
 
 describe("rendered settings and home pages", () => {
@@ -24,15 +28,27 @@ describe("rendered settings and home pages", () => {
     const html = await res.text();
     expect(res.status).toBe(200);
     // Every field posts under the name the action reads.
-    for (const name of ["environment", "shortcodeType", "businessShortCode", "consumerKey", "consumerSecret", "passkey",
-      "paymentMethodName", "accountReferenceTemplate", "initiatorName", "initiatorPassword", "securityCredential"]) {
+    for (const name of [
+      "environment",
+      "shortcodeType",
+      "businessShortCode",
+      "consumerKey",
+      "consumerSecret",
+      "passkey",
+      "paymentMethodName",
+      "accountReferenceTemplate",
+      "initiatorName",
+      "initiatorPassword",
+      "securityCredential",
+    ]) {
       expect(html).toContain(`name="${name}"`);
     }
     expect(html).toContain("Stored. Leave empty to keep it.");
     expect(html).not.toContain("••••");
     expect(html).toContain("Order #1234 → &quot;INV1234&quot;");
     expect(html).toContain("/daraja/stk/…");
-    for (const secret of ["emulator-consumer-secret", SANDBOX_PASSKEY, "Safaricom999!*!"]) expect(html).not.toContain(secret);
+    for (const secret of ["emulator-consumer-secret", SANDBOX_PASSKEY, "Safaricom999!*!"])
+      expect(html).not.toContain(secret);
   });
 
   it("renders the home page status and checklist", async () => {

@@ -24,7 +24,12 @@ describe("settings page through the route module", () => {
     expect(data.view.configured).toBe(false);
     expect(data.view.values.paymentMethodName).toBe("M-PESA");
     expect(data.callbackUrl).toBe("https://my-test-app.myshopify.io/daraja/stk/…");
-    expect(data.checklist.map((i: { id: string }) => i.id)).toEqual(["credentials", "payment-method", "checkout-block", "c2b-urls"]);
+    expect(data.checklist.map((i: { id: string }) => i.id)).toEqual([
+      "credentials",
+      "payment-method",
+      "checkout-block",
+      "c2b-urls",
+    ]);
     expect(data.checklist[0].status).toBe("todo");
   });
 
@@ -40,7 +45,8 @@ describe("settings page through the route module", () => {
     expect(data.view.secrets.securityCredential).toEqual({ stored: true, unreadable: false });
     expect(data.view.secrets.initiatorPassword.stored).toBe(false);
     const serialized = JSON.stringify(data) + JSON.stringify(save.body);
-    for (const secret of ["emulator-consumer-secret", SANDBOX_PASSKEY, credential]) expect(serialized).not.toContain(secret);
+    for (const secret of ["emulator-consumer-secret", SANDBOX_PASSKEY, credential])
+      expect(serialized).not.toContain(secret);
 
     const home = JSON.stringify(await (await homeLoader(args(await getPage("/app")))).json());
     expect(home).toContain('"configured":true');
@@ -59,7 +65,11 @@ describe("settings page through the route module", () => {
     const kept = await submit(validForm({ consumerSecret: "", passkey: "", paymentMethodName: "Lipa na M-PESA" }));
     expect(kept.status).toBe(200);
     let config = await getShopDarajaConfig(prisma, SHOP);
-    expect(config).toMatchObject({ consumerSecret: "emulator-consumer-secret", passkey: SANDBOX_PASSKEY, paymentMethodName: "Lipa na M-PESA" });
+    expect(config).toMatchObject({
+      consumerSecret: "emulator-consumer-secret",
+      passkey: SANDBOX_PASSKEY,
+      paymentMethodName: "Lipa na M-PESA",
+    });
 
     await submit(validForm({ consumerSecret: "a-brand-new-secret", passkey: "" }));
     config = await getShopDarajaConfig(prisma, SHOP);
@@ -75,16 +85,27 @@ describe("settings page through the route module", () => {
       baseUrl: "https://sandbox.safaricom.co.ke",
     });
     await submit(validForm());
-    expect(await getShopDarajaConfig(prisma, SHOP)).toMatchObject({ partyB: "174379", transactionType: "CustomerPayBillOnline" });
+    expect(await getShopDarajaConfig(prisma, SHOP)).toMatchObject({
+      partyB: "174379",
+      transactionType: "CustomerPayBillOnline",
+    });
   });
 
   it("makes initiator password and security credential exclusive, and clears both with the initiator", async () => {
     const credential = "B".repeat(344);
     await submit(validForm({ initiatorName: "testapi", initiatorPassword: "Safaricom999!*!" }));
-    expect((await getShopDarajaConfig(prisma, SHOP))!.initiator).toEqual({ name: "testapi", password: "Safaricom999!*!", securityCredential: undefined });
+    expect((await getShopDarajaConfig(prisma, SHOP))!.initiator).toEqual({
+      name: "testapi",
+      password: "Safaricom999!*!",
+      securityCredential: undefined,
+    });
 
     await submit(validForm({ initiatorName: "testapi", securityCredential: credential }));
-    expect((await getShopDarajaConfig(prisma, SHOP))!.initiator).toEqual({ name: "testapi", password: undefined, securityCredential: credential });
+    expect((await getShopDarajaConfig(prisma, SHOP))!.initiator).toEqual({
+      name: "testapi",
+      password: undefined,
+      securityCredential: credential,
+    });
 
     // Name kept, both secret fields empty: the stored credential stays.
     await submit(validForm({ initiatorName: "testapi" }));
@@ -124,13 +145,38 @@ describe("field-level validation errors", () => {
     ["passkey one short", { passkey: SANDBOX_PASSKEY.slice(1) }, "passkey", /64 hexadecimal/],
     ["missing payment method name", { paymentMethodName: "  " }, "paymentMethodName", /Enter the payment method name/],
     ["template too long", { accountReferenceTemplate: "MYSHOP{order_number}" }, "accountReferenceTemplate", /Too long/],
-    ["template placeholder", { accountReferenceTemplate: "{order}" }, "accountReferenceTemplate", /Unknown placeholder/],
-    ["template punctuation", { accountReferenceTemplate: "A-{order_number}" }, "accountReferenceTemplate", /letters and digits/],
+    [
+      "template placeholder",
+      { accountReferenceTemplate: "{order}" },
+      "accountReferenceTemplate",
+      /Unknown placeholder/,
+    ],
+    [
+      "template punctuation",
+      { accountReferenceTemplate: "A-{order_number}" },
+      "accountReferenceTemplate",
+      /letters and digits/,
+    ],
     ["initiator name with space", { initiatorName: "test api", initiatorPassword: "x" }, "initiatorName", /no spaces/],
     ["password without initiator", { initiatorPassword: "Safaricom999!*!" }, "initiatorName", /initiator name/],
-    ["initiator without secret", { initiatorName: "testapi" }, "initiatorPassword", /password or a security credential/],
-    ["password and credential", { initiatorName: "testapi", initiatorPassword: "p", securityCredential: "C".repeat(344) }, "securityCredential", /not both/],
-    ["credential not base64", { initiatorName: "testapi", securityCredential: "not base64!" }, "securityCredential", /base64/],
+    [
+      "initiator without secret",
+      { initiatorName: "testapi" },
+      "initiatorPassword",
+      /password or a security credential/,
+    ],
+    [
+      "password and credential",
+      { initiatorName: "testapi", initiatorPassword: "p", securityCredential: "C".repeat(344) },
+      "securityCredential",
+      /not both/,
+    ],
+    [
+      "credential not base64",
+      { initiatorName: "testapi", securityCredential: "not base64!" },
+      "securityCredential",
+      /base64/,
+    ],
   ];
 
   it.each(cases)("%s", async (_name, override, field, message) => {

@@ -16,7 +16,11 @@ import { SANDBOX_PASSKEY, validForm } from "./settings.fixtures";
 
 // Secrets at rest: sealed in the database, tamper-evident, and rotatable to a new key.
 
-const SECRETS = { consumerSecret: "consumer-secret-0a1b2c", passkey: SANDBOX_PASSKEY, initiatorPassword: "Safaricom999!*!" };
+const SECRETS = {
+  consumerSecret: "consumer-secret-0a1b2c",
+  passkey: SANDBOX_PASSKEY,
+  initiatorPassword: "Safaricom999!*!",
+};
 const form = (overrides: Record<string, string> = {}) =>
   validForm({ ...SECRETS, initiatorName: "testapi", ...overrides });
 const newKey = () => randomBytes(32).toString("base64");
@@ -62,7 +66,10 @@ describe("secrets at rest", () => {
     await saveShopSettings({ db: prisma }, "a.myshopify.com", form());
     await saveShopSettings({ db: prisma }, "b.myshopify.com", form({ consumerSecret: "shop-b-secret-value" }));
     const a = await prisma.shopSettings.findUniqueOrThrow({ where: { shopDomain: "a.myshopify.com" } });
-    await prisma.shopSettings.update({ where: { shopDomain: "b.myshopify.com" }, data: { consumerSecretEnc: a.consumerSecretEnc } });
+    await prisma.shopSettings.update({
+      where: { shopDomain: "b.myshopify.com" },
+      data: { consumerSecretEnc: a.consumerSecretEnc },
+    });
     await expect(getShopDarajaConfig(prisma, "b.myshopify.com")).rejects.toThrow(SecretDecryptionError);
   });
 });
@@ -72,7 +79,11 @@ describe("key rotation", () => {
 
   async function seedTwoShops() {
     await saveShopSettings({ db: prisma }, "a.myshopify.com", form());
-    await saveShopSettings({ db: prisma }, "b.myshopify.com", form({ initiatorPassword: "", securityCredential: "C".repeat(344) }));
+    await saveShopSettings(
+      { db: prisma },
+      "b.myshopify.com",
+      form({ initiatorPassword: "", securityCredential: "C".repeat(344) }),
+    );
   }
 
   it("re-encrypts every secret so the new key alone reads every row, and is idempotent", async () => {
@@ -80,7 +91,11 @@ describe("key rotation", () => {
     const key = newKey();
     const rotating = createSecretBox({ current: key, previous: [oldKey()] });
     expect(await rotateShopSecrets(prisma, rotating)).toEqual({
-      shops: 2, reencrypted: 6, alreadyCurrent: 0, skippedChangedConcurrently: 0, failed: [],
+      shops: 2,
+      reencrypted: 6,
+      alreadyCurrent: 0,
+      skippedChangedConcurrently: 0,
+      failed: [],
     });
 
     const newOnly = createSecretBox({ current: key });
@@ -88,8 +103,12 @@ describe("key rotation", () => {
       const config = await getShopDarajaConfig(prisma, shop, { box: newOnly });
       expect(config).toMatchObject({ consumerSecret: SECRETS.consumerSecret, passkey: SANDBOX_PASSKEY });
     }
-    expect((await getShopDarajaConfig(prisma, "b.myshopify.com", { box: newOnly }))!.initiator?.securityCredential).toBe("C".repeat(344));
-    await expect(getShopDarajaConfig(prisma, "a.myshopify.com", { box: createSecretBox({ current: oldKey() }) })).rejects.toThrow(/unknown_key/);
+    expect(
+      (await getShopDarajaConfig(prisma, "b.myshopify.com", { box: newOnly }))!.initiator?.securityCredential,
+    ).toBe("C".repeat(344));
+    await expect(
+      getShopDarajaConfig(prisma, "a.myshopify.com", { box: createSecretBox({ current: oldKey() }) }),
+    ).rejects.toThrow(/unknown_key/);
 
     expect(await rotateShopSecrets(prisma, rotating)).toMatchObject({ reencrypted: 0, alreadyCurrent: 6, failed: [] });
   });
@@ -99,11 +118,15 @@ describe("key rotation", () => {
     const box = createSecretBox({ current: oldKey() });
     const v1 = sealV1(oldKey(), SECRETS.consumerSecret, "a.myshopify.com/consumerSecret");
     await prisma.shopSettings.update({ where: { shopDomain: "a.myshopify.com" }, data: { consumerSecretEnc: v1 } });
-    expect((await getShopDarajaConfig(prisma, "a.myshopify.com", { box }))!.consumerSecret).toBe(SECRETS.consumerSecret);
+    expect((await getShopDarajaConfig(prisma, "a.myshopify.com", { box }))!.consumerSecret).toBe(
+      SECRETS.consumerSecret,
+    );
     expect(await rotateShopSecrets(prisma, box)).toMatchObject({ reencrypted: 1, failed: [] });
     const row = await prisma.shopSettings.findUniqueOrThrow({ where: { shopDomain: "a.myshopify.com" } });
     expect(row.consumerSecretEnc).toMatch(new RegExp(`^v2\\.${box.currentKeyId}\\.`));
-    expect((await getShopDarajaConfig(prisma, "a.myshopify.com", { box }))!.consumerSecret).toBe(SECRETS.consumerSecret);
+    expect((await getShopDarajaConfig(prisma, "a.myshopify.com", { box }))!.consumerSecret).toBe(
+      SECRETS.consumerSecret,
+    );
   });
 
   it("reports secrets it cannot open instead of stopping", async () => {
@@ -120,10 +143,14 @@ describe("key rotation", () => {
     const key = newKey();
     const root = path.resolve(import.meta.dirname, "..");
     // One child process only (tsx start-up is slow on a shared machine); idempotency is covered above.
-    const { stdout } = await promisify(execFile)(path.join(root, "node_modules", ".bin", "tsx"), ["scripts/rotate-secrets.ts"], {
-      cwd: root,
-      env: { ...process.env, ENCRYPTION_KEY: key, ENCRYPTION_KEY_PREVIOUS: oldKey() },
-    });
+    const { stdout } = await promisify(execFile)(
+      path.join(root, "node_modules", ".bin", "tsx"),
+      ["scripts/rotate-secrets.ts"],
+      {
+        cwd: root,
+        env: { ...process.env, ENCRYPTION_KEY: key, ENCRYPTION_KEY_PREVIOUS: oldKey() },
+      },
+    );
     expect(stdout).toMatch(/2 shop\(s\), 6 secret\(s\) re-encrypted, 0 already current.*0 failed/);
     const config = await getShopDarajaConfig(prisma, "a.myshopify.com", { box: createSecretBox({ current: key }) });
     expect(config?.passkey).toBe(SANDBOX_PASSKEY);
@@ -137,5 +164,11 @@ function sealV1(masterB64: string, plaintext: string, context: string): string {
   const cipher = createCipheriv("aes-256-gcm", master, iv);
   cipher.setAAD(Buffer.from(`v1|${keyId}|${context}`, "utf8"));
   const ct = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
-  return ["v1", keyId, iv.toString("base64url"), cipher.getAuthTag().toString("base64url"), ct.toString("base64url")].join(".");
+  return [
+    "v1",
+    keyId,
+    iv.toString("base64url"),
+    cipher.getAuthTag().toString("base64url"),
+    ct.toString("base64url"),
+  ].join(".");
 }

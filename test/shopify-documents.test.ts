@@ -19,7 +19,9 @@ const modules = documentModules(path.join(ROOT, "app"));
 
 describe("Admin GraphQL documents", () => {
   it("finds the shopify module's documents", () => {
-    expect(modules.map((m) => path.relative(ROOT, m))).toContain(path.join("app", "modules", "shopify", "documents.ts"));
+    expect(modules.map((m) => path.relative(ROOT, m))).toContain(
+      path.join("app", "modules", "shopify", "documents.ts"),
+    );
   });
 
   it.each(modules.map((m) => [path.relative(ROOT, m), m]))("%s: every document is valid", async (_, file) => {
@@ -30,9 +32,9 @@ describe("Admin GraphQL documents", () => {
   });
 
   it("rejects a document with a field the schema does not have", () => {
-    expect(() => assertValidAdminDocument(`query Bad { order(id: "gid://shopify/Order/1") { financialStatus } }`)).toThrow(
-      /Cannot query field "financialStatus"/,
-    );
+    expect(() =>
+      assertValidAdminDocument(`query Bad { order(id: "gid://shopify/Order/1") { financialStatus } }`),
+    ).toThrow(/Cannot query field "financialStatus"/);
   });
 
   it("rejects an unnamed operation", () => {

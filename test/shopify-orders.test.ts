@@ -38,11 +38,20 @@ const payment = (orderGid: string, amountKes: number, receipt = "QJK1ABCDEF") =>
   processedAt: new Date("2026-11-01T10:00:00Z"),
 });
 const mutationNames = () => standin.mutations().map((m) => m.operationName);
-const rejectionOf = (p: Promise<unknown>) => p.then(() => expect.unreachable("expected a rejection"), (e: unknown) => e);
+const rejectionOf = (p: Promise<unknown>) =>
+  p.then(
+    () => expect.unreachable("expected a rejection"),
+    (e: unknown) => e,
+  );
 
 describe("getOrderForPayment", () => {
   it("reads the order with amounts rounded up to whole shillings", async () => {
-    const created = standin.createOrder({ shop: SHOP, total: "1500.50", phone: "+254711000001", billingPhone: "0722000002" });
+    const created = standin.createOrder({
+      shop: SHOP,
+      total: "1500.50",
+      phone: "+254711000001",
+      billingPhone: "0722000002",
+    });
     const order = await orders.getOrderForPayment(graphql, created.id);
     expect(order).toMatchObject({
       id: created.id,
@@ -62,7 +71,13 @@ describe("getOrderForPayment", () => {
   });
 
   it("takes KES from shop money when the buyer saw another currency", async () => {
-    const created = standin.createOrder({ shop: SHOP, total: "10", currencyCode: "KES", presentmentCurrencyCode: "USD", shopMoneyRate: 129.5 });
+    const created = standin.createOrder({
+      shop: SHOP,
+      total: "10",
+      currencyCode: "KES",
+      presentmentCurrencyCode: "USD",
+      shopMoneyRate: 129.5,
+    });
     const order = await orders.getOrderForPayment(graphql, created.id);
     expect(order).toMatchObject({ currency: "USD", shopCurrency: "KES", outstandingKes: 1295 });
   });
@@ -90,11 +105,17 @@ describe("recordMpesaPayment", () => {
     expect(await orders.recordMpesaPayment(graphql, payment(created.id, 400))).toEqual({ outcome: "manual_payment" });
     const order = standin.getOrder(created.id)!;
     expect(order).toMatchObject({ displayFinancialStatus: "PARTIALLY_PAID", outstanding: "600.0" });
-    expect(order.transactions).toMatchObject([{ gateway: "M-PESA", amount: "400.0", processedAt: "2026-11-01T10:00:00.000Z" }]);
-    expect(standin.mutations("OrderCreateManualPayment")[0].variables).toMatchObject({ amount: { amount: "400.00", currencyCode: "KES" } });
+    expect(order.transactions).toMatchObject([
+      { gateway: "M-PESA", amount: "400.0", processedAt: "2026-11-01T10:00:00.000Z" },
+    ]);
+    expect(standin.mutations("OrderCreateManualPayment")[0].variables).toMatchObject({
+      amount: { amount: "400.00", currencyCode: "KES" },
+    });
 
     // The rest, with a second receipt: the order is now paid and the metafield holds the latest receipt.
-    expect(await orders.recordMpesaPayment(graphql, payment(created.id, 600, "QJK2"))).toEqual({ outcome: "marked_paid" });
+    expect(await orders.recordMpesaPayment(graphql, payment(created.id, 600, "QJK2"))).toEqual({
+      outcome: "marked_paid",
+    });
     expect(standin.getOrder(created.id)).toMatchObject({
       displayFinancialStatus: "PAID",
       tags: ["mpesa-paid", "mpesa:QJK1ABCDEF", "mpesa:QJK2"],
@@ -109,21 +130,27 @@ describe("recordMpesaPayment", () => {
     await orders.recordMpesaPayment(graphql, payment(partial.id, 100, "QJKPART"));
     const before = standin.mutations().length;
     expect(await orders.recordMpesaPayment(graphql, payment(full.id, 1500))).toEqual({ outcome: "already_paid" });
-    expect(await orders.recordMpesaPayment(graphql, payment(partial.id, 100, "QJKPART"))).toEqual({ outcome: "already_paid" });
+    expect(await orders.recordMpesaPayment(graphql, payment(partial.id, 100, "QJKPART"))).toEqual({
+      outcome: "already_paid",
+    });
     expect(standin.mutations()).toHaveLength(before);
     expect(standin.getOrder(partial.id)?.transactions).toHaveLength(1);
   });
 
   it("completes a run that crashed after the payment, without paying twice", async () => {
-    const crashAfter = (operation: string): AdminGraphql => async (query, options) => {
-      const response = await graphql(query, options);
-      if (query.includes(`mutation ${operation}(`)) throw new Error("process crashed");
-      return response;
-    };
+    const crashAfter =
+      (operation: string): AdminGraphql =>
+      async (query, options) => {
+        const response = await graphql(query, options);
+        if (query.includes(`mutation ${operation}(`)) throw new Error("process crashed");
+        return response;
+      };
     const full = standin.createOrder({ shop: SHOP });
     const partial = standin.createOrder({ shop: SHOP, total: "1000" });
     await expect(orders.recordMpesaPayment(crashAfter("OrderMarkAsPaid"), payment(full.id, 1500))).rejects.toThrow();
-    await expect(orders.recordMpesaPayment(crashAfter("OrderCreateManualPayment"), payment(partial.id, 300))).rejects.toThrow();
+    await expect(
+      orders.recordMpesaPayment(crashAfter("OrderCreateManualPayment"), payment(partial.id, 300)),
+    ).rejects.toThrow();
 
     expect(await orders.recordMpesaPayment(graphql, payment(full.id, 1500))).toEqual({ outcome: "already_paid" });
     expect(await orders.recordMpesaPayment(graphql, payment(partial.id, 300))).toEqual({ outcome: "already_paid" });

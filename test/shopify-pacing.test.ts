@@ -43,7 +43,8 @@ const fetchGraphql =
       body: JSON.stringify({ query, variables: options?.variables ?? {} }),
     });
 
-const throttled = (shop: string) => standin.requests().filter((r) => r.shop === shop && r.outcome === "throttled").length;
+const throttled = (shop: string) =>
+  standin.requests().filter((r) => r.shop === shop && r.outcome === "throttled").length;
 
 describe("cost estimate before Shopify has answered", () => {
   it("is never below the requested cost Shopify calculates for the app's documents", () => {
@@ -69,7 +70,8 @@ describe("pacing", () => {
   /** One unit of work like recording a payment: read the order, then three mutations. */
   async function unit(graphql: AdminGraphql, orderGid: string) {
     await adminRequest(graphql, documents.ORDER_FOR_PAYMENT_QUERY, { id: orderGid });
-    for (const tag of ["a", "b", "c"]) await adminRequest(graphql, documents.TAGS_ADD_MUTATION, { id: orderGid, tags: [tag] });
+    for (const tag of ["a", "b", "c"])
+      await adminRequest(graphql, documents.TAGS_ADD_MUTATION, { id: orderGid, tags: [tag] });
   }
 
   /** Runs a unit until it is done, coming back when a deferral says (as the job queue does). */

@@ -11,7 +11,9 @@ import { PLANS, Throttles } from "../shopify-standin/throttle";
 function cost(query: string, variables: Record<string, unknown> = {}) {
   const document = parse(query);
   const fragments = Object.fromEntries(
-    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]),
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((d) => [d.name.value, d]),
   );
   return operationCost(adminSchema(), getOperationAST(document)!, fragments, variables);
 }
@@ -25,14 +27,22 @@ describe("calculated query cost", () => {
 
   it("sizes connections by first or last: 2 + size × one node, pageInfo once", () => {
     expect(cost(`{ orders(first: 10) { edges { cursor node { id name } } } }`).requested).toBe(12);
-    expect(cost(`{ orders(last: 3) { nodes { id customer { id } } pageInfo { hasNextPage } } }`).requested).toBe(2 + 3 * 2 + 1);
+    expect(cost(`{ orders(last: 3) { nodes { id customer { id } } pageInfo { hasNextPage } } }`).requested).toBe(
+      2 + 3 * 2 + 1,
+    );
     expect(cost(`query Q($n: Int) { orders(first: $n) { nodes { id } } }`, { n: 50 }).requested).toBe(52);
     // nested connections multiply
-    expect(cost(`{ orders(first: 10) { nodes { id lineItems(first: 5) { nodes { id } } } } }`).requested).toBe(2 + 10 * (1 + 2 + 5));
+    expect(cost(`{ orders(first: 10) { nodes { id lineItems(first: 5) { nodes { id } } } } }`).requested).toBe(
+      2 + 10 * (1 + 2 + 5),
+    );
   });
 
   it("charges a mutation 10, its payload included", () => {
-    expect(cost(`mutation { tagsAdd(id: "gid://shopify/Order/1", tags: ["a"]) { node { id } userErrors { field message } } }`).requested).toBe(10);
+    expect(
+      cost(
+        `mutation { tagsAdd(id: "gid://shopify/Order/1", tags: ["a"]) { node { id } userErrors { field message } } }`,
+      ).requested,
+    ).toBe(10);
   });
 
   it("takes the most expensive possibility for an interface, following fragments", () => {
@@ -44,7 +54,16 @@ describe("calculated query cost", () => {
   it("computes the actual cost from what came back: returned nodes, nothing below a null", () => {
     const c = cost(`{ orders(first: 10) { nodes { id customer { id } } } }`);
     expect(c.requested).toBe(22);
-    expect(c.actual({ orders: { nodes: [{ id: "1", customer: null }, { id: "2", customer: { id: "c" } }] } })).toBe(2 + 2 + 2);
+    expect(
+      c.actual({
+        orders: {
+          nodes: [
+            { id: "1", customer: null },
+            { id: "2", customer: { id: "c" } },
+          ],
+        },
+      }),
+    ).toBe(2 + 2 + 2);
     expect(cost(`{ shop { billingAddress { city } } }`).actual({ shop: null })).toBe(1);
   });
 });
@@ -126,8 +145,19 @@ describe("over HTTP", () => {
     expect(throttled.length).toBe(1);
     expect(throttled[0].status).toBe(200);
     expect(throttled[0].body).toEqual({
-      errors: [{ message: "Throttled", extensions: { code: "THROTTLED", documentation: "https://shopify.dev/api/usage/rate-limits" } }],
-      extensions: { cost: { requestedQueryCost: 10, actualQueryCost: null, throttleStatus: expect.objectContaining({ maximumAvailable: 100 }) } },
+      errors: [
+        {
+          message: "Throttled",
+          extensions: { code: "THROTTLED", documentation: "https://shopify.dev/api/usage/rate-limits" },
+        },
+      ],
+      extensions: {
+        cost: {
+          requestedQueryCost: 10,
+          actualQueryCost: null,
+          throttleStatus: expect.objectContaining({ maximumAvailable: 100 }),
+        },
+      },
     });
     expect(throttled[0].body.extensions.cost.throttleStatus.currentlyAvailable).toBeLessThan(10);
     expect(standin.requests().map((r) => r.outcome)).toEqual([...Array(10).fill("ok"), "throttled"]);
@@ -135,7 +165,11 @@ describe("over HTTP", () => {
 
     // another shop's bucket is untouched
     const other = await gql(`query O($id: ID!) { order(id: $id) { id } }`, { id: order.id }, OTHER, "o");
-    expect(other.body.extensions.cost.throttleStatus).toEqual({ maximumAvailable: 2000, currentlyAvailable: 1999, restoreRate: 100 });
+    expect(other.body.extensions.cost.throttleStatus).toEqual({
+      maximumAvailable: 2000,
+      currentlyAvailable: 1999,
+      restoreRate: 100,
+    });
   });
 
   it("charges the requested cost up front and keeps only the actual cost", async () => {
@@ -160,8 +194,15 @@ describe("over HTTP", () => {
   });
 
   it("sets a shop's plan through the control API and reports its bucket", async () => {
-    expect((await control("POST", `shops/${OTHER}/plan`, { plan: "advanced" })).body.plan).toEqual({ maximumAvailable: 4000, restoreRate: 200 });
-    expect((await control("GET", `shops/${OTHER}/throttle`)).body.throttleStatus).toEqual({ maximumAvailable: 4000, currentlyAvailable: 4000, restoreRate: 200 });
+    expect((await control("POST", `shops/${OTHER}/plan`, { plan: "advanced" })).body.plan).toEqual({
+      maximumAvailable: 4000,
+      restoreRate: 200,
+    });
+    expect((await control("GET", `shops/${OTHER}/throttle`)).body.throttleStatus).toEqual({
+      maximumAvailable: 4000,
+      currentlyAvailable: 4000,
+      restoreRate: 200,
+    });
     expect((await control("POST", `shops/${OTHER}/plan`, { plan: "gold" })).status).toBe(400);
   });
 });

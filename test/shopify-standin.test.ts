@@ -25,7 +25,11 @@ async function control(method: string, path: string, body?: unknown) {
   return { status: res.status, body: (await res.json()) as any };
 }
 
-async function gql(query: string, variables: Record<string, unknown> = {}, opts: { token?: string; shop?: string } = {}) {
+async function gql(
+  query: string,
+  variables: Record<string, unknown> = {},
+  opts: { token?: string; shop?: string } = {},
+) {
   const res = await fetch(`${standin.url}/${opts.shop ?? SHOP}/admin/api/2026-07/graphql.json`, {
     method: "POST",
     headers: { "Content-Type": "application/json", "X-Shopify-Access-Token": opts.token ?? TOKEN },
@@ -53,13 +57,16 @@ const MANUAL = `mutation Manual($id: ID!, $amount: MoneyInput, $name: String) {
 const METAFIELDS = `mutation Meta($m: [MetafieldsSetInput!]!) { metafieldsSet(metafields: $m) { metafields { key value } userErrors { field message code } } }`;
 const TAGS = `mutation Tags($id: ID!, $tags: [String!]!) { tagsAdd(id: $id, tags: $tags) { node { id } userErrors { message } } }`;
 
-const createOrder = async (body: Record<string, unknown> = {}) => (await control("POST", "orders", { shop: SHOP, ...body })).body.order;
+const createOrder = async (body: Record<string, unknown> = {}) =>
+  (await control("POST", "orders", { shop: SHOP, ...body })).body.order;
 
 describe("authentication and validation", () => {
   it("answers 401 like Shopify for a wrong or missing access token", async () => {
     const res = await gql(`query Shop { shop { name } }`, {}, { token: "wrong" });
     expect(res.status).toBe(401);
-    expect(res.body).toEqual({ errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" });
+    expect(res.body).toEqual({
+      errors: "[API] Invalid API key or access token (unrecognized login or wrong password)",
+    });
     expect((await gql(`query Shop { shop { name } }`, {}, { shop: "other.myshopify.com" })).status).toBe(401);
   });
 
@@ -68,7 +75,10 @@ describe("authentication and validation", () => {
     const res = await gql(bad, { id: "gid://shopify/Order/1" });
     expect(res.status).toBe(200);
     expect(res.body.data).toBeUndefined();
-    expect(res.body.errors[0]).toMatchObject({ message: expect.stringContaining("financialStatus"), extensions: { code: "undefinedField" } });
+    expect(res.body.errors[0]).toMatchObject({
+      message: expect.stringContaining("financialStatus"),
+      extensions: { code: "undefinedField" },
+    });
     expect(res.body.errors[0].locations[0]).toEqual({ line: 1, column: bad.indexOf("financialStatus") + 1 });
     const { body } = await control("GET", "rejected");
     expect(body.rejected).toHaveLength(1);
@@ -77,7 +87,10 @@ describe("authentication and validation", () => {
 
   it("rejects syntax errors and wrong variable types", async () => {
     expect((await gql(`query Broken { order(id: "1") { id }`)).body.errors[0].extensions.code).toBe("parseError");
-    const wrongType = await gql(MANUAL, { id: "gid://shopify/Order/1", amount: { amount: "1", currencyCode: "SHILLINGS" } });
+    const wrongType = await gql(MANUAL, {
+      id: "gid://shopify/Order/1",
+      amount: { amount: "1", currencyCode: "SHILLINGS" },
+    });
     expect(wrongType.body.errors[0].message).toMatch(/SHILLINGS/);
     expect(standin.rejected()).toHaveLength(2);
   });
@@ -87,7 +100,13 @@ describe("orders", () => {
   it("creates orders with sensible defaults and a per-shop number sequence", async () => {
     const first = await createOrder();
     const second = await createOrder({ total: "250.5" });
-    expect(first).toMatchObject({ name: "#1001", currencyCode: "KES", displayFinancialStatus: "PENDING", total: "1500.0", paymentGatewayNames: ["M-PESA"] });
+    expect(first).toMatchObject({
+      name: "#1001",
+      currencyCode: "KES",
+      displayFinancialStatus: "PENDING",
+      total: "1500.0",
+      paymentGatewayNames: ["M-PESA"],
+    });
     expect(second).toMatchObject({ name: "#1002", outstanding: "250.5" });
     const res = await gql(ORDER, { id: first.id });
     expect(res.body.data.order).toMatchObject({
@@ -113,7 +132,10 @@ describe("orders", () => {
     const order = await createOrder({ total: "1000" });
     const partial = await gql(MANUAL, { id: order.id, amount: { amount: "400", currencyCode: "KES" }, name: "M-PESA" });
     expect(partial.body.data.orderCreateManualPayment).toEqual({
-      order: { displayFinancialStatus: "PARTIALLY_PAID", totalOutstandingSet: { presentmentMoney: { amount: "600.0" } } },
+      order: {
+        displayFinancialStatus: "PARTIALLY_PAID",
+        totalOutstandingSet: { presentmentMoney: { amount: "600.0" } },
+      },
       userErrors: [],
     });
 
@@ -125,11 +147,16 @@ describe("orders", () => {
     expect(await errorCode({ amount: "10", currencyCode: "KES" }, "gid://shopify/Order/42")).toBe("ORDER_NOT_FOUND");
 
     const paid = await gql(MARK_PAID, { id: order.id });
-    expect(paid.body.data.orderMarkAsPaid).toEqual({ order: { displayFinancialStatus: "PAID", canMarkAsPaid: false }, userErrors: [] });
+    expect(paid.body.data.orderMarkAsPaid).toEqual({
+      order: { displayFinancialStatus: "PAID", canMarkAsPaid: false },
+      userErrors: [],
+    });
     const again = await gql(MARK_PAID, { id: order.id });
     expect(again.body.data.orderMarkAsPaid.userErrors[0].message).toMatch(/already been paid/);
 
-    const meta = (value: string) => [{ ownerId: order.id, namespace: "$app:mpesa", key: "receipt", type: "single_line_text_field", value }];
+    const meta = (value: string) => [
+      { ownerId: order.id, namespace: "$app:mpesa", key: "receipt", type: "single_line_text_field", value },
+    ];
     await gql(METAFIELDS, { m: meta("QJK1") });
     expect((await gql(METAFIELDS, { m: meta("QJK2") })).body.data.metafieldsSet.userErrors).toEqual([]);
     await gql(TAGS, { id: order.id, tags: ["mpesa-paid", "mpesa:QJK2"] });
@@ -147,7 +174,19 @@ describe("orders", () => {
       ["SALE", "SUCCESS", "M-PESA", "600.0"],
     ]);
     const mutations = standin.mutations().map((m) => m.operationName);
-    expect(mutations).toEqual(["Manual", "Manual", "Manual", "Manual", "Manual", "MarkPaid", "MarkPaid", "Meta", "Meta", "Tags", "Tags"]);
+    expect(mutations).toEqual([
+      "Manual",
+      "Manual",
+      "Manual",
+      "Manual",
+      "Manual",
+      "MarkPaid",
+      "MarkPaid",
+      "Meta",
+      "Meta",
+      "Tags",
+      "Tags",
+    ]);
     expect(standin.mutations("MarkPaid")[0].variables).toEqual({ id: order.id });
   });
 
@@ -155,7 +194,10 @@ describe("orders", () => {
     const order = await createOrder();
     expect((await control("POST", `orders/${order.legacyResourceId}/cancel`)).body.order.canMarkAsPaid).toBe(false);
     const res = await gql(MARK_PAID, { id: order.id });
-    expect(res.body.data.orderMarkAsPaid).toMatchObject({ order: { canMarkAsPaid: false }, userErrors: [{ message: expect.stringMatching(/cancelled/) }] });
+    expect(res.body.data.orderMarkAsPaid).toMatchObject({
+      order: { canMarkAsPaid: false },
+      userErrors: [{ message: expect.stringMatching(/cancelled/) }],
+    });
     expect(standin.getOrder(order.id)?.transactions).toEqual([]);
   });
 
@@ -167,7 +209,10 @@ describe("orders", () => {
         { ownerId: order.id, namespace: "$app:mpesa", key: "x", value: "B" },
       ],
     });
-    expect(res.body.data.metafieldsSet.userErrors[0]).toMatchObject({ code: expect.any(String), field: ["metafields", "1", "key"] });
+    expect(res.body.data.metafieldsSet.userErrors[0]).toMatchObject({
+      code: expect.any(String),
+      field: ["metafields", "1", "key"],
+    });
     expect(standin.getOrder(order.id)?.metafields).toEqual([]);
   });
 
@@ -175,10 +220,18 @@ describe("orders", () => {
     const order = await createOrder({ total: "100", paid: "100" });
     const res = await gql(
       `mutation Refund($input: RefundInput!) { refundCreate(input: $input) { refund { id totalRefundedSet { shopMoney { amount } } } userErrors { message } } }`,
-      { input: { orderId: order.id, transactions: [{ orderId: order.id, kind: "REFUND", gateway: "M-PESA", amount: "40" }] } },
+      {
+        input: {
+          orderId: order.id,
+          transactions: [{ orderId: order.id, kind: "REFUND", gateway: "M-PESA", amount: "40" }],
+        },
+      },
     );
     expect(res.body.data.refundCreate.refund.totalRefundedSet.shopMoney.amount).toBe("40.0");
-    expect(standin.getOrder(order.id)).toMatchObject({ displayFinancialStatus: "PARTIALLY_REFUNDED", received: "60.0" });
+    expect(standin.getOrder(order.id)).toMatchObject({
+      displayFinancialStatus: "PARTIALLY_REFUNDED",
+      received: "60.0",
+    });
   });
 });
 
@@ -200,7 +253,9 @@ describe("faults", () => {
     expect((await gql(ORDER, { id: order.id })).body.data.order).not.toBeNull();
     const res = await gql(MARK_PAID, { id: order.id });
     expect(res.status).toBe(200);
-    expect(res.body.errors).toEqual([{ message: "Throttled", extensions: expect.objectContaining({ code: "THROTTLED" }) }]);
+    expect(res.body.errors).toEqual([
+      { message: "Throttled", extensions: expect.objectContaining({ code: "THROTTLED" }) },
+    ]);
     expect(res.body.extensions.cost.throttleStatus.currentlyAvailable).toBe(0);
     expect((await gql(TAGS, { id: order.id, tags: ["x"] })).body.errors[0].extensions.code).toBe("THROTTLED");
     expect((await gql(TAGS, { id: order.id, tags: ["x"] })).body.data.tagsAdd.userErrors).toEqual([]);
@@ -216,7 +271,10 @@ describe("shop plan", () => {
   it("answers shop { plan { partnerDevelopment } }: a development store unless registered as a live store", async () => {
     const PLAN = "query ShopPlan { shop { plan { partnerDevelopment } } }";
     expect((await gql(PLAN)).body).toMatchObject({ data: { shop: { plan: { partnerDevelopment: true } } } });
-    expect((await control("POST", "shops", { shop: SHOP, accessToken: TOKEN, developmentStore: false })).body).toEqual({ shop: SHOP, developmentStore: false });
+    expect((await control("POST", "shops", { shop: SHOP, accessToken: TOKEN, developmentStore: false })).body).toEqual({
+      shop: SHOP,
+      developmentStore: false,
+    });
     expect((await gql(PLAN)).body).toMatchObject({ data: { shop: { plan: { partnerDevelopment: false } } } });
   });
 });

@@ -49,8 +49,13 @@ async function seedShop() {
   await prisma.session.create({ data: { id: `offline_${shop}`, shop, state: "", accessToken: `tok-${n}` } });
   await prisma.shopSettings.create({
     data: {
-      shopDomain: shop, environment: "sandbox", shortcodeType: "paybill", businessShortCode: "174379",
-      consumerKey, consumerSecretEnc: secretBoxFromEnv().seal(consumerSecret, secretContext(shop, "consumerSecret")), passkeyEnc: "sealed",
+      shopDomain: shop,
+      environment: "sandbox",
+      shortcodeType: "paybill",
+      businessShortCode: "174379",
+      consumerKey,
+      consumerSecretEnc: secretBoxFromEnv().seal(consumerSecret, secretContext(shop, "consumerSecret")),
+      passkeyEnc: "sealed",
     },
   });
   await prisma.darajaToken.create({ data: { cacheKey: tokenKey, token: "t", expiresAt: new Date() } });
@@ -58,32 +63,63 @@ async function seedShop() {
 
   // Order 1 arrives through orders/create (linked to the customer); order 2 was recorded by the extension only.
   const order1 = orderPayload({
-    email, phone: `+${phone}`, billing_address: { phone: `0${national}` },
+    email,
+    phone: `+${phone}`,
+    billing_address: { phone: `0${national}` },
     customer: { id: customer.id, admin_graphql_api_id: `gid://shopify/Customer/${customer.id}` },
   });
   expect((await deliver(ordersCreate, webhookRequest("orders/create", order1, { shop }))).status).toBe(200);
   const order2 = orderPayload();
   await prisma.mpesaOrder.create({
-    data: { shopDomain: shop, orderGid: order2.admin_graphql_api_id, orderName: order2.name, currency: "KES", phone: `0${national}` },
+    data: {
+      shopDomain: shop,
+      orderGid: order2.admin_graphql_api_id,
+      orderName: order2.name,
+      currency: "KES",
+      phone: `0${national}`,
+    },
   });
 
   const paid = await prisma.paymentAttempt.create({
     data: {
-      shopDomain: shop, orderGid: order1.admin_graphql_api_id, orderName: order1.name, amountKes: 1500, msisdn: phone,
-      environment: "sandbox", status: "SUCCEEDED", callbackTokenHash: `hash-${n}-1`, checkoutRequestId: `ws_CO_${n}_1`,
-      resultCode: "0", mpesaReceipt: receipt, paidAmountKes: 1500, completedAt: new Date(),
+      shopDomain: shop,
+      orderGid: order1.admin_graphql_api_id,
+      orderName: order1.name,
+      amountKes: 1500,
+      msisdn: phone,
+      environment: "sandbox",
+      status: "SUCCEEDED",
+      callbackTokenHash: `hash-${n}-1`,
+      checkoutRequestId: `ws_CO_${n}_1`,
+      resultCode: "0",
+      mpesaReceipt: receipt,
+      paidAmountKes: 1500,
+      completedAt: new Date(),
     },
   });
   const cancelled = await prisma.paymentAttempt.create({
     data: {
-      shopDomain: shop, orderGid: order2.admin_graphql_api_id, amountKes: 900, msisdn: phone, environment: "sandbox",
-      status: "CANCELLED", callbackTokenHash: `hash-${n}-2`, resultCode: "1032", resultDesc: "Request cancelled by user",
+      shopDomain: shop,
+      orderGid: order2.admin_graphql_api_id,
+      amountKes: 900,
+      msisdn: phone,
+      environment: "sandbox",
+      status: "CANCELLED",
+      callbackTokenHash: `hash-${n}-2`,
+      resultCode: "1032",
+      resultDesc: "Request cancelled by user",
     },
   });
-  await prisma.mpesaReceipt.create({ data: { receipt, shopDomain: shop, channel: "STK", attemptId: paid.id, amountKes: 1500 } });
+  await prisma.mpesaReceipt.create({
+    data: { receipt, shopDomain: shop, channel: "STK", attemptId: paid.id, amountKes: 1500 },
+  });
   await prisma.callbackLog.create({
     data: {
-      kind: "STK", path: "/daraja/stk/token", tokenHash: `hash-${n}-1`, attemptId: paid.id, shopDomain: shop,
+      kind: "STK",
+      path: "/daraja/stk/token",
+      tokenHash: `hash-${n}-1`,
+      attemptId: paid.id,
+      shopDomain: shop,
       headers: JSON.stringify({ "content-type": "application/json", "x-forwarded-for": "196.201.214.200" }),
       body: `{"Body":{"stkCallback":{"MerchantRequestID":"29115-34620561-1","CheckoutRequestID":"ws_CO_${n}_1","ResultCode":0,"ResultDesc":"The service request is processed successfully.","CallbackMetadata":{"Item":[{"Name":"Amount","Value":1500.00},{"Name":"MpesaReceiptNumber","Value":"${receipt}"},{"Name":"TransactionDate","Value":20261129102115},{"Name":"PhoneNumber","Value":${phone}}]}}}}`,
     },
@@ -91,33 +127,67 @@ async function seedShop() {
   // A C2B confirmation nobody could attribute yet: found by the phone it carries.
   await prisma.callbackLog.create({
     data: {
-      kind: "C2B_CONFIRMATION", path: "/daraja/c2b/confirmation", headers: "{}",
-      body: JSON.stringify({ TransID: `TX${n}C2B`, TransAmount: "250.00", BillRefNumber: order2.name, MSISDN: phone, FirstName: `Wanjiku${n}X` }),
+      kind: "C2B_CONFIRMATION",
+      path: "/daraja/c2b/confirmation",
+      headers: "{}",
+      body: JSON.stringify({
+        TransID: `TX${n}C2B`,
+        TransAmount: "250.00",
+        BillRefNumber: order2.name,
+        MSISDN: phone,
+        FirstName: `Wanjiku${n}X`,
+      }),
     },
   });
   await prisma.job.create({
-    data: { shopDomain: shop, type: "payments.recordInShopify", payload: JSON.stringify({ attemptId: paid.id, msisdn: phone }) },
+    data: {
+      shopDomain: shop,
+      type: "payments.recordInShopify",
+      payload: JSON.stringify({ attemptId: paid.id, msisdn: phone }),
+    },
   });
 
-  return { n, shop, phone, national, email, customer, order1, order2, receipt, consumerKey, consumerSecret, tokenKey, attempts: { paid, cancelled } };
+  return {
+    n,
+    shop,
+    phone,
+    national,
+    email,
+    customer,
+    order1,
+    order2,
+    receipt,
+    consumerKey,
+    consumerSecret,
+    tokenKey,
+    attempts: { paid, cancelled },
+  };
 }
 
 type Seeded = Awaited<ReturnType<typeof seedShop>>;
 const phoneForms = (s: Seeded) => [
-  s.phone, `0${s.national}`, s.national, `${s.national.slice(0, 3)} ${s.national.slice(3, 6)} ${s.national.slice(6)}`,
+  s.phone,
+  `0${s.national}`,
+  s.national,
+  `${s.national.slice(0, 3)} ${s.national.slice(3, 6)} ${s.national.slice(6)}`,
 ];
 
 function dataRequest(s: Seeded, ordersRequested: number[], webhookId?: string) {
   const payload = {
-    shop_id: 1, shop_domain: s.shop, orders_requested: ordersRequested,
-    customer: { id: s.customer.id, email: s.email, phone: s.customer.phone }, data_request: { id: 9900 + seq },
+    shop_id: 1,
+    shop_domain: s.shop,
+    orders_requested: ordersRequested,
+    customer: { id: s.customer.id, email: s.email, phone: s.customer.phone },
+    data_request: { id: 9900 + seq },
   };
   return deliver(customersDataRequest, webhookRequest("customers/data_request", payload, { shop: s.shop, webhookId }));
 }
 
 function redactCustomer(s: Seeded, ordersToRedact: number[]) {
   const payload = {
-    shop_id: 1, shop_domain: s.shop, customer: { id: s.customer.id, email: s.email, phone: s.customer.phone },
+    shop_id: 1,
+    shop_domain: s.shop,
+    customer: { id: s.customer.id, email: s.email, phone: s.customer.phone },
     orders_to_redact: ordersToRedact,
   };
   return deliver(customersRedact, webhookRequest("customers/redact", payload, { shop: s.shop }));
@@ -138,12 +208,26 @@ describe("customers/data_request", () => {
     expect(report.orders.map((o: { orderGid: string }) => o.orderGid).sort()).toEqual(
       [s.order1.admin_graphql_api_id, s.order2.admin_graphql_api_id].sort(),
     );
-    expect(report.orders.find((o: { orderGid: string }) => o.orderGid === s.order1.admin_graphql_api_id)).toMatchObject({
-      name: s.order1.name, phone: `+${s.phone}`, email: s.email, outstandingKes: 1500, currency: "KES",
-    });
-    const attempts = report.paymentAttempts.map((a: Record<string, unknown>) => [a.status, a.amountKes, a.mpesaReceipt, a.phone]);
+    expect(report.orders.find((o: { orderGid: string }) => o.orderGid === s.order1.admin_graphql_api_id)).toMatchObject(
+      {
+        name: s.order1.name,
+        phone: `+${s.phone}`,
+        email: s.email,
+        outstandingKes: 1500,
+        currency: "KES",
+      },
+    );
+    const attempts = report.paymentAttempts.map((a: Record<string, unknown>) => [
+      a.status,
+      a.amountKes,
+      a.mpesaReceipt,
+      a.phone,
+    ]);
     expect(attempts.sort()).toEqual(
-      [["CANCELLED", 900, null, s.phone], ["SUCCEEDED", 1500, s.receipt, s.phone]].sort(),
+      [
+        ["CANCELLED", 900, null, s.phone],
+        ["SUCCEEDED", 1500, s.receipt, s.phone],
+      ].sort(),
     );
     expect(report.callbackCount).toBe(1);
     expect(rows[0].report).not.toContain(other.phone.slice(3));
@@ -166,10 +250,18 @@ describe("data requests page", () => {
     expect((await dataRequest(other, [])).status).toBe(200);
     await storeSession(s.shop);
 
-    const response = await dataRequestsPage.loader({ request: await getPage("/app/data-requests", s.shop), params: {}, context: {} });
+    const response = await dataRequestsPage.loader({
+      request: await getPage("/app/data-requests", s.shop),
+      params: {},
+      context: {},
+    });
     const { requests } = await response.json();
     expect(requests).toHaveLength(1);
-    expect(requests[0]).toMatchObject({ customerId: `gid://shopify/Customer/${s.customer.id}`, orders: 1, paymentAttempts: 1 });
+    expect(requests[0]).toMatchObject({
+      customerId: `gid://shopify/Customer/${s.customer.id}`,
+      orders: 1,
+      paymentAttempts: 1,
+    });
     expect(JSON.parse(requests[0].json).paymentAttempts[0]).toMatchObject({ mpesaReceipt: s.receipt, amountKes: 1500 });
   });
 });
@@ -187,7 +279,10 @@ describe("customers/redact", () => {
     const after = await dumpAllTables();
     for (const form of [...phoneForms(s), s.email, `Wanjiku${s.n}X`]) expect(after).not.toContain(form);
     // Payment facts stay: amounts, receipts, statuses, and the callback's non-personal content.
-    const attempts = await prisma.paymentAttempt.findMany({ where: { shopDomain: s.shop }, orderBy: { amountKes: "asc" } });
+    const attempts = await prisma.paymentAttempt.findMany({
+      where: { shopDomain: s.shop },
+      orderBy: { amountKes: "asc" },
+    });
     expect(attempts.map((a) => [a.amountKes, a.status, a.mpesaReceipt, a.msisdn])).toEqual([
       [900, "CANCELLED", null, null],
       [1500, "SUCCEEDED", s.receipt, null],
@@ -204,9 +299,15 @@ describe("customers/redact", () => {
     expect(await prisma.dataRequest.count({ where: { shopDomain: s.shop } })).toBe(0);
     const orders = await prisma.mpesaOrder.findMany({ where: { shopDomain: s.shop } });
     expect(orders.map((o) => [o.orderGid, o.phone, o.email, o.customerId]).sort()).toEqual(
-      [[s.order1.admin_graphql_api_id, null, null, null], [s.order2.admin_graphql_api_id, null, null, null]].sort(),
+      [
+        [s.order1.admin_graphql_api_id, null, null, null],
+        [s.order2.admin_graphql_api_id, null, null, null],
+      ].sort(),
     );
-    expect(orders.find((o) => o.orderGid === s.order1.admin_graphql_api_id)).toMatchObject({ outstandingKes: 1500, orderName: s.order1.name });
+    expect(orders.find((o) => o.orderGid === s.order1.admin_graphql_api_id)).toMatchObject({
+      outstandingKes: 1500,
+      orderName: s.order1.name,
+    });
     // Another customer (here: another shop's) keeps everything.
     expect(after).toContain(other.phone);
     expect(after).toContain(other.email);
@@ -217,17 +318,33 @@ describe("L5: customers/redact follows the phone, not only the orders", () => {
   it("L5: customers/redact erases the customer's phone from attempts that paid another customer's order", async () => {
     const s = await seedShop();
     const friends = orderPayload(); // not the customer's order: they paid it from their phone
-    await prisma.mpesaOrder.create({ data: { shopDomain: s.shop, orderGid: friends.admin_graphql_api_id, currency: "KES" } });
+    await prisma.mpesaOrder.create({
+      data: { shopDomain: s.shop, orderGid: friends.admin_graphql_api_id, currency: "KES" },
+    });
     const forFriend = await prisma.paymentAttempt.create({
       data: {
-        shopDomain: s.shop, orderGid: friends.admin_graphql_api_id, amountKes: 700, msisdn: s.phone, environment: "sandbox",
-        status: "SUCCEEDED", callbackTokenHash: `hash-${s.n}-friend`, resultCode: "0", mpesaReceipt: `TF${s.n}FRIEND`,
+        shopDomain: s.shop,
+        orderGid: friends.admin_graphql_api_id,
+        amountKes: 700,
+        msisdn: s.phone,
+        environment: "sandbox",
+        status: "SUCCEEDED",
+        callbackTokenHash: `hash-${s.n}-friend`,
+        resultCode: "0",
+        mpesaReceipt: `TF${s.n}FRIEND`,
       },
     });
     await prisma.callbackLog.create({
       data: {
-        kind: "STK", path: "/daraja/stk/token", tokenHash: `hash-${s.n}-friend`, attemptId: forFriend.id, shopDomain: s.shop,
-        headers: "{}", body: JSON.stringify({ Body: { stkCallback: { CallbackMetadata: { Item: [{ Name: "PhoneNumber", Value: Number(s.phone) }] } } } }),
+        kind: "STK",
+        path: "/daraja/stk/token",
+        tokenHash: `hash-${s.n}-friend`,
+        attemptId: forFriend.id,
+        shopDomain: s.shop,
+        headers: "{}",
+        body: JSON.stringify({
+          Body: { stkCallback: { CallbackMetadata: { Item: [{ Name: "PhoneNumber", Value: Number(s.phone) }] } } },
+        }),
       },
     });
     expect((await redactCustomer(s, [])).status).toBe(200);
@@ -246,12 +363,20 @@ describe("L5: shop/redact deletes by exact key", () => {
     await prisma.rateLimiterFlexible.create({ data: { key: `stk:order:${longer}|gid://shopify/Order/1`, points: 1 } });
     await prisma.rateLimiterFlexible.create({ data: { key: `stk:order:${s.shop}|gid://shopify/Order/1`, points: 1 } });
     // Another tenant saved the same consumer key with its own secret: a different credential set.
-    const theirs = tokenCacheKey({ baseUrl: darajaBaseUrl("sandbox"), consumerKey: s.consumerKey, consumerSecret: "theirs" }, hashingKey());
+    const theirs = tokenCacheKey(
+      { baseUrl: darajaBaseUrl("sandbox"), consumerKey: s.consumerKey, consumerSecret: "theirs" },
+      hashingKey(),
+    );
     await prisma.darajaToken.create({ data: { cacheKey: theirs, token: "t", expiresAt: new Date() } });
 
-    const response = await deliver(shopRedact, webhookRequest("shop/redact", { shop_id: 1, shop_domain: s.shop }, { shop: s.shop }));
+    const response = await deliver(
+      shopRedact,
+      webhookRequest("shop/redact", { shop_id: 1, shop_domain: s.shop }, { shop: s.shop }),
+    );
     expect(response.status).toBe(200);
-    const keys = (await prisma.rateLimiterFlexible.findMany({ where: { key: { contains: s.shop } } })).map((r) => r.key).sort();
+    const keys = (await prisma.rateLimiterFlexible.findMany({ where: { key: { contains: s.shop } } }))
+      .map((r) => r.key)
+      .sort();
     expect(keys).toEqual([`stk:order:${longer}|gid://shopify/Order/1`, `stk:shop:${longer}`]);
     expect(await prisma.darajaToken.count({ where: { cacheKey: s.tokenKey } })).toBe(0);
     expect(await prisma.darajaToken.count({ where: { cacheKey: theirs } })).toBe(1);
@@ -263,16 +388,38 @@ describe("shop/redact", () => {
     const s = await seedShop();
     const other = await seedShop();
     expect((await dataRequest(s, [])).status).toBe(200);
-    const response = await deliver(shopRedact, webhookRequest("shop/redact", { shop_id: 1, shop_domain: s.shop }, { shop: s.shop }));
+    const response = await deliver(
+      shopRedact,
+      webhookRequest("shop/redact", { shop_id: 1, shop_domain: s.shop }, { shop: s.shop }),
+    );
     expect(response.status).toBe(200);
 
     const after = await dumpAllTables();
-    const traces = [s.shop, s.consumerKey, s.tokenKey, s.receipt, s.attempts.paid.id, s.attempts.cancelled.id, s.order1.admin_graphql_api_id, s.phone];
+    const traces = [
+      s.shop,
+      s.consumerKey,
+      s.tokenKey,
+      s.receipt,
+      s.attempts.paid.id,
+      s.attempts.cancelled.id,
+      s.order1.admin_graphql_api_id,
+      s.phone,
+    ];
     for (const trace of traces) expect(after).not.toContain(trace);
-    for (const kept of [other.shop, other.consumerKey, other.tokenKey, other.receipt, other.order1.admin_graphql_api_id]) expect(after).toContain(kept);
+    for (const kept of [
+      other.shop,
+      other.consumerKey,
+      other.tokenKey,
+      other.receipt,
+      other.order1.admin_graphql_api_id,
+    ])
+      expect(after).toContain(kept);
 
     // Running it again (a new delivery) is harmless.
-    const again = await deliver(shopRedact, webhookRequest("shop/redact", { shop_id: 1, shop_domain: s.shop }, { shop: s.shop }));
+    const again = await deliver(
+      shopRedact,
+      webhookRequest("shop/redact", { shop_id: 1, shop_domain: s.shop }, { shop: s.shop }),
+    );
     expect(again.status).toBe(200);
     expect(await dumpAllTables()).not.toContain(s.shop);
   });

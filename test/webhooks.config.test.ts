@@ -34,7 +34,10 @@ describe("shopify.app.toml", () => {
 
   it("asks for the scopes the app is configured with", () => {
     const defaults = parseEnv({
-      SHOPIFY_API_KEY: "k", SHOPIFY_API_SECRET: "s", SHOPIFY_APP_URL: "https://a.example", ENCRYPTION_KEY: Buffer.alloc(32).toString("base64"),
+      SHOPIFY_API_KEY: "k",
+      SHOPIFY_API_SECRET: "s",
+      SHOPIFY_APP_URL: "https://a.example",
+      ENCRYPTION_KEY: Buffer.alloc(32).toString("base64"),
     });
     expect(appToml.access_scopes.scopes).toBe(defaults.SCOPES);
     expect(appToml.embedded).toBe(true);
@@ -43,7 +46,14 @@ describe("shopify.app.toml", () => {
   it("subscribes the lifecycle, order and compliance topics", () => {
     const topics = appToml.webhooks.subscriptions.flatMap((s) => [...(s.topics ?? []), ...(s.compliance_topics ?? [])]);
     expect(topics.sort()).toEqual(
-      ["app/scopes_update", "app/uninstalled", "customers/data_request", "customers/redact", "orders/create", "shop/redact"].sort(),
+      [
+        "app/scopes_update",
+        "app/uninstalled",
+        "customers/data_request",
+        "customers/redact",
+        "orders/create",
+        "shop/redact",
+      ].sort(),
     );
   });
 

@@ -46,8 +46,12 @@ describe("webhook deduplication", () => {
     const first = orderPayload({ total_outstanding: "1500.00", email: "first@example.com" });
     const resent = { ...first, total_outstanding: "99.00", email: "second@example.com", name: "#changed" };
 
-    expect((await deliver(ordersCreate, webhookRequest("orders/create", first, { webhookId: "wh-1" }))).status).toBe(200);
-    expect((await deliver(ordersCreate, webhookRequest("orders/create", resent, { webhookId: "wh-1" }))).status).toBe(200);
+    expect((await deliver(ordersCreate, webhookRequest("orders/create", first, { webhookId: "wh-1" }))).status).toBe(
+      200,
+    );
+    expect((await deliver(ordersCreate, webhookRequest("orders/create", resent, { webhookId: "wh-1" }))).status).toBe(
+      200,
+    );
 
     const rows = await prisma.mpesaOrder.findMany({ where: { orderGid: first.admin_graphql_api_id } });
     expect(rows).toHaveLength(1);
@@ -90,7 +94,10 @@ describe("webhook deduplication", () => {
   it("answers 500 (retry) when the database fails, recording nothing", async () => {
     const spy = vi.spyOn(prisma, "$transaction").mockRejectedValueOnce(new Error("database unavailable"));
     try {
-      const response = await deliver(ordersCreate, webhookRequest("orders/create", orderPayload(), { webhookId: "wh-500" }));
+      const response = await deliver(
+        ordersCreate,
+        webhookRequest("orders/create", orderPayload(), { webhookId: "wh-500" }),
+      );
       expect(response.status).toBe(500);
     } finally {
       spy.mockRestore();
@@ -107,6 +114,8 @@ describe("webhook deduplication", () => {
       ],
     });
     expect(await pruneWebhookDeliveries(prisma, new Date("2026-01-05T00:00:00Z"))).toBe(1);
-    expect((await prisma.webhookDelivery.findMany({ where: { shopDomain: shop } })).map((d) => d.webhookId)).toEqual(["new"]);
+    expect((await prisma.webhookDelivery.findMany({ where: { shopDomain: shop } })).map((d) => d.webhookId)).toEqual([
+      "new",
+    ]);
   });
 });

@@ -13,7 +13,14 @@ async function installedShop(sessions = 2) {
   for (let i = 0; i < sessions; i++) {
     const online = i > 0;
     await prisma.session.create({
-      data: { id: online ? `${shop}_${i}` : `offline_${shop}`, shop, state: "", isOnline: online, accessToken: `tok${i}`, scope: "read_orders" },
+      data: {
+        id: online ? `${shop}_${i}` : `offline_${shop}`,
+        shop,
+        state: "",
+        isOnline: online,
+        accessToken: `tok${i}`,
+        scope: "read_orders",
+      },
     });
   }
   return shop;
@@ -34,7 +41,10 @@ describe("app/uninstalled", () => {
   it("can run again (a second delivery, or a shop we never recorded)", async () => {
     const shop = `never-recorded.myshopify.com`;
     for (const webhookId of ["u-1", "u-2"]) {
-      const response = await deliver(uninstalled, webhookRequest("app/uninstalled", { domain: shop }, { shop, webhookId }));
+      const response = await deliver(
+        uninstalled,
+        webhookRequest("app/uninstalled", { domain: shop }, { shop, webhookId }),
+      );
       expect(response.status).toBe(200);
     }
     expect((await prisma.shop.findUniqueOrThrow({ where: { domain: shop } })).uninstalledAt).toBeInstanceOf(Date);
@@ -44,7 +54,12 @@ describe("app/uninstalled", () => {
 describe("app/scopes_update", () => {
   it("writes the currently granted scopes to the shop's sessions", async () => {
     const shop = await installedShop();
-    const payload = { id: 1, previous: ["read_orders"], current: ["read_orders", "write_orders"], updated_at: new Date().toISOString() };
+    const payload = {
+      id: 1,
+      previous: ["read_orders"],
+      current: ["read_orders", "write_orders"],
+      updated_at: new Date().toISOString(),
+    };
     const response = await deliver(scopesUpdate, webhookRequest("app/scopes_update", payload, { shop }));
     expect(response.status).toBe(200);
     const scopes = (await prisma.session.findMany({ where: { shop } })).map((s) => s.scope);
@@ -53,7 +68,10 @@ describe("app/scopes_update", () => {
 
   it("rejects a payload without the current scopes (400) and changes nothing", async () => {
     const shop = await installedShop(1);
-    const response = await deliver(scopesUpdate, webhookRequest("app/scopes_update", { previous: [] }, { shop, webhookId: "s-bad" }));
+    const response = await deliver(
+      scopesUpdate,
+      webhookRequest("app/scopes_update", { previous: [] }, { shop, webhookId: "s-bad" }),
+    );
     expect(response.status).toBe(400);
     expect((await prisma.session.findFirstOrThrow({ where: { shop } })).scope).toBe("read_orders");
     expect(await prisma.webhookDelivery.count({ where: { webhookId: "s-bad" } })).toBe(0);

@@ -17,8 +17,14 @@ async function create(shop: string, payload: Record<string, unknown>) {
 async function withMethodName(shop: string, paymentMethodName: string) {
   await prisma.shopSettings.create({
     data: {
-      shopDomain: shop, environment: "sandbox", shortcodeType: "paybill", businessShortCode: "174379",
-      consumerKey: "ck", consumerSecretEnc: "x", passkeyEnc: "x", paymentMethodName,
+      shopDomain: shop,
+      environment: "sandbox",
+      shortcodeType: "paybill",
+      businessShortCode: "174379",
+      consumerKey: "ck",
+      consumerSecretEnc: "x",
+      passkeyEnc: "x",
+      paymentMethodName,
     },
   });
 }
@@ -43,7 +49,9 @@ describe("orders/create", () => {
 
   it("ignores orders paid any other way", async () => {
     const shop = newShop();
-    expect(await create(shop, orderPayload({ payment_gateway_names: ["bogus", "Cash on Delivery (COD)"] }))).toEqual([]);
+    expect(await create(shop, orderPayload({ payment_gateway_names: ["bogus", "Cash on Delivery (COD)"] }))).toEqual(
+      [],
+    );
     expect(await create(shop, orderPayload({ payment_gateway_names: [] }))).toEqual([]);
   });
 
@@ -51,19 +59,29 @@ describe("orders/create", () => {
     const shop = newShop();
     await withMethodName(shop, "Lipa na M-PESA");
     expect(await create(shop, orderPayload({ payment_gateway_names: ["M-PESA"] }))).toEqual([]);
-    expect(await create(shop, orderPayload({ payment_gateway_names: ["gift_card", "  lipa NA m-pesa "] }))).toHaveLength(1);
+    expect(
+      await create(shop, orderPayload({ payment_gateway_names: ["gift_card", "  lipa NA m-pesa "] })),
+    ).toHaveLength(1);
   });
 
   it("falls back: GID from the id, total_price, billing then shipping phone, presentment currency", async () => {
     const shop = newShop();
     const payload = orderPayload({
-      admin_graphql_api_id: undefined, total_outstanding: undefined, total_price: "999.50", phone: null,
-      billing_address: { phone: "" }, shipping_address: { phone: "0722 000 111" }, presentment_currency: "kes",
+      admin_graphql_api_id: undefined,
+      total_outstanding: undefined,
+      total_price: "999.50",
+      phone: null,
+      billing_address: { phone: "" },
+      shipping_address: { phone: "0722 000 111" },
+      presentment_currency: "kes",
       payment_gateway_names: ["m-pesa"],
     });
     const [row] = await create(shop, payload);
     expect(row).toMatchObject({
-      orderGid: `gid://shopify/Order/${payload.id}`, outstandingKes: 1000, phone: "0722 000 111", currency: "KES",
+      orderGid: `gid://shopify/Order/${payload.id}`,
+      outstandingKes: 1000,
+      phone: "0722 000 111",
+      currency: "KES",
     });
   });
 
@@ -73,7 +91,10 @@ describe("orders/create", () => {
     expect(whole.outstandingKes).toBe(700);
     const usd = orderPayload({ currency: "USD", presentment_currency: "USD" });
     const rows = await create(shop, usd);
-    expect(rows.find((r) => r.orderGid === usd.admin_graphql_api_id)).toMatchObject({ currency: "USD", outstandingKes: null });
+    expect(rows.find((r) => r.orderGid === usd.admin_graphql_api_id)).toMatchObject({
+      currency: "USD",
+      outstandingKes: null,
+    });
   });
 
   it("is idempotent per order and only fills blanks on an order the app already knows", async () => {
@@ -82,13 +103,24 @@ describe("orders/create", () => {
     // The extension recorded the order first, with the phone the buyer typed, and it was paid since.
     const paidAt = new Date("2026-11-01T10:00:00Z");
     await prisma.mpesaOrder.create({
-      data: { shopDomain: shop, orderGid: payload.admin_graphql_api_id, currency: "KES", phone: "254799000111", outstandingKes: 0, paidAt },
+      data: {
+        shopDomain: shop,
+        orderGid: payload.admin_graphql_api_id,
+        currency: "KES",
+        phone: "254799000111",
+        outstandingKes: 0,
+        paidAt,
+      },
     });
     await create(shop, payload);
     const rows = await create(shop, payload); // a second delivery (new webhook id) of the same order
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
-      phone: "254799000111", outstandingKes: 0, paidAt, orderName: payload.name, email: "wanjiku@example.com",
+      phone: "254799000111",
+      outstandingKes: 0,
+      paidAt,
+      orderName: payload.name,
+      email: "wanjiku@example.com",
     });
   });
 

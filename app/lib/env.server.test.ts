@@ -39,9 +39,14 @@ describe("environment validation", () => {
     const defaults = parseEnv(valid);
     expect(defaults.DATABASE_POOL_MAX).toBe(10);
     expect(defaults.METRICS_TOKEN).toBeUndefined();
-    expect(parseEnv({ ...valid, DATABASE_POOL_MAX: "25", METRICS_TOKEN: "a".repeat(16) })).toMatchObject({ DATABASE_POOL_MAX: 25, METRICS_TOKEN: "a".repeat(16) });
+    expect(parseEnv({ ...valid, DATABASE_POOL_MAX: "25", METRICS_TOKEN: "a".repeat(16) })).toMatchObject({
+      DATABASE_POOL_MAX: 25,
+      METRICS_TOKEN: "a".repeat(16),
+    });
     expect(() => parseEnv({ ...valid, DATABASE_POOL_MAX: "0" })).toThrow(/DATABASE_POOL_MAX/);
-    expect(() => parseEnv({ ...valid, METRICS_TOKEN: "short" })).toThrow(/METRICS_TOKEN: must be at least 16 characters/);
+    expect(() => parseEnv({ ...valid, METRICS_TOKEN: "short" })).toThrow(
+      /METRICS_TOKEN: must be at least 16 characters/,
+    );
   });
 
   it("refuses sandbox mode in production", () => {
@@ -52,7 +57,9 @@ describe("environment validation", () => {
 
   it("L4: refuses sandbox mode unless the server is bound to loopback, whatever NODE_ENV", () => {
     for (const HOST of [undefined, "0.0.0.0", "::", "192.168.1.10", "app.example.com"]) {
-      expect(() => parseEnv({ ...valid, SANDBOX_MODE: "true", ...(HOST ? { HOST } : {}) })).toThrow(/SANDBOX_MODE: .*only runs bound to loopback/);
+      expect(() => parseEnv({ ...valid, SANDBOX_MODE: "true", ...(HOST ? { HOST } : {}) })).toThrow(
+        /SANDBOX_MODE: .*only runs bound to loopback/,
+      );
     }
     for (const HOST of ["127.0.0.1", "localhost", "::1", "[::1]", "127.0.0.2"]) {
       expect(parseEnv({ ...valid, SANDBOX_MODE: "true", HOST }).SANDBOX_MODE).toBe(true);
@@ -62,6 +69,8 @@ describe("environment validation", () => {
   it("M6: X-Forwarded-For trust needs a proxy list; a bad entry or a bare hop count is refused", () => {
     expect(() => parseEnv({ ...valid, TRUSTED_PROXY_HOPS: "1" })).toThrow(/TRUSTED_PROXY_HOPS: .*TRUSTED_PROXIES/);
     expect(() => parseEnv({ ...valid, TRUSTED_PROXIES: "10.0.0.0/33" })).toThrow(/TRUSTED_PROXIES/);
-    expect(parseEnv({ ...valid, TRUSTED_PROXIES: "10.0.0.0/8, loopback", TRUSTED_PROXY_HOPS: "2" }).TRUSTED_PROXY_HOPS).toBe(2);
+    expect(
+      parseEnv({ ...valid, TRUSTED_PROXIES: "10.0.0.0/8, loopback", TRUSTED_PROXY_HOPS: "2" }).TRUSTED_PROXY_HOPS,
+    ).toBe(2);
   });
 });

@@ -117,7 +117,8 @@ export const EnvSchema = z
       ctx.addIssue({
         code: "custom",
         path: ["TRUSTED_PROXY_HOPS"],
-        message: "X-Forwarded-For is trusted only from the proxies in TRUSTED_PROXIES (a list of addresses/CIDRs): set it",
+        message:
+          "X-Forwarded-For is trusted only from the proxies in TRUSTED_PROXIES (a list of addresses/CIDRs): set it",
       });
     }
     if (env.SANDBOX_MODE && env.NODE_ENV === "production") {
@@ -139,12 +140,18 @@ export const EnvSchema = z
 export type Env = z.infer<typeof EnvSchema>;
 
 export function trustedProxyList(value: string | undefined): string[] {
-  return (value ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  return (value ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** Loopback only: 127.0.0.0/8, ::1, localhost. */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, "");
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, "");
   return h === "localhost" || h === "::1" || /^127(?:\.\d{1,3}){3}$/.test(h) || /^::ffff:127(?:\.\d{1,3}){3}$/.test(h);
 }
 

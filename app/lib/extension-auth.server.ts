@@ -35,7 +35,10 @@ export async function authenticateExtension(request: Request): Promise<Extension
 
 /** `dest` is "https://x.myshopify.com" in checkout tokens (bare in some others); normalise to the domain. */
 export function shopFromDest(dest: string): string {
-  return dest.replace(/^https?:\/\//, "").replace(/\/.*$/, "").toLowerCase();
+  return dest
+    .replace(/^https?:\/\//, "")
+    .replace(/\/.*$/, "")
+    .toLowerCase();
 }
 
 /**

@@ -18,7 +18,11 @@ describe("L6: logger redaction at every depth", () => {
     const { logger, lines } = capture();
     logger.child({ request: { headers: { Authorization: "Bearer abc.def" } } }).info(
       {
-        shop: { settings: { daraja: { consumerSecret: "s3cr3t-value", passkey: "pk-value-123", nested: [{ access_token: "tok-xyz" }] } } },
+        shop: {
+          settings: {
+            daraja: { consumerSecret: "s3cr3t-value", passkey: "pk-value-123", nested: [{ access_token: "tok-xyz" }] },
+          },
+        },
         job: { payload: { attempt: { msisdn: "254712345678", note: "from 0712345678" } } },
         password: "p@ss",
       },
@@ -44,6 +48,9 @@ describe("L6: logger redaction at every depth", () => {
     const entry = JSON.parse(lines.join(""));
     expect(entry.err.message).toBe("boom");
     expect(entry.cyclic).toEqual({ a: 1, self: "[…]" });
-    expect(redactForLog({ amountKes: 1500, receipt: "TK1ABC2DEF" })).toEqual({ amountKes: 1500, receipt: "TK1ABC2DEF" });
+    expect(redactForLog({ amountKes: 1500, receipt: "TK1ABC2DEF" })).toEqual({
+      amountKes: 1500,
+      receipt: "TK1ABC2DEF",
+    });
   });
 });

@@ -16,7 +16,8 @@ export function redactForLog(value: unknown, depth = 0, seen = new WeakSet<objec
   if (typeof value === "string") return maskPhonesInText(value);
   if (!value || typeof value !== "object") return value;
   // Errors, dates, buffers… keep their own serializers (pino's err serializer runs after this).
-  const plain = Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null;
+  const plain =
+    Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null;
   if (!plain) return value;
   if (seen.has(value) || depth >= MAX_DEPTH) return "[…]";
   seen.add(value);

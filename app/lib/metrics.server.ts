@@ -73,7 +73,6 @@ function createMetrics(): Metrics {
 }
 
 declare global {
-   
   var __metrics: Metrics | undefined;
 }
 // One registry per process (on global: Vite's dev reloads would otherwise register twice).
@@ -96,7 +95,10 @@ export function observeThrottleWait(api: "shopify", ms: number) {
 export type AdminOutcome = "ok" | "throttled" | "retryable" | "final";
 
 /** Runs one Admin request, timing it by outcome (`outcomeOf` names the outcome of a failure). */
-export async function timeAdminRequest<T>(work: () => Promise<T>, outcomeOf: (error: unknown) => AdminOutcome): Promise<T> {
+export async function timeAdminRequest<T>(
+  work: () => Promise<T>,
+  outcomeOf: (error: unknown) => AdminOutcome,
+): Promise<T> {
   const end = metrics.adminSeconds.startTimer();
   try {
     const result = await work();
@@ -138,7 +140,11 @@ export async function renderMetrics(db: Db, now = new Date()): Promise<{ content
     db.paymentAttempt.groupBy({ by: ["status"], _count: { _all: true } }),
     db.job.groupBy({ by: ["status"], where: { status: { not: "DONE" } }, _count: { _all: true } }),
     db.job.count({ where: { status: "QUEUED", runAt: { lte: now } } }),
-    db.job.findFirst({ where: { status: "QUEUED", runAt: { lte: now } }, orderBy: { runAt: "asc" }, select: { runAt: true } }),
+    db.job.findFirst({
+      where: { status: "QUEUED", runAt: { lte: now } },
+      orderBy: { runAt: "asc" },
+      select: { runAt: true },
+    }),
   ]);
   metrics.attempts.reset();
   for (const row of attempts) metrics.attempts.set({ status: row.status }, row._count._all);

@@ -41,7 +41,12 @@ export function maskPhonesDeep(value: unknown, replace: PhoneReplacer = maskMsis
       const entries = Object.entries(v as Record<string, unknown>);
       const namesPhone = entries.some(([k, x]) => k === "Name" && typeof x === "string" && PHONE_KEY.test(x));
       return Object.fromEntries(
-        entries.map(([k, x]) => [k, (PHONE_KEY.test(k) || (namesPhone && k === "Value")) && x !== null && typeof x !== "object" ? whole(x) : walk(x)]),
+        entries.map(([k, x]) => [
+          k,
+          (PHONE_KEY.test(k) || (namesPhone && k === "Value")) && x !== null && typeof x !== "object"
+            ? whole(x)
+            : walk(x),
+        ]),
       );
     }
     return v;

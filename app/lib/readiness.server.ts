@@ -7,7 +7,9 @@ import { isPostgresUrl, type Db } from "./prisma.server";
 
 const SHIPPED = {
   sqlite: names(import.meta.glob("/prisma/migrations/*/migration.sql", { query: "?raw", import: "default" })),
-  postgresql: names(import.meta.glob("/prisma/postgres/migrations/*/migration.sql", { query: "?raw", import: "default" })),
+  postgresql: names(
+    import.meta.glob("/prisma/postgres/migrations/*/migration.sql", { query: "?raw", import: "default" }),
+  ),
 };
 
 function names(files: Record<string, unknown>): string[] {
@@ -54,6 +56,7 @@ export async function checkReadiness(db: Db, databaseUrl: string, timeoutMs = 20
     return { ready: false, problem: "database not migrated: run `npm run setup`" };
   }
   const missing = shippedMigrations(databaseUrl).filter((name) => !applied.has(name));
-  if (missing.length) return { ready: false, problem: "migrations not applied: run `npm run setup`", missingMigrations: missing };
+  if (missing.length)
+    return { ready: false, problem: "migrations not applied: run `npm run setup`", missingMigrations: missing };
   return { ready: true };
 }

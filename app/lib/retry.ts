@@ -19,7 +19,8 @@ export function backoffDelayMs(retry: number, opts: BackoffOptions = {}, request
   return Math.max(delay, requestedMs ?? 0);
 }
 
-export type RetryDecision = { retry: true; delayMs: number; planned: boolean } | { retry: false; reason: "final" | "exhausted" };
+export type RetryDecision =
+  { retry: true; delayMs: number; planned: boolean } | { retry: false; reason: "final" | "exhausted" };
 
 /**
  * What to do after `error` on attempt number `attempt` (1 = the first run) of at most `maxAttempts`:
@@ -27,7 +28,12 @@ export type RetryDecision = { retry: true; delayMs: number; planned: boolean } |
  * too, because every caller of this rule (jobs) reconciles before it acts again. A delay the error asks
  * for (retryAfterMs) is a plan, not a failure: used as is (`planned`), without backoff.
  */
-export function retryDecision(error: unknown, attempt: number, maxAttempts: number, opts: BackoffOptions = {}): RetryDecision {
+export function retryDecision(
+  error: unknown,
+  attempt: number,
+  maxAttempts: number,
+  opts: BackoffOptions = {},
+): RetryDecision {
   if (kindOf(error) === "final") return { retry: false, reason: "final" };
   if (attempt >= maxAttempts) return { retry: false, reason: "exhausted" };
   const requested = retryAfterOf(error);

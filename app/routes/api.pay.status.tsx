@@ -36,9 +36,14 @@ export const loader = async ({ request, context }: LoaderFunctionArgs) => {
             "Retry-After": String(outcome.retryAfterSeconds),
           });
         case "unavailable":
-          return errorJson(503, "TEMPORARILY_UNAVAILABLE", "Payments are busy right now. Please try again in a moment.", {
-            "Retry-After": String(outcome.retryAfterSeconds),
-          });
+          return errorJson(
+            503,
+            "TEMPORARILY_UNAVAILABLE",
+            "Payments are busy right now. Please try again in a moment.",
+            {
+              "Retry-After": String(outcome.retryAfterSeconds),
+            },
+          );
       }
     }),
   );

@@ -34,7 +34,9 @@ export const action = async ({ request, context }: ActionFunctionArgs) => {
         case "rate_limited":
           return errorJson(429, "RATE_LIMITED", outcome.message, { "Retry-After": String(outcome.retryAfterSeconds) });
         case "unavailable":
-          return errorJson(503, "TEMPORARILY_UNAVAILABLE", outcome.message, { "Retry-After": String(outcome.retryAfterSeconds) });
+          return errorJson(503, "TEMPORARILY_UNAVAILABLE", outcome.message, {
+            "Retry-After": String(outcome.retryAfterSeconds),
+          });
         case "refused":
           return errorJson(outcome.httpStatus, outcome.code, outcome.message);
       }

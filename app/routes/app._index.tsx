@@ -24,7 +24,8 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 };
 
 export default function Index() {
-  const { configured, environment, paymentMethodName, checklist, callbackUrl, needsReview } = useLoaderData<typeof loader>();
+  const { configured, environment, paymentMethodName, checklist, callbackUrl, needsReview } =
+    useLoaderData<typeof loader>();
   return (
     <Page title="M-PESA Checkout">
       <Layout>
@@ -35,7 +36,8 @@ export default function Index() {
               title={needsReview === 1 ? "1 payment needs review" : `${needsReview} payments need review`}
               action={{ content: "Review payments", url: "/app/payments?status=needs_review" }}
             >
-              M-PESA money arrived in a way the app could not settle by itself (for example a second payment or a short amount).
+              M-PESA money arrived in a way the app could not settle by itself (for example a second payment or a short
+              amount).
             </Banner>
           </Layout.Section>
         )}

@@ -23,7 +23,9 @@ export default function PaymentPage() {
       title={`Payment for ${d.orderName}`}
       titleMetadata={<Badge tone={d.statusTone}>{d.statusLabel}</Badge>}
       backAction={{ content: "Payments", url: "/app/payments" }}
-      secondaryActions={d.orderId ? [{ content: "Open order", url: `shopify://admin/orders/${d.orderId}`, target: "_top" }] : []}
+      secondaryActions={
+        d.orderId ? [{ content: "Open order", url: `shopify://admin/orders/${d.orderId}`, target: "_top" }] : []
+      }
     >
       <Layout>
         {d.review && (
@@ -42,8 +44,8 @@ export default function PaymentPage() {
           <Layout.Section>
             <Banner tone="warning" title={`Sent to ${d.otherPhone}, not the order's phone number`}>
               <Text as="p">
-                The shopper had the M-PESA prompt sent to a phone that is not on the order. That is often fine (a relative
-                pays); if the order looks unusual, check with the customer before you ship.
+                The shopper had the M-PESA prompt sent to a phone that is not on the order. That is often fine (a
+                relative pays); if the order looks unusual, check with the customer before you ship.
               </Text>
             </Banner>
           </Layout.Section>
@@ -80,7 +82,10 @@ export default function PaymentPage() {
               ) : (
                 <>
                   {d.callbackCount > d.callbacks.length && (
-                    <Text as="p" tone="subdued">{`Showing the newest ${d.callbacks.length} of ${d.callbackCount}.`}</Text>
+                    <Text
+                      as="p"
+                      tone="subdued"
+                    >{`Showing the newest ${d.callbacks.length} of ${d.callbackCount}.`}</Text>
                   )}
                   {d.callbacks.map((c) => (
                     <CallbackCard key={c.id} callback={c} />

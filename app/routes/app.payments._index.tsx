@@ -21,7 +21,10 @@ export default function PaymentsPage() {
   const view = useLoaderData<typeof loader>();
   const navigate = useNavigate();
   const go = (tab: string, page: number) => navigate(`?status=${tab}${page > 1 ? `&page=${page}` : ""}`);
-  const selected = Math.max(0, view.tabs.findIndex((t) => t.id === view.tab));
+  const selected = Math.max(
+    0,
+    view.tabs.findIndex((t) => t.id === view.tab),
+  );
 
   if (view.tabs[0].count === 0) {
     return (
@@ -36,7 +39,11 @@ export default function PaymentsPage() {
   }
 
   return (
-    <Page title="Payments" subtitle="M-PESA payment attempts, newest first (times in EAT)" backAction={{ content: "Home", url: "/app" }}>
+    <Page
+      title="Payments"
+      subtitle="M-PESA payment attempts, newest first (times in EAT)"
+      backAction={{ content: "Home", url: "/app" }}
+    >
       <Layout>
         <Layout.Section>
           <Card padding="0">

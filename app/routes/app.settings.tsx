@@ -35,7 +35,8 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   return json({ intent: "unknown" as const, errors: {} as FieldErrors, connection: null }, { status: 400 });
 };
 
-const emptySecrets = () => Object.fromEntries(SECRET_FIELDS.map((f) => [f, ""])) as Pick<FormValues, (typeof SECRET_FIELDS)[number]>;
+const emptySecrets = () =>
+  Object.fromEntries(SECRET_FIELDS.map((f) => [f, ""])) as Pick<FormValues, (typeof SECRET_FIELDS)[number]>;
 
 export default function SettingsPage() {
   const { view, checklist, callbackUrl, callbackUrlInsecure } = useLoaderData<typeof loader>();
@@ -62,18 +63,29 @@ export default function SettingsPage() {
   };
 
   return (
-    <Page title="Settings" subtitle="Your Daraja (M-PESA) credentials and how payments appear to customers" backAction={{ url: "/app" }}>
+    <Page
+      title="Settings"
+      subtitle="Your Daraja (M-PESA) credentials and how payments appear to customers"
+      backAction={{ url: "/app" }}
+    >
       <Layout>
         <Layout.Section>
           <BlockStack gap="400">
             <ResultBanner result={result} />
             {callbackUrlInsecure && values.environment === "production" && (
-              <Banner tone="warning">Production Daraja only calls HTTPS addresses; this app’s callback address is not HTTPS.</Banner>
+              <Banner tone="warning">
+                Production Daraja only calls HTTPS addresses; this app’s callback address is not HTTPS.
+              </Banner>
             )}
             <Form method="post" ref={formRef}>
               <input type="hidden" name="intent" value="save" />
               <BlockStack gap="400">
-                <SettingsFields values={values} onChange={(patch) => setValues((v) => ({ ...v, ...patch }))} errors={errors} secrets={view.secrets} />
+                <SettingsFields
+                  values={values}
+                  onChange={(patch) => setValues((v) => ({ ...v, ...patch }))}
+                  errors={errors}
+                  secrets={view.secrets}
+                />
                 <InlineStack gap="200" align="end">
                   <Button onClick={testConnection} loading={busy && pendingIntent === "test"} disabled={busy}>
                     Test connection
@@ -97,12 +109,19 @@ export default function SettingsPage() {
 function ResultBanner({ result }: { result: ReturnType<typeof useActionData<typeof action>> }) {
   if (!result) return null;
   if (Object.keys(result.errors).length > 0) {
-    return <Banner tone="critical" title="Some fields need attention">Fix the fields marked below, then try again.</Banner>;
+    return (
+      <Banner tone="critical" title="Some fields need attention">
+        Fix the fields marked below, then try again.
+      </Banner>
+    );
   }
   if (result.intent === "save") return <Banner tone="success" title="Settings saved" />;
   if (result.connection) {
     return (
-      <Banner tone={result.connection.ok ? "success" : "critical"} title={result.connection.ok ? "Connection works" : "Connection failed"}>
+      <Banner
+        tone={result.connection.ok ? "success" : "critical"}
+        title={result.connection.ok ? "Connection works" : "Connection failed"}
+      >
         {result.connection.message}
       </Banner>
     );

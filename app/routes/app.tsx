@@ -38,8 +38,9 @@ export default function App() {
         // As wide as the Polaris Page below it (same max width and side padding).
         <div style={{ maxWidth: "62.375rem", margin: "0 auto", padding: "1rem 1.5rem 0" }}>
           <Banner tone="warning" title="Daraja sandbox: test payments only">
-            M-PESA payments use Safaricom&apos;s sandbox, so no real money moves. Orders paid this way are tagged mpesa-test, and
-            on a store that is not a development store they are not marked paid unless you allow it in Settings.
+            M-PESA payments use Safaricom&apos;s sandbox, so no real money moves. Orders paid this way are tagged
+            mpesa-test, and on a store that is not a development store they are not marked paid unless you allow it in
+            Settings.
           </Banner>
         </div>
       )}

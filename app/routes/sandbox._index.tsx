@@ -27,7 +27,8 @@ export const loader = async (_args: LoaderFunctionArgs) => {
   const config = sandboxConfig();
   notFoundUnlessSandbox(config);
   const problems = await safetyProblems(prisma, config);
-  if (problems.length) return json({ problems, orders: [] as SandboxOrder[], settingsUrl: null, shop: DEMO_SHOP }, { status: 503 });
+  if (problems.length)
+    return json({ problems, orders: [] as SandboxOrder[], settingsUrl: null, shop: DEMO_SHOP }, { status: 503 });
   return json({
     problems,
     orders: await demoOrders(prisma, config),
@@ -59,8 +60,8 @@ export default function SandboxPage() {
           <BlockStack gap="400">
             <Box>
               <Text as="p" tone="subdued">
-                Play the shopper: pick an order, enter a phone number, choose how the phone answers and pay. The
-                page calls the app’s checkout API with a session token, exactly as the thank-you page block does.{" "}
+                Play the shopper: pick an order, enter a phone number, choose how the phone answers and pay. The page
+                calls the app’s checkout API with a session token, exactly as the thank-you page block does.{" "}
                 {data.settingsUrl && (
                   <Link url={data.settingsUrl} target="_blank">
                     Open the merchant’s M-PESA settings

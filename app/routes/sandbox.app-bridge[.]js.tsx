@@ -11,6 +11,13 @@ export const loader = async (_args: LoaderFunctionArgs) => {
   notFoundUnlessSandbox(sandboxConfig());
   const keys = tokenKeys();
   const token = await signAdminIdToken(keys, { shop: DEMO_SHOP });
-  const script = appBridgeShimScript({ token, ttlSeconds: ADMIN_ID_TOKEN_TTL_SECONDS, apiKey: keys.apiKey, shop: DEMO_SHOP });
-  return new Response(script, { headers: { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "no-store" } });
+  const script = appBridgeShimScript({
+    token,
+    ttlSeconds: ADMIN_ID_TOKEN_TTL_SECONDS,
+    apiKey: keys.apiKey,
+    shop: DEMO_SHOP,
+  });
+  return new Response(script, {
+    headers: { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": "no-store" },
+  });
 };

@@ -35,7 +35,13 @@ export function simulate({ state, body }: ApiContext): Reply {
   // A till takes BillRefNumber null (§3.4); a paybill account number is up to 20 characters.
   const billRef = body.BillRefNumber === null ? undefined : v.text(body, "BillRefNumber", { max: 20 });
   state.dispatcher.later(state.delay(), () =>
-    customerPays(state, { shortCode, amount, msisdn, billRef, kind: commandId === "CustomerBuyGoodsOnline" ? "till" : "paybill" }),
+    customerPays(state, {
+      shortCode,
+      amount,
+      msisdn,
+      billRef,
+      kind: commandId === "CustomerBuyGoodsOnline" ? "till" : "paybill",
+    }),
   );
   return ok({
     OriginatorCoversationID: state.ids.requestId(),
@@ -85,7 +91,12 @@ export async function customerPays(state: State, p: CustomerPayment): Promise<Cu
   const result: CustomerPaymentResult = { transId, status: "completed" };
 
   if (reg?.validationUrl && state.c2bValidationEnabled.has(p.shortCode)) {
-    const rec = await state.dispatcher.post("c2b:validation", reg.validationUrl, payload, state.opts.c2bValidationTimeoutMs);
+    const rec = await state.dispatcher.post(
+      "c2b:validation",
+      reg.validationUrl,
+      payload,
+      state.opts.c2bValidationTimeoutMs,
+    );
     const reply = parseReply(rec.responseBody);
     result.validation = { status: rec.status, resultCode: reply?.resultCode };
     let accepted: boolean;

@@ -13,7 +13,12 @@ type Outcome = { code: number | string; desc: string; params?: Param[] | Param; 
 
 const SUCCESS_DESC = "The service request is processed successfully.";
 // The Result's ReferenceData as the docs sample shows it: a single object, not an array.
-const REFERENCE = { ReferenceItem: { Key: "QueueTimeoutURL", Value: "https://internalsandbox.safaricom.co.ke/mpesa/b2cresults/v1/submit" } };
+const REFERENCE = {
+  ReferenceItem: {
+    Key: "QueueTimeoutURL",
+    Value: "https://internalsandbox.safaricom.co.ke/mpesa/b2cresults/v1/submit",
+  },
+};
 
 /** Common to all four: acknowledge, then deliver Result or QueueTimeout after the callback delay. */
 function accept(
@@ -30,7 +35,13 @@ function accept(
     if (forced && "queueTimeout" in forced && forced.queueTimeout) {
       // UNCONFIRMED shape (§2 cont.): Safaricom publishes no sample; community handlers expect this envelope.
       return state.dispatcher.post(`${api}:timeout`, urls.timeout, {
-        Result: { ResultType: 0, ResultCode: 1037, ResultDesc: "The service request has timed out.", ...base, TransactionID: "" },
+        Result: {
+          ResultType: 0,
+          ResultCode: 1037,
+          ResultDesc: "The service request has timed out.",
+          ...base,
+          TransactionID: "",
+        },
       });
     }
     const outcome: Outcome =
@@ -66,7 +77,8 @@ const money = (n: number) => n.toFixed(2);
 
 export function b2c(version: "v1" | "v3") {
   return ({ state, body }: ApiContext): Reply => {
-    const originator = version === "v3" ? v.text(body, "OriginatorConversationID", { max: 100, required: true })! : undefined;
+    const originator =
+      version === "v3" ? v.text(body, "OriginatorConversationID", { max: 100, required: true })! : undefined;
     v.text(body, "InitiatorName", { max: 100, required: true });
     credential(body, "SecurityCredential");
     v.oneOf(body, "CommandID", ["BusinessPayment", "SalaryPayment", "PromotionPayment"] as const);
@@ -88,7 +100,16 @@ export function b2c(version: "v1" | "v3") {
       account.utility -= amount;
       const at = state.now();
       const receipt = state.ids.receipt();
-      record(state, { receipt, kind: "b2c", shortCode: partyA, msisdn: partyB, amount, at, conversationId, originatorConversationId: originatorId });
+      record(state, {
+        receipt,
+        kind: "b2c",
+        shortCode: partyA,
+        msisdn: partyB,
+        amount,
+        at,
+        conversationId,
+        originatorConversationId: originatorId,
+      });
       return {
         code: 0,
         desc: SUCCESS_DESC,
@@ -136,13 +157,25 @@ export function reversal({ state, body }: ApiContext): Reply {
     const at = state.now();
     const receipt = state.ids.receipt();
     original.reversedBy = receipt;
-    record(state, { receipt, kind: "reversal", shortCode: receiver, msisdn: original.msisdn, amount: original.amount, at, conversationId, originatorConversationId: originatorId });
+    record(state, {
+      receipt,
+      kind: "reversal",
+      shortCode: receiver,
+      msisdn: original.msisdn,
+      amount: original.amount,
+      at,
+      conversationId,
+      originatorConversationId: originatorId,
+    });
     return {
       code: 0,
       desc: SUCCESS_DESC,
       transactionId: receipt,
       params: [
-        { Key: "DebitAccountBalance", Value: `Utility Account|KES|${money(account.utility)}|${money(account.utility)}|0.00|0.00` },
+        {
+          Key: "DebitAccountBalance",
+          Value: `Utility Account|KES|${money(account.utility)}|${money(account.utility)}|0.00|0.00`,
+        },
         { Key: "Amount", Value: original.amount },
         { Key: "TransCompletedTime", Value: Number(eatStamp(at)) },
         { Key: "OriginalTransactionID", Value: original.receipt },
@@ -198,7 +231,15 @@ function statusParams(e: LedgerEntry): Param[] {
     { Key: "DebitAccountType", Value: outgoing ? "Utility Account" : "MMF Account For Customer" },
     { Key: "DebitPartyCharges", Value: "" },
     { Key: "TransactionReason" },
-    { Key: "ReasonType", Value: e.kind === "b2c" ? "Business Payment to Customer via API" : e.kind === "reversal" ? "Reversal" : "Pay Bill Online" },
+    {
+      Key: "ReasonType",
+      Value:
+        e.kind === "b2c"
+          ? "Business Payment to Customer via API"
+          : e.kind === "reversal"
+            ? "Reversal"
+            : "Pay Bill Online",
+    },
     { Key: "TransactionStatus", Value: "Completed" },
     { Key: "FinalisedTime", Value: stamp },
     { Key: "Amount", Value: e.amount.toFixed(2) },
@@ -226,7 +267,11 @@ export function accountBalance({ state, body }: ApiContext): Reply {
       params: [
         {
           Key: "AccountBalance",
-          Value: [row("Working Account", a.working), row("Utility Account", a.utility), row("Charges Paid Account", a.charges)].join("&"),
+          Value: [
+            row("Working Account", a.working),
+            row("Utility Account", a.utility),
+            row("Charges Paid Account", a.charges),
+          ].join("&"),
         },
         { Key: "BOCompletedTime", Value: Number(eatStamp(state.now())) },
       ],

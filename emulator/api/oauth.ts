@@ -2,7 +2,12 @@
 import type { State } from "../state";
 import { errorEnvelope, ok, type Reply } from "../reply";
 
-export function generateToken(state: State, query: URLSearchParams, authorization: string | undefined, requestId: string): Reply {
+export function generateToken(
+  state: State,
+  query: URLSearchParams,
+  authorization: string | undefined,
+  requestId: string,
+): Reply {
   state.stats.oauthRequests++;
   const match = /^Basic\s+(\S+)$/i.exec(authorization ?? "");
   if (!match) return errorEnvelope(400, requestId, "400.008.01", "Invalid Authentication passed");

@@ -39,7 +39,11 @@ export function pullQuery({ state, body, requestId }: ApiContext): Reply {
     .slice(offset, offset + state.opts.pullPageSize);
   if (rows.length === 0) {
     // The sandbox's "nothing" answer, keys as captured (RequestID, not ResponseRefID).
-    return ok({ RequestID: requestId, ResponseCode: "1001", ResponseMessage: "No records found or Organization Name not available" });
+    return ok({
+      RequestID: requestId,
+      ResponseCode: "1001",
+      ResponseMessage: "No records found or Organization Name not available",
+    });
   }
   const records = rows.map((e) => ({
     transactionId: e.receipt,

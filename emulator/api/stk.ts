@@ -59,7 +59,10 @@ function textFields(state: State, body: v.Body, transactionType: string) {
 export function stkPush({ state, body }: ApiContext): Reply {
   // Field order follows the docs table, so the first bad field is the one named.
   const credentials = readCredentials(state, body);
-  const transactionType = v.oneOf(body, "TransactionType", ["CustomerPayBillOnline", "CustomerBuyGoodsOnline"] as const);
+  const transactionType = v.oneOf(body, "TransactionType", [
+    "CustomerPayBillOnline",
+    "CustomerBuyGoodsOnline",
+  ] as const);
   const amount = v.amount(body, "Amount", 1, 250_000);
   const partyA = v.msisdn(body, "PartyA");
   const partyB = v.shortCode(body, "PartyB");

@@ -33,7 +33,11 @@ export async function startAppProcess(opts: {
 }): Promise<AppProcess> {
   fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
   const log = fs.createWriteStream(opts.logFile, { flags: "a" });
-  const child = spawn(process.execPath, ["server.mjs"], { cwd: opts.appDir, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["server.mjs"], {
+    cwd: opts.appDir,
+    env: opts.env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   child.stderr!.on("data", (chunk) => {
     log.write(chunk);
     if (opts.echo) process.stderr.write(chunk);
@@ -41,7 +45,10 @@ export async function startAppProcess(opts: {
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
 
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the app did not start in time; see ${opts.logFile}`)), opts.startTimeoutMs ?? 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`the app did not start in time; see ${opts.logFile}`)),
+      opts.startTimeoutMs ?? 60_000,
+    );
     exited.then((code) => reject(new Error(`the app exited (code ${code}) before listening; see ${opts.logFile}`)));
     readline.createInterface({ input: child.stdout! }).on("line", (line) => {
       log.write(line + "\n");

@@ -22,7 +22,11 @@ export function configuredShops(db: PrismaClient) {
  * they are validated and sealed with the sandbox's ENCRYPTION_KEY. Upserts: re-running changes nothing.
  */
 export async function seedDemoShop(db: PrismaClient, encryptionKey: string) {
-  await db.shop.upsert({ where: { domain: DEMO_SHOP }, create: { domain: DEMO_SHOP }, update: { uninstalledAt: null } });
+  await db.shop.upsert({
+    where: { domain: DEMO_SHOP },
+    create: { domain: DEMO_SHOP },
+    update: { uninstalledAt: null },
+  });
   const session = {
     shop: DEMO_SHOP,
     state: "sandbox",
@@ -31,7 +35,11 @@ export async function seedDemoShop(db: PrismaClient, encryptionKey: string) {
     expires: null,
     accessToken: DEMO_ACCESS_TOKEN,
   };
-  await db.session.upsert({ where: { id: `offline_${DEMO_SHOP}` }, create: { id: `offline_${DEMO_SHOP}`, ...session }, update: session });
+  await db.session.upsert({
+    where: { id: `offline_${DEMO_SHOP}` },
+    create: { id: `offline_${DEMO_SHOP}`, ...session },
+    update: session,
+  });
 
   const stored = storedSecretsOf(await findSettings(db, DEMO_SHOP));
   const result = validateSettings({ ...DEMO_SETTINGS_FORM }, stored);

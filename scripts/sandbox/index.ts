@@ -75,7 +75,11 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
 
     let darajaBaseUrl = opts.darajaBaseUrl;
     if (!darajaBaseUrl) {
-      const emulator = await startEmulator({ port: opts.emulatorPort ?? 8089, host, callbackDelayMs: opts.callbackDelayMs ?? 1500 });
+      const emulator = await startEmulator({
+        port: opts.emulatorPort ?? 8089,
+        host,
+        callbackDelayMs: opts.callbackDelayMs ?? 1500,
+      });
       stops.push(() => emulator.close());
       darajaBaseUrl = emulator.url;
     }
@@ -88,7 +92,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     await db.$disconnect(); // the app owns the database from here on
 
     log("starting the app (node server.mjs)…");
-    const appPort = opts.appPort === 0 || opts.appPort === undefined ? await freePort(host, opts.appPort ?? 3000) : opts.appPort;
+    const appPort =
+      opts.appPort === 0 || opts.appPort === undefined ? await freePort(host, opts.appPort ?? 3000) : opts.appPort;
     const appUrl = `http://${host}:${appPort}`;
     const app = await startAppProcess({
       appDir,
@@ -120,7 +125,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
 
     log("creating the demo orders and sending their orders/create webhooks…");
     const created = await createDemoOrdersInStandin(standin.url);
-    for (const [i, order] of created.entries()) await deliverOrdersCreate(app.url, secrets.apiSecret, order, DEMO_ORDERS[i]);
+    for (const [i, order] of created.entries())
+      await deliverOrdersCreate(app.url, secrets.apiSecret, order, DEMO_ORDERS[i]);
 
     const keys = { apiKey: secrets.apiKey, apiSecret: secrets.apiSecret };
     return {
@@ -131,7 +137,12 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       standinUrl: standin.url,
       databaseUrl,
       ...keys,
-      orders: created.map((o) => ({ id: o.id, name: o.name, total: o.total, confirmationNumber: o.confirmationNumber })),
+      orders: created.map((o) => ({
+        id: o.id,
+        name: o.name,
+        total: o.total,
+        confirmationNumber: o.confirmationNumber,
+      })),
       appExited: app.exited,
       close,
     };

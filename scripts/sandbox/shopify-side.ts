@@ -20,13 +20,18 @@ type Snapshot = {
 };
 
 async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, text: await res.text() };
 }
 
 export async function createDemoOrdersInStandin(standinUrl: string): Promise<Snapshot[]> {
   const registered = await post(`${standinUrl}/__standin/shops`, { shop: DEMO_SHOP, accessToken: DEMO_ACCESS_TOKEN });
-  if (registered.status !== 201) throw new Error(`stand-in refused the demo shop: ${registered.status} ${registered.text}`);
+  if (registered.status !== 201)
+    throw new Error(`stand-in refused the demo shop: ${registered.status} ${registered.text}`);
   const orders: Snapshot[] = [];
   for (const demo of DEMO_ORDERS) {
     const created = await post(`${standinUrl}/__standin/orders`, {
@@ -89,5 +94,6 @@ export async function deliverOrdersCreate(appUrl: string, apiSecret: string, ord
   const { raw, headers } = signedWebhook("orders/create", DEMO_SHOP, ordersCreatePayload(order, demo), apiSecret);
   const res = await fetch(`${appUrl}/webhooks/orders/create`, { method: "POST", headers, body: raw });
   const text = await res.text();
-  if (res.status !== 200) throw new Error(`the app answered the orders/create webhook with ${res.status}: ${text.slice(0, 200)}`);
+  if (res.status !== 200)
+    throw new Error(`the app answered the orders/create webhook with ${res.status}: ${text.slice(0, 200)}`);
 }

@@ -11,7 +11,8 @@ export function assertValidAdminDocument(document: string, label = "document"): 
     if (def.kind === "OperationDefinition" && !def.name) errors.push("every operation needs a name");
   }
   if (!getOperationAST(ast)) errors.push("expected exactly one operation");
-  if (errors.length) throw new Error(`${label} is not valid against the Admin ${"2026-07"} schema:\n  ${errors.join("\n  ")}`);
+  if (errors.length)
+    throw new Error(`${label} is not valid against the Admin ${"2026-07"} schema:\n  ${errors.join("\n  ")}`);
 }
 
 /** True when a string export looks like a GraphQL document (for generic scans of documents modules). */

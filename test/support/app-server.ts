@@ -35,7 +35,11 @@ export interface StartOptions {
   startTimeoutMs?: number;
 }
 
-export async function startAppServer(env: Record<string, string>, port?: number, opts: StartOptions = {}): Promise<AppServer> {
+export async function startAppServer(
+  env: Record<string, string>,
+  port?: number,
+  opts: StartOptions = {},
+): Promise<AppServer> {
   const chosen = port ?? (await freePort());
   const url = `http://127.0.0.1:${chosen}`;
   const [cmd, ...args] = opts.command ?? [process.execPath, "server.mjs"];
@@ -77,7 +81,9 @@ export async function startAppServer(env: Record<string, string>, port?: number,
     });
   });
   const ended = (c: ChildProcess) =>
-    new Promise<void>((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve() : c.once("exit", () => resolve())));
+    new Promise<void>((resolve) =>
+      c.exitCode !== null || c.signalCode !== null ? resolve() : c.once("exit", () => resolve()),
+    );
   return {
     url,
     port: chosen,

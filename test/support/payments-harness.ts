@@ -31,7 +31,9 @@ export interface Harness {
   close: () => Promise<void>;
 }
 
-export async function startHarness(opts: { appEnv?: Record<string, string>; emulator?: Parameters<typeof startEmulator>[0] } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { appEnv?: Record<string, string>; emulator?: Parameters<typeof startEmulator>[0] } = {},
+): Promise<Harness> {
   const db = createPrismaClient(process.env.DATABASE_URL);
   const [emulator, standin] = await Promise.all([
     startEmulator({ callbackDelayMs: 20, ...opts.emulator }),
@@ -72,12 +74,24 @@ export async function seedShop(
   db: PrismaClient,
   standin: ShopifyStandin,
   shop: string,
-  settings: Partial<{ environment: "sandbox" | "production"; paymentMethodName: string; consumerKey: string; consumerSecret: string }> = {},
+  settings: Partial<{
+    environment: "sandbox" | "production";
+    paymentMethodName: string;
+    consumerKey: string;
+    consumerSecret: string;
+  }> = {},
 ) {
   standin.registerShop(shop, ACCESS_TOKEN);
   await db.session.upsert({
     where: { id: `offline_${shop}` },
-    create: { id: `offline_${shop}`, shop, state: "", isOnline: false, scope: "read_orders,write_orders", accessToken: ACCESS_TOKEN },
+    create: {
+      id: `offline_${shop}`,
+      shop,
+      state: "",
+      isOnline: false,
+      scope: "read_orders,write_orders",
+      accessToken: ACCESS_TOKEN,
+    },
     update: { accessToken: ACCESS_TOKEN },
   });
   await saveSettings(db, secretBoxFromEnv(), shop, {
@@ -115,9 +129,17 @@ export async function sessionToken(shop = SHOP, opts: { customerGid?: string; si
  * -> validateSessionToken with checkAudience: false); `dest` is the bare shop domain and `sub` the
  * signed-in customer's GID.
  */
-export async function customerAccountToken(shop = SHOP, opts: { customerGid?: string; secret?: string } = {}): Promise<string> {
+export async function customerAccountToken(
+  shop = SHOP,
+  opts: { customerGid?: string; secret?: string } = {},
+): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ dest: shop, sub: opts.customerGid ?? "gid://shopify/Customer/7001", sid: "ca-session-1", jti: crypto.randomUUID() })
+  return new SignJWT({
+    dest: shop,
+    sub: opts.customerGid ?? "gid://shopify/Customer/7001",
+    sid: "ca-session-1",
+    jti: crypto.randomUUID(),
+  })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setIssuer(`https://${shop}/account`)
     .setAudience("testApiKey")
@@ -137,7 +159,13 @@ const tokenFor = (surface: Surface | undefined, shop?: string) =>
 const confirmations = new Map<string, string | null>();
 
 export function createOrder(standin: ShopifyStandin, overrides: Record<string, unknown> = {}) {
-  const order = standin.createOrder({ shop: SHOP, total: "1500.00", currencyCode: "KES", paymentGatewayNames: ["M-PESA"], ...overrides } as any);
+  const order = standin.createOrder({
+    shop: SHOP,
+    total: "1500.00",
+    currencyCode: "KES",
+    paymentGatewayNames: ["M-PESA"],
+    ...overrides,
+  } as any);
   confirmations.set(order.id, order.confirmationNumber);
   return order;
 }
@@ -168,14 +196,26 @@ export async function pay(
       ...(opts.ip ? { "X-Forwarded-For": opts.ip } : {}), // honoured by apps run with TRUSTED_PROXIES=loopback
     },
     // the amount must be ignored
-    body: JSON.stringify({ orderId: idOf(order), ...(confirmationNumber !== null ? { confirmationNumber } : {}), phone, amount: 1 }),
+    body: JSON.stringify({
+      orderId: idOf(order),
+      ...(confirmationNumber !== null ? { confirmationNumber } : {}),
+      phone,
+      amount: 1,
+    }),
   });
   return { status: res.status, headers: res.headers, body: (await res.json().catch(() => null)) as any };
 }
 
-export async function payStatus(app: AppServer, order: OrderRef, opts: { surface?: Surface; token?: string; ip?: string } & Binding = {}) {
+export async function payStatus(
+  app: AppServer,
+  order: OrderRef,
+  opts: { surface?: Surface; token?: string; ip?: string } & Binding = {},
+) {
   const confirmationNumber = confirmationOf(order, opts);
-  const query = new URLSearchParams({ orderId: idOf(order), ...(confirmationNumber !== null ? { confirmationNumber } : {}) });
+  const query = new URLSearchParams({
+    orderId: idOf(order),
+    ...(confirmationNumber !== null ? { confirmationNumber } : {}),
+  });
   const res = await fetch(`${app.url}/api/pay/status?${query}`, {
     headers: {
       Authorization: `Bearer ${opts.token ?? (await tokenFor(opts.surface))}`,
@@ -187,7 +227,11 @@ export async function payStatus(app: AppServer, order: OrderRef, opts: { surface
 }
 
 /** Polls `probe` until it returns a truthy value (bounded; the app works asynchronously). */
-export async function eventually<T>(probe: () => Promise<T> | T, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
+export async function eventually<T>(
+  probe: () => Promise<T> | T,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -201,7 +245,11 @@ export async function eventually<T>(probe: () => Promise<T> | T, what: string, t
 export function shopifyPayments(standin: ShopifyStandin, orderGid: string) {
   const mutations = standin
     .mutations()
-    .filter((m) => /^(OrderMarkAsPaid|OrderCreateManualPayment)$/.test(m.operationName ?? "") && JSON.stringify(m).includes(orderGid));
+    .filter(
+      (m) =>
+        /^(OrderMarkAsPaid|OrderCreateManualPayment)$/.test(m.operationName ?? "") &&
+        JSON.stringify(m).includes(orderGid),
+    );
   const sales = (standin.getOrder(orderGid)?.transactions ?? []).filter((t) => t.kind === "SALE");
   return { mutations: mutations.length, sales: sales.length };
 }
@@ -258,7 +306,10 @@ export function lastCallbackUrl(emulator: Emulator): string {
   return (push.body as { CallBackURL: string }).CallBackURL;
 }
 
-export function stkCallbackBody(checkoutRequestId: string, opts: { resultCode?: number; amount?: number; receipt?: string } = {}) {
+export function stkCallbackBody(
+  checkoutRequestId: string,
+  opts: { resultCode?: number; amount?: number; receipt?: string } = {},
+) {
   const code = opts.resultCode ?? 0;
   return {
     Body: {

@@ -65,7 +65,11 @@ export function orderPayload(overrides: Record<string, unknown> = {}) {
     total_outstanding: "1500.00",
     financial_status: "pending",
     payment_gateway_names: ["M-PESA"],
-    customer: { id: 7_000_000_001, admin_graphql_api_id: "gid://shopify/Customer/7000000001", email: "wanjiku@example.com" },
+    customer: {
+      id: 7_000_000_001,
+      admin_graphql_api_id: "gid://shopify/Customer/7000000001",
+      email: "wanjiku@example.com",
+    },
     billing_address: { phone: "0712 345 678" },
     shipping_address: null,
     ...overrides,

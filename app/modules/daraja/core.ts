@@ -3,7 +3,14 @@ import { classifyErrorAnswer, isInvalidTokenAnswer, type ErrorAnswer } from "./c
 import { DarajaError } from "./errors";
 import { exchange, type HttpAnswer } from "./http";
 import { defaultTokenStore, tokenCacheKey, type TokenStore } from "./token-store";
-import { environmentOf, silentLogger, systemClock, type Clock, type DarajaEnvironment, type DarajaLogger } from "./types";
+import {
+  environmentOf,
+  silentLogger,
+  systemClock,
+  type Clock,
+  type DarajaEnvironment,
+  type DarajaLogger,
+} from "./types";
 
 // The authenticated POST every operation goes through: bearer token, JSON body, one
 // refresh-and-retry on an invalid-token answer, and typed errors for everything else.
@@ -47,7 +54,10 @@ export function createCore(o: DarajaClientOptions): DarajaCore {
     timeoutMs,
     clock,
     store: o.tokenStore ?? defaultTokenStore,
-    cacheKey: tokenCacheKey({ baseUrl, consumerKey: o.consumerKey, consumerSecret: o.consumerSecret }, o.tokenKeySecret),
+    cacheKey: tokenCacheKey(
+      { baseUrl, consumerKey: o.consumerKey, consumerSecret: o.consumerSecret },
+      o.tokenKeySecret,
+    ),
     logger,
   });
 

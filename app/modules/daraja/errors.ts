@@ -40,7 +40,10 @@ function describe(f: DarajaErrorFields): string {
 /** OAuth refused: wrong consumer key/secret, or keys from the other environment. Final. */
 export class DarajaAuthError extends DarajaError {
   constructor(fields: Omit<DarajaErrorFields, "kind">) {
-    super({ ...fields, kind: "final" }, `Daraja refused the consumer key/secret (HTTP ${fields.httpStatus}): ${fields.errorMessage}`);
+    super(
+      { ...fields, kind: "final" },
+      `Daraja refused the consumer key/secret (HTTP ${fields.httpStatus}): ${fields.errorMessage}`,
+    );
     this.name = "DarajaAuthError";
   }
 }

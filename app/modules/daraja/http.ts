@@ -62,14 +62,20 @@ export async function exchange(fetchFn: typeof fetch, req: HttpRequest): Promise
   } catch (err) {
     const name = (err as { name?: string })?.name;
     if (name === "TimeoutError" || name === "AbortError" || signal.aborted) {
-      throw new DarajaTimeoutError(`no answer within ${req.timeoutMs} ms`, req.unsafe ? "unknown-outcome" : "retryable", {
-        cause: err,
-      });
+      throw new DarajaTimeoutError(
+        `no answer within ${req.timeoutMs} ms`,
+        req.unsafe ? "unknown-outcome" : "retryable",
+        {
+          cause: err,
+        },
+      );
     }
     const code = causeCode(err);
     if (code && CONNECT_CODES.has(code)) throw new DarajaNetworkError(code, { cause: err });
     // Reset/closed after the request may have been written: we cannot know whether Daraja acted.
     const message = code ?? (err as Error)?.message ?? String(err);
-    throw new DarajaTimeoutError(`connection lost (${message})`, req.unsafe ? "unknown-outcome" : "retryable", { cause: err });
+    throw new DarajaTimeoutError(`connection lost (${message})`, req.unsafe ? "unknown-outcome" : "retryable", {
+      cause: err,
+    });
   }
 }

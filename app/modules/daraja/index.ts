@@ -3,9 +3,22 @@ export { createDarajaClient, type DarajaClient } from "./client";
 export { DEFAULT_TIMEOUT_MS, type DarajaClientOptions } from "./core";
 export type { StkPushInput, StkPushAck, StkQueryInput, StkQueryResult } from "./operations/stk";
 export { STK_MIN_KES, STK_MAX_KES } from "./operations/stk";
-export type { B2cInput, ReversalInput, TransactionStatusInput, AccountBalanceInput, InitiatorAck } from "./operations/initiator";
+export type {
+  B2cInput,
+  ReversalInput,
+  TransactionStatusInput,
+  AccountBalanceInput,
+  InitiatorAck,
+} from "./operations/initiator";
 export { B2C_MIN_KES, B2C_MAX_KES } from "./operations/initiator";
-export type { C2bRegisterInput, C2bRegisterAck, PullRegisterInput, PullQueryInput, PulledTransaction, DynamicQrInput } from "./operations/c2b-pull-qr";
+export type {
+  C2bRegisterInput,
+  C2bRegisterAck,
+  PullRegisterInput,
+  PullQueryInput,
+  PulledTransaction,
+  DynamicQrInput,
+} from "./operations/c2b-pull-qr";
 export {
   DarajaError,
   DarajaAuthError,
@@ -19,9 +32,21 @@ export {
 export { classifyErrorAnswer, isInvalidTokenAnswer, reasonOf5000011001, type Code1001Reason } from "./classify";
 export { normalizeMsisdn, isHashedMsisdn, isMaskedMsisdn, identifyPayer, type PayerIdentifier } from "./phone";
 export { eatTimestamp, eatDateTime, stkPassword, stkCredentials, parseEatTimestamp, parseEatDotted } from "./time";
-export { encryptInitiatorPassword, resolveSecurityCredential, defaultCertificateFor, type InitiatorCredential } from "./security-credential";
+export {
+  encryptInitiatorPassword,
+  resolveSecurityCredential,
+  defaultCertificateFor,
+  type InitiatorCredential,
+} from "./security-credential";
 export { SANDBOX_CERTIFICATE, PRODUCTION_CERTIFICATE } from "./certs";
-export { InMemoryTokenStore, defaultTokenStore, tokenCacheKey, type TokenStore, type StoredToken, type TokenCredentials } from "./token-store";
+export {
+  InMemoryTokenStore,
+  defaultTokenStore,
+  tokenCacheKey,
+  type TokenStore,
+  type StoredToken,
+  type TokenCredentials,
+} from "./token-store";
 export * from "./types";
 export { parseStkCallback, type StkCallback } from "./parsers/stk-callback";
 export { parseC2bValidation, parseC2bConfirmation, type C2bPayment } from "./parsers/c2b";

@@ -34,9 +34,7 @@ export function isMaskedMsisdn(value: string): boolean {
 }
 
 export type PayerIdentifier =
-  | { kind: "msisdn"; msisdn: Msisdn }
-  | { kind: "hashed"; hash: string }
-  | { kind: "masked"; masked: string };
+  { kind: "msisdn"; msisdn: Msisdn } | { kind: "hashed"; hash: string } | { kind: "masked"; masked: string };
 
 /**
  * For inbound payloads only: keeps hashed and masked identifiers as they are (lower-cased hash),

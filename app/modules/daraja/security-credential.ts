@@ -7,8 +7,7 @@ import type { DarajaEnvironment } from "./types";
 // The plain password is encrypted as-is — no timestamp appended, unlike one SDK (contradicts the docs).
 
 export type InitiatorCredential =
-  | { securityCredential: string }
-  | { initiatorPassword: string; certificatePem?: string };
+  { securityCredential: string } | { initiatorPassword: string; certificatePem?: string };
 
 export function encryptInitiatorPassword(initiatorPassword: string, certificatePem: string): string {
   return publicEncrypt(

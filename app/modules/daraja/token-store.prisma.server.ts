@@ -36,7 +36,11 @@ export class PrismaTokenStore implements TokenStore {
   }
 
   async set(cacheKey: string, value: StoredToken): Promise<void> {
-    const data = { token: this.cipher.seal(value.token, context(cacheKey)), expiresAt: value.expiresAt, lockedUntil: null };
+    const data = {
+      token: this.cipher.seal(value.token, context(cacheKey)),
+      expiresAt: value.expiresAt,
+      lockedUntil: null,
+    };
     await this.db.darajaToken.upsert({ where: { cacheKey }, create: { cacheKey, ...data }, update: data });
   }
 

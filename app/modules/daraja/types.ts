@@ -4,7 +4,10 @@ import { z } from "zod";
 // beside it. A plain string cannot be passed where a Msisdn is expected by accident.
 
 /** Kenyan mobile number in Daraja's format: 254 + 7xx/1xx + 6 digits. */
-export const MsisdnSchema = z.string().regex(/^254[17]\d{8}$/).brand<"Msisdn">();
+export const MsisdnSchema = z
+  .string()
+  .regex(/^254[17]\d{8}$/)
+  .brand<"Msisdn">();
 export type Msisdn = z.infer<typeof MsisdnSchema>;
 
 /** The one clock abstraction of the Daraja module; tests inject a fixed or stepping clock. */

@@ -75,7 +75,11 @@ export function oneOf<T extends string>(field: string, value: unknown, allowed: 
 
 /** Receipt / TransID shape: uppercase alphanumerics. */
 export function transactionId(field: string, value: unknown): string {
-  return text(field, value, { max: 20, pattern: /^[A-Z0-9]{6,20}$/, patternHint: "an M-PESA receipt such as TCE4XK91QZ" });
+  return text(field, value, {
+    max: 20,
+    pattern: /^[A-Z0-9]{6,20}$/,
+    patternHint: "an M-PESA receipt such as TCE4XK91QZ",
+  });
 }
 
 export function validDate(field: string, value: unknown): Date {

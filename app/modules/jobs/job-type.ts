@@ -22,6 +22,10 @@ export class InvalidJobPayloadError extends Error {
 
 export function checkPayload<P>(type: JobType<P>, payload: unknown): P {
   const result = type.schema.safeParse(payload);
-  if (!result.success) throw new InvalidJobPayloadError(type.name, result.error.issues.map((i) => `${i.path.join(".") || "(payload)"}: ${i.message}`).join("; "));
+  if (!result.success)
+    throw new InvalidJobPayloadError(
+      type.name,
+      result.error.issues.map((i) => `${i.path.join(".") || "(payload)"}: ${i.message}`).join("; "),
+    );
   return result.data;
 }

@@ -100,14 +100,22 @@ export async function claimJobs(
  * forever). Dead-letter it, loudly.
  */
 async function buryCrashedJobs(db: PrismaClient, now: Date) {
-  const where: Prisma.JobWhereInput = { status: "RUNNING", lockedUntil: { lt: now }, attempts: { gte: db.job.fields.maxAttempts } };
+  const where: Prisma.JobWhereInput = {
+    status: "RUNNING",
+    lockedUntil: { lt: now },
+    attempts: { gte: db.job.fields.maxAttempts },
+  };
   const crashed = await db.job.findMany({ where, select: { id: true, type: true, attempts: true }, take: 100 });
   if (crashed.length === 0) return;
   await db.job.updateMany({
     where: { AND: [where, { id: { in: crashed.map((j) => j.id) } }] },
     data: { status: "DEAD", lockedBy: null, lockedUntil: null, lastError: CRASHED_TOO_OFTEN },
   });
-  for (const j of crashed) logger.error({ alert: "job_dead", jobId: j.id, jobType: j.type, attempts: j.attempts }, `job dead: ${CRASHED_TOO_OFTEN}`);
+  for (const j of crashed)
+    logger.error(
+      { alert: "job_dead", jobId: j.id, jobType: j.type, attempts: j.attempts },
+      `job dead: ${CRASHED_TOO_OFTEN}`,
+    );
 }
 
 /** Finishing is conditional on still holding the lock: a job whose lock expired belongs to its taker. */
@@ -120,7 +128,10 @@ export async function completeJob(db: PrismaClient, job: Pick<Job, "id" | "locke
 
 /** Heartbeat of a running job: moves its lock forward, only while this worker still holds it. */
 export async function extendJobLock(db: PrismaClient, job: Pick<Job, "id" | "lockedBy">, until: Date) {
-  await db.job.updateMany({ where: { id: job.id, lockedBy: job.lockedBy, status: "RUNNING" }, data: { lockedUntil: until } });
+  await db.job.updateMany({
+    where: { id: job.id, lockedBy: job.lockedBy, status: "RUNNING" },
+    data: { lockedUntil: until },
+  });
 }
 
 export async function rescheduleJob(db: PrismaClient, job: Pick<Job, "id" | "lockedBy">, runAt: Date, error: string) {

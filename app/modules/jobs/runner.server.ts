@@ -37,9 +37,14 @@ async function runOne(source: WorkSource, job: WorkItem, opts: RunnerOptions, no
   const log = logger.child({ jobId: job.id, jobType: job.type, attempt: job.attempts, source: source.name });
   // Heartbeat: a job that is still running keeps its lock (extended every third of the lock time), so
   // only a job whose worker died is taken over — a slow run never gets a second run beside it.
-  const heartbeat = setInterval(() => {
-    source.extendLock(job, new Date(now().getTime() + opts.lockMs)).catch((err) => log.warn({ err: String(err) }, "job lock heartbeat failed"));
-  }, Math.max(10, Math.floor(opts.lockMs / 3)));
+  const heartbeat = setInterval(
+    () => {
+      source
+        .extendLock(job, new Date(now().getTime() + opts.lockMs))
+        .catch((err) => log.warn({ err: String(err) }, "job lock heartbeat failed"));
+    },
+    Math.max(10, Math.floor(opts.lockMs / 3)),
+  );
   try {
     if (!handler) throw new PermanentJobError(`no handler for job type ${job.type}`);
     await handler(job.payload, { job, attempt: job.attempts, now: now() });

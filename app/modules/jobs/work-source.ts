@@ -31,4 +31,5 @@ export interface WorkSource {
   bury(item: WorkItem, error: string, now: Date): Promise<void>;
 }
 
-export const CRASHED_TOO_OFTEN = "claimed the maximum number of times without finishing (its worker died each time: crash?)";
+export const CRASHED_TOO_OFTEN =
+  "claimed the maximum number of times without finishing (its worker died each time: crash?)";

@@ -45,7 +45,8 @@ export function startWorker(options: WorkerOptions = {}): Worker {
   const lastRun = new Map<string, number>();
   const pollMs = options.pollMs ?? config.JOB_POLL_MS;
 
-  const sources = (async () => options.sources ?? [jobQueueSource(options.db ?? (await import("../../db.server")).default)])();
+  const sources = (async () =>
+    options.sources ?? [jobQueueSource(options.db ?? (await import("../../db.server")).default)])();
 
   const runnerOptions = (): RunnerOptions => ({
     lockMs: options.lockMs ?? config.JOB_LOCK_SECONDS * 1000,

@@ -42,7 +42,8 @@ const MESSAGES: Record<string, string> = {
   "1019": "The M-PESA prompt expired before it was completed. Try again.",
   "1025": "M-PESA could not send the prompt to your phone. Try again.",
   "1032": "You cancelled the M-PESA prompt. You can try again.",
-  "1037": "We could not reach your phone, or the prompt was not answered in time. Check your phone is on and try again.",
+  "1037":
+    "We could not reach your phone, or the prompt was not answered in time. Check your phone is on and try again.",
   "2001": "The M-PESA PIN was wrong. Try again.",
   "2028": "The shop's M-PESA setup does not allow this payment. Please contact the shop.",
   "8006": "Your M-PESA PIN is locked. Call Safaricom customer care (100 or 200).",

@@ -162,8 +162,15 @@ export async function holdPaidAttemptForReview(db: Db, id: string, code: ReviewC
   return count === 1;
 }
 
-export async function markRecordedInShopify(db: Db, attempt: Pick<PaymentAttempt, "id" | "shopDomain" | "orderGid">, now: Date) {
-  await db.paymentAttempt.updateMany({ where: { id: attempt.id, recordedInShopifyAt: null }, data: { recordedInShopifyAt: now } });
+export async function markRecordedInShopify(
+  db: Db,
+  attempt: Pick<PaymentAttempt, "id" | "shopDomain" | "orderGid">,
+  now: Date,
+) {
+  await db.paymentAttempt.updateMany({
+    where: { id: attempt.id, recordedInShopifyAt: null },
+    data: { recordedInShopifyAt: now },
+  });
   await db.mpesaOrder.updateMany({
     where: { shopDomain: attempt.shopDomain, orderGid: attempt.orderGid, paidAt: null },
     data: { paidAt: now },

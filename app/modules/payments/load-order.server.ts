@@ -29,12 +29,14 @@ export async function loadPayableOrder(
   if (!config) return { payable: false, reason: "SHOP_NOT_CONFIGURED" };
   const order = await deps.orders.read(shop, orderGid, opts);
   const binding = bindOrder(order, caller);
-  if (!binding.bound || !order) return { payable: false, reason: binding.bound ? "ORDER_NOT_FOUND_YET" : binding.reason, hidden: true };
+  if (!binding.bound || !order)
+    return { payable: false, reason: binding.bound ? "ORDER_NOT_FOUND_YET" : binding.reason, hidden: true };
   const verdict = payability(order, config.paymentMethodName);
   // Not ours to take payment for: say only that (no name, no total).
   if (!verdict.payable && verdict.reason === "NOT_MPESA") return { payable: false, reason: "NOT_MPESA", hidden: true };
   if (!verdict.payable) return { payable: false, reason: verdict.reason, order };
   const settled = await settledAttemptOf(deps.db, shop, orderGid);
-  if (settled) return { payable: false, reason: settled.status === "SUCCEEDED" ? "ALREADY_PAID" : "UNDER_REVIEW", order };
+  if (settled)
+    return { payable: false, reason: settled.status === "SUCCEEDED" ? "ALREADY_PAID" : "UNDER_REVIEW", order };
   return { payable: true, order, config, amountKes: verdict.amountKes };
 }

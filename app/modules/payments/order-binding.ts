@@ -16,7 +16,8 @@ export interface OrderCaller {
   customerGid?: string;
 }
 
-export type Binding = { bound: true } | { bound: false; reason: Extract<RefusalCode, "ORDER_NOT_FOUND_YET" | "NO_CONFIRMATION_NUMBER"> };
+export type Binding =
+  { bound: true } | { bound: false; reason: Extract<RefusalCode, "ORDER_NOT_FOUND_YET" | "NO_CONFIRMATION_NUMBER"> };
 
 export function bindOrder(order: PayableOrder | null, caller: OrderCaller): Binding {
   if (!order) return { bound: false, reason: "ORDER_NOT_FOUND_YET" };
@@ -25,7 +26,8 @@ export function bindOrder(order: PayableOrder | null, caller: OrderCaller): Bind
   }
   // Orders from before Shopify had confirmation numbers (2024) cannot be bound: refused, with a reason.
   if (!order.confirmationNumber) return { bound: false, reason: "NO_CONFIRMATION_NUMBER" };
-  if (!confirmationMatches(caller.confirmationNumber, order.confirmationNumber)) return { bound: false, reason: "ORDER_NOT_FOUND_YET" };
+  if (!confirmationMatches(caller.confirmationNumber, order.confirmationNumber))
+    return { bound: false, reason: "ORDER_NOT_FOUND_YET" };
   return { bound: true };
 }
 

@@ -25,7 +25,10 @@ export interface OrderReadsConfig {
 type Entry = { order: PayableOrder | null };
 type Context = { shop: string; orderGid: string };
 
-export function createOrderReads(adminGraphql: (shop: string) => Promise<AdminGraphql>, config: OrderReadsConfig): OrderReads {
+export function createOrderReads(
+  adminGraphql: (shop: string) => Promise<AdminGraphql>,
+  config: OrderReadsConfig,
+): OrderReads {
   const cache = new LRUCache<string, Entry, Context>({
     max: config.max,
     ttl: Math.max(1, config.ttlMs),
@@ -37,9 +40,11 @@ export function createOrderReads(adminGraphql: (shop: string) => Promise<AdminGr
   });
   return {
     async read(shop, orderGid, opts = {}) {
-      const entry = await cache.fetch(`${shop}|${orderGid}`, { context: { shop, orderGid }, forceRefresh: opts.fresh === true });
+      const entry = await cache.fetch(`${shop}|${orderGid}`, {
+        context: { shop, orderGid },
+        forceRefresh: opts.fresh === true,
+      });
       return entry?.order ?? null;
     },
   };
 }
-

@@ -22,7 +22,8 @@ export type Payability = { payable: true; amountKes: number } | { payable: false
 
 export function payability(order: PayableOrder, paymentMethodName: string): Payability {
   const method = paymentMethodName.trim().toLowerCase();
-  if (!order.paymentGatewayNames.some((g) => g.trim().toLowerCase() === method)) return { payable: false, reason: "NOT_MPESA" };
+  if (!order.paymentGatewayNames.some((g) => g.trim().toLowerCase() === method))
+    return { payable: false, reason: "NOT_MPESA" };
   if (order.isCancelled) return { payable: false, reason: "CANCELLED" };
   if (order.financialStatus === "PAID" || order.financialStatus?.includes("REFUNDED")) {
     return { payable: false, reason: "ALREADY_PAID" };

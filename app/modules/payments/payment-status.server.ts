@@ -31,15 +31,22 @@ export type PaymentStatusOutcome =
 /** What the status poll uses: what reading the order uses, and the poll limiter. */
 export type PaymentStatusDeps = LoadOrderDeps & Pick<PaymentsDeps, "consumeStatusPoll">;
 
-export async function getPaymentStatus(deps: PaymentStatusDeps, input: PaymentStatusInput): Promise<PaymentStatusOutcome> {
+export async function getPaymentStatus(
+  deps: PaymentStatusDeps,
+  input: PaymentStatusInput,
+): Promise<PaymentStatusOutcome> {
   const { shop, orderGid } = input;
   const confirmationNumber = parseConfirmationNumber(input.confirmationNumber);
-  if (!confirmationNumber) return { kind: "invalid", message: "confirmationNumber must be the order's confirmation number." };
+  if (!confirmationNumber)
+    return { kind: "invalid", message: "confirmationNumber must be the order's confirmation number." };
 
   const session = input.sessionId ?? `${orderGid}|${input.clientIp ? clientIpKey(input.clientIp) : "-"}`;
   const verdict = await deps.consumeStatusPoll({ shop, session });
   if (!verdict.allowed) {
-    return { kind: verdict.limit === "store" ? "unavailable" : "rate_limited", retryAfterSeconds: verdict.retryAfterSeconds };
+    return {
+      kind: verdict.limit === "store" ? "unavailable" : "rate_limited",
+      retryAfterSeconds: verdict.retryAfterSeconds,
+    };
   }
 
   const [loaded, attempt] = await Promise.all([

@@ -78,7 +78,8 @@ export function createPushRateLimiter(db: PrismaClient, config: RateLimitConfig)
     ];
     try {
       const phones = await distinctPhones(db, shop, subject.orderGid);
-      if (phones > config.phonesPerOrder) return { allowed: false, limit: "phones", retryAfterSeconds: config.windowSeconds };
+      if (phones > config.phonesPerOrder)
+        return { allowed: false, limit: "phones", retryAfterSeconds: config.windowSeconds };
       return await checkThenConsume(checks);
     } catch (error) {
       return storeDown(error);

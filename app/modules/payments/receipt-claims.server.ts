@@ -35,5 +35,8 @@ export async function receiptRecorded(db: Db, receipt: string, token: string, no
 
 /** Gives the claim back (the write failed before anything could have landed). */
 export async function releaseReceiptClaim(db: Db, receipt: string, token: string) {
-  await db.mpesaReceipt.updateMany({ where: { receipt, shopifyClaimToken: token }, data: { shopifyClaimToken: null, shopifyClaimUntil: null } });
+  await db.mpesaReceipt.updateMany({
+    where: { receipt, shopifyClaimToken: token },
+    data: { shopifyClaimToken: null, shopifyClaimUntil: null },
+  });
 }

@@ -65,11 +65,15 @@ export async function recordPaymentInShopify(deps: RecordDeps, attemptId: string
   } catch (error) {
     // A call that may still land (timed out) keeps the claim until it runs out; otherwise give it back.
     if (kindOf(error) !== "unknown-outcome") await releaseReceiptClaim(deps.db, receipt, claim.token);
-    if (error instanceof AppError && error.kind === "final") log.error({ err: error.message }, "Shopify refused to record the payment");
+    if (error instanceof AppError && error.kind === "final")
+      log.error({ err: error.message }, "Shopify refused to record the payment");
     throw error;
   }
   if (result.existingReceipt && result.existingReceipt !== receipt) {
-    log.error({ existingReceipt: result.existingReceipt }, "order already carried another M-PESA receipt: check for a double payment");
+    log.error(
+      { existingReceipt: result.existingReceipt },
+      "order already carried another M-PESA receipt: check for a double payment",
+    );
   }
   log.info({ outcome: result.outcome, test: sandboxMoney }, "payment recorded in Shopify");
   const now = deps.now();

@@ -46,7 +46,12 @@ export async function recoverPendingAttempt(deps: RecoveryDeps, attemptId: strin
   const attempt = await findAttempt(deps.db, attemptId);
   if (!attempt || attempt.status !== "PENDING") return;
   const settle = (verdict: Verdict, resultCode: string | null, resultDesc: string) =>
-    settleAttempt(deps, attempt.id, { source: "query", checkoutRequestId: attempt.checkoutRequestId, resultCode, resultDesc }, verdict);
+    settleAttempt(
+      deps,
+      attempt.id,
+      { source: "query", checkoutRequestId: attempt.checkoutRequestId, resultCode, resultDesc },
+      verdict,
+    );
   if (!attempt.checkoutRequestId) {
     await settle({ status: "TIMED_OUT" }, null, "No answer to the STK push and no callback received");
     return;
@@ -72,13 +77,22 @@ export async function recoverPendingAttempt(deps: RecoveryDeps, attemptId: strin
   if (answer.state === "pending") {
     if (askAgain) throw new RetryLaterError("STK query: still being processed", deps.config.recoveryIntervalMs);
     const detail = `still unresolved after ${ctx.attempt} STK queries`;
-    await settle({ status: "NEEDS_REVIEW", reviewCode: "UNKNOWN_AFTER_QUERIES", reviewDetail: detail, receiptTrusted: false }, null, "Outcome unknown");
+    await settle(
+      { status: "NEEDS_REVIEW", reviewCode: "UNKNOWN_AFTER_QUERIES", reviewDetail: detail, receiptTrusted: false },
+      null,
+      "Outcome unknown",
+    );
     return;
   }
   const status = statusForResultCode(answer.resultCode);
   const verdict: Verdict =
     status === "SUCCEEDED"
-      ? { status: "NEEDS_REVIEW", reviewCode: "RECEIPT_UNKNOWN", reviewDetail: "paid per STK query, receipt unknown", receiptTrusted: false }
+      ? {
+          status: "NEEDS_REVIEW",
+          reviewCode: "RECEIPT_UNKNOWN",
+          reviewDetail: "paid per STK query, receipt unknown",
+          receiptTrusted: false,
+        }
       : { status };
   await settle(verdict, answer.resultCode, answer.resultDesc);
 }

@@ -48,7 +48,9 @@ export async function settleAttempt(
     const attempt = await getAttempt(tx, attemptId);
     const verdict = await finalVerdict(tx, attempt, evidence, proposed);
     if (!verdict) return { applied: false as const, current: attempt.status };
-    const trusted = !!evidence.receipt && (verdict.status === "SUCCEEDED" || (verdict.status === "NEEDS_REVIEW" && verdict.receiptTrusted));
+    const trusted =
+      !!evidence.receipt &&
+      (verdict.status === "SUCCEEDED" || (verdict.status === "NEEDS_REVIEW" && verdict.receiptTrusted));
     const count = await transitionAttempt(tx, attempt, {
       status: verdict.status,
       resultCode: evidence.resultCode ?? attempt.resultCode,
@@ -90,7 +92,10 @@ export async function settleAttempt(
   }
   if (result.applied) {
     const level = result.status === "NEEDS_REVIEW" ? "warn" : "info";
-    logger[level]({ attemptId, source: evidence.source, status: result.status, resultCode: evidence.resultCode }, "payment attempt settled");
+    logger[level](
+      { attemptId, source: evidence.source, status: result.status, resultCode: evidence.resultCode },
+      "payment attempt settled",
+    );
   } else if (opts.callbackLogId) {
     await markCallbackProcessed(deps.db, opts.callbackLogId, now, null, `no change: attempt already ${result.current}`);
   }
@@ -109,7 +114,10 @@ async function markCallbackProcessed(
     data: {
       status: "PROCESSED",
       processedAt: now,
-      error: verdict?.status === "NEEDS_REVIEW" ? `${verdict.reviewCode}: ${verdict.reviewDetail}`.slice(0, 500) : (note ?? null),
+      error:
+        verdict?.status === "NEEDS_REVIEW"
+          ? `${verdict.reviewCode}: ${verdict.reviewDetail}`.slice(0, 500)
+          : (note ?? null),
     },
   });
 }
@@ -125,14 +133,24 @@ async function finalVerdict(
   evidence: Evidence,
   proposed: Verdict,
 ): Promise<Verdict | null> {
-  const paidEvidence = proposed.status === "SUCCEEDED" || (proposed.status === "NEEDS_REVIEW" && proposed.receiptTrusted);
+  const paidEvidence =
+    proposed.status === "SUCCEEDED" || (proposed.status === "NEEDS_REVIEW" && proposed.receiptTrusted);
   if (attempt.status !== "PENDING") {
     if (!evidence.receipt || !paidEvidence) return null;
-    if (attempt.status === "NEEDS_REVIEW" && attempt.reviewCode === "RECEIPT_UNKNOWN" && proposed.status === "SUCCEEDED") {
+    if (
+      attempt.status === "NEEDS_REVIEW" &&
+      attempt.reviewCode === "RECEIPT_UNKNOWN" &&
+      proposed.status === "SUCCEEDED"
+    ) {
       return orderLevelChecks(tx, attempt, evidence, proposed);
     }
     if (UNSUCCESSFUL.includes(attempt.status)) {
-      return { status: "NEEDS_REVIEW", reviewCode: "LATE_SUCCESS", reviewDetail: `paid after the attempt was ${attempt.status}; refund or apply by hand`, receiptTrusted: true };
+      return {
+        status: "NEEDS_REVIEW",
+        reviewCode: "LATE_SUCCESS",
+        reviewDetail: `paid after the attempt was ${attempt.status}; refund or apply by hand`,
+        receiptTrusted: true,
+      };
     }
     return null;
   }

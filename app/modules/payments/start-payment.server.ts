@@ -25,7 +25,12 @@ import { orderNumberOf, REFUSAL_MESSAGES, type RefusalCode } from "./payability"
 
 export type StartPaymentOutcome =
   | { kind: "started" | "existing"; attempt: PaymentAttempt }
-  | { kind: "refused"; httpStatus: 404 | 409 | 422; code: RefusalCode | "INVALID_PHONE" | "INVALID_REQUEST" | "TOO_MANY_PHONES"; message: string }
+  | {
+      kind: "refused";
+      httpStatus: 404 | 409 | 422;
+      code: RefusalCode | "INVALID_PHONE" | "INVALID_REQUEST" | "TOO_MANY_PHONES";
+      message: string;
+    }
   | { kind: "rate_limited"; retryAfterSeconds: number; message: string }
   /** Daraja could not be reached (or was busy) before anything was sent: the attempt is FAILED. */
   | { kind: "unavailable"; retryAfterSeconds: number; message: string };
@@ -58,15 +63,31 @@ export type StartPaymentDeps = Pick<PaymentsDeps, "db" | "now" | "shopConfig" | 
 export async function startPayment(deps: StartPaymentDeps, input: StartPaymentInput): Promise<StartPaymentOutcome> {
   const { shop } = input;
   if (!isOrderGid(input.orderGid)) {
-    return { kind: "refused", httpStatus: 422, code: "INVALID_REQUEST", message: "orderId must be a Shopify order id." };
+    return {
+      kind: "refused",
+      httpStatus: 422,
+      code: "INVALID_REQUEST",
+      message: "orderId must be a Shopify order id.",
+    };
   }
   const orderGid = input.orderGid;
   const confirmationNumber = parseConfirmationNumber(input.confirmationNumber);
   if (!confirmationNumber) {
-    return { kind: "refused", httpStatus: 422, code: "INVALID_REQUEST", message: "confirmationNumber must be the order's confirmation number." };
+    return {
+      kind: "refused",
+      httpStatus: 422,
+      code: "INVALID_REQUEST",
+      message: "confirmationNumber must be the order's confirmation number.",
+    };
   }
   // Always a fresh read: the amount charged is Shopify's outstanding balance now.
-  const loaded = await loadPayableOrder(deps, shop, orderGid, { confirmationNumber, customerGid: input.customerGid }, { fresh: true });
+  const loaded = await loadPayableOrder(
+    deps,
+    shop,
+    orderGid,
+    { confirmationNumber, customerGid: input.customerGid },
+    { fresh: true },
+  );
   if (!loaded.payable) return refused(loaded.reason);
   const { order, config, amountKes } = loaded;
 
@@ -75,7 +96,12 @@ export async function startPayment(deps: StartPaymentDeps, input: StartPaymentIn
     msisdn = normalizeMsisdn(typeof input.phone === "string" || typeof input.phone === "number" ? input.phone : "");
   } catch (error) {
     if (!(error instanceof InvalidPhoneNumberError)) throw error;
-    return { kind: "refused", httpStatus: 422, code: "INVALID_PHONE", message: `${error.message}. Use a number like 0712 345 678.` };
+    return {
+      kind: "refused",
+      httpStatus: 422,
+      code: "INVALID_PHONE",
+      message: `${error.message}. Use a number like 0712 345 678.`,
+    };
   }
 
   // A second Pay while a prompt is live gets that prompt back (double click, two tabs) without
@@ -110,7 +136,11 @@ export async function startPayment(deps: StartPaymentDeps, input: StartPaymentIn
       return { kind: "refused", httpStatus: 409, code: "TOO_MANY_PHONES", message: TOO_MANY_PHONES_MESSAGE };
     }
     if (verdict.limit === "store") {
-      return { kind: "unavailable", retryAfterSeconds: verdict.retryAfterSeconds, message: "Payments are busy right now. Nothing was sent to your phone; please try again in a moment." };
+      return {
+        kind: "unavailable",
+        retryAfterSeconds: verdict.retryAfterSeconds,
+        message: "Payments are busy right now. Nothing was sent to your phone; please try again in a moment.",
+      };
     }
     return {
       kind: "rate_limited",
@@ -131,7 +161,10 @@ export async function startPayment(deps: StartPaymentDeps, input: StartPaymentIn
       phone: msisdn,
       partyB: config.partyB,
       callbackUrl: `${deps.config.callbackBaseUrl.replace(/\/$/, "")}/daraja/stk/${token.token}`,
-      accountReference: renderAccountReference(config.accountReferenceTemplate, { orderNumber: number, orderName: order.name }),
+      accountReference: renderAccountReference(config.accountReferenceTemplate, {
+        orderNumber: number,
+        orderName: order.name,
+      }),
       transactionDesc: `Order ${number}`.slice(0, 13),
     });
     await storeStkAck(deps.db, attempt.id, ack);
@@ -143,7 +176,8 @@ export async function startPayment(deps: StartPaymentDeps, input: StartPaymentIn
     return {
       kind: "unavailable",
       retryAfterSeconds: deps.config.payRetryAfterSeconds,
-      message: "M-PESA is busy or cannot be reached right now. Nothing was sent to your phone; please try again in a moment.",
+      message:
+        "M-PESA is busy or cannot be reached right now. Nothing was sent to your phone; please try again in a moment.",
     };
   }
   const fresh = await getAttempt(deps.db, attempt.id);
@@ -167,7 +201,12 @@ type PushVerdict = "sent" | "refused" | "unavailable" | "unknown";
  * arrest) — so the attempt is FAILED and the order is free for a new Pay. Only `unknown` (sent, no
  * readable answer: `unknown-outcome`) leaves it PENDING for the callback or the recovery query.
  */
-async function handlePushError(deps: Pick<PaymentsDeps, "db" | "now">, id: string, error: unknown, log: typeof logger): Promise<PushVerdict> {
+async function handlePushError(
+  deps: Pick<PaymentsDeps, "db" | "now">,
+  id: string,
+  error: unknown,
+  log: typeof logger,
+): Promise<PushVerdict> {
   if (error instanceof DarajaError && error.kind !== "unknown-outcome") {
     const unavailable = error.kind === "retryable";
     const reason = `${unavailable ? "Daraja unavailable" : "Daraja refused the STK Push"}: ${[error.errorCode, error.errorMessage].filter(Boolean).join(" ")}`;

@@ -4,7 +4,12 @@
 // loads and form posts) carry `Authorization: Bearer <id_token>`, and `shopify.idToken()` hands out
 // a fresh one; ui-nav-menu becomes a plain top bar. Tokens come from /sandbox/id-token.
 
-export function appBridgeShimScript(initial: { token: string; ttlSeconds: number; apiKey: string; shop: string }): string {
+export function appBridgeShimScript(initial: {
+  token: string;
+  ttlSeconds: number;
+  apiKey: string;
+  shop: string;
+}): string {
   return `(() => {
   "use strict";
   const tokenUrl = "/sandbox/id-token";

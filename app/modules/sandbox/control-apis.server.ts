@@ -8,7 +8,15 @@ async function getJson<T>(url: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-export type EmulatorRequest = { id: number; at: string; method: string; path: string; body: unknown; status?: number; response?: unknown };
+export type EmulatorRequest = {
+  id: number;
+  at: string;
+  method: string;
+  path: string;
+  body: unknown;
+  status?: number;
+  response?: unknown;
+};
 
 export function emulatorControl(baseUrl: string) {
   const base = `${baseUrl.replace(/\/$/, "")}/__emulator`;

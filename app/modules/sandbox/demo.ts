@@ -28,10 +28,38 @@ export type DemoOrder = { key: string; totalKes: number; customer: string; email
 
 /** Unpaid M-PESA orders in KES, with varied totals (the key keeps re-seeding from duplicating them). */
 export const DEMO_ORDERS: DemoOrder[] = [
-  { key: "demo-1", totalKes: 1, customer: "Wanjiku Kamau", email: "wanjiku@example.com", phone: "254712345678", item: "Sample sachet" },
-  { key: "demo-2", totalKes: 250, customer: "Otieno Odhiambo", email: "otieno@example.com", phone: "254722000111", item: "Kikoi scarf" },
-  { key: "demo-3", totalKes: 1499, customer: "Achieng Njeri", email: "achieng@example.com", phone: "254733222333", item: "Kiondo basket" },
-  { key: "demo-4", totalKes: 12750, customer: "Mutua Kilonzo", email: "mutua@example.com", phone: "254711444555", item: "Maasai shuka set" },
+  {
+    key: "demo-1",
+    totalKes: 1,
+    customer: "Wanjiku Kamau",
+    email: "wanjiku@example.com",
+    phone: "254712345678",
+    item: "Sample sachet",
+  },
+  {
+    key: "demo-2",
+    totalKes: 250,
+    customer: "Otieno Odhiambo",
+    email: "otieno@example.com",
+    phone: "254722000111",
+    item: "Kikoi scarf",
+  },
+  {
+    key: "demo-3",
+    totalKes: 1499,
+    customer: "Achieng Njeri",
+    email: "achieng@example.com",
+    phone: "254733222333",
+    item: "Kiondo basket",
+  },
+  {
+    key: "demo-4",
+    totalKes: 12750,
+    customer: "Mutua Kilonzo",
+    email: "mutua@example.com",
+    phone: "254711444555",
+    item: "Maasai shuka set",
+  },
 ];
 
 /**

@@ -29,7 +29,8 @@ export async function safetyProblems(db: Db, config: SandboxConfig): Promise<str
     },
     shops,
   });
-  if (!config.adminApiOrigin) problems.push("SHOPIFY_ADMIN_API_ORIGIN is not set: the sandbox needs the local Shopify Admin stand-in");
+  if (!config.adminApiOrigin)
+    problems.push("SHOPIFY_ADMIN_API_ORIGIN is not set: the sandbox needs the local Shopify Admin stand-in");
   return problems;
 }
 
@@ -73,7 +74,9 @@ const SECRET_KEYS = new Set(["Password", "SecurityCredential", "access_token", "
 export function redactSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactSecrets);
   if (value && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.has(k) ? "••••" : redactSecrets(v)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, SECRET_KEYS.has(k) ? "••••" : redactSecrets(v)]),
+    );
   }
   return value;
 }
@@ -87,20 +90,29 @@ export async function activity(db: Db, config: SandboxConfig, limit = 15) {
   const [daraja, callbacks, mutations, orders] = await Promise.all([
     settle(emulator.requests(), null),
     // The demo shop's callbacks only (and unattributed ones: C2B before attribution), never other shops'.
-    db.callbackLog.findMany({ where: { OR: [{ shopDomain: DEMO_SHOP }, { shopDomain: null }] }, orderBy: { receivedAt: "desc" }, take: limit }),
+    db.callbackLog.findMany({
+      where: { OR: [{ shopDomain: DEMO_SHOP }, { shopDomain: null }] },
+      orderBy: { receivedAt: "desc" },
+      take: limit,
+    }),
     standin ? settle(standin.mutations(), null) : Promise.resolve(null),
     demoOrders(db, config),
   ]);
   return {
-    daraja: daraja && daraja.slice(-limit).reverse().map(({ id, at, method, path, body, status, response }) => ({
-      id,
-      at,
-      method,
-      path,
-      status,
-      body: maskPhonesDeep(redactSecrets(body)),
-      response: maskPhonesDeep(redactSecrets(response)),
-    })),
+    daraja:
+      daraja &&
+      daraja
+        .slice(-limit)
+        .reverse()
+        .map(({ id, at, method, path, body, status, response }) => ({
+          id,
+          at,
+          method,
+          path,
+          status,
+          body: maskPhonesDeep(redactSecrets(body)),
+          response: maskPhonesDeep(redactSecrets(response)),
+        })),
     callbacks: callbacks.map((c) => ({
       id: c.id,
       kind: c.kind,

@@ -23,7 +23,9 @@ export function sandboxSafetyProblems(input: SafetyInput): string[] {
   const problems: string[] = [];
   for (const [name, url] of Object.entries(input.darajaBaseUrls)) {
     if (url !== undefined && !isLocalUrl(url)) {
-      problems.push(`${name} is ${url}, which is not on this machine: the sandbox only talks to the local Daraja emulator`);
+      problems.push(
+        `${name} is ${url}, which is not on this machine: the sandbox only talks to the local Daraja emulator`,
+      );
     }
   }
   for (const shop of input.shops) {

@@ -30,7 +30,8 @@ export function setupChecklist(opts: { configured: boolean; paymentMethodName: s
     {
       id: "checkout-block",
       title: "Add the M-PESA block to the thank-you and order-status pages",
-      detail: "In Shopify admin: Settings → Checkout → Customize. Add the M-PESA Checkout app block on the Thank you page and on the Order status page, then save.",
+      detail:
+        "In Shopify admin: Settings → Checkout → Customize. Add the M-PESA Checkout app block on the Thank you page and on the Order status page, then save.",
       status: "todo",
     },
     {

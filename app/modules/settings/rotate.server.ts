@@ -17,7 +17,13 @@ export type RotationReport = {
 };
 
 export async function rotateShopSecrets(db: SettingsDb, box: SecretBox): Promise<RotationReport> {
-  const report: RotationReport = { shops: 0, reencrypted: 0, alreadyCurrent: 0, skippedChangedConcurrently: 0, failed: [] };
+  const report: RotationReport = {
+    shops: 0,
+    reencrypted: 0,
+    alreadyCurrent: 0,
+    skippedChangedConcurrently: 0,
+    failed: [],
+  };
   const rows = await db.shopSettings.findMany({ orderBy: { shopDomain: "asc" } });
   for (const row of rows) {
     report.shops++;

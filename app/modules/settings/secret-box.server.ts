@@ -63,7 +63,8 @@ export function createSecretBox(opts: { current: string; previous?: (string | un
   const derived = new Map([...masters].map(([id, master]) => [id, deriveKey(master, "secret-box/aes-256-gcm")]));
   // v1 used the master key itself; v2 its derived encryption key.
   const keyFor = (version: string, keyId: string) => (version === "v1" ? masters : derived).get(keyId);
-  const aad = (version: string, keyId: string, context: string) => Buffer.from(`${version}|${keyId}|${context}`, "utf8");
+  const aad = (version: string, keyId: string, context: string) =>
+    Buffer.from(`${version}|${keyId}|${context}`, "utf8");
 
   return {
     currentKeyId,

@@ -59,7 +59,13 @@ function sealV1(masterB64: string, plaintext: string, context: string): string {
   const cipher = createCipheriv("aes-256-gcm", master, iv);
   cipher.setAAD(Buffer.from(`v1|${keyId}|${context}`, "utf8"));
   const ct = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
-  return ["v1", keyId, iv.toString("base64url"), cipher.getAuthTag().toString("base64url"), ct.toString("base64url")].join(".");
+  return [
+    "v1",
+    keyId,
+    iv.toString("base64url"),
+    cipher.getAuthTag().toString("base64url"),
+    ct.toString("base64url"),
+  ].join(".");
 }
 
 describe("L6: separate keys derived from ENCRYPTION_KEY (HKDF)", () => {

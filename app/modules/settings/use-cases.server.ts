@@ -57,7 +57,12 @@ export async function saveShopSettings(deps: Deps, shop: string, form: Record<st
   if (!result.ok) return result;
   const row = await saveSettings(deps.db, box, shop, result.value);
   logger.info(
-    { shop, environment: row.environment, shortcodeType: row.shortcodeType, changedSecrets: Object.keys(result.value.newSecrets) },
+    {
+      shop,
+      environment: row.environment,
+      shortcodeType: row.shortcodeType,
+      changedSecrets: Object.keys(result.value.newSecrets),
+    },
     "shop settings saved",
   );
   return { ok: true, view: settingsView(row, box) };
@@ -66,7 +71,11 @@ export async function saveShopSettings(deps: Deps, shop: string, form: Record<st
 export type TestOutcome = { ok: false; errors: FieldErrors } | { ok: true; result: ConnectionResult };
 
 /** Tests the keys in the form (unsaved values allowed); an empty secret field uses the stored secret. */
-export async function testShopConnection(deps: Deps, shop: string, form: Record<string, unknown>): Promise<TestOutcome> {
+export async function testShopConnection(
+  deps: Deps,
+  shop: string,
+  form: Record<string, unknown>,
+): Promise<TestOutcome> {
   const config = deps.env ?? env();
   const box = deps.box ?? secretBoxFromEnv(config);
   const row = await findSettings(deps.db, shop);
@@ -82,6 +91,9 @@ export async function testShopConnection(deps: Deps, shop: string, form: Record<
     timeoutMs: Math.min(config.DARAJA_TIMEOUT_MS, TEST_CONNECTION_MAX_MS),
     fetch: deps.fetch,
   });
-  logger.info({ shop, environment: input.value.environment, outcome: result.ok ? "ok" : result.reason }, "daraja connection test");
+  logger.info(
+    { shop, environment: input.value.environment, outcome: result.ok ? "ok" : result.reason },
+    "daraja connection test",
+  );
   return { ok: true, result };
 }

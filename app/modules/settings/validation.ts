@@ -38,7 +38,10 @@ const fieldSchema = z.object({
   environment: z.enum(["sandbox", "production"], { error: "Choose sandbox or production." }),
   shortcodeType: z.enum(["paybill", "till"], { error: "Choose paybill or till (Buy Goods)." }),
   businessShortCode: text.pipe(
-    z.string().min(1, "Enter the shortcode.").regex(/^\d{5,7}$/, "A shortcode is 5 to 7 digits."),
+    z
+      .string()
+      .min(1, "Enter the shortcode.")
+      .regex(/^\d{5,7}$/, "A shortcode is 5 to 7 digits."),
   ),
   tillNumber: optional(z.string().regex(/^\d{5,8}$/, "A till number is 5 to 8 digits.")),
   consumerKey: text.pipe(z.string().min(1, "Enter the consumer key.").pipe(credentialText("The consumer key"))),

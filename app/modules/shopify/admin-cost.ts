@@ -24,12 +24,18 @@ function selectionCost(doc: DocumentNode, set: SelectionSetNode, variables: Reco
     if (sel.kind === Kind.FIELD) {
       if (!sel.selectionSet) continue;
       const size = sizeOf(sel, variables);
-      sum += size === null ? 1 + selectionCost(doc, sel.selectionSet, variables) : 2 + size * (1 + nodeCost(doc, sel.selectionSet, variables));
+      sum +=
+        size === null
+          ? 1 + selectionCost(doc, sel.selectionSet, variables)
+          : 2 + size * (1 + nodeCost(doc, sel.selectionSet, variables));
     } else if (sel.kind === Kind.INLINE_FRAGMENT) {
       sum += selectionCost(doc, sel.selectionSet, variables);
     } else {
-      const fragment = doc.definitions.find((d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === sel.name.value);
-      if (fragment && fragment.kind === Kind.FRAGMENT_DEFINITION) sum += selectionCost(doc, fragment.selectionSet, variables);
+      const fragment = doc.definitions.find(
+        (d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === sel.name.value,
+      );
+      if (fragment && fragment.kind === Kind.FRAGMENT_DEFINITION)
+        sum += selectionCost(doc, fragment.selectionSet, variables);
     }
   }
   return sum;
@@ -40,7 +46,10 @@ function nodeCost(doc: DocumentNode, set: SelectionSetNode, variables: Record<st
   let sum = 0;
   for (const sel of set.selections) {
     if (sel.kind === Kind.FIELD && (sel.name.value === "edges" || sel.name.value === "nodes") && sel.selectionSet) {
-      sum += sel.name.value === "edges" ? nodeCost(doc, sel.selectionSet, variables) : selectionCost(doc, sel.selectionSet, variables);
+      sum +=
+        sel.name.value === "edges"
+          ? nodeCost(doc, sel.selectionSet, variables)
+          : selectionCost(doc, sel.selectionSet, variables);
     } else if (sel.kind === Kind.FIELD && sel.name.value === "node" && sel.selectionSet) {
       sum += selectionCost(doc, sel.selectionSet, variables);
     } else {

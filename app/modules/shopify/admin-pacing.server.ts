@@ -58,12 +58,25 @@ export function createAdminPacer(db: PrismaClient, options: PacingOptions) {
    * Read, compute, compare-and-set; `change` returns the new state and a result. The writes are single
    * plain statements (no read-then-write transaction, which SQLite answers SQLITE_BUSY under load).
    */
-  async function update<T>(shop: string, change: (row: Bucket | null, at: number) => { data: Partial<Bucket>; result: T }): Promise<T> {
+  async function update<T>(
+    shop: string,
+    change: (row: Bucket | null, at: number) => { data: Partial<Bucket>; result: T },
+  ): Promise<T> {
     for (let i = 0; i < CAS_ATTEMPTS; i++) {
       const row = await db.shopifyAdminBucket.findUnique({ where: { shopDomain: shop } });
       const at = now();
       const { data, result } = change(row, at);
-      const next: Bucket = { ...(row ?? { maximumAvailable: 0, restoreRate: UNKNOWN_RESTORE_RATE, available: 0, observedAtMs: at, calibrated: false, deferredUntilMs: null }), ...data };
+      const next: Bucket = {
+        ...(row ?? {
+          maximumAvailable: 0,
+          restoreRate: UNKNOWN_RESTORE_RATE,
+          available: 0,
+          observedAtMs: at,
+          calibrated: false,
+          deferredUntilMs: null,
+        }),
+        ...data,
+      };
       const count = row
         ? await db.$executeRaw`UPDATE "ShopifyAdminBucket" SET "maximumAvailable" = ${next.maximumAvailable}, "restoreRate" = ${next.restoreRate},
             "available" = ${next.available}, "observedAtMs" = ${next.observedAtMs}, "calibrated" = ${next.calibrated},
@@ -74,32 +87,43 @@ export function createAdminPacer(db: PrismaClient, options: PacingOptions) {
             ON CONFLICT ("shopDomain") DO NOTHING`;
       if (count === 1) return result;
     }
-    throw new ShopifyRetryableError(`Admin API pacing for ${shop}: too much contention on the bucket`, { retryAfterMs: 1000 });
+    throw new ShopifyRetryableError(`Admin API pacing for ${shop}: too much contention on the bucket`, {
+      retryAfterMs: 1000,
+    });
   }
 
   /** Reserves `cost` points; resolves with the wait before sending, or throws to come back later. */
   async function reserve(shop: string, cost: number, unitCost: number, canDefer: boolean): Promise<number> {
     const maxWait = canDefer ? options.maxWaitMs : options.maxWaitInFlightMs;
-    const outcome = await update(shop, (row, at): { data: Partial<Bucket>; result: { waitMs: number; deferred: boolean } } => {
-      if (!row) {
-        // Never seen: this call is the probe; everyone else waits for its answer at the slowest rate.
-        return { data: { maximumAvailable: cost, available: 0, observedAtMs: at }, result: { waitMs: 0, deferred: false } };
-      }
-      const level = levelAt(row, at);
-      const waitMs = level >= cost ? 0 : Math.ceil(((cost - level) / row.restoreRate) * 1000);
-      if (waitMs <= maxWait || !canDefer) {
-        if (waitMs > maxWait) return { data: {}, result: { waitMs, deferred: true } }; // under way: nothing reserved
-        return { data: { available: level - cost, observedAtMs: at }, result: { waitMs, deferred: false } };
-      }
-      // Sent away: its turn comes after the turns already handed out, and the next one after its own.
-      const turn = Math.max(at + waitMs, row.deferredUntilMs ?? 0);
-      const deferredUntilMs = turn + Math.ceil((unitCost / row.restoreRate) * 1000);
-      return { data: { deferredUntilMs }, result: { waitMs: turn - at, deferred: true } };
-    });
+    const outcome = await update(
+      shop,
+      (row, at): { data: Partial<Bucket>; result: { waitMs: number; deferred: boolean } } => {
+        if (!row) {
+          // Never seen: this call is the probe; everyone else waits for its answer at the slowest rate.
+          return {
+            data: { maximumAvailable: cost, available: 0, observedAtMs: at },
+            result: { waitMs: 0, deferred: false },
+          };
+        }
+        const level = levelAt(row, at);
+        const waitMs = level >= cost ? 0 : Math.ceil(((cost - level) / row.restoreRate) * 1000);
+        if (waitMs <= maxWait || !canDefer) {
+          if (waitMs > maxWait) return { data: {}, result: { waitMs, deferred: true } }; // under way: nothing reserved
+          return { data: { available: level - cost, observedAtMs: at }, result: { waitMs, deferred: false } };
+        }
+        // Sent away: its turn comes after the turns already handed out, and the next one after its own.
+        const turn = Math.max(at + waitMs, row.deferredUntilMs ?? 0);
+        const deferredUntilMs = turn + Math.ceil((unitCost / row.restoreRate) * 1000);
+        return { data: { deferredUntilMs }, result: { waitMs: turn - at, deferred: true } };
+      },
+    );
     if (outcome.deferred) {
-      throw new ShopifyRetryableError(`Admin API budget of ${shop} is spent for now; its turn comes in ${outcome.waitMs} ms`, {
-        retryAfterMs: outcome.waitMs,
-      });
+      throw new ShopifyRetryableError(
+        `Admin API budget of ${shop} is spent for now; its turn comes in ${outcome.waitMs} ms`,
+        {
+          retryAfterMs: outcome.waitMs,
+        },
+      );
     }
     return outcome.waitMs;
   }
@@ -148,7 +172,11 @@ export function createAdminPacer(db: PrismaClient, options: PacingOptions) {
         const response = await graphql(document, callOptions);
         const text = await response.text();
         answer = costOf(parseJson(text));
-        return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
+        return new Response(text, {
+          status: response.status,
+          statusText: response.statusText,
+          headers: response.headers,
+        });
       } catch (error) {
         // admin.graphql throws GraphqlQueryError for THROTTLED and other top-level errors, with the body.
         answer = costOf((error as { body?: unknown })?.body);
@@ -176,4 +204,5 @@ const parseJson = (text: string): unknown => {
   }
 };
 
-const costOf = (body: unknown): CostExtension | undefined => (body as { extensions?: { cost?: CostExtension } } | undefined)?.extensions?.cost;
+const costOf = (body: unknown): CostExtension | undefined =>
+  (body as { extensions?: { cost?: CostExtension } } | undefined)?.extensions?.cost;

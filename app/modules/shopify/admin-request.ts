@@ -9,7 +9,11 @@ export type AdminGraphql = (query: string, options?: { variables?: Record<string
  * admin.graphql already throws for HTTP errors and top-level `errors`; the checks on the Response
  * cover other implementations of AdminGraphql (a plain fetch wrapper answers without throwing).
  */
-export function adminRequest<T>(graphql: AdminGraphql, document: string, variables: Record<string, unknown>): Promise<T> {
+export function adminRequest<T>(
+  graphql: AdminGraphql,
+  document: string,
+  variables: Record<string, unknown>,
+): Promise<T> {
   return timeAdminRequest(() => send<T>(graphql, document, variables), metricsOutcome);
 }
 
@@ -19,7 +23,11 @@ async function send<T>(graphql: AdminGraphql, document: string, variables: Recor
   try {
     response = await graphql(document, { variables });
     if (!response.ok) {
-      throw classifyHttpStatus(response.status, response.headers.get("Retry-After"), await response.text().catch(() => ""));
+      throw classifyHttpStatus(
+        response.status,
+        response.headers.get("Retry-After"),
+        await response.text().catch(() => ""),
+      );
     }
     body = await response.json();
   } catch (error) {

@@ -1,4 +1,10 @@
-import { GraphqlQueryError, HttpMaxRetriesError, HttpRequestError, HttpResponseError, HttpThrottlingError } from "@shopify/shopify-api";
+import {
+  GraphqlQueryError,
+  HttpMaxRetriesError,
+  HttpRequestError,
+  HttpResponseError,
+  HttpThrottlingError,
+} from "@shopify/shopify-api";
 import { AppError } from "~/lib/errors";
 import { parseRetryAfter } from "~/lib/retry";
 
@@ -11,7 +17,10 @@ import { parseRetryAfter } from "~/lib/retry";
 
 export class ShopifyRetryableError extends AppError {
   readonly httpStatus: number | null;
-  constructor(message: string, opts: { retryAfterMs?: number | null; httpStatus?: number | null; cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    opts: { retryAfterMs?: number | null; httpStatus?: number | null; cause?: unknown } = {},
+  ) {
     super(message, { kind: "retryable", retryAfterMs: opts.retryAfterMs, cause: opts.cause });
     this.name = "ShopifyRetryableError";
     this.httpStatus = opts.httpStatus ?? null;
@@ -37,7 +46,11 @@ export class ShopifyFinalError extends AppError {
   readonly code: string;
   readonly userErrors: ShopifyUserError[];
   readonly httpStatus: number | null;
-  constructor(code: string, message: string, opts: { userErrors?: ShopifyUserError[]; httpStatus?: number | null; cause?: unknown } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    opts: { userErrors?: ShopifyUserError[]; httpStatus?: number | null; cause?: unknown } = {},
+  ) {
     super(message, { kind: "final", cause: opts.cause });
     this.name = "ShopifyFinalError";
     this.code = code;
@@ -73,13 +86,22 @@ export function classifyGraphqlErrors(errors: unknown, extensions?: CostExtensio
   const codes = list.map((e) => e.extensions?.code).filter(Boolean) as string[];
   const message = list.map((e) => e.message).join("; ") || "GraphQL errors";
   if (codes.includes("THROTTLED")) {
-    return new ShopifyRetryableError(`Shopify throttled the request: ${message}`, { retryAfterMs: throttleDelayMs(extensions), httpStatus: 200 });
+    return new ShopifyRetryableError(`Shopify throttled the request: ${message}`, {
+      retryAfterMs: throttleDelayMs(extensions),
+      httpStatus: 200,
+    });
   }
-  if (codes.some((c) => RETRYABLE_GRAPHQL_CODES.has(c))) return new ShopifyRetryableError(`Shopify error: ${message}`, { httpStatus: 200 });
+  if (codes.some((c) => RETRYABLE_GRAPHQL_CODES.has(c)))
+    return new ShopifyRetryableError(`Shopify error: ${message}`, { httpStatus: 200 });
   return new ShopifyFinalError("GRAPHQL_ERRORS", `Shopify rejected the request: ${message}`, { httpStatus: 200 });
 }
 
-export function classifyHttpStatus(status: number, retryAfter: string | null | undefined, detail: string, cause?: unknown): ShopifyError {
+export function classifyHttpStatus(
+  status: number,
+  retryAfter: string | null | undefined,
+  detail: string,
+  cause?: unknown,
+): ShopifyError {
   if (status === 429 || status >= 500) {
     return new ShopifyRetryableError(`Shopify answered HTTP ${status}${detail ? `: ${detail}` : ""}`, {
       httpStatus: status,
@@ -87,10 +109,22 @@ export function classifyHttpStatus(status: number, retryAfter: string | null | u
       cause,
     });
   }
-  return new ShopifyFinalError(`HTTP_${status}`, `Shopify answered HTTP ${status}${detail ? `: ${detail}` : ""}`, { httpStatus: status, cause });
+  return new ShopifyFinalError(`HTTP_${status}`, `Shopify answered HTTP ${status}${detail ? `: ${detail}` : ""}`, {
+    httpStatus: status,
+    cause,
+  });
 }
 
-const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT"]);
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
 
 function isNetworkError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
@@ -111,7 +145,12 @@ const headerValue = (headers: Record<string, unknown> | undefined, name: string)
  * - authenticate.admin's client turns HttpResponseError into a thrown `Response` with the same status.
  */
 export function classifyAdminError(error: unknown): ShopifyError {
-  if (error instanceof ShopifyRetryableError || error instanceof ShopifyFinalError || error instanceof ShopifyTimeoutError) return error;
+  if (
+    error instanceof ShopifyRetryableError ||
+    error instanceof ShopifyFinalError ||
+    error instanceof ShopifyTimeoutError
+  )
+    return error;
   if (error instanceof GraphqlQueryError) {
     const body = error.body as { errors?: { graphQLErrors?: unknown[] }; extensions?: CostExtension } | undefined;
     return classifyGraphqlErrors(body?.errors?.graphQLErrors ?? [{ message: error.message }], body?.extensions);
@@ -132,7 +171,8 @@ export function classifyAdminError(error: unknown): ShopifyError {
   if (error instanceof HttpRequestError || isNetworkError(error)) {
     return new ShopifyRetryableError(`Could not reach Shopify: ${(error as Error).message}`, { cause: error });
   }
-  if (error instanceof Response) return classifyHttpStatus(error.status, error.headers.get("Retry-After"), error.statusText, error);
+  if (error instanceof Response)
+    return classifyHttpStatus(error.status, error.headers.get("Retry-After"), error.statusText, error);
   // shopify-app-remix's SessionNotFoundError (no offline session: app not installed). Matched by class
   // name so this module does not import the Remix package.
   if (error instanceof Error && error.constructor.name === "SessionNotFoundError") {

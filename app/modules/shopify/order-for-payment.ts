@@ -27,7 +27,14 @@ interface OrderNode {
   customer: { id: string; defaultPhoneNumber: { phoneNumber: string } | null } | null;
   billingAddress: { phone: string | null } | null;
   shippingAddress: { phone: string | null } | null;
-  transactions: { id: string; kind: string; status: string; gateway: string | null; processedAt: string | null; amountSet: { presentmentMoney: Money } }[];
+  transactions: {
+    id: string;
+    kind: string;
+    status: string;
+    gateway: string | null;
+    processedAt: string | null;
+    amountSet: { presentmentMoney: Money };
+  }[];
   receipt: { value: string } | null;
   pendingPayment: { value: string } | null;
 }
@@ -59,7 +66,15 @@ export interface PayableOrder {
   /** Value of $app:mpesa.pending_payment: "<receipt>|<outstanding cents before>" (see recordMpesaPayment). */
   pendingPaymentMarker: string | null;
   tags: string[];
-  transactions: { id: string; kind: string; status: string; gateway: string | null; amount: string; currency: string; processedAt: string | null }[];
+  transactions: {
+    id: string;
+    kind: string;
+    status: string;
+    gateway: string | null;
+    amount: string;
+    currency: string;
+    processedAt: string | null;
+  }[];
 }
 
 function kesCents(set: { shopMoney: Money; presentmentMoney: Money }): number | null {
@@ -72,7 +87,12 @@ export function toPayableOrder(o: OrderNode): PayableOrder {
   if (outstandingCents === null) throw new ShopifyFinalError("UNEXPECTED", `Unreadable outstanding amount on ${o.id}`);
   const outstandingKesCents = kesCents(o.totalOutstandingSet);
   const totalKesCents = kesCents(o.totalPriceSet);
-  const phones = [o.phone, o.customer?.defaultPhoneNumber?.phoneNumber, o.billingAddress?.phone, o.shippingAddress?.phone]
+  const phones = [
+    o.phone,
+    o.customer?.defaultPhoneNumber?.phoneNumber,
+    o.billingAddress?.phone,
+    o.shippingAddress?.phone,
+  ]
     .map((p) => p?.trim())
     .filter((p): p is string => !!p);
   return {

@@ -44,7 +44,10 @@ export const receiptTag = (receipt: string) => `mpesa:${receipt}`;
 
 type UserErrors = { userErrors: ShopifyUserError[] };
 
-export async function recordMpesaPayment(graphql: AdminGraphql, input: RecordPaymentInput): Promise<RecordPaymentResult> {
+export async function recordMpesaPayment(
+  graphql: AdminGraphql,
+  input: RecordPaymentInput,
+): Promise<RecordPaymentResult> {
   const { orderGid, receipt } = input;
   const order = await requireOrder(graphql, orderGid);
 
@@ -67,7 +70,11 @@ export async function recordMpesaPayment(graphql: AdminGraphql, input: RecordPay
     if (userErrors.some((e) => e.code === "ORDER_IS_TEMPORARILY_UNAVAILABLE")) {
       throw new ShopifyRetryableError(`Order ${order.name} is temporarily unavailable`);
     }
-    throw new ShopifyFinalError("USER_ERRORS", `Shopify refused the payment on ${order.name}: ${userErrors.map((e) => e.message).join("; ")}`, { userErrors });
+    throw new ShopifyFinalError(
+      "USER_ERRORS",
+      `Shopify refused the payment on ${order.name}: ${userErrors.map((e) => e.message).join("; ")}`,
+      { userErrors },
+    );
   }
   await recordReceipt(graphql, order, input, true);
   logger.info({ orderGid, outcome, amountKes: input.amountKes }, "M-PESA payment recorded on the Shopify order");
@@ -89,26 +96,37 @@ async function pay(
   // In KES (shop money when the buyer saw another currency); outstandingKes is already rounded up.
   const covers = order.outstandingKes !== null && input.amountKes >= order.outstandingKes;
   if (covers && order.canMarkAsPaid) {
-    const data = await adminRequest<{ orderMarkAsPaid: UserErrors }>(graphql, ORDER_MARK_AS_PAID_MUTATION, { input: { id: order.id } });
+    const data = await adminRequest<{ orderMarkAsPaid: UserErrors }>(graphql, ORDER_MARK_AS_PAID_MUTATION, {
+      input: { id: order.id },
+    });
     return { outcome: "marked_paid", userErrors: data.orderMarkAsPaid.userErrors };
   }
   if (order.currency !== "KES") {
-    throw new ShopifyFinalError("NOT_KES", `Order ${order.name} is in ${order.currency}; a KES payment cannot be recorded against it`);
+    throw new ShopifyFinalError(
+      "NOT_KES",
+      `Order ${order.name} is in ${order.currency}; a KES payment cannot be recorded against it`,
+    );
   }
   // A partial payment leaves the order unpaid, so the paid status cannot guard a re-run: leave a marker
   // with the balance first. A re-run that sees this marker and a lower balance knows the payment landed.
-  await setMetafields(graphql, order, [{ key: PENDING_PAYMENT_KEY, value: `${input.receipt}|${order.outstandingCents}` }]);
+  await setMetafields(graphql, order, [
+    { key: PENDING_PAYMENT_KEY, value: `${input.receipt}|${order.outstandingCents}` },
+  ]);
   const cents = Math.min(input.amountKes * 100, order.outstandingCents);
   // Immediately before writing: does the order already hold this receipt's payment (another run, a
   // hung call that landed late)? Then writing again would record the money twice (issue M7).
   const fresh = await requireOrder(graphql, order.id);
   if (holdsPayment(fresh, input, cents)) return { outcome: "already_paid", userErrors: [] };
-  const data = await adminRequest<{ orderCreateManualPayment: UserErrors }>(graphql, ORDER_CREATE_MANUAL_PAYMENT_MUTATION, {
-    id: order.id,
-    amount: { amount: (cents / 100).toFixed(2), currencyCode: order.currency },
-    paymentMethodName: input.paymentMethodName,
-    processedAt: new Date(input.processedAt).toISOString(),
-  });
+  const data = await adminRequest<{ orderCreateManualPayment: UserErrors }>(
+    graphql,
+    ORDER_CREATE_MANUAL_PAYMENT_MUTATION,
+    {
+      id: order.id,
+      amount: { amount: (cents / 100).toFixed(2), currencyCode: order.currency },
+      paymentMethodName: input.paymentMethodName,
+      processedAt: new Date(input.processedAt).toISOString(),
+    },
+  );
   return { outcome: "manual_payment", userErrors: data.orderCreateManualPayment.userErrors };
 }
 
@@ -142,12 +160,19 @@ function paymentLanded(order: PayableOrder, receipt: string): boolean {
 }
 
 /** Paid before this receipt was recorded: by a crashed earlier run, the merchant, or another payment. */
-async function alreadyPaid(graphql: AdminGraphql, order: PayableOrder, input: RecordPaymentInput): Promise<RecordPaymentResult> {
+async function alreadyPaid(
+  graphql: AdminGraphql,
+  order: PayableOrder,
+  input: RecordPaymentInput,
+): Promise<RecordPaymentResult> {
   const { receipt } = input;
   const existing = order.receiptMetafield;
   await recordReceipt(graphql, order, input, !existing);
   if (existing && existing !== receipt) {
-    logger.warn({ orderGid: order.id }, "Order was already paid with another M-PESA receipt: review for a double payment");
+    logger.warn(
+      { orderGid: order.id },
+      "Order was already paid with another M-PESA receipt: review for a double payment",
+    );
     return { outcome: "already_paid", existingReceipt: existing };
   }
   return { outcome: "already_paid" };
@@ -165,16 +190,29 @@ async function recordReceipt(graphql: AdminGraphql, order: PayableOrder, input: 
     ...(testPaymentNote ? [{ key: TEST_PAYMENT_KEY, value: testPaymentNote }] : []),
   ];
   if (fields.length) await setMetafields(graphql, order, fields);
-  const missing = [PAID_TAG, receiptTag(receipt), ...(testPaymentNote ? [TEST_TAG] : [])].filter((t) => !order.tags.includes(t));
+  const missing = [PAID_TAG, receiptTag(receipt), ...(testPaymentNote ? [TEST_TAG] : [])].filter(
+    (t) => !order.tags.includes(t),
+  );
   if (missing.length) {
-    const data = await adminRequest<{ tagsAdd: UserErrors }>(graphql, TAGS_ADD_MUTATION, { id: order.id, tags: missing });
-    if (data.tagsAdd.userErrors.length) logger.warn({ orderGid: order.id, userErrors: data.tagsAdd.userErrors }, "tagsAdd refused");
+    const data = await adminRequest<{ tagsAdd: UserErrors }>(graphql, TAGS_ADD_MUTATION, {
+      id: order.id,
+      tags: missing,
+    });
+    if (data.tagsAdd.userErrors.length)
+      logger.warn({ orderGid: order.id, userErrors: data.tagsAdd.userErrors }, "tagsAdd refused");
   }
 }
 
 async function setMetafields(graphql: AdminGraphql, order: PayableOrder, fields: { key: string; value: string }[]) {
   const data = await adminRequest<{ metafieldsSet: UserErrors }>(graphql, METAFIELDS_SET_MUTATION, {
-    metafields: fields.map((f) => ({ ownerId: order.id, namespace: RECEIPT_NAMESPACE, key: f.key, type: "single_line_text_field", value: f.value })),
+    metafields: fields.map((f) => ({
+      ownerId: order.id,
+      namespace: RECEIPT_NAMESPACE,
+      key: f.key,
+      type: "single_line_text_field",
+      value: f.value,
+    })),
   });
-  if (data.metafieldsSet.userErrors.length) logger.warn({ orderGid: order.id, userErrors: data.metafieldsSet.userErrors }, "metafieldsSet refused");
+  if (data.metafieldsSet.userErrors.length)
+    logger.warn({ orderGid: order.id, userErrors: data.metafieldsSet.userErrors }, "metafieldsSet refused");
 }

@@ -34,7 +34,9 @@ export class SealedPrismaSessionStorage extends PrismaSessionStorage<PrismaClien
   }
 
   private opened(session: Session): Session {
-    return this.map(session, (value, field) => (SEALED.test(value) ? this.box.open(value, context(session.id, field)) : value));
+    return this.map(session, (value, field) =>
+      SEALED.test(value) ? this.box.open(value, context(session.id, field)) : value,
+    );
   }
 
   private map(session: Session, f: (value: string, field: TokenField) => string): Session {

@@ -8,7 +8,11 @@ import type { Db, VerifiedWebhook, WebhookOutcome } from "./types";
  * customers/data_request: assemble what the app holds about the customer into a JSON report the
  * merchant reads on the "Data requests" page and passes on (Shopify does not collect it from apps).
  */
-export async function handleCustomersDataRequest(db: Db, webhook: VerifiedWebhook, now = new Date()): Promise<WebhookOutcome> {
+export async function handleCustomersDataRequest(
+  db: Db,
+  webhook: VerifiedWebhook,
+  now = new Date(),
+): Promise<WebhookOutcome> {
   const parsed = CustomersDataRequestPayload.safeParse(webhook.payload);
   if (!parsed.success) return { status: "rejected", reason: "payload has no customer id" };
   const { customer, orders_requested, data_request } = parsed.data;
@@ -68,4 +72,3 @@ export type DataRequestReport = {
   paymentAttempts: unknown[];
   callbackCount: number;
 };
-

@@ -36,7 +36,12 @@ export async function handleCustomersRedact(db: Db, webhook: VerifiedWebhook): P
       data: { phone: null, email: null, customerId: null },
     });
     await tx.paymentAttempt.updateMany({ where: { id: { in: attempts.map((a) => a.id) } }, data: { msisdn: null } });
-    const callbacks = await scrubCallbackLogs(tx, shopDomain, attempts.map((a) => a.id), scrubber);
+    const callbacks = await scrubCallbackLogs(
+      tx,
+      shopDomain,
+      attempts.map((a) => a.id),
+      scrubber,
+    );
     const jobs = await scrubJobs(tx, shopDomain, scrubber);
     await scrubRateLimits(tx, scrubber);
     const reports = await tx.dataRequest.deleteMany({

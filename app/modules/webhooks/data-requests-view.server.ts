@@ -11,7 +11,11 @@ export interface DataRequestView {
 }
 
 /** The shop's stored customer data reports, newest first, shaped for the embedded page. */
-export async function listDataRequestViews(db: Pick<Db, "dataRequest">, shopDomain: string, take = 50): Promise<DataRequestView[]> {
+export async function listDataRequestViews(
+  db: Pick<Db, "dataRequest">,
+  shopDomain: string,
+  take = 50,
+): Promise<DataRequestView[]> {
   const rows = await db.dataRequest.findMany({ where: { shopDomain }, orderBy: { createdAt: "desc" }, take });
   return rows.map((row) => {
     let report: { orders?: unknown[]; paymentAttempts?: unknown[] } = {};

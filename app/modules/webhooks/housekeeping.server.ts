@@ -9,7 +9,10 @@ import { pruneWebhookDeliveries } from "./delivery.server";
 // dedupeKey: every app instance runs the sweep, but the unique key lets one job exist per day and the
 // queue's conditional claim lets one worker run it. Registered by app/worker.server.ts.
 
-export const PRUNE_WEBHOOK_DELIVERIES = defineJobType("prune-webhook-deliveries", z.object({ olderThan: z.iso.datetime() }));
+export const PRUNE_WEBHOOK_DELIVERIES = defineJobType(
+  "prune-webhook-deliveries",
+  z.object({ olderThan: z.iso.datetime() }),
+);
 /** Shopify retries a delivery for about 4 hours; 30 days keeps ample evidence for support questions. */
 export const WEBHOOK_DELIVERY_RETENTION_DAYS = 30;
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -62,7 +62,10 @@ export function mpesaOrderFields(order: OrderPayload) {
     orderName: blankToNull(order.name),
     confirmationNumber: blankToNull(order.confirmation_number),
     customerId: order.customer ? order.customer.admin_graphql_api_id || customerGid(order.customer.id) : null,
-    phone: blankToNull(order.phone) ?? blankToNull(order.billing_address?.phone) ?? blankToNull(order.shipping_address?.phone),
+    phone:
+      blankToNull(order.phone) ??
+      blankToNull(order.billing_address?.phone) ??
+      blankToNull(order.shipping_address?.phone),
     email: blankToNull(order.email) ?? blankToNull(order.contact_email),
     currency: (order.presentment_currency || order.currency || "KES").toUpperCase(),
     // total_outstanding is in the shop's currency: it is a KES amount only when that currency is KES.

@@ -31,7 +31,9 @@ export async function handleOrderCreated(db: Db, webhook: VerifiedWebhook): Prom
       return { status: "applied", detail: { orderGid: fields.orderGid, created: true } };
     }
     const blanks = Object.fromEntries(
-      Object.entries(fields).filter(([column, value]) => value !== null && existing[column as keyof typeof fields] === null),
+      Object.entries(fields).filter(
+        ([column, value]) => value !== null && existing[column as keyof typeof fields] === null,
+      ),
     );
     if (Object.keys(blanks).length) await tx.mpesaOrder.update({ where: key, data: blanks });
     return { status: "applied", detail: { orderGid: fields.orderGid, created: false, filled: Object.keys(blanks) } };

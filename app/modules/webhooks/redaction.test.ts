@@ -52,9 +52,12 @@ describe("createScrubber", () => {
 
 describe("order payload helpers", () => {
   it("rounds up to whole units", () => {
-    expect([ceilWholeUnits("1234.01"), ceilWholeUnits("1234.00"), ceilWholeUnits("1234"), ceilWholeUnits(99.5)]).toEqual([
-      1235, 1234, 1234, 100,
-    ]);
+    expect([
+      ceilWholeUnits("1234.01"),
+      ceilWholeUnits("1234.00"),
+      ceilWholeUnits("1234"),
+      ceilWholeUnits(99.5),
+    ]).toEqual([1235, 1234, 1234, 100]);
     expect([ceilWholeUnits("-1.00"), ceilWholeUnits("abc"), ceilWholeUnits(null)]).toEqual([null, null, null]);
   });
 

@@ -23,7 +23,9 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 export function createScrubber(known: { phones: string[]; emails: string[] }) {
   const digitForms = [...new Set(known.phones.flatMap(phoneForms))].sort((a, b) => b.length - a.length);
-  const knownPattern = digitForms.length ? new RegExp(`\\+?(?<!\\d)(?:${digitForms.map(escape).join("|")})(?!\\d)`, "g") : null;
+  const knownPattern = digitForms.length
+    ? new RegExp(`\\+?(?<!\\d)(?:${digitForms.map(escape).join("|")})(?!\\d)`, "g")
+    : null;
   const emails = known.emails.filter(Boolean).map((e) => e.toLowerCase());
 
   function scrubString(text: string): string {
@@ -34,7 +36,8 @@ export function createScrubber(known: { phones: string[]; emails: string[] }) {
   }
 
   function scrubValue(value: unknown, key?: string): unknown {
-    if (key !== undefined && NAME_OR_EMAIL_KEY.test(key) && value !== null && typeof value !== "object") return REDACTED;
+    if (key !== undefined && NAME_OR_EMAIL_KEY.test(key) && value !== null && typeof value !== "object")
+      return REDACTED;
     if (typeof value === "string") return scrubString(value);
     if (typeof value === "number") return scrubString(String(value)) === String(value) ? value : REDACTED;
     if (Array.isArray(value)) return value.map((v) => scrubValue(v));
@@ -58,7 +61,9 @@ export function createScrubber(known: { phones: string[]; emails: string[] }) {
   }
 
   /** Substrings worth a LIKE search to find rows that may hold these personal data. */
-  const searchTerms = [...new Set([...digitForms.filter((f) => f.length === 9 || !/^(?:254|0)[17]/.test(f)), ...emails])];
+  const searchTerms = [
+    ...new Set([...digitForms.filter((f) => f.length === 9 || !/^(?:254|0)[17]/.test(f)), ...emails]),
+  ];
 
   return { scrubDocument, scrubString, searchTerms };
 }

@@ -7,7 +7,10 @@ type Scrubber = ReturnType<typeof createScrubber>;
 
 /** Raw callbacks for the customer's attempts, plus any of the shop's (or unattributed) ones naming their phone. */
 export async function scrubCallbackLogs(tx: Tx, shopDomain: string, attemptIds: string[], scrubber: Scrubber) {
-  const mentions = scrubber.searchTerms.flatMap((term) => [{ body: { contains: term } }, { headers: { contains: term } }]);
+  const mentions = scrubber.searchTerms.flatMap((term) => [
+    { body: { contains: term } },
+    { headers: { contains: term } },
+  ]);
   const rows = await tx.callbackLog.findMany({
     where: {
       OR: [

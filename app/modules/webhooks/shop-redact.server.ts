@@ -36,7 +36,8 @@ export async function deleteShopData(tx: Tx, shop: string) {
     emails: orders.map((o) => o.email).filter((e): e is string => !!e),
   });
   const counts = {
-    callbackLogs: (await tx.callbackLog.deleteMany({ where: { OR: [where, { attemptId: { in: attemptIds } }] } })).count,
+    callbackLogs: (await tx.callbackLog.deleteMany({ where: { OR: [where, { attemptId: { in: attemptIds } }] } }))
+      .count,
     unattributedCallbacksScrubbed: await scrubCallbackLogs(tx, shop, [], customers),
     receipts: (await tx.mpesaReceipt.deleteMany({ where })).count,
     attempts: (await tx.paymentAttempt.deleteMany({ where })).count,

@@ -21,7 +21,9 @@ export function PaymentView({ state, actions }: { state: State; actions: Payment
       return view.gaveUp ? (
         <s-stack gap="base">
           <s-text color="subdued">{copy.preparingSlow}</s-text>
-          <s-button variant="secondary" onClick={() => actions.refresh()}>{copy.refresh}</s-button>
+          <s-button variant="secondary" onClick={() => actions.refresh()}>
+            {copy.refresh}
+          </s-button>
         </s-stack>
       ) : (
         <s-stack direction="inline" gap="small-200" alignItems="center">
@@ -39,7 +41,9 @@ export function PaymentView({ state, actions }: { state: State; actions: Payment
             {view.gaveUp ? (
               <s-stack gap="small-200">
                 <s-text color="subdued">{copy.stillWaiting}</s-text>
-                <s-button variant="secondary" onClick={() => actions.refresh()}>{copy.refresh}</s-button>
+                <s-button variant="secondary" onClick={() => actions.refresh()}>
+                  {copy.refresh}
+                </s-button>
               </s-stack>
             ) : (
               <s-spinner size="small" accessibilityLabel={copy.checkPhoneHeading} />
@@ -54,7 +58,9 @@ export function PaymentView({ state, actions }: { state: State; actions: Payment
         <s-banner tone="critical" heading={copy.heading}>
           <s-stack gap="base">
             <s-text>{copy.unreachable}</s-text>
-            <s-button variant="secondary" onClick={() => actions.retry()}>{copy.tryAgain}</s-button>
+            <s-button variant="secondary" onClick={() => actions.retry()}>
+              {copy.tryAgain}
+            </s-button>
           </s-stack>
         </s-banner>
       );
@@ -72,7 +78,9 @@ function PayForm({ state, view, actions }: { state: State; view: FormView; actio
         {notice && (
           <s-banner tone={notice.kind === "rate_limited" ? "warning" : "critical"}>
             <s-text>
-              {notice.kind === "rate_limited" ? copy.rateLimited(notice.retryAfterSeconds) : (notice.message ?? copy.rejectedFallback)}
+              {notice.kind === "rate_limited"
+                ? copy.rateLimited(notice.retryAfterSeconds)
+                : (notice.message ?? copy.rejectedFallback)}
             </s-text>
           </s-banner>
         )}
@@ -101,7 +109,9 @@ function fieldValue(event: Event): string {
 
 function Outcome({ attempt, onRetry }: { attempt: AttemptView; onRetry: () => void }) {
   const retry = attempt.canRetry ? (
-    <s-button variant="primary" onClick={onRetry}>{copy.retry}</s-button>
+    <s-button variant="primary" onClick={onRetry}>
+      {copy.retry}
+    </s-button>
   ) : null;
   switch (attempt.status) {
     case "SUCCEEDED":
@@ -116,7 +126,10 @@ function Outcome({ attempt, onRetry }: { attempt: AttemptView; onRetry: () => vo
     case "CANCELLED":
     case "TIMED_OUT":
       return (
-        <s-banner tone="warning" heading={attempt.status === "CANCELLED" ? copy.cancelledHeading : copy.timedOutHeading}>
+        <s-banner
+          tone="warning"
+          heading={attempt.status === "CANCELLED" ? copy.cancelledHeading : copy.timedOutHeading}
+        >
           <s-stack gap="base">
             <s-text>{attempt.message || (attempt.status === "CANCELLED" ? copy.cancelled : copy.timedOut)}</s-text>
             {retry}

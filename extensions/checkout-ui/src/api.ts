@@ -73,7 +73,11 @@ export function createPayApi(opts: PayApiOptions): PayApi {
 
   return {
     getStatus: (order) =>
-      call(url(PAY_STATUS_PATH, { orderId: order.id, confirmationNumber: order.confirmationNumber }), { method: "GET" }, parsePayStatus),
+      call(
+        url(PAY_STATUS_PATH, { orderId: order.id, confirmationNumber: order.confirmationNumber }),
+        { method: "GET" },
+        parsePayStatus,
+      ),
     pay: (order, phone) => {
       const request: PayRequest = { orderId: order.id, confirmationNumber: order.confirmationNumber, phone };
       return call(
@@ -120,7 +124,11 @@ export function parsePayStatus(body: unknown): PayStatus | null {
   if (isRefusalCode(body.reason)) status.reason = body.reason;
   const order = body.order;
   if (isRecord(order) && typeof order.amountKes === "number") {
-    status.order = { name: String(order.name ?? ""), amountKes: order.amountKes, currency: String(order.currency ?? "KES") };
+    status.order = {
+      name: String(order.name ?? ""),
+      amountKes: order.amountKes,
+      currency: String(order.currency ?? "KES"),
+    };
   }
   if (body.attempt !== undefined && body.attempt !== null) {
     const attempt = parseAttempt(body.attempt);

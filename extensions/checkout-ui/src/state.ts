@@ -62,22 +62,30 @@ export function reduce(state: State, event: Event, timings: Timings): Transition
     case "submit": {
       if (view.name !== "form" || view.submitting) return { state };
       const msisdn = normalizeKenyanPhone(state.phone);
-      if (!msisdn) return { state: { ...state, view: { name: "form", submitting: false, phoneError: INVALID_PHONE_MESSAGE } } };
+      if (!msisdn)
+        return { state: { ...state, view: { name: "form", submitting: false, phoneError: INVALID_PHONE_MESSAGE } } };
       return { state: { ...state, view: { name: "form", submitting: true } }, command: { type: "pay", phone: msisdn } };
     }
     case "payResult":
       return view.name === "form" && view.submitting ? onPayResult(state, event.result, event.now, timings) : { state };
     case "retry":
-      if (view.name === "done" && view.attempt.canRetry) return { state: { ...state, view: { name: "form", submitting: false } } };
+      if (view.name === "done" && view.attempt.canRetry)
+        return { state: { ...state, view: { name: "form", submitting: false } } };
       // After a failure to reach the app, ask for the status first: a payment request may have got through.
       if (view.name === "unreachable") return { state: { ...state, view: { name: "loading" } }, command: fetchNow };
       return { state };
     case "refresh":
       if (view.name === "waiting" && view.gaveUp) {
-        return { state: { ...state, view: { ...view, since: event.now, gaveUp: false, failures: 0 } }, command: fetchNow };
+        return {
+          state: { ...state, view: { ...view, since: event.now, gaveUp: false, failures: 0 } },
+          command: fetchNow,
+        };
       }
       if (view.name === "preparing" && view.gaveUp) {
-        return { state: { ...state, view: { name: "preparing", since: event.now, tries: 0, gaveUp: false } }, command: fetchNow };
+        return {
+          state: { ...state, view: { name: "preparing", since: event.now, tries: 0, gaveUp: false } },
+          command: fetchNow,
+        };
       }
       return { state };
   }
@@ -90,13 +98,19 @@ function onStatus(state: State, result: ApiResult<PayStatus>, now: number, t: Ti
   if (result.kind === "ok") return applyStatus(state, result.value, now, t);
   if (result.kind === "rate_limited") {
     // Stay where we are and ask again once the app allows it.
-    return { state, command: { type: "fetchStatus", delayMs: Math.max(result.retryAfterSeconds * 1000, t.pollIntervalMs) } };
+    return {
+      state,
+      command: { type: "fetchStatus", delayMs: Math.max(result.retryAfterSeconds * 1000, t.pollIntervalMs) },
+    };
   }
   if (view.name === "waiting") {
     // The STK Push is already on the phone: ride out a blip or two before alarming the shopper.
     const failures = view.failures + 1;
     if (failures < t.pollFailuresTolerated) {
-      return { state: { ...state, view: { ...view, failures } }, command: { type: "fetchStatus", delayMs: t.pollIntervalMs } };
+      return {
+        state: { ...state, view: { ...view, failures } },
+        command: { type: "fetchStatus", delayMs: t.pollIntervalMs },
+      };
     }
     return { state: { ...state, view: { name: "unreachable" } } };
   }
@@ -158,9 +172,19 @@ function onPayResult(state: State, result: ApiResult<AttemptView>, now: number, 
     case "rejected":
       // The app names the field when it disagrees with our phone check: show it on the field.
       if (/PHONE/i.test(result.code)) {
-        return { state: { ...state, view: { name: "form", submitting: false, phoneError: result.message ?? INVALID_PHONE_MESSAGE } } };
+        return {
+          state: {
+            ...state,
+            view: { name: "form", submitting: false, phoneError: result.message ?? INVALID_PHONE_MESSAGE },
+          },
+        };
       }
-      return { state: { ...state, view: { name: "form", submitting: false, notice: { kind: "rejected", message: result.message } } } };
+      return {
+        state: {
+          ...state,
+          view: { name: "form", submitting: false, notice: { kind: "rejected", message: result.message } },
+        },
+      };
     case "unreachable":
       return { state: { ...state, view: { name: "unreachable" } } };
   }

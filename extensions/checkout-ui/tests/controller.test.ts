@@ -33,7 +33,10 @@ function manualScheduler() {
   return { scheduler, advance, pending: () => timers.length };
 }
 
-function fakeApi(statuses: Array<ApiResult<PayStatus>>, payAnswer: ApiResult<AttemptView> = { kind: "ok", value: attempt() }) {
+function fakeApi(
+  statuses: Array<ApiResult<PayStatus>>,
+  payAnswer: ApiResult<AttemptView> = { kind: "ok", value: attempt() },
+) {
   const api: PayApi = {
     getStatus: vi.fn(async () => statuses.shift() ?? { kind: "unreachable" as const }),
     pay: vi.fn(async () => payAnswer),
@@ -49,7 +52,13 @@ describe("payment controller", () => {
       { kind: "ok", value: payableStatus({ attempt: attempt() }) },
       { kind: "ok", value: payableStatus({ attempt: attempt({ status: "SUCCEEDED", receipt: "QJK3" }) }) },
     ]);
-    const controller = createPaymentController({ api, order: { id: "o1", confirmationNumber: "C1" }, initialPhone: "0712 345 678", timings: TIMINGS, scheduler: clock.scheduler });
+    const controller = createPaymentController({
+      api,
+      order: { id: "o1", confirmationNumber: "C1" },
+      initialPhone: "0712 345 678",
+      timings: TIMINGS,
+      scheduler: clock.scheduler,
+    });
     const seen: string[] = [];
     controller.subscribe((state) => seen.push(state.view.name));
 
@@ -75,7 +84,12 @@ describe("payment controller", () => {
   test("dispose stops polling", async () => {
     const clock = manualScheduler();
     const api = fakeApi([{ kind: "ok", value: payableStatus({ attempt: attempt() }) }]);
-    const controller = createPaymentController({ api, order: { id: "o1", confirmationNumber: "C1" }, timings: TIMINGS, scheduler: clock.scheduler });
+    const controller = createPaymentController({
+      api,
+      order: { id: "o1", confirmationNumber: "C1" },
+      timings: TIMINGS,
+      scheduler: clock.scheduler,
+    });
     controller.start();
     await clock.advance(0);
     expect(controller.state.view.name).toBe("waiting");
@@ -88,12 +102,18 @@ describe("payment controller", () => {
     const clock = manualScheduler();
     let releaseStatus!: (result: ApiResult<PayStatus>) => void;
     const api: PayApi = {
-      getStatus: vi.fn()
+      getStatus: vi
+        .fn()
         .mockResolvedValueOnce({ kind: "unreachable" })
         .mockImplementationOnce(() => new Promise((resolve) => (releaseStatus = resolve))),
       pay: vi.fn(),
     };
-    const controller = createPaymentController({ api, order: { id: "o1", confirmationNumber: "C1" }, timings: TIMINGS, scheduler: clock.scheduler });
+    const controller = createPaymentController({
+      api,
+      order: { id: "o1", confirmationNumber: "C1" },
+      timings: TIMINGS,
+      scheduler: clock.scheduler,
+    });
     controller.start();
     await clock.advance(0);
     expect(controller.state.view.name).toBe("unreachable");

@@ -21,9 +21,12 @@ export function phoneField(): HTMLElement & { value?: string } {
 }
 
 export const waitForText = (snippet: string, timeout = 1000) =>
-  waitFor(() => {
-    if (!text().includes(snippet)) throw new Error(`"${snippet}" not in: ${document.body.innerHTML}`);
-  }, { timeout });
+  waitFor(
+    () => {
+      if (!text().includes(snippet)) throw new Error(`"${snippet}" not in: ${document.body.innerHTML}`);
+    },
+    { timeout },
+  );
 
 /** Lets pending fetch promises and the re-render they cause settle. */
 export const settle = () => new Promise((resolve) => setTimeout(resolve, 30));

@@ -21,8 +21,14 @@ afterEach(() => {
 
 describe("order-status block", () => {
   test("asks the app with the order's confirmation number and offers the form, prefilled from the billing address", async () => {
-    Object.defineProperty(extension.shopify, "billingAddress", { value: { value: { phone: "0722 000 111" } }, configurable: true });
-    const fetch = vi.fn().mockResolvedValueOnce(json(payableStatus())).mockResolvedValueOnce(json({ attempt: attempt() }));
+    Object.defineProperty(extension.shopify, "billingAddress", {
+      value: { value: { phone: "0722 000 111" } },
+      configurable: true,
+    });
+    const fetch = vi
+      .fn()
+      .mockResolvedValueOnce(json(payableStatus()))
+      .mockResolvedValueOnce(json({ attempt: attempt() }));
     extension.fetch = fetch;
     await extension.render();
     await waitForText("Pay KES 1,500");
@@ -39,11 +45,17 @@ describe("order-status block", () => {
     expect(url.searchParams.has("surface")).toBe(false); // the app reads who asks from the token alone
     expect(new Headers(statusInit.headers).get("Authorization")).toBe("Bearer mock-session-token");
     expect(fetch.mock.calls[1]![0]).toBe(`${APP_URL}/api/pay`);
-    expect(JSON.parse(fetch.mock.calls[1]![1].body)).toEqual({ orderId: ORDER_ID, confirmationNumber: "QX7RT2MZ9", phone: "254722000111" });
+    expect(JSON.parse(fetch.mock.calls[1]![1].body)).toEqual({
+      orderId: ORDER_ID,
+      confirmationNumber: "QX7RT2MZ9",
+      phone: "254722000111",
+    });
   });
 
   test("resumes a payment still pending on the shopper's phone", async () => {
-    extension.fetch = vi.fn().mockResolvedValueOnce(json(payableStatus({ attempt: attempt({ status: "PENDING", amountKes: 2350 }) })));
+    extension.fetch = vi
+      .fn()
+      .mockResolvedValueOnce(json(payableStatus({ attempt: attempt({ status: "PENDING", amountKes: 2350 }) })));
     await extension.render();
     await waitForText("enter your M-PESA PIN to pay KES 2,350");
     expect(banner()).toMatchObject({ tone: "info", heading: "Check your phone" });
@@ -60,7 +72,12 @@ describe("order-status block", () => {
   });
 
   test("a cancelled order renders nothing and never calls the app", async () => {
-    extension.shopify.order.value = { id: ORDER_ID, name: "#1077", confirmationNumber: "QX7RT2MZ9", cancelledAt: "2026-09-30T10:00:00Z" };
+    extension.shopify.order.value = {
+      id: ORDER_ID,
+      name: "#1077",
+      confirmationNumber: "QX7RT2MZ9",
+      cancelledAt: "2026-09-30T10:00:00Z",
+    };
     const fetch = vi.fn();
     extension.fetch = fetch;
     await extension.render();

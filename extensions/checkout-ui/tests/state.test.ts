@@ -34,14 +34,19 @@ describe("loading the status", () => {
     expect(run([{ type: "start" }]).command).toEqual({ type: "fetchStatus", delayMs: 0 });
   });
 
-  test.each(["NOT_MPESA", "ALREADY_PAID", "CANCELLED", "NOT_KES", "SHOP_NOT_CONFIGURED", "NOTHING_OUTSTANDING", "NO_CONFIRMATION_NUMBER"] as const)(
-    "not payable (%s) and no attempt: hidden, no further requests",
-    (reason) => {
-      const { state, command } = run([status({ payable: false, reason })]);
-      expect(state.view).toEqual({ name: "hidden" });
-      expect(command).toBeUndefined();
-    },
-  );
+  test.each([
+    "NOT_MPESA",
+    "ALREADY_PAID",
+    "CANCELLED",
+    "NOT_KES",
+    "SHOP_NOT_CONFIGURED",
+    "NOTHING_OUTSTANDING",
+    "NO_CONFIRMATION_NUMBER",
+  ] as const)("not payable (%s) and no attempt: hidden, no further requests", (reason) => {
+    const { state, command } = run([status({ payable: false, reason })]);
+    expect(state.view).toEqual({ name: "hidden" });
+    expect(command).toBeUndefined();
+  });
 
   test("payable without an attempt: the form, with the app's amount", () => {
     const { state } = run([status(payableStatus())]);
@@ -50,21 +55,32 @@ describe("loading the status", () => {
   });
 
   test("a failed attempt on an order no longer payable is not shown", () => {
-    expect(run([status({ payable: false, reason: "CANCELLED", attempt: attempt({ status: "FAILED" }) })]).state.view).toEqual({ name: "hidden" });
+    expect(
+      run([status({ payable: false, reason: "CANCELLED", attempt: attempt({ status: "FAILED" }) })]).state.view,
+    ).toEqual({ name: "hidden" });
   });
 
-  test.each(["SUCCEEDED", "NEEDS_REVIEW"] as const)("our %s attempt is shown even when the order is no longer payable", (s) => {
-    const { state } = run([status({ payable: false, reason: "ALREADY_PAID", attempt: attempt({ status: s }) })]);
-    expect(state.view).toEqual({ name: "done", attempt: attempt({ status: s }) });
-  });
+  test.each(["SUCCEEDED", "NEEDS_REVIEW"] as const)(
+    "our %s attempt is shown even when the order is no longer payable",
+    (s) => {
+      const { state } = run([status({ payable: false, reason: "ALREADY_PAID", attempt: attempt({ status: s }) })]);
+      expect(state.view).toEqual({ name: "done", attempt: attempt({ status: s }) });
+    },
+  );
 
   test("a 4xx on the status hides the block; a failure to reach the app says so", () => {
-    expect(run([{ type: "statusReceived", result: { kind: "rejected", status: 401, code: "HTTP_401" }, now: 0 }]).state.view).toEqual({ name: "hidden" });
-    expect(run([{ type: "statusReceived", result: { kind: "unreachable" }, now: 0 }]).state.view).toEqual({ name: "unreachable" });
+    expect(
+      run([{ type: "statusReceived", result: { kind: "rejected", status: 401, code: "HTTP_401" }, now: 0 }]).state.view,
+    ).toEqual({ name: "hidden" });
+    expect(run([{ type: "statusReceived", result: { kind: "unreachable" }, now: 0 }]).state.view).toEqual({
+      name: "unreachable",
+    });
   });
 
   test("429 on the status: ask again after Retry-After, staying quiet", () => {
-    const { state, command } = run([{ type: "statusReceived", result: { kind: "rate_limited", retryAfterSeconds: 20 }, now: 0 }]);
+    const { state, command } = run([
+      { type: "statusReceived", result: { kind: "rate_limited", retryAfterSeconds: 20 }, now: 0 },
+    ]);
     expect(state.view).toEqual({ name: "loading" });
     expect(command).toEqual({ type: "fetchStatus", delayMs: 20_000 });
   });
@@ -108,7 +124,10 @@ describe("the form", () => {
   });
 
   test("editing the phone clears its error", () => {
-    const { state } = run([{ type: "phoneChanged", phone: "07" }], at({ name: "form", submitting: false, phoneError: "x" }));
+    const { state } = run(
+      [{ type: "phoneChanged", phone: "07" }],
+      at({ name: "form", submitting: false, phoneError: "x" }),
+    );
     expect(state).toMatchObject({ phone: "07", view: { name: "form", phoneError: undefined } });
   });
 
@@ -125,28 +144,51 @@ describe("after Pay", () => {
 
   test("a pending attempt: waiting, polling every 3 s, amount from the app", () => {
     const { state, command } = run([payResult(ok(attempt({ amountKes: 990 })), 5_000)], submitting);
-    expect(state.view).toEqual({ name: "waiting", attempt: attempt({ amountKes: 990 }), since: 5_000, gaveUp: false, failures: 0 });
+    expect(state.view).toEqual({
+      name: "waiting",
+      attempt: attempt({ amountKes: 990 }),
+      since: 5_000,
+      gaveUp: false,
+      failures: 0,
+    });
     expect(state.amountKes).toBe(990);
     expect(command).toEqual({ type: "fetchStatus", delayMs: 3_000 });
   });
 
   test("429: back to the form with the wait", () => {
     const { state, command } = run([payResult({ kind: "rate_limited", retryAfterSeconds: 42 })], submitting);
-    expect(state.view).toEqual({ name: "form", submitting: false, notice: { kind: "rate_limited", retryAfterSeconds: 42 } });
+    expect(state.view).toEqual({
+      name: "form",
+      submitting: false,
+      notice: { kind: "rate_limited", retryAfterSeconds: 42 },
+    });
     expect(command).toBeUndefined();
   });
 
   test("a phone the app refuses is shown on the field; other refusals as a notice", () => {
-    const phone = run([payResult({ kind: "rejected", status: 422, code: "INVALID_PHONE", message: "Not M-PESA" })], submitting);
+    const phone = run(
+      [payResult({ kind: "rejected", status: 422, code: "INVALID_PHONE", message: "Not M-PESA" })],
+      submitting,
+    );
     expect(phone.state.view).toEqual({ name: "form", submitting: false, phoneError: "Not M-PESA" });
-    const other = run([payResult({ kind: "rejected", status: 409, code: "ORDER_NOT_PAYABLE", message: "Paid already" })], submitting);
-    expect(other.state.view).toEqual({ name: "form", submitting: false, notice: { kind: "rejected", message: "Paid already" } });
+    const other = run(
+      [payResult({ kind: "rejected", status: 409, code: "ORDER_NOT_PAYABLE", message: "Paid already" })],
+      submitting,
+    );
+    expect(other.state.view).toEqual({
+      name: "form",
+      submitting: false,
+      notice: { kind: "rejected", message: "Paid already" },
+    });
   });
 
   test("the app unreachable: say so; Try again checks the status before anything else", () => {
     const { state } = run([payResult({ kind: "unreachable" })], submitting);
     expect(state.view).toEqual({ name: "unreachable" });
-    expect(reduce(state, { type: "retry" }, t)).toEqual({ state: { ...state, view: { name: "loading" } }, command: { type: "fetchStatus", delayMs: 0 } });
+    expect(reduce(state, { type: "retry" }, t)).toEqual({
+      state: { ...state, view: { name: "loading" } },
+      command: { type: "fetchStatus", delayMs: 0 },
+    });
   });
 
   test("a late pay answer after the block moved on is ignored", () => {

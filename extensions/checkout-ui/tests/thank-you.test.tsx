@@ -91,8 +91,14 @@ describe("thank-you block: the form", () => {
   });
 
   test("prefills from the shipping address when the buyer's phone is not Kenyan", async () => {
-    Object.defineProperty(extension.shopify, "buyerIdentity", { value: { phone: { value: "+1 415 555 0100" } }, configurable: true });
-    Object.defineProperty(extension.shopify, "shippingAddress", { value: { value: { phone: "0110 123 456" } }, configurable: true });
+    Object.defineProperty(extension.shopify, "buyerIdentity", {
+      value: { phone: { value: "+1 415 555 0100" } },
+      configurable: true,
+    });
+    Object.defineProperty(extension.shopify, "shippingAddress", {
+      value: { value: { phone: "0110 123 456" } },
+      configurable: true,
+    });
     answer(json(payableStatus()));
     await extension.render();
     await waitForText("Pay KES 1,500");
@@ -127,7 +133,13 @@ describe("thank-you block: paying", () => {
   });
 
   test("429 on pay says when to try again", async () => {
-    answer(json(payableStatus()), json({ error: { code: "RATE_LIMITED", message: "slow down" } }, { status: 429, headers: { "Retry-After": "42" } }));
+    answer(
+      json(payableStatus()),
+      json(
+        { error: { code: "RATE_LIMITED", message: "slow down" } },
+        { status: 429, headers: { "Retry-After": "42" } },
+      ),
+    );
     await extension.render();
     await waitForText("Pay KES 1,500");
     await typeAndPay("0712345678");
@@ -136,7 +148,10 @@ describe("thank-you block: paying", () => {
   });
 
   test("a refusal from the app is shown in its own words", async () => {
-    answer(json(payableStatus()), json({ error: { code: "ORDER_NOT_PAYABLE", message: "This order has already been paid." } }, { status: 409 }));
+    answer(
+      json(payableStatus()),
+      json({ error: { code: "ORDER_NOT_PAYABLE", message: "This order has already been paid." } }, { status: 409 }),
+    );
     await extension.render();
     await waitForText("Pay KES 1,500");
     await typeAndPay("0712345678");
@@ -146,7 +161,13 @@ describe("thank-you block: paying", () => {
 
 describe("thank-you block: outcomes", () => {
   test("paid, with the M-PESA receipt", async () => {
-    answer(json({ payable: false, reason: "ALREADY_PAID", attempt: attempt({ status: "SUCCEEDED", receipt: "QJK3ABC123" }) }));
+    answer(
+      json({
+        payable: false,
+        reason: "ALREADY_PAID",
+        attempt: attempt({ status: "SUCCEEDED", receipt: "QJK3ABC123" }),
+      }),
+    );
     await extension.render();
     await waitForText("M-PESA receipt: QJK3ABC123");
     expect(banner()).toMatchObject({ tone: "success", heading: "Payment received" });
@@ -164,7 +185,9 @@ describe("thank-you block: outcomes", () => {
 
   test("timed out, in the app's words, with Retry", async () => {
     const message = "The M-PESA prompt expired before it was completed. Try again.";
-    answer(json(payableStatus({ attempt: attempt({ status: "TIMED_OUT", resultCode: "1019", message, canRetry: true }) })));
+    answer(
+      json(payableStatus({ attempt: attempt({ status: "TIMED_OUT", resultCode: "1019", message, canRetry: true }) })),
+    );
     await extension.render();
     await waitForText(message);
     expect(banner().heading).toBe("No answer from your phone");
@@ -182,7 +205,9 @@ describe("thank-you block: outcomes", () => {
 
   test("failed with a wrong PIN: Retry offered when the app allows it", async () => {
     const message = "The M-PESA PIN was wrong.";
-    answer(json(payableStatus({ attempt: attempt({ status: "FAILED", resultCode: "2001", message, canRetry: true }) })));
+    answer(
+      json(payableStatus({ attempt: attempt({ status: "FAILED", resultCode: "2001", message, canRetry: true }) })),
+    );
     await extension.render();
     await waitForText(message);
     expect(hasButton("Retry")).toBe(true);

@@ -80,7 +80,8 @@ export interface PayErrorBody {
 
 export const isAttemptStatus = (value: unknown): value is AttemptStatus =>
   (ATTEMPT_STATUSES as readonly unknown[]).includes(value);
-export const isRefusalCode = (value: unknown): value is RefusalCode => (REFUSAL_CODES as readonly unknown[]).includes(value);
+export const isRefusalCode = (value: unknown): value is RefusalCode =>
+  (REFUSAL_CODES as readonly unknown[]).includes(value);
 
 /** Integer shillings as Kenyans write them: "KES 1,500" ("KES -200" for money going back). The one KES formatter. */
 export function formatKes(amountKes: number): string {

@@ -5,7 +5,10 @@
  * The request body as text, reading at most `max` bytes: a hostile sender cannot make us buffer
  * more than that (Content-Length is not trusted; the stream is cut). `tooLarge` keeps the first bytes.
  */
-export async function readBoundedBody(request: Request, max: number): Promise<{ text: string; tooLarge: boolean; size: number }> {
+export async function readBoundedBody(
+  request: Request,
+  max: number,
+): Promise<{ text: string; tooLarge: boolean; size: number }> {
   if (!request.body) return { text: "", tooLarge: false, size: 0 };
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -44,6 +47,7 @@ export function safeHeaders(headers: Headers): Record<string, string> {
 /** The few headers kept for a callback whose token is unknown (metadata only, see unknown-token.server.ts). */
 export function metadataHeaders(headers: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const key of ["content-type", "content-length", "user-agent"]) if (headers[key]) out[key] = headers[key].slice(0, 200);
+  for (const key of ["content-type", "content-length", "user-agent"])
+    if (headers[key]) out[key] = headers[key].slice(0, 200);
   return out;
 }

@@ -58,7 +58,10 @@ export function inboxSource(db: PrismaClient, opts: InboxSourceOptions): WorkSou
       await db.callbackLog.updateMany({ where: { ...mine(item), status: "RECEIVED" }, data: { lockedUntil: until } });
     },
     async reschedule(item, runAt, error) {
-      await db.callbackLog.updateMany({ where: mine(item), data: { runAt, lockedBy: null, lockedUntil: null, error: error.slice(0, 2000) } });
+      await db.callbackLog.updateMany({
+        where: mine(item),
+        data: { runAt, lockedBy: null, lockedUntil: null, error: error.slice(0, 2000) },
+      });
     },
     async bury(item, error, now) {
       await db.callbackLog.updateMany({
@@ -75,7 +78,13 @@ export function inboxSource(db: PrismaClient, opts: InboxSourceOptions): WorkSou
  * LOCKED), so instances never queue behind each other; SQLite has one writer, so the statement is
  * atomic as it stands.
  */
-async function claimBatch(db: PrismaClient, opts: InboxSourceOptions, kinds: string[], lockedBy: string, c: ClaimOptions) {
+async function claimBatch(
+  db: PrismaClient,
+  opts: InboxSourceOptions,
+  kinds: string[],
+  lockedBy: string,
+  c: ClaimOptions,
+) {
   const types = new Set(c.types);
   const claimable = kinds.filter((k) => types.has(opts.jobTypes[k]));
   if (claimable.length === 0) return [];
@@ -88,7 +97,9 @@ async function claimBatch(db: PrismaClient, opts: InboxSourceOptions, kinds: str
   } else {
     // SQLite: an UPDATE takes the database's write lock even when it matches nothing, so look first
     // (a read, beside any writer) and write only when there is work; the UPDATE re-checks `due`.
-    const ids = await db.$queryRaw<{ id: string }[]>`SELECT "id" FROM "CallbackLog" WHERE ${due} ORDER BY "runAt" LIMIT ${c.limit}`;
+    const ids = await db.$queryRaw<
+      { id: string }[]
+    >`SELECT "id" FROM "CallbackLog" WHERE ${due} ORDER BY "runAt" LIMIT ${c.limit}`;
     if (ids.length === 0) return [];
     candidates = Prisma.sql`SELECT "id" FROM "CallbackLog" WHERE "id" IN (${Prisma.join(ids.map((r) => r.id))}) AND ${due}`;
   }
@@ -100,14 +111,26 @@ async function claimBatch(db: PrismaClient, opts: InboxSourceOptions, kinds: str
 }
 
 async function buryCrashed(db: PrismaClient, kinds: string[], maxClaims: number, now: Date) {
-  const where: Prisma.CallbackLogWhereInput = { status: "RECEIVED", kind: { in: kinds }, claims: { gte: maxClaims }, lockedUntil: { lt: now } };
-  const crashed = await db.callbackLog.findMany({ where, select: { id: true, kind: true, attemptId: true, claims: true }, take: 100 });
+  const where: Prisma.CallbackLogWhereInput = {
+    status: "RECEIVED",
+    kind: { in: kinds },
+    claims: { gte: maxClaims },
+    lockedUntil: { lt: now },
+  };
+  const crashed = await db.callbackLog.findMany({
+    where,
+    select: { id: true, kind: true, attemptId: true, claims: true },
+    take: 100,
+  });
   if (crashed.length === 0) return;
   await db.callbackLog.updateMany({
     where: { AND: [where, { id: { in: crashed.map((r) => r.id) } }] },
     data: { status: "DEAD", processedAt: now, lockedBy: null, lockedUntil: null, error: CRASHED_TOO_OFTEN },
   });
   for (const r of crashed) {
-    logger.error({ alert: "callback_dead", callbackLogId: r.id, kind: r.kind, attemptId: r.attemptId, claims: r.claims }, `callback dead: ${CRASHED_TOO_OFTEN}`);
+    logger.error(
+      { alert: "callback_dead", callbackLogId: r.id, kind: r.kind, attemptId: r.attemptId, claims: r.claims },
+      `callback dead: ${CRASHED_TOO_OFTEN}`,
+    );
   }
 }

@@ -8,7 +8,8 @@ import { Prisma, type PrismaClient } from "@prisma/client";
 // group-committed (one transaction, one fsync, each request still answered only after its commit).
 
 export type Dialect = "sqlite" | "postgresql";
-export const dialectOf = (databaseUrl: string): Dialect => (databaseUrl.startsWith("postgres") ? "postgresql" : "sqlite");
+export const dialectOf = (databaseUrl: string): Dialect =>
+  databaseUrl.startsWith("postgres") ? "postgresql" : "sqlite";
 
 export interface ReceivedEvent {
   kind: string; // "STK" | "C2B_VALIDATION" | … (CallbackLog.kind)
@@ -34,7 +35,8 @@ export interface Inbox {
 
 export function createInbox(db: PrismaClient, dialect: Dialect, now: () => Date = () => new Date()): Inbox {
   const listeners: (() => void)[] = [];
-  const insertOne = async (e: ReceivedEvent) => (await insertRows(db, dialect, [{ id: newId(), event: e }], now())).size === 1;
+  const insertOne = async (e: ReceivedEvent) =>
+    (await insertRows(db, dialect, [{ id: newId(), event: e }], now())).size === 1;
   const write = dialect === "sqlite" ? groupCommitter(db, dialect, now) : insertOne;
   return {
     async storeForAttempt(event) {
@@ -94,7 +96,9 @@ function groupCommitter(db: PrismaClient, dialect: Dialect, now: () => Date, max
       } catch (error) {
         // One bad row must not fail its neighbours: retry them one by one (each its own commit).
         if (batch.length === 1) batch[0].reject(error);
-        else for (const w of batch) await insertRows(db, dialect, [w], now()).then((ids) => w.resolve(ids.has(w.id)), w.reject);
+        else
+          for (const w of batch)
+            await insertRows(db, dialect, [w], now()).then((ids) => w.resolve(ids.has(w.id)), w.reject);
       }
     }
     flushing = false;

@@ -35,7 +35,10 @@ export async function pruneCallbackLog(db: PrismaClient, cut: { unattributedBefo
 }
 
 export async function runCallbackLogPrune(db: PrismaClient, p: z.infer<typeof PRUNE_CALLBACK_LOG.schema>) {
-  const deleted = await pruneCallbackLog(db, { unattributedBefore: new Date(p.unattributedBefore), attemptsBefore: new Date(p.attemptsBefore) });
+  const deleted = await pruneCallbackLog(db, {
+    unattributedBefore: new Date(p.unattributedBefore),
+    attemptsBefore: new Date(p.attemptsBefore),
+  });
   logger.info({ deleted, ...p }, "pruned callback log");
 }
 

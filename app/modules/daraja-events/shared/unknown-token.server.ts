@@ -28,7 +28,11 @@ export interface UnknownTokenEvent {
 
 export type UnknownTokenOutcome = "stored" | "rate_limited" | "source_not_allowed";
 
-export function createUnknownTokenGate(db: PrismaClient, config: UnknownTokenConfig, now: () => Date = () => new Date()) {
+export function createUnknownTokenGate(
+  db: PrismaClient,
+  config: UnknownTokenConfig,
+  now: () => Date = () => new Date(),
+) {
   const limiter = new RateLimiterPrisma({
     storeClient: db,
     tableName: "rateLimiterFlexible",

@@ -4,7 +4,10 @@
 
 export type StkCallbackAnswer = { kind: "accepted" } | { kind: "too_large" } | { kind: "malformed"; problem: string };
 
-export function stkAnswerHttp(answer: StkCallbackAnswer): { status: 200 | 400 | 413; body: { ResultCode: number; ResultDesc: string } } {
+export function stkAnswerHttp(answer: StkCallbackAnswer): {
+  status: 200 | 400 | 413;
+  body: { ResultCode: number; ResultDesc: string };
+} {
   switch (answer.kind) {
     case "accepted":
       return { status: 200, body: { ResultCode: 0, ResultDesc: "Accepted" } };

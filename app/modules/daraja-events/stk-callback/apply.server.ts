@@ -13,7 +13,10 @@ import { settleAttempt, type Evidence, type Verdict } from "../../payments/settl
 // times: a processed row is skipped, and settleAttempt only moves an attempt out of PENDING once.
 
 export type ApplyCallbackDeps = Pick<PaymentsDeps, "db" | "now" | "shopConfig" | "daraja"> & {
-  config: Pick<PaymentsConfig, "verifyWithQuery" | "darajaTimeoutMs" | "stkAnswerGraceMs" | "stkAnswerWaitMs" | "recoveryIntervalMs">;
+  config: Pick<
+    PaymentsConfig,
+    "verifyWithQuery" | "darajaTimeoutMs" | "stkAnswerGraceMs" | "stkAnswerWaitMs" | "recoveryIntervalMs"
+  >;
 };
 
 /** Closing the row releases its claim in the same write (the worker's release then matches nothing). */
@@ -25,18 +28,26 @@ export async function applyStkCallback(deps: ApplyCallbackDeps, callbackLogId: s
   const attempt = await getAttempt(deps.db, row.attemptId);
   const cb = parseStkCallback(JSON.parse(row.body));
   const ignore = (reason: string) =>
-    deps.db.callbackLog.update({ where: { id: row.id }, data: { status: "IGNORED", error: reason, processedAt: deps.now(), ...RELEASED } });
+    deps.db.callbackLog.update({
+      where: { id: row.id },
+      data: { status: "IGNORED", error: reason, processedAt: deps.now(), ...RELEASED },
+    });
 
   // Keyed by token, so it may belong to a push whose answer we have not stored yet (the callback
   // raced the STK response). Give the push a moment; if it never answered, the query decides.
   let adopting = false;
   if (!attempt.checkoutRequestId) {
     const inFlight =
-      !attempt.failureStage && deps.now().getTime() - attempt.createdAt.getTime() < deps.config.darajaTimeoutMs + deps.config.stkAnswerGraceMs;
-    if (inFlight && attempt.status === "PENDING") throw new RetryLaterError("STK push answer not stored yet", deps.config.stkAnswerWaitMs);
+      !attempt.failureStage &&
+      deps.now().getTime() - attempt.createdAt.getTime() < deps.config.darajaTimeoutMs + deps.config.stkAnswerGraceMs;
+    if (inFlight && attempt.status === "PENDING")
+      throw new RetryLaterError("STK push answer not stored yet", deps.config.stkAnswerWaitMs);
     adopting = true;
   } else if (attempt.checkoutRequestId !== cb.checkoutRequestId) {
-    logger.warn({ attemptId: attempt.id }, "STK callback CheckoutRequestID does not match its token's attempt; ignored");
+    logger.warn(
+      { attemptId: attempt.id },
+      "STK callback CheckoutRequestID does not match its token's attempt; ignored",
+    );
     await ignore("CheckoutRequestID does not match the attempt this token belongs to");
     return;
   }
@@ -44,11 +55,17 @@ export async function applyStkCallback(deps: ApplyCallbackDeps, callbackLogId: s
   // verification query rather than spend Daraja's rate limit on 50 copies of one callback.
   const upgradable =
     attempt.status === "PENDING" ||
-    (cb.resultCode === "0" && (["CANCELLED", "TIMED_OUT", "FAILED"].includes(attempt.status) || attempt.reviewCode === "RECEIPT_UNKNOWN"));
+    (cb.resultCode === "0" &&
+      (["CANCELLED", "TIMED_OUT", "FAILED"].includes(attempt.status) || attempt.reviewCode === "RECEIPT_UNKNOWN"));
   if (!upgradable) {
     await deps.db.callbackLog.update({
       where: { id: row.id },
-      data: { status: "PROCESSED", processedAt: deps.now(), error: `no change: attempt already ${attempt.status}`, ...RELEASED },
+      data: {
+        status: "PROCESSED",
+        processedAt: deps.now(),
+        error: `no change: attempt already ${attempt.status}`,
+        ...RELEASED,
+      },
     });
     return;
   }
@@ -70,7 +87,12 @@ export async function applyStkCallback(deps: ApplyCallbackDeps, callbackLogId: s
  * the shop verifies with query: a forged "cancelled" must not end a paid attempt — issue 9, L1) and
  * the amount. A success always carries a receipt here: the parser refuses a success body without one.
  */
-async function judge(deps: ApplyCallbackDeps, attempt: PaymentAttempt, cb: StkCallback, adopting: boolean): Promise<Verdict> {
+async function judge(
+  deps: ApplyCallbackDeps,
+  attempt: PaymentAttempt,
+  cb: StkCallback,
+  adopting: boolean,
+): Promise<Verdict> {
   const claimed = statusForResultCode(cb.resultCode);
   const mustQuery = adopting || verifiesWithQuery(deps.config.verifyWithQuery, attempt.environment);
   if (claimed !== "SUCCEEDED" && !mustQuery) return { status: claimed };
@@ -81,7 +103,8 @@ async function judge(deps: ApplyCallbackDeps, attempt: PaymentAttempt, cb: StkCa
       passkey: config.passkey,
       checkoutRequestId: cb.checkoutRequestId,
     });
-    if (answer.state === "pending") throw new RetryLaterError("STK query: still being processed", deps.config.recoveryIntervalMs);
+    if (answer.state === "pending")
+      throw new RetryLaterError("STK query: still being processed", deps.config.recoveryIntervalMs);
     const confirmed = statusForResultCode(answer.resultCode);
     if (claimed === "SUCCEEDED" && confirmed !== "SUCCEEDED") {
       return {
@@ -93,7 +116,12 @@ async function judge(deps: ApplyCallbackDeps, attempt: PaymentAttempt, cb: StkCa
     }
     if (claimed !== "SUCCEEDED") {
       return confirmed === "SUCCEEDED"
-        ? { status: "NEEDS_REVIEW", reviewCode: "RECEIPT_UNKNOWN", reviewDetail: `callback says ${cb.resultCode}, STK query says paid`, receiptTrusted: false }
+        ? {
+            status: "NEEDS_REVIEW",
+            reviewCode: "RECEIPT_UNKNOWN",
+            reviewDetail: `callback says ${cb.resultCode}, STK query says paid`,
+            receiptTrusted: false,
+          }
         : { status: confirmed };
     }
   }

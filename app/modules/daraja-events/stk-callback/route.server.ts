@@ -8,7 +8,11 @@ import { receiveStkCallback } from "./store.server";
 // POST /daraja/stk/<token> — the thin adapter: bound the body, call the one use case, map its typed
 // answer to HTTP. app/routes/daraja.stk.$token.tsx only forwards to these.
 
-export async function stkCallbackAction(request: Request, token: string | undefined, loadContext: unknown): Promise<Response> {
+export async function stkCallbackAction(
+  request: Request,
+  token: string | undefined,
+  loadContext: unknown,
+): Promise<Response> {
   if (request.method !== "POST") return methodNotAllowed();
   const deps = await eventsDeps();
   const { text, tooLarge, size } = await readBoundedBody(request, deps.config.maxBytes);
@@ -20,7 +24,10 @@ export async function stkCallbackAction(request: Request, token: string | undefi
     headers: safeHeaders(request.headers),
     sourceIp: clientIp(request, remoteAddressOf(loadContext)),
   });
-  countCallback("STK", answer.kind === "accepted" ? "accepted" : answer.kind === "too_large" ? "too_large" : "rejected");
+  countCallback(
+    "STK",
+    answer.kind === "accepted" ? "accepted" : answer.kind === "too_large" ? "too_large" : "rejected",
+  );
   const http = stkAnswerHttp(answer);
   return Response.json(http.body, { status: http.status });
 }

@@ -22,7 +22,12 @@ const ACCEPTED = { status: 200, body: { ResultCode: 0, ResultDesc: "Accepted" } 
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness({
-    appEnv: { TRUSTED_PROXIES: "loopback", CALLBACK_IP_ALLOWLIST: "127.0.0.1", CALLBACK_UNKNOWN_PER_SOURCE: "3", CALLBACK_MAX_ATTEMPTS: "3" },
+    appEnv: {
+      TRUSTED_PROXIES: "loopback",
+      CALLBACK_IP_ALLOWLIST: "127.0.0.1",
+      CALLBACK_UNKNOWN_PER_SOURCE: "3",
+      CALLBACK_MAX_ATTEMPTS: "3",
+    },
   });
   await seedShop(h.db, h.standin, PROD_SHOP, { environment: "production" });
 });
@@ -55,7 +60,10 @@ describe("L7: the answer reveals nothing about the token or the source", () => {
     expect(disallowed).toEqual(ACCEPTED);
     expect(valid).toEqual(ACCEPTED);
     // Our side still tells them apart: the disallowed one is kept REJECTED, the production attempt unchanged.
-    expect(await h.db.callbackLog.findFirstOrThrow({ where: { attemptId: prod.attempt.id } })).toMatchObject({ status: "REJECTED", sourceIp: "203.0.113.7" });
+    expect(await h.db.callbackLog.findFirstOrThrow({ where: { attemptId: prod.attempt.id } })).toMatchObject({
+      status: "REJECTED",
+      sourceIp: "203.0.113.7",
+    });
     expect((await h.db.paymentAttempt.findUniqueOrThrow({ where: { id: prod.attempt.id } })).status).toBe("PENDING");
   });
 
@@ -70,16 +78,28 @@ describe("L7: the answer reveals nothing about the token or the source", () => {
 
 describe("M3: callbacks with an unknown token", () => {
   it("M3: an unknown-token callback keeps only metadata, never the body", async () => {
-    const res = await postCallback(guess("D"), stkCallbackBody("ws_CO_meta", { receipt: "TSTMETA001" }), { ...from("203.0.113.20"), "X-Custom-Marker": "marker-value" });
+    const res = await postCallback(guess("D"), stkCallbackBody("ws_CO_meta", { receipt: "TSTMETA001" }), {
+      ...from("203.0.113.20"),
+      "X-Custom-Marker": "marker-value",
+    });
     expect(res).toEqual(ACCEPTED);
     const row = await h.db.callbackLog.findFirstOrThrow({ where: { tokenHash: hashCallbackToken("D".repeat(32)) } });
-    expect(row).toMatchObject({ status: "IGNORED", attemptId: null, body: "", sourceIp: "203.0.113.20", path: "/daraja/stk/:token" });
+    expect(row).toMatchObject({
+      status: "IGNORED",
+      attemptId: null,
+      body: "",
+      sourceIp: "203.0.113.20",
+      path: "/daraja/stk/:token",
+    });
     expect(row.headers).not.toContain("marker-value");
     expect(row.error).toMatch(/body not stored \(\d+ bytes\)/);
   });
 
   it("M3: unknown-token callbacks are rate-limited per source address (answered alike, not stored past the limit)", async () => {
-    for (let i = 0; i < 6; i++) expect(await postCallback(guess("E"), stkCallbackBody(`ws_CO_flood${i}`), from("203.0.113.30"))).toEqual(ACCEPTED);
+    for (let i = 0; i < 6; i++)
+      expect(await postCallback(guess("E"), stkCallbackBody(`ws_CO_flood${i}`), from("203.0.113.30"))).toEqual(
+        ACCEPTED,
+      );
     expect(await postCallback(guess("E"), stkCallbackBody("ws_CO_other"), from("203.0.113.31"))).toEqual(ACCEPTED);
     expect(await unknownRows("203.0.113.30")).toBe(3); // CALLBACK_UNKNOWN_PER_SOURCE
     expect(await unknownRows("203.0.113.31")).toBe(1);
@@ -91,12 +111,19 @@ describe("L2: stored callbacks that cannot be applied", () => {
     h.emulator.setEndpoint(QUERY, { failTimes: 1000, failStatus: 503 });
     try {
       const s = await silentAttempt("0712 345 804", PROD_SHOP);
-      expect(await postCallback(s.url, stkCallbackBody(s.attempt.checkoutRequestId!, { receipt: "TSTDEAD001" }))).toEqual(ACCEPTED);
-      const row = await eventually(() => h.db.callbackLog.findFirst({ where: { attemptId: s.attempt.id, status: "DEAD" } }), "callback dead");
+      expect(
+        await postCallback(s.url, stkCallbackBody(s.attempt.checkoutRequestId!, { receipt: "TSTDEAD001" })),
+      ).toEqual(ACCEPTED);
+      const row = await eventually(
+        () => h.db.callbackLog.findFirst({ where: { attemptId: s.attempt.id, status: "DEAD" } }),
+        "callback dead",
+      );
       expect(row.claims).toBe(3); // CALLBACK_MAX_ATTEMPTS
       expect(row.error).toBeTruthy();
       expect((await h.db.paymentAttempt.findUniqueOrThrow({ where: { id: s.attempt.id } })).status).toBe("PENDING");
-      expect(h.app.output()).toMatch(/"alert":"job_dead"[^\n]*"jobType":"process-stk-callback"|"jobType":"process-stk-callback"[^\n]*"alert":"job_dead"/);
+      expect(h.app.output()).toMatch(
+        /"alert":"job_dead"[^\n]*"jobType":"process-stk-callback"|"jobType":"process-stk-callback"[^\n]*"alert":"job_dead"/,
+      );
     } finally {
       h.emulator.setEndpoint(QUERY, { failTimes: 0 });
     }
@@ -107,10 +134,16 @@ describe("L2: stored callbacks that cannot be applied", () => {
     // What three crashes mid-apply leave behind: claimed the maximum number of times, lock expired.
     const crashed = await h.db.callbackLog.create({
       data: {
-        kind: "STK", path: "/daraja/stk/:token", headers: "{}", status: "RECEIVED",
+        kind: "STK",
+        path: "/daraja/stk/:token",
+        headers: "{}",
+        status: "RECEIVED",
         body: JSON.stringify(stkCallbackBody(s.attempt.checkoutRequestId!, { receipt: "TSTCRASH01" })),
-        attemptId: s.attempt.id, shopDomain: s.attempt.shopDomain,
-        claims: 3, lockedBy: "dead-worker", lockedUntil: new Date(Date.now() - 1000),
+        attemptId: s.attempt.id,
+        shopDomain: s.attempt.shopDomain,
+        claims: 3,
+        lockedBy: "dead-worker",
+        lockedUntil: new Date(Date.now() - 1000),
       },
     });
     const row = await eventually(async () => {

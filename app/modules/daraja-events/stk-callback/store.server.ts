@@ -28,25 +28,57 @@ export async function receiveStkCallback(deps: EventsDeps, cb: InboundCallback):
   const tokenHash = looksLikeCallbackToken(cb.token) ? hashCallbackToken(cb.token) : null;
   const ipAllowed = !!cb.sourceIp && deps.config.allowlist.includes(cb.sourceIp);
   const problem = cb.tooLarge ? null : malformation(cb.body);
-  const answer: StkCallbackAnswer = cb.tooLarge ? { kind: "too_large" } : problem ? { kind: "malformed", problem } : ACCEPTED;
-  const event = { kind: STK_KIND, path: STK_PATH, tokenHash: tokenHash ?? "", sourceIp: cb.sourceIp, headers: cb.headers, body: cb.body, sourceAllowed: ipAllowed };
+  const answer: StkCallbackAnswer = cb.tooLarge
+    ? { kind: "too_large" }
+    : problem
+      ? { kind: "malformed", problem }
+      : ACCEPTED;
+  const event = {
+    kind: STK_KIND,
+    path: STK_PATH,
+    tokenHash: tokenHash ?? "",
+    sourceIp: cb.sourceIp,
+    headers: cb.headers,
+    body: cb.body,
+    sourceAllowed: ipAllowed,
+  };
 
   if (answer === ACCEPTED && tokenHash && (await deps.inbox.storeForAttempt(event))) return ACCEPTED;
 
   // Rarer paths: find out why nothing was stored (or why the body is refused) and keep the evidence.
   const attempt = tokenHash
-    ? await deps.db.paymentAttempt.findUnique({ where: { callbackTokenHash: tokenHash }, select: { id: true, shopDomain: true, environment: true } })
+    ? await deps.db.paymentAttempt.findUnique({
+        where: { callbackTokenHash: tokenHash },
+        select: { id: true, shopDomain: true, environment: true },
+      })
     : null;
   if (!attempt) {
-    await deps.keepUnknown({ kind: STK_KIND, path: STK_PATH, tokenHash, sourceIp: cb.sourceIp, sourceAllowed: ipAllowed, headers: cb.headers, size: cb.size });
+    await deps.keepUnknown({
+      kind: STK_KIND,
+      path: STK_PATH,
+      tokenHash,
+      sourceIp: cb.sourceIp,
+      sourceAllowed: ipAllowed,
+      headers: cb.headers,
+      size: cb.size,
+    });
     return answer;
   }
   const log = logger.child({ callbackPath: "stk", sourceIp: cb.sourceIp, attemptId: attempt.id });
   const keep = (status: string, error: string) =>
     deps.db.callbackLog.create({
       data: {
-        kind: STK_KIND, path: STK_PATH, tokenHash, sourceIp: cb.sourceIp, headers: JSON.stringify(cb.headers), body: cb.body,
-        attemptId: attempt.id, shopDomain: attempt.shopDomain, status, error, processedAt: deps.now(),
+        kind: STK_KIND,
+        path: STK_PATH,
+        tokenHash,
+        sourceIp: cb.sourceIp,
+        headers: JSON.stringify(cb.headers),
+        body: cb.body,
+        attemptId: attempt.id,
+        shopDomain: attempt.shopDomain,
+        status,
+        error,
+        processedAt: deps.now(),
       },
     });
   if (answer.kind === "too_large") {
@@ -61,7 +93,8 @@ export async function receiveStkCallback(deps: EventsDeps, cb: InboundCallback):
   } else {
     // Well-formed, allowed, yet the one-statement insert found no attempt: the attempt appeared in
     // between (cannot happen for a token we issued before pushing). Store it as work all the same.
-    if (!(await deps.inbox.storeForAttempt({ ...event, sourceAllowed: true }))) throw new Error("callback could not be stored");
+    if (!(await deps.inbox.storeForAttempt({ ...event, sourceAllowed: true })))
+      throw new Error("callback could not be stored");
   }
   return answer;
 }

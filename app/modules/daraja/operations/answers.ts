@@ -4,7 +4,11 @@ import type { JsonObject } from "../core";
 // Reading fields out of 2xx answers. A 2xx without the fields we need is an answer we cannot trust:
 // `unknown-outcome` when the call may have moved money, otherwise retryable.
 
-export function readString(body: JsonObject, keys: string[], opts: { required: boolean; unsafe: boolean; operation: string }): string {
+export function readString(
+  body: JsonObject,
+  keys: string[],
+  opts: { required: boolean; unsafe: boolean; operation: string },
+): string {
   for (const k of keys) {
     const v = body[k];
     if (v !== undefined && v !== null && v !== "") return String(v);

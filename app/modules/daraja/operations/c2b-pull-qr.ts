@@ -145,7 +145,11 @@ export function pullRows(body: JsonObject): PulledTransaction[] {
   return flat.map((r) => {
     const p = PullRecordSchema.safeParse(r);
     if (!p.success) {
-      throw new DarajaError({ httpStatus: 200, errorMessage: `pullQuery: unreadable record ${JSON.stringify(r).slice(0, 200)}`, kind: "retryable" });
+      throw new DarajaError({
+        httpStatus: 200,
+        errorMessage: `pullQuery: unreadable record ${JSON.stringify(r).slice(0, 200)}`,
+        kind: "retryable",
+      });
     }
     const trxDate = new Date(p.data.trxDate);
     return {

@@ -63,7 +63,11 @@ export async function b2c(core: DarajaCore, i: B2cInput): Promise<InitiatorAck> 
     OriginatorConversationID: v.text("originatorConversationId", i.originatorConversationId, { max: 100 }),
     InitiatorName: c.initiator,
     SecurityCredential: c.securityCredential,
-    CommandID: v.oneOf("commandId", i.commandId ?? "BusinessPayment", ["BusinessPayment", "SalaryPayment", "PromotionPayment"] as const),
+    CommandID: v.oneOf("commandId", i.commandId ?? "BusinessPayment", [
+      "BusinessPayment",
+      "SalaryPayment",
+      "PromotionPayment",
+    ] as const),
     Amount: v.amount("amount", i.amount, B2C_MIN_KES, B2C_MAX_KES),
     PartyA: Number(v.shortCode("partyA", i.partyA)),
     PartyB: Number(normalizeMsisdn(i.phone, "phone")),

@@ -70,7 +70,8 @@ export async function stkPush(core: DarajaCore, input: StkPushInput): Promise<St
     { unsafe: true, operation: "stkPush" },
   );
   if (!isZeroCode(body.ResponseCode)) throw rejectedAck(body, "stkPush");
-  const read = (keys: string[], required = true) => readString(body, keys, { required, unsafe: true, operation: "stkPush" });
+  const read = (keys: string[], required = true) =>
+    readString(body, keys, { required, unsafe: true, operation: "stkPush" });
   return {
     merchantRequestId: read(["MerchantRequestID"]),
     checkoutRequestId: read(["CheckoutRequestID"]),
@@ -87,8 +88,7 @@ export interface StkQueryInput {
 }
 
 export type StkQueryResult =
-  | { state: "pending" }
-  | { state: "final"; resultCode: string; resultDesc: string; merchantRequestId?: string };
+  { state: "pending" } | { state: "final"; resultCode: string; resultDesc: string; merchantRequestId?: string };
 
 export async function stkQuery(core: DarajaCore, input: StkQueryInput): Promise<StkQueryResult> {
   const shortCode = v.shortCode("businessShortCode", input.businessShortCode);
@@ -99,18 +99,28 @@ export async function stkQuery(core: DarajaCore, input: StkQueryInput): Promise<
   try {
     body = await core.post(
       "/mpesa/stkpushquery/v1/query",
-      { BusinessShortCode: Number(shortCode), Password: password, Timestamp: timestamp, CheckoutRequestID: checkoutRequestId },
+      {
+        BusinessShortCode: Number(shortCode),
+        Password: password,
+        Timestamp: timestamp,
+        CheckoutRequestID: checkoutRequestId,
+      },
       { unsafe: false, operation: "stkQuery" },
     );
   } catch (err) {
     // While the customer has not acted, Daraja answers 500.001.1001 "The transaction is being processed".
-    if (err instanceof DarajaError && err.errorCode === "500.001.1001" && reasonOf5000011001(err.errorMessage) === "pending") {
+    if (
+      err instanceof DarajaError &&
+      err.errorCode === "500.001.1001" &&
+      reasonOf5000011001(err.errorMessage) === "pending"
+    ) {
       return { state: "pending" };
     }
     throw err;
   }
   if (!isZeroCode(body.ResponseCode)) throw rejectedAck(body, "stkQuery");
-  const read = (keys: string[], required = true) => readString(body, keys, { required, unsafe: false, operation: "stkQuery" });
+  const read = (keys: string[], required = true) =>
+    readString(body, keys, { required, unsafe: false, operation: "stkQuery" });
   return {
     state: "final",
     resultCode: read(["ResultCode"]), // a string here ("0", "1032"…); String() also covers numbers

@@ -9,7 +9,13 @@ export const codeSchema = z.union([z.number(), z.string().trim().min(1)]).transf
 
 /** An amount that may be 150, "150", "1.00" → number. */
 export const amountSchema = z
-  .union([z.number(), z.string().trim().regex(/^-?\d+(\.\d+)?$/)])
+  .union([
+    z.number(),
+    z
+      .string()
+      .trim()
+      .regex(/^-?\d+(\.\d+)?$/),
+  ])
   .transform(Number);
 
 /** One object or an array of them → array (absent → []). */

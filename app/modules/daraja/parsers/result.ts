@@ -86,7 +86,8 @@ export function parseB2cResult(body: unknown) {
     utilityAccountAvailableFunds: num(p.B2CUtilityAccountAvailableFunds),
     workingAccountAvailableFunds: num(p.B2CWorkingAccountAvailableFunds),
     chargesPaidAccountAvailableFunds: num(p.B2CChargesPaidAccountAvailableFunds),
-    recipientIsRegistered: p.B2CRecipientIsRegisteredCustomer === undefined ? undefined : p.B2CRecipientIsRegisteredCustomer === "Y",
+    recipientIsRegistered:
+      p.B2CRecipientIsRegisteredCustomer === undefined ? undefined : p.B2CRecipientIsRegisteredCustomer === "Y",
   };
 }
 

@@ -42,7 +42,11 @@ export interface CallbackView {
 }
 
 /** null when the attempt does not exist or belongs to another shop (the page answers 404 for both). */
-export async function getPaymentAttemptDetail(db: PrismaClient, shop: string, id: string): Promise<PaymentDetailView | null> {
+export async function getPaymentAttemptDetail(
+  db: PrismaClient,
+  shop: string,
+  id: string,
+): Promise<PaymentDetailView | null> {
   const a = await db.paymentAttempt.findFirst({ where: { id, shopDomain: shop } });
   if (!a) return null;
   const [callbacks, callbackCount] = await Promise.all([
@@ -50,7 +54,16 @@ export async function getPaymentAttemptDetail(db: PrismaClient, shop: string, id
       where: { attemptId: a.id },
       orderBy: [{ receivedAt: "desc" }, { id: "desc" }],
       take: CALLBACKS_SHOWN,
-      select: { id: true, kind: true, receivedAt: true, processedAt: true, sourceIp: true, status: true, error: true, body: true },
+      select: {
+        id: true,
+        kind: true,
+        receivedAt: true,
+        processedAt: true,
+        sourceIp: true,
+        status: true,
+        error: true,
+        body: true,
+      },
     }),
     db.callbackLog.count({ where: { attemptId: a.id } }),
   ]);
@@ -60,7 +73,10 @@ export async function getPaymentAttemptDetail(db: PrismaClient, shop: string, id
     ["Amount expected", formatKes(a.amountKes)],
     ["Amount paid", formatKes(a.paidAmountKes)],
     ["M-PESA receipt", a.mpesaReceipt ?? ""],
-    ["Phone", a.phoneMatchesOrder === false ? `${maskMsisdn(a.msisdn)} (not the order's phone number)` : maskMsisdn(a.msisdn)],
+    [
+      "Phone",
+      a.phoneMatchesOrder === false ? `${maskMsisdn(a.msisdn)} (not the order's phone number)` : maskMsisdn(a.msisdn),
+    ],
     ["Started", formatEat(a.createdAt)],
     ["Completed", formatEat(a.completedAt)],
     ["M-PESA transaction time", formatEat(a.transactionDate)],
@@ -80,7 +96,10 @@ export async function getPaymentAttemptDetail(db: PrismaClient, shop: string, id
     statusLabel: label,
     statusTone: tone,
     otherPhone: a.phoneMatchesOrder === false ? maskMsisdn(a.msisdn) : null,
-    review: a.status === "NEEDS_REVIEW" ? { ...reviewGuidance(a.reviewCode), reason: [a.reviewCode, a.reviewDetail].filter(Boolean).join(": ") } : null,
+    review:
+      a.status === "NEEDS_REVIEW"
+        ? { ...reviewGuidance(a.reviewCode), reason: [a.reviewCode, a.reviewDetail].filter(Boolean).join(": ") }
+        : null,
     facts: facts.map(([l, value]) => ({ label: l, value: value || "—" })),
     callbacks: callbacks.map((c) => ({
       id: c.id,

@@ -46,7 +46,11 @@ export function parseListQuery(params: URLSearchParams): ListQuery {
 }
 
 export async function listPaymentAttempts(db: PrismaClient, shop: string, query: ListQuery): Promise<PaymentListView> {
-  const byStatus = await db.paymentAttempt.groupBy({ by: ["status"], where: { shopDomain: shop }, _count: { _all: true } });
+  const byStatus = await db.paymentAttempt.groupBy({
+    by: ["status"],
+    where: { shopDomain: shop },
+    _count: { _all: true },
+  });
   const countOf = (statuses: readonly string[] | null) =>
     byStatus.filter((g) => !statuses || statuses.includes(g.status)).reduce((n, g) => n + g._count._all, 0);
   const tab = TABS.find((t) => t.id === query.tab)!;
@@ -61,8 +65,16 @@ export async function listPaymentAttempts(db: PrismaClient, shop: string, query:
     skip: (page - 1) * PAGE_SIZE,
     take: PAGE_SIZE,
     select: {
-      id: true, createdAt: true, orderName: true, orderGid: true, amountKes: true, msisdn: true,
-      status: true, mpesaReceipt: true, recordedInShopifyAt: true, reviewCode: true,
+      id: true,
+      createdAt: true,
+      orderName: true,
+      orderGid: true,
+      amountKes: true,
+      msisdn: true,
+      status: true,
+      mpesaReceipt: true,
+      recordedInShopifyAt: true,
+      reviewCode: true,
     },
   });
   return {

@@ -17,11 +17,13 @@ const REFUND_OR_APPLY = "Refund this payment via M-PESA reversal or apply it to 
 const GUIDANCE: Record<ReviewCode, Omit<ReviewGuidance, "code">> = {
   AMOUNT_SHORT: {
     summary: "The customer paid less than the order amount",
-    action: "The customer paid less than the order amount: collect the difference or refund the payment. The order was not marked paid.",
+    action:
+      "The customer paid less than the order amount: collect the difference or refund the payment. The order was not marked paid.",
   },
   QUERY_CONTRADICTS: {
     summary: "Safaricom's status check says this was not paid",
-    action: "Safaricom's status query says this was not paid: do not ship until you confirm the receipt in your M-PESA statement.",
+    action:
+      "Safaricom's status query says this was not paid: do not ship until you confirm the receipt in your M-PESA statement.",
   },
   SECOND_PAYMENT_REFUND: {
     summary: "The order was already paid: this is a second payment",
@@ -33,11 +35,13 @@ const GUIDANCE: Record<ReviewCode, Omit<ReviewGuidance, "code">> = {
   },
   RECEIPT_UNKNOWN: {
     summary: "Safaricom says paid, but no receipt has arrived",
-    action: "Safaricom's status query says this was paid, but its receipt has not arrived. Find the payment in your M-PESA statement before you ship; if the receipt arrives later the payment completes by itself.",
+    action:
+      "Safaricom's status query says this was paid, but its receipt has not arrived. Find the payment in your M-PESA statement before you ship; if the receipt arrives later the payment completes by itself.",
   },
   DUPLICATE_RECEIPT: {
     summary: "The receipt was already used for another payment",
-    action: "This receipt number was already recorded for another payment. Treat this order as unpaid until your M-PESA statement shows a separate payment for it.",
+    action:
+      "This receipt number was already recorded for another payment. Treat this order as unpaid until your M-PESA statement shows a separate payment for it.",
   },
   SANDBOX_ON_LIVE_STORE: {
     summary: "Daraja sandbox (test) payment on a live store: not marked paid",
@@ -46,7 +50,8 @@ const GUIDANCE: Record<ReviewCode, Omit<ReviewGuidance, "code">> = {
   },
   UNKNOWN_AFTER_QUERIES: {
     summary: "Safaricom never gave a final answer",
-    action: "Safaricom never confirmed whether this payment went through. Look for it in your M-PESA statement: if it is there, mark the order paid by hand; if not, treat the order as unpaid.",
+    action:
+      "Safaricom never confirmed whether this payment went through. Look for it in your M-PESA statement: if it is there, mark the order paid by hand; if not, treat the order as unpaid.",
   },
   UNCLASSIFIED: {
     summary: "Needs a check against your M-PESA statement",

@@ -53,7 +53,17 @@ function prettyIfJson(text: string) {
   }
 }
 
-function Section({ title, subtitle, empty, children }: { title: string; subtitle: string; empty: boolean; children: React.ReactNode }) {
+function Section({
+  title,
+  subtitle,
+  empty,
+  children,
+}: {
+  title: string;
+  subtitle: string;
+  empty: boolean;
+  children: React.ReactNode;
+}) {
   return (
     <Card>
       <BlockStack gap="200">
@@ -81,7 +91,11 @@ export function ActivityPanel({ data }: { data: SandboxActivity | null }) {
   if (!data) return <Text as="p">Loading what happened underneath…</Text>;
   return (
     <BlockStack gap="400">
-      <Section title="Daraja requests" subtitle="What the app sent to Daraja (the emulator's request log)" empty={!data.daraja?.length}>
+      <Section
+        title="Daraja requests"
+        subtitle="What the app sent to Daraja (the emulator's request log)"
+        empty={!data.daraja?.length}
+      >
         {(data.daraja ?? []).map((r) => (
           <details key={r.id}>
             <summary>
@@ -92,14 +106,20 @@ export function ActivityPanel({ data }: { data: SandboxActivity | null }) {
                 <Text as="span" fontWeight="semibold">
                   {r.method} {r.path}
                 </Text>
-                {r.status !== undefined && <Badge tone={r.status < 300 ? "success" : "critical"}>{String(r.status)}</Badge>}
+                {r.status !== undefined && (
+                  <Badge tone={r.status < 300 ? "success" : "critical"}>{String(r.status)}</Badge>
+                )}
               </InlineStack>
             </summary>
             <Json value={{ request: r.body, response: r.response }} />
           </details>
         ))}
       </Section>
-      <Section title="Callbacks stored" subtitle="Raw Daraja callbacks as the app stored them (CallbackLog)" empty={!data.callbacks.length}>
+      <Section
+        title="Callbacks stored"
+        subtitle="Raw Daraja callbacks as the app stored them (CallbackLog)"
+        empty={!data.callbacks.length}
+      >
         {data.callbacks.map((c) => (
           <details key={c.id}>
             <summary>
@@ -110,14 +130,20 @@ export function ActivityPanel({ data }: { data: SandboxActivity | null }) {
                 <Text as="span" fontWeight="semibold">
                   {c.kind} {resultOf(c.body)}
                 </Text>
-                <Badge tone={c.status === "PROCESSED" ? "success" : c.status === "RECEIVED" ? "info" : "attention"}>{c.status}</Badge>
+                <Badge tone={c.status === "PROCESSED" ? "success" : c.status === "RECEIVED" ? "info" : "attention"}>
+                  {c.status}
+                </Badge>
               </InlineStack>
             </summary>
             <Json value={c.body} />
           </details>
         ))}
       </Section>
-      <Section title="Shopify mutations" subtitle="Admin API mutations the stand-in executed for the app" empty={!data.mutations?.length}>
+      <Section
+        title="Shopify mutations"
+        subtitle="Admin API mutations the stand-in executed for the app"
+        empty={!data.mutations?.length}
+      >
         {(data.mutations ?? []).map((m, i) => (
           <details key={`${m.at}-${i}`}>
             <summary>

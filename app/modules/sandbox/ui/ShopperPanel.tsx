@@ -1,5 +1,16 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { Badge, Banner, BlockStack, Button, Card, ChoiceList, InlineStack, Select, Text, TextField } from "@shopify/polaris";
+import {
+  Badge,
+  Banner,
+  BlockStack,
+  Button,
+  Card,
+  ChoiceList,
+  InlineStack,
+  Select,
+  Text,
+  TextField,
+} from "@shopify/polaris";
 import { copy, formatKes } from "../../../../extensions/checkout-ui/src/copy";
 import { PHONE_ANSWERS, phoneForAnswer, type PhoneAnswer } from "../demo";
 import type { SandboxOrder } from "../page.server";
@@ -60,7 +71,7 @@ export function ShopperPanel({ orders }: { orders: SandboxOrder[] }) {
     } catch (e) {
       setNotice((e as Error).message);
     }
-  }, []);  
+  }, []);
 
   useEffect(() => {
     setAttempt(null);
@@ -90,7 +101,8 @@ export function ShopperPanel({ orders }: { orders: SandboxOrder[] }) {
   };
 
   const amount = status?.order?.amountKes ?? orders.find((o) => o.gid === orderId)?.amountKes ?? undefined;
-  const showForm = !attempt || (attempt.status !== "PENDING" && attempt.status !== "SUCCEEDED" && attempt.status !== "NEEDS_REVIEW");
+  const showForm =
+    !attempt || (attempt.status !== "PENDING" && attempt.status !== "SUCCEEDED" && attempt.status !== "NEEDS_REVIEW");
   return (
     <BlockStack gap="400">
       <Card>
@@ -123,11 +135,16 @@ export function ShopperPanel({ orders }: { orders: SandboxOrder[] }) {
             <Text as="h2" variant="headingMd">
               2. {copy.heading}
             </Text>
-            {status?.payable && amount !== undefined && amount !== null && <Text as="span">{copy.amountDue(amount)}</Text>}
+            {status?.payable && amount !== undefined && amount !== null && (
+              <Text as="span">{copy.amountDue(amount)}</Text>
+            )}
           </InlineStack>
           {status && !status.payable && !attempt && (
             <Banner tone="info" title="Not payable">
-              <Text as="p">{(status.reason && NOT_PAYABLE[status.reason]) ?? `This order cannot be paid now (${status.reason ?? "no reason given"}).`}</Text>
+              <Text as="p">
+                {(status.reason && NOT_PAYABLE[status.reason]) ??
+                  `This order cannot be paid now (${status.reason ?? "no reason given"}).`}
+              </Text>
             </Banner>
           )}
           {notice && (

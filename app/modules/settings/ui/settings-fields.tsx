@@ -44,7 +44,9 @@ export function SettingsFields({ values, onChange, errors, secrets }: Props) {
     <BlockStack gap="400">
       <Card>
         <FormLayout>
-          <Text as="h2" variant="headingMd">Daraja account</Text>
+          <Text as="h2" variant="headingMd">
+            Daraja account
+          </Text>
           <ChoiceList
             title="Environment"
             name="environment"
@@ -79,7 +81,11 @@ export function SettingsFields({ values, onChange, errors, secrets }: Props) {
           {errors.shortcodeType && <InlineError message={errors.shortcodeType} fieldID="shortcodeType" />}
           <TextField
             label={till ? "Store number (head office)" : "Paybill number"}
-            helpText={till ? "The store / head-office number used at Go-Live, not the till." : "Your paybill (business shortcode)."}
+            helpText={
+              till
+                ? "The store / head-office number used at Go-Live, not the till."
+                : "Your paybill (business shortcode)."
+            }
             inputMode="numeric"
             {...text("businessShortCode")}
           />
@@ -88,15 +94,22 @@ export function SettingsFields({ values, onChange, errors, secrets }: Props) {
       </Card>
       <Card>
         <FormLayout>
-          <Text as="h2" variant="headingMd">API keys</Text>
+          <Text as="h2" variant="headingMd">
+            API keys
+          </Text>
           <TextField label="Consumer key" {...text("consumerKey")} />
           <TextField label="Consumer secret" {...secret("consumerSecret", "From your app on the Daraja portal.")} />
-          <TextField label="Passkey (Lipa na M-PESA Online)" {...secret("passkey", "64 characters, sent by Safaricom.")} />
+          <TextField
+            label="Passkey (Lipa na M-PESA Online)"
+            {...secret("passkey", "64 characters, sent by Safaricom.")}
+          />
         </FormLayout>
       </Card>
       <Card>
         <FormLayout>
-          <Text as="h2" variant="headingMd">At checkout</Text>
+          <Text as="h2" variant="headingMd">
+            At checkout
+          </Text>
           <TextField
             label="Manual payment method name"
             helpText="Must match the manual payment method you create in Shopify exactly."
@@ -112,9 +125,17 @@ export function SettingsFields({ values, onChange, errors, secrets }: Props) {
       </Card>
       <Card>
         <FormLayout>
-          <Text as="h2" variant="headingMd">Initiator (optional)</Text>
-          <Text as="p" tone="subdued">For transaction status queries and refunds. Give a password or a ready security credential, not both.</Text>
-          <TextField label="Initiator name" helpText="Leave empty to remove the initiator." {...text("initiatorName")} />
+          <Text as="h2" variant="headingMd">
+            Initiator (optional)
+          </Text>
+          <Text as="p" tone="subdued">
+            For transaction status queries and refunds. Give a password or a ready security credential, not both.
+          </Text>
+          <TextField
+            label="Initiator name"
+            helpText="Leave empty to remove the initiator."
+            {...text("initiatorName")}
+          />
           <TextField label="Initiator password" {...secret("initiatorPassword", "The API operator's password.")} />
           <TextField
             label="Security credential"

@@ -36,8 +36,8 @@ export function SetupChecklist({ items, callbackUrl }: { items: ChecklistItem[];
             Callback address
           </Text>
           <Text as="p" tone="subdued">
-            Daraja sends each payment result to <code>{callbackUrl}</code> (one unguessable address per payment).
-            It must be reachable from the internet over HTTPS.
+            Daraja sends each payment result to <code>{callbackUrl}</code> (one unguessable address per payment). It
+            must be reachable from the internet over HTTPS.
           </Text>
         </BlockStack>
       </BlockStack>
