@@ -11,7 +11,7 @@ import {
   type ShopDarajaConfig,
 } from "./modules/settings/config.server";
 import { adminGraphqlForShop } from "./shopify-admin.server";
-import { callbackAllowlist } from "./modules/daraja-events/shared/callback-source.server";
+import { callbackAllowlist } from "./modules/daraja-events/common/callback-source.server";
 import type { PaymentsDeps } from "./modules/payments/deps.server";
 import { createOrderReads } from "./modules/payments/order-reads.server";
 import { createPushRateLimiter, createStatusRateLimiter } from "./modules/payments/rate-limits.server";

@@ -4,10 +4,10 @@ import {
   PRUNE_CALLBACK_LOG,
   enqueueDailyCallbackPrune,
   runCallbackLogPrune,
-} from "./modules/daraja-events/shared/retention.server";
-import { eventsDeps } from "./modules/daraja-events/shared/deps.server";
-import { inboxSource } from "./modules/daraja-events/shared/inbox-queue.server";
-import { dialectOf } from "./modules/daraja-events/shared/inbox.server";
+} from "./modules/daraja-events/common/retention.server";
+import { eventsDeps } from "./modules/daraja-events/common/deps.server";
+import { inboxSource } from "./modules/daraja-events/common/inbox-queue.server";
+import { dialectOf } from "./modules/daraja-events/common/inbox.server";
 import { stkCallbackWork } from "./modules/daraja-events/stk-callback/work.server";
 import { registerJobHandler } from "./modules/jobs/handlers";
 import { jobQueueSource } from "./modules/jobs/queue.server";

@@ -13,7 +13,7 @@ import {
   stkCallbackBody,
   type Harness,
 } from "./support/payments-harness";
-import { hashCallbackToken } from "../app/modules/daraja-events/shared/callback-token.server";
+import { hashCallbackToken } from "../app/modules/daraja-events/common/callback-token.server";
 
 // What must never be recorded as paid, and what must be refused without side effects.
 

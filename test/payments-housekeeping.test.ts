@@ -1,7 +1,7 @@
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { createPrismaClient } from "../app/db.server";
 import { enqueueDailyHousekeeping, PRUNE_WEBHOOK_DELIVERIES } from "../app/modules/webhooks/housekeeping.server";
-import { PRUNE_CALLBACK_LOG } from "../app/modules/daraja-events/shared/retention.server";
+import { PRUNE_CALLBACK_LOG } from "../app/modules/daraja-events/common/retention.server";
 import { runDueJobs } from "../app/modules/jobs/runner.server";
 import { periodicTasks, registerJobHandlers, startBackgroundWorker } from "../app/worker.server";
 import { eventually } from "./support/payments-harness";

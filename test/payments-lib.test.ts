@@ -9,12 +9,12 @@ import {
   sourceAllowed,
   callbackAllowlist,
   SAFARICOM_CALLBACK_IPS,
-} from "../app/modules/daraja-events/shared/callback-source.server";
+} from "../app/modules/daraja-events/common/callback-source.server";
 import {
   hashCallbackToken,
   looksLikeCallbackToken,
   newCallbackToken,
-} from "../app/modules/daraja-events/shared/callback-token.server";
+} from "../app/modules/daraja-events/common/callback-token.server";
 
 // Small pure rules the payment flow leans on: the one retry rule, client IP, callback sources, tokens.
 

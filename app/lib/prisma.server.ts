@@ -51,7 +51,7 @@ export function createPrismaClient(url: string, options: ClientOptions = {}): Db
   void client.$queryRawUnsafe("PRAGMA journal_mode = WAL").catch(() => {});
   void client.$queryRawUnsafe("PRAGMA busy_timeout = 10000").catch(() => {});
   // Every commit synced to disk (SQLite's default, stated): an acknowledged callback survives a power
-  // cut, not only kill -9. Group commit (daraja-events/shared/inbox.server.ts) keeps this affordable.
+  // cut, not only kill -9. Group commit (daraja-events/common/inbox.server.ts) keeps this affordable.
   void client.$queryRawUnsafe("PRAGMA synchronous = FULL").catch(() => {});
   return client;
 }

@@ -1,5 +1,5 @@
 // What the runner works on. The Job table is one source (queue.server.ts); a stored inbound event is
-// another (app/modules/daraja-events/shared/inbox-queue.server.ts): the row that recorded the event is
+// another (app/modules/daraja-events/common/inbox-queue.server.ts): the row that recorded the event is
 // itself the work item, so acknowledging an event costs one durable write and no job insert.
 
 export interface WorkItem {

@@ -14,7 +14,7 @@ import {
   storeStkAck,
   withdrawUnsentAttempt,
 } from "./attempts.server";
-import { newCallbackToken } from "../daraja-events/shared/callback-token.server";
+import { newCallbackToken } from "../daraja-events/common/callback-token.server";
 import type { PaymentsConfig, PaymentsDeps } from "./deps.server";
 import { loadPayableOrder } from "./load-order.server";
 import { parseConfirmationNumber } from "./order-binding";

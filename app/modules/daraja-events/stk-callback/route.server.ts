@@ -1,7 +1,7 @@
 import { clientIp, remoteAddressOf } from "../../../lib/client-ip.server";
 import { countCallback } from "../../../lib/metrics.server";
-import { readBoundedBody, safeHeaders } from "../shared/http.server";
-import { eventsDeps } from "../shared/deps.server";
+import { readBoundedBody, safeHeaders } from "../common/http.server";
+import { eventsDeps } from "../common/deps.server";
 import { stkAnswerHttp } from "./answers";
 import { receiveStkCallback } from "./store.server";
 

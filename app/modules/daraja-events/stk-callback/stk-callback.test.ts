@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hashCallbackToken } from "~/modules/daraja-events/shared/callback-token.server";
+import { hashCallbackToken } from "~/modules/daraja-events/common/callback-token.server";
 import {
   createOrder,
   eventually,

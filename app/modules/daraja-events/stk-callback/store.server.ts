@@ -1,8 +1,8 @@
 import { logger } from "../../../lib/logger.server";
 import { MalformedPayloadError, parseStkCallback } from "../../daraja";
-import { sourceAllowed } from "../shared/callback-source.server";
-import { hashCallbackToken, looksLikeCallbackToken } from "../shared/callback-token.server";
-import type { EventsDeps } from "../shared/deps.server";
+import { sourceAllowed } from "../common/callback-source.server";
+import { hashCallbackToken, looksLikeCallbackToken } from "../common/callback-token.server";
+import type { EventsDeps } from "../common/deps.server";
 import type { StkCallbackAnswer } from "./answers";
 
 // Store step of "a Daraja STK callback arrives". Store first — raw body, headers, source address —
