@@ -2,7 +2,7 @@ import path from "node:path";
 import { createRequestHandler, type ServerBuild } from "@remix-run/node";
 import { beforeAll, describe, expect, it } from "vitest";
 import { getPage, storeSession } from "./settings.helpers";
-import { saveShopSettings } from "../app/modules/settings/use-cases.server";
+import { saveShopSetup } from "../app/modules/settings/use-cases.server";
 import prisma from "../app/db.server";
 import { SANDBOX_PASSKEY, validForm } from "./settings.fixtures";
 
@@ -15,7 +15,7 @@ beforeAll(async () => {
   const build = (await import(path.resolve(import.meta.dirname, "..", "build", "server", "index.js"))) as ServerBuild;
   handle = createRequestHandler(build, "production");
   await storeSession();
-  await saveShopSettings(
+  await saveShopSetup(
     { db: prisma },
     "test-shop.myshopify.com",
     validForm({ initiatorName: "testapi", initiatorPassword: "Safaricom999!*!" }),

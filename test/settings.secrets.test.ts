@@ -11,7 +11,7 @@ import {
   rotateShopSecrets,
   SecretDecryptionError,
 } from "../app/modules/settings/index.server";
-import { loadSettingsPage, saveShopSettings } from "../app/modules/settings/use-cases.server";
+import { loadSettingsPage, saveShopSetup } from "../app/modules/settings/use-cases.server";
 import { createReceivingAccount, openAccountSecret } from "../app/modules/settings/accounts.server";
 import { secretBoxFromEnv } from "../app/modules/settings/config.server";
 import { SANDBOX_PASSKEY, validForm } from "./settings.fixtures";
@@ -37,7 +37,7 @@ beforeEach(async () => {
 
 describe("secrets at rest", () => {
   it("stores no plaintext secret in the database row", async () => {
-    expect(await saveShopSettings({ db: prisma }, "a.myshopify.com", form())).toMatchObject({ ok: true });
+    expect(await saveShopSetup({ db: prisma }, "a.myshopify.com", form())).toMatchObject({ ok: true });
     const [row] = await rows();
     const [account] = await accountRows();
     const raw = JSON.stringify([row, account]);
@@ -52,7 +52,7 @@ describe("secrets at rest", () => {
   });
 
   it("fails with SecretDecryptionError on a tampered ciphertext, never with garbage", async () => {
-    await saveShopSettings({ db: prisma }, "a.myshopify.com", form());
+    await saveShopSetup({ db: prisma }, "a.myshopify.com", form());
     const row = await accountOf("a.myshopify.com");
     const last = row.passkeyEnc.at(-2) === "A" ? "B" : "A";
     const tampered = row.passkeyEnc.slice(0, -2) + last + row.passkeyEnc.at(-1);
@@ -65,13 +65,13 @@ describe("secrets at rest", () => {
     // The page says so, and the merchant must type that secret again instead of keeping it.
     const page = await loadSettingsPage({ db: prisma }, "a.myshopify.com");
     expect(page.view.secrets.passkey).toEqual({ stored: true, unreadable: true });
-    const save = await saveShopSettings({ db: prisma }, "a.myshopify.com", form({ passkey: "" }));
+    const save = await saveShopSetup({ db: prisma }, "a.myshopify.com", form({ passkey: "" }));
     expect(save).toEqual({ ok: false, errors: { passkey: "Enter the passkey." } });
   });
 
   it("refuses a secret copied from another shop's row", async () => {
-    await saveShopSettings({ db: prisma }, "a.myshopify.com", form());
-    await saveShopSettings({ db: prisma }, "b.myshopify.com", form({ consumerSecret: "shop-b-secret-value" }));
+    await saveShopSetup({ db: prisma }, "a.myshopify.com", form());
+    await saveShopSetup({ db: prisma }, "b.myshopify.com", form({ consumerSecret: "shop-b-secret-value" }));
     const a = await accountOf("a.myshopify.com");
     const b = await accountOf("b.myshopify.com");
     await prisma.mpesaAccount.update({ where: { id: b.id }, data: { consumerSecretEnc: a.consumerSecretEnc } });
@@ -79,7 +79,7 @@ describe("secrets at rest", () => {
   });
 
   it("refuses a secret copied from another account of the same shop (the AAD names the account)", async () => {
-    await saveShopSettings({ db: prisma }, "a.myshopify.com", form());
+    await saveShopSetup({ db: prisma }, "a.myshopify.com", form());
     const a = await accountOf("a.myshopify.com");
     const box = secretBoxFromEnv();
     const other = await createReceivingAccount(prisma, box, "a.myshopify.com", {
@@ -101,11 +101,11 @@ describe("secrets at rest", () => {
 });
 
 describe("key rotation", () => {
-  const oldKey = () => env().ENCRYPTION_KEY; // what saveShopSettings sealed with
+  const oldKey = () => env().ENCRYPTION_KEY; // what saveShopSetup sealed with
 
   async function seedTwoShops() {
-    await saveShopSettings({ db: prisma }, "a.myshopify.com", form());
-    await saveShopSettings(
+    await saveShopSetup({ db: prisma }, "a.myshopify.com", form());
+    await saveShopSetup(
       { db: prisma },
       "b.myshopify.com",
       form({ initiatorPassword: "", securityCredential: "C".repeat(344) }),
@@ -141,7 +141,7 @@ describe("key rotation", () => {
   });
 
   it("L6: rotation upgrades v1 envelopes (master key used directly) to v2 under the same key", async () => {
-    await saveShopSettings({ db: prisma }, "a.myshopify.com", form());
+    await saveShopSetup({ db: prisma }, "a.myshopify.com", form());
     const box = createSecretBox({ current: oldKey() });
     const v1 = sealV1(oldKey(), SECRETS.consumerSecret, "a.myshopify.com/consumerSecret");
     const account = await accountOf("a.myshopify.com");
