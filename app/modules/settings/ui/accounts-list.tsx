@@ -52,10 +52,10 @@ export function AccountsList({ accounts, busy, onEdit, onAdd, onPost, c2b }: Pro
               </Badge>
             </InlineStack>
             <Text as="p" tone="subdued">
-              {a.values.label ? `${describeAccount(a)} · ` : ""}
+              {a.values.label ? `${describeAccount(a)}. ` : ""}
               {a.values.shortcodeType === "till"
-                ? "prompts are sent for the store number, the money goes to the till"
-                : "prompts and money both use the paybill"}
+                ? "Prompts are sent for the store number; the money goes to the till."
+                : "Prompts and money both use the paybill."}
             </Text>
             {(a.secrets.consumerSecret.unreadable || a.secrets.passkey.unreadable) && (
               <Text as="p" tone="critical">
