@@ -72,7 +72,7 @@ async function build(): Promise<PaymentsDeps> {
       recordClaimMs: config.SHOPIFY_RECORD_CLAIM_SECONDS * 1000,
       payRetryAfterSeconds: config.PAY_RETRY_AFTER_SECONDS,
     },
-    shopConfig: (shop) => getShopDarajaConfig(db, shop),
+    shopConfig: (shop, accountId) => getShopDarajaConfig(db, shop, { accountId }),
     shopPaymentSettings: (shop) => getShopPaymentSettings(db, shop),
     daraja,
     adminGraphql: adminGraphqlForShop, // every call time-limited (SHOPIFY_ADMIN_TIMEOUT_MS)

@@ -59,6 +59,9 @@ beforeAll(async () => {
   for (const name of migrationNames.slice(0, mine)) await db.run(migrationSql(name));
   await db.run(legacyRow(PAYBILL_SHOP, { type: "paybill", shortCode: "174379", till: null, passkey: SANDBOX_PASSKEY }));
   await db.run(legacyRow(TILL_SHOP, { type: "till", shortCode: "300300", till: "5566778", passkey: TILL_PASSKEY }));
+  await db.run(`INSERT INTO "PaymentAttempt" ("id", "shopDomain", "orderGid", "amountKes", "environment", "status",
+      "callbackTokenHash", "updatedAt")
+    VALUES ('old-attempt', '${TILL_SHOP}', 'gid://shopify/Order/1', 100, 'sandbox', 'PENDING', 'h-old', CURRENT_TIMESTAMP)`);
   for (const name of migrationNames.slice(mine)) await db.run(migrationSql(name));
   prisma = createPrismaClient(db.url);
   closers.unshift(() => prisma.$disconnect());
@@ -102,6 +105,13 @@ describe("migration mpesa_accounts: ShopSettings' single account -> the shop's d
       accountReferenceTemplate: "INV{order_number}",
       initiatorName: "testapi",
       allowSandboxOnLiveStore: true,
+    });
+  });
+
+  it("attempts from before are linked to the account they were sent for (the shop's one account)", async () => {
+    const till = await prisma.mpesaAccount.findFirstOrThrow({ where: { shopDomain: TILL_SHOP } });
+    expect(await prisma.paymentAttempt.findUniqueOrThrow({ where: { id: "old-attempt" } })).toMatchObject({
+      mpesaAccountId: till.id,
     });
   });
 

@@ -9,8 +9,11 @@ import {
   seedShop,
   sessionToken,
   startHarness,
+  PASSKEY,
   type Harness,
 } from "./support/payments-harness";
+import { createReceivingAccount } from "../app/modules/settings/accounts.server";
+import { secretBoxFromEnv } from "../app/modules/settings/config.server";
 
 // STK Push uses the shop's default receiving account. A till pushes Buy Goods: BusinessShortCode the
 // store (head-office) number, PartyB the till. The till/store mix-up ends as Daraja ends it — the push
@@ -18,6 +21,8 @@ import {
 // merchant are told it is the shop's set-up, not something to retry.
 
 const TILL_SHOP = "mpesa-till-shop.myshopify.com";
+const SWITCH_SHOP = "mpesa-switching-shop.myshopify.com";
+const OTHER_STORE = { shortCode: "300300", passkey: "c".repeat(64), till: "3000001" };
 const MIXED_UP_SHOP = "mpesa-mixed-up-till.myshopify.com";
 let h: Harness;
 
@@ -33,7 +38,20 @@ const pushesTo = (phone: number) =>
     .filter((b) => b.PhoneNumber === phone);
 
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({
+    appEnv: { PENDING_RECOVERY_AFTER_SECONDS: "1", PENDING_RECOVERY_INTERVAL_SECONDS: "1" },
+    emulator: {
+      shortcodes: [
+        { shortCode: "174379", passkey: PASSKEY },
+        { shortCode: OTHER_STORE.shortCode, passkey: OTHER_STORE.passkey },
+      ],
+      tills: [
+        { tillNumber: EMULATOR_TILL, storeNumber: "174379" },
+        { tillNumber: OTHER_STORE.till, storeNumber: OTHER_STORE.shortCode },
+      ],
+    },
+  });
+  await seedShop(h.db, h.standin, SWITCH_SHOP);
   await seedShop(h.db, h.standin, TILL_SHOP);
   await asTill(TILL_SHOP, EMULATOR_TILL);
   await seedShop(h.db, h.standin, MIXED_UP_SHOP);
@@ -90,6 +108,47 @@ describe("STK Push from a till account", () => {
     expect(detail?.facts.find((f) => f.label === "What to fix")?.value).toMatch(
       /store \(head-office\) number goes in the shortcode field and the till number in the till field/,
     );
+  });
+});
+
+describe("an attempt keeps the account it was sent for", () => {
+  it("after the default changes, the pending prompt is still queried with the paybill's shortcode and passkey", async () => {
+    const order = createOrder(h.standin, { shop: SWITCH_SHOP });
+    h.emulator.setNextOutcome({ api: "stk", outcome: "no_callback" } as never);
+    const res = await pay(h.app, order.id, "0712 345 703", { shop: SWITCH_SHOP });
+    const attempt = await h.db.paymentAttempt.findUniqueOrThrow({ where: { id: res.body.attempt.id } });
+    const paybill = await h.db.mpesaAccount.findFirstOrThrow({ where: { shopDomain: SWITCH_SHOP } });
+    expect(attempt.mpesaAccountId).toBe(paybill.id);
+
+    // The merchant adds a till under another store and makes it the default while the prompt is out.
+    await createReceivingAccount(
+      h.db,
+      secretBoxFromEnv(),
+      SWITCH_SHOP,
+      {
+        label: "",
+        kind: "till",
+        environment: "sandbox",
+        businessShortCode: OTHER_STORE.shortCode,
+        tillNumber: OTHER_STORE.till,
+        consumerKey: "emulator-consumer-key",
+        c2bVersion: "v2",
+        c2bResponseType: "Completed",
+        c2bValidationEnabled: false,
+        newSecrets: { consumerSecret: "emulator-consumer-secret", passkey: OTHER_STORE.passkey },
+      },
+      { makeDefault: true },
+    );
+    const ack = await h.db.paymentAttempt.findUniqueOrThrow({ where: { id: attempt.id } });
+    const query = await eventually(
+      () =>
+        h.emulator
+          .requests({ path: "/mpesa/stkpushquery/v1/query" })
+          .find((r) => (r.body as { CheckoutRequestID?: string }).CheckoutRequestID === ack.checkoutRequestId),
+      "the recovery query",
+    );
+    expect(query.body).toMatchObject({ BusinessShortCode: 174379 });
+    expect(query.status).toBe(200); // the paybill's password: accepted
   });
 });
 

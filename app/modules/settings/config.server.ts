@@ -1,7 +1,7 @@
 import { env, type Env } from "../../lib/env.server";
 import { createSecretBox, type SecretBox } from "./secret-box.server";
 import type { MpesaAccount, ShopSettings } from "@prisma/client";
-import { openAccountSecret, receivingNumber } from "./accounts.server";
+import { findReceivingAccount, openAccountSecret, receivingNumber } from "./accounts.server";
 import { findShopSetup, openSecret, type SettingsDb } from "./repository.server";
 
 // What the payments code needs to talk to Daraja for one shop, decrypted. Server-only: never put
@@ -68,16 +68,19 @@ const environmentOf = (account: Pick<MpesaAccount, "environment">): DarajaEnviro
   account.environment === "production" ? "production" : "sandbox";
 
 /**
- * The shop's decrypted Daraja configuration for its default receiving account, or null when the shop
+ * The shop's decrypted Daraja configuration for its default receiving account (or `accountId`), or null when the shop
  * has not saved settings or has no M-PESA account. Throws SecretDecryptionError when a stored secret
  * cannot be opened (wrong or missing key, tampered row): an operator problem, not a "not configured" shop.
  */
 export async function getShopDarajaConfig(
   db: Pick<SettingsDb, "shopSettings" | "mpesaAccount">,
   shop: string,
-  opts: { box?: SecretBox; env?: Env } = {},
+  opts: { box?: SecretBox; env?: Env; accountId?: string | null } = {},
 ): Promise<ShopDarajaConfig | null> {
-  const { settings, account } = await findShopSetup(db, shop);
+  const { settings, account: defaultAccount } = await findShopSetup(db, shop);
+  // A named account (the one an attempt was sent for) wins while it exists; removed, the default answers.
+  const named = opts.accountId ? await findReceivingAccount(db, shop, opts.accountId) : null;
+  const account = named ?? defaultAccount;
   if (!settings || !account) return null;
   return accountDarajaConfig(settings, account, opts);
 }
