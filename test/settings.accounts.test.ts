@@ -112,6 +112,23 @@ describe("several receiving accounts", () => {
     ).rejects.toThrow();
   });
 
+  it("refuses a second account for the same paybill or till (same environment), naming the field", async () => {
+    const again = await submit(validAccountForm({ label: "Again" }));
+    expect(again).toMatchObject({
+      status: 422,
+      body: {
+        errors: { businessShortCode: expect.stringMatching(/already has an account for paybill 174379 \(sandbox\)/) },
+      },
+    });
+    await addTill();
+    expect((await addTill()).body.errors).toEqual({
+      tillNumber: expect.stringMatching(/already has an account for till 174380/),
+    });
+    expect(await accounts()).toHaveLength(2);
+    // Production keys for the same paybill are another account.
+    expect((await submit(validAccountForm({ environment: "production" }))).status).toBe(200);
+  });
+
   it("an added account can be made the default at once", async () => {
     const till = (await addTill({ makeDefault: "true" })).body.accountId;
     expect((await getShopDarajaConfig(prisma, SHOP))!.accountId).toBe(till);

@@ -6,6 +6,7 @@ import {
   findReceivingAccount,
   listReceivingAccounts,
   openAccountSecret,
+  receivingNumber,
   removeReceivingAccount,
   setDefaultReceivingAccount,
   updateReceivingAccount,
@@ -149,6 +150,24 @@ export async function saveAccount(deps: Deps, shop: string, form: Record<string,
   const stored = existing ? usableSecrets(accountView(existing, box)) : { consumerSecret: false, passkey: false };
   const result = validateAccount(form, stored);
   if (!result.ok) return result;
+  const duplicate = (await listReceivingAccounts(deps.db, shop)).find(
+    (a) =>
+      a.id !== existing?.id &&
+      a.environment === result.value.environment &&
+      receivingNumber(a) === receivingNumber(result.value) &&
+      a.businessShortCode === result.value.businessShortCode,
+  );
+  if (duplicate) {
+    const what =
+      result.value.kind === "till" ? `till ${result.value.tillNumber}` : `paybill ${result.value.businessShortCode}`;
+    return {
+      ok: false,
+      errors: {
+        [result.value.kind === "till" ? "tillNumber" : "businessShortCode"]:
+          `This shop already has an account for ${what} (${result.value.environment}): edit that one instead.`,
+      },
+    };
+  }
   const makeDefault = form.makeDefault === "true" || form.makeDefault === "on";
   let row: MpesaAccount | null;
   if (existing) {
