@@ -146,10 +146,18 @@ describe("the sandbox page in a browser", () => {
       .toBe(1);
     await page.getByRole("button", { name: "Save account" }).click();
     await expect.poll(() => page.getByText("M-PESA account saved").count(), { timeout: 15_000 }).toBe(1);
-    expect(await page.getByText("Till 174380 · store 174379", { exact: false }).count()).toBeGreaterThan(0);
+    // The list is reloaded after the action's answer: wait for it.
+    await expect
+      .poll(() => page.getByText("Till 174380 · store 174379", { exact: false }).count(), { timeout: 15_000 })
+      .toBeGreaterThan(0);
     await page.getByRole("button", { name: "Register URLs" }).last().click();
     await expect.poll(() => page.getByText("C2B URLs registered").count(), { timeout: 15_000 }).toBe(1);
     await shot(page, "07-accounts-registered");
+    // Removing asks once more.
+    await page.getByRole("button", { name: "Remove", exact: true }).last().click();
+    await page.getByRole("button", { name: /^Remove it/ }).click();
+    await expect.poll(() => page.getByText("M-PESA account removed").count(), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => page.getByText("Westlands till").count(), { timeout: 15_000 }).toBe(0);
     // Client-side navigation keeps working: App Bridge's stand-in adds the session token to data requests.
     await page.getByRole("link", { name: "Home", exact: true }).click();
     await expect.poll(() => page.getByRole("link", { name: "Edit settings" }).count(), { timeout: 15_000 }).toBe(1);

@@ -1,4 +1,5 @@
 import { Badge, BlockStack, Box, Button, ButtonGroup, Card, Divider, InlineStack, Text } from "@shopify/polaris";
+import { useState } from "react";
 import type { AccountView } from "../view.server";
 
 // The shop's receiving M-PESA accounts, each with what it is, where C2B stands, and its actions.
@@ -23,6 +24,8 @@ export function describeAccount(a: Pick<AccountView, "values">): string {
 }
 
 export function AccountsList({ accounts, busy, onEdit, onAdd, onPost, c2b }: Props) {
+  // Removing asks once more, on the same button's place.
+  const [confirming, setConfirming] = useState<string | null>(null);
   return (
     <Card>
       <BlockStack gap="400">
@@ -83,13 +86,24 @@ export function AccountsList({ accounts, busy, onEdit, onAdd, onPost, c2b }: Pro
                   Make default
                 </Button>
               )}
-              <Button
-                tone="critical"
-                onClick={() => onPost({ intent: "remove-account", accountId: a.id })}
-                disabled={busy || (a.isDefault && accounts.length > 1)}
-              >
-                Remove
-              </Button>
+              {confirming === a.id ? (
+                <Button
+                  tone="critical"
+                  variant="primary"
+                  onClick={() => onPost({ intent: "remove-account", accountId: a.id })}
+                  disabled={busy}
+                >
+                  Remove it: customers can no longer pay it here
+                </Button>
+              ) : (
+                <Button
+                  tone="critical"
+                  onClick={() => setConfirming(a.id)}
+                  disabled={busy || (a.isDefault && accounts.length > 1)}
+                >
+                  Remove
+                </Button>
+              )}
             </ButtonGroup>
           </BlockStack>
         ))}
