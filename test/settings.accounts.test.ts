@@ -112,6 +112,18 @@ describe("several receiving accounts", () => {
     ).rejects.toThrow();
   });
 
+  it("a shop's first account is enough to take payments: the shop-wide settings start at their defaults", async () => {
+    await prisma.shopSettings.deleteMany();
+    await prisma.mpesaAccount.deleteMany();
+    expect((await submit(validAccountForm())).status).toBe(200);
+    expect(await getShopDarajaConfig(prisma, SHOP)).toMatchObject({
+      paymentMethodName: "M-PESA",
+      accountReferenceTemplate: "{order_number}",
+      partyB: "174379",
+    });
+    expect((await load()).view.configured).toBe(true);
+  });
+
   it("refuses a second account for the same paybill or till (same environment), naming the field", async () => {
     const again = await submit(validAccountForm({ label: "Again" }));
     expect(again).toMatchObject({

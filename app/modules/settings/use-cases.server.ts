@@ -175,6 +175,8 @@ export async function saveAccount(deps: Deps, shop: string, form: Record<string,
     if (row && makeDefault && !row.defaultForShop) await setDefaultReceivingAccount(deps.db, shop, row.id);
   } else {
     row = await createReceivingAccount(deps.db, box, shop, result.value, { makeDefault });
+    // A shop's first account works at once: the shop-wide settings start at their defaults.
+    await deps.db.shopSettings.upsert({ where: { shopDomain: shop }, create: { shopDomain: shop }, update: {} });
   }
   if (!row) return { ok: false, errors: NOT_FOUND };
   logger.info(
