@@ -32,6 +32,18 @@ export function paymentsDeps(): Promise<PaymentsDeps> {
   return cached;
 }
 
+let sharedDaraja: ((config: ShopDarajaConfig) => DarajaClient) | undefined;
+
+/**
+ * The full Daraja client of one credential set, the same one payments use (one OAuth token shared by
+ * every caller and instance): for settings calls such as Register URLs, which must not fetch tokens of
+ * their own (a new token may revoke the one in use).
+ */
+export async function sharedDarajaClient(config: ShopDarajaConfig): Promise<DarajaClient> {
+  await paymentsDeps();
+  return sharedDaraja!(config);
+}
+
 async function build(): Promise<PaymentsDeps> {
   const config = env();
   const db = (await import("./db.server")).default;
@@ -56,6 +68,7 @@ async function build(): Promise<PaymentsDeps> {
     }
     return client;
   };
+  sharedDaraja = daraja;
   return {
     db,
     now: () => new Date(),

@@ -261,6 +261,9 @@ describe("C2B Register URLs per account", () => {
 
     // Registering again replaces the token: the old URLs stop naming the account.
     await register();
+    // Both registrations used the payments' shared OAuth token (at most the one fetch), never one of their own.
+    expect(emulator.stats().oauthRequests).toBeLessThanOrEqual(1);
+    expect(await prisma.darajaToken.count()).toBeGreaterThan(0);
     expect(await findReceivingAccountByC2bTokenHash(prisma, hashCallbackToken(token))).toBeNull();
   });
 

@@ -5,6 +5,7 @@ import { Banner, BlockStack, Button, Card, Checkbox, InlineStack, Layout, List, 
 import { useEffect, useRef, useState } from "react";
 import prisma from "../db.server";
 import { authenticate } from "../shopify.server";
+import { sharedDarajaClient } from "../payments.server";
 import {
   loadSettingsPage,
   makeDefaultAccount,
@@ -72,7 +73,8 @@ export const action = async ({ request }: ActionFunctionArgs) => {
         : reply({ intent: "test", errors: outcome.errors }, 422);
     }
     case "register-c2b": {
-      const outcome = await registerAccountC2b(deps, shop, form);
+      // With the payments' shared client: one OAuth token per credential set across the app.
+      const outcome = await registerAccountC2b({ ...deps, daraja: sharedDarajaClient }, shop, form);
       return outcome.ok
         ? reply({ intent, registration: outcome.result, accountId: String(form.accountId) })
         : reply({ intent, errors: outcome.errors }, 409);

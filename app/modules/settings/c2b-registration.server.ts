@@ -6,8 +6,9 @@ import {
   DarajaNetworkError,
   DarajaRequestValidationError,
   DarajaTimeoutError,
+  InMemoryTokenStore,
   isNoApiProductMatch,
-  type TokenStore,
+  type DarajaClient,
 } from "../daraja";
 import { newCallbackToken } from "../daraja-events/common/callback-token.server";
 import { c2bShortCode, openAccountSecret, recordC2bRegistration, type C2bVersion } from "./accounts.server";
@@ -55,6 +56,8 @@ export type RegisterDeps = {
   timeoutMs: number;
   now?: () => Date;
   fetch?: typeof fetch;
+  /** The shared client of these credentials (payments' token); absent: a client of its own. */
+  client?: Pick<DarajaClient, "c2bRegisterUrl">;
 };
 
 export type RegisterOutcome =
@@ -72,7 +75,6 @@ export type RegisterOutcome =
       message: string;
     };
 
-const noCache = (): TokenStore => ({ get: async () => null, set: async () => {}, delete: async () => {} });
 const other = (v: C2bVersion): C2bVersion => (v === "v1" ? "v2" : "v1");
 
 /** A token whose URLs contain no word Daraja refuses (a random token can spell "sql" or "exe"). */
@@ -99,14 +101,16 @@ export async function registerC2bUrls(deps: RegisterDeps, account: MpesaAccount)
   if (problem) return fail("url_refused", `Not sent to Daraja. ${problem}`);
 
   const { hash, urls } = cleanToken(deps.callbackBaseUrl);
-  const client = createDarajaClient({
-    baseUrl: deps.baseUrl,
-    consumerKey: account.consumerKey,
-    consumerSecret: openAccountSecret(deps.box, account, "consumerSecret"),
-    timeoutMs: deps.timeoutMs,
-    tokenStore: noCache(),
-    ...(deps.fetch ? { fetch: deps.fetch } : {}),
-  });
+  const client =
+    deps.client ??
+    createDarajaClient({
+      baseUrl: deps.baseUrl,
+      consumerKey: account.consumerKey,
+      consumerSecret: openAccountSecret(deps.box, account, "consumerSecret"),
+      timeoutMs: deps.timeoutMs,
+      tokenStore: new InMemoryTokenStore(), // one call: no token worth sharing
+      ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    });
   try {
     await client.c2bRegisterUrl({
       version,

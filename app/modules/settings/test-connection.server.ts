@@ -5,7 +5,7 @@ import {
   DarajaError,
   DarajaNetworkError,
   DarajaTimeoutError,
-  type TokenStore,
+  InMemoryTokenStore,
 } from "../daraja";
 import type { DarajaEnvironment } from "./config.server";
 
@@ -59,15 +59,6 @@ const other = (e: DarajaEnvironment): DarajaEnvironment => (e === "sandbox" ? "p
 // A fresh store per test, remembering only within it: "Test connection" must ask Daraja every time,
 // never answer from a token cached for these same credentials (the shortcode check reuses the token
 // this test just fetched).
-function freshStore(): TokenStore {
-  const tokens = new Map<string, Awaited<ReturnType<TokenStore["get"]>>>();
-  return {
-    get: async (key) => tokens.get(key) ?? null,
-    set: async (key, value) => void tokens.set(key, value),
-    delete: async (key) => void tokens.delete(key),
-  };
-}
-
 const clients = new WeakMap<ConnectionTestInput, Map<DarajaEnvironment, ReturnType<typeof createDarajaClient>>>();
 function clientFor(input: ConnectionTestInput, environment: DarajaEnvironment) {
   const mine = clients.get(input) ?? new Map();
@@ -79,7 +70,7 @@ function clientFor(input: ConnectionTestInput, environment: DarajaEnvironment) {
       consumerKey: input.consumerKey,
       consumerSecret: input.consumerSecret,
       timeoutMs: input.timeoutMs,
-      tokenStore: freshStore(),
+      tokenStore: new InMemoryTokenStore(),
       ...(input.fetch ? { fetch: input.fetch } : {}),
     });
     mine.set(environment, client);

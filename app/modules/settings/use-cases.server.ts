@@ -13,7 +13,8 @@ import {
 } from "./accounts.server";
 import { c2bBaseUrlProblem, elidedC2bUrls, registerC2bUrls, type RegisterOutcome } from "./c2b-registration.server";
 import { callbackUrlPattern, setupChecklist, type ChecklistItem } from "./checklist";
-import { darajaBaseUrl, secretBoxFromEnv } from "./config.server";
+import { accountDarajaConfig, darajaBaseUrl, secretBoxFromEnv, type ShopDarajaConfig } from "./config.server";
+import type { DarajaClient } from "../daraja";
 import { findSettings, findShopSetup, saveSettings, saveShopWideSettings, type SettingsDb } from "./repository.server";
 import type { SecretBox } from "./secret-box.server";
 import { testDarajaConnection, type ConnectionResult } from "./test-connection.server";
@@ -39,7 +40,15 @@ import {
 // call these and map the result; everything here is safe to return to the browser (no secret leaves
 // this file).
 
-export type Deps = { db: SettingsDb; box?: SecretBox; env?: Env; fetch?: typeof fetch; now?: () => Date };
+export type Deps = {
+  db: SettingsDb;
+  box?: SecretBox;
+  env?: Env;
+  fetch?: typeof fetch;
+  now?: () => Date;
+  /** The shared Daraja client of a credential set (the composition root's); absent: one per call. */
+  daraja?: (config: ShopDarajaConfig) => Promise<Pick<DarajaClient, "c2bRegisterUrl">>;
+};
 
 // A merchant waiting on a button: shorter than the payment timeout.
 const TEST_CONNECTION_MAX_MS = 15_000;
@@ -296,10 +305,17 @@ export async function registerAccountC2b(
   const account = id ? await findReceivingAccount(deps.db, shop, id) : null;
   if (!account) return { ok: false, errors: NOT_FOUND };
   const environment = account.environment === "production" ? "production" : "sandbox";
+  const box = boxOf(deps);
+  const settings = await findSettings(deps.db, shop);
+  const client =
+    deps.daraja && settings
+      ? await deps.daraja(accountDarajaConfig(settings, account, { box, env: config }))
+      : undefined;
   const result = await registerC2bUrls(
     {
       db: deps.db,
-      box: boxOf(deps),
+      box,
+      client,
       callbackBaseUrl: callbackBase(config),
       baseUrl: darajaBaseUrl(environment, config),
       timeoutMs: Math.min(config.DARAJA_TIMEOUT_MS, TEST_CONNECTION_MAX_MS),
