@@ -32,14 +32,15 @@ export function paymentsDeps(): Promise<PaymentsDeps> {
   return cached;
 }
 
-let sharedDaraja: ((config: ShopDarajaConfig) => DarajaClient) | undefined;
+type Credentials = Pick<ShopDarajaConfig, "baseUrl" | "consumerKey" | "consumerSecret">;
+let sharedDaraja: ((config: Credentials) => DarajaClient) | undefined;
 
 /**
  * The full Daraja client of one credential set, the same one payments use (one OAuth token shared by
  * every caller and instance): for settings calls such as Register URLs, which must not fetch tokens of
  * their own (a new token may revoke the one in use).
  */
-export async function sharedDarajaClient(config: ShopDarajaConfig): Promise<DarajaClient> {
+export async function sharedDarajaClient(config: Credentials): Promise<DarajaClient> {
   await paymentsDeps();
   return sharedDaraja!(config);
 }
@@ -50,7 +51,7 @@ async function build(): Promise<PaymentsDeps> {
   const clients = new Map<string, DarajaClient>();
   const tokenStore = new PrismaTokenStore(db, secretBoxFromEnv(config)); // tokens sealed at rest
   const tokenKeySecret = hashingKey(config);
-  const daraja = (shop: ShopDarajaConfig) => {
+  const daraja = (shop: Credentials) => {
     const key = tokenCacheKey(shop, tokenKeySecret); // one client per credential set
     let client = clients.get(key);
     if (!client) {

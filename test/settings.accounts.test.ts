@@ -340,6 +340,20 @@ describe("C2B Register URLs per account", () => {
     });
   });
 
+  it("one registration per account at a time: a second while one is under way is refused, nothing sent", async () => {
+    const [paybill] = await accounts();
+    await prisma.mpesaAccount.update({
+      where: { id: paybill.id },
+      data: { c2bRegisteringUntil: new Date(Date.now() + 60_000) },
+    });
+    expect((await register()).body.registration).toMatchObject({ ok: false, reason: "in_progress" });
+    expect(emulator.requests({ path: "/mpesa/c2b/" })).toHaveLength(0);
+    // A lease that ran out (its holder died) no longer blocks; the outcome releases the claim.
+    await prisma.mpesaAccount.update({ where: { id: paybill.id }, data: { c2bRegisteringUntil: new Date(0) } });
+    expect((await register()).body.registration).toMatchObject({ ok: true });
+    expect((await accounts())[0].c2bRegisteringUntil).toBeNull();
+  });
+
   it("registers a till account for its store number", async () => {
     const till = (await addTill()).body.accountId;
     expect((await register(till)).body.registration).toMatchObject({ ok: true });

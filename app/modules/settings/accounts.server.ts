@@ -227,7 +227,25 @@ export type C2bRegistrationRecord =
   | { ok: false; at: Date; error: string };
 
 /**
- * Records the outcome of a Register URL call. A success replaces the token hash (the URLs Daraja now
+ * Claims the account's registration for `leaseMs` (false while another one holds it): one Register URL
+ * call per account at a time, so Daraja's URLs and the stored token hash cannot come from two calls.
+ */
+export async function claimC2bRegistration(
+  db: AccountsDb,
+  shop: string,
+  id: string,
+  now: Date,
+  leaseMs: number,
+): Promise<boolean> {
+  const { count } = await db.mpesaAccount.updateMany({
+    where: { ...receiving(shop), id, OR: [{ c2bRegisteringUntil: null }, { c2bRegisteringUntil: { lt: now } }] },
+    data: { c2bRegisteringUntil: new Date(now.getTime() + leaseMs) },
+  });
+  return count === 1;
+}
+
+/**
+ * Records the outcome of a Register URL call (and releases its claim). A success replaces the token hash (the URLs Daraja now
  * calls carry the new token) and clears the last error; a failure keeps the previous registration.
  */
 export async function recordC2bRegistration(
@@ -246,7 +264,8 @@ export async function recordC2bRegistration(
         c2bValidationUrl: r.validationUrl,
         c2bLastError: null,
         c2bLastAttemptAt: r.at,
+        c2bRegisteringUntil: null,
       }
-    : { c2bLastError: r.error, c2bLastAttemptAt: r.at };
+    : { c2bLastError: r.error, c2bLastAttemptAt: r.at, c2bRegisteringUntil: null };
   await db.mpesaAccount.updateMany({ where: { ...receiving(shop), id }, data });
 }

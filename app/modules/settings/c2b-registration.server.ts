@@ -11,10 +11,16 @@ import {
   type DarajaClient,
 } from "../daraja";
 import { newCallbackToken } from "../daraja-events/common/callback-token.server";
-import { c2bShortCode, openAccountSecret, recordC2bRegistration, type C2bVersion } from "./accounts.server";
+import {
+  c2bShortCode,
+  claimC2bRegistration,
+  openAccountSecret,
+  recordC2bRegistration,
+  type C2bVersion,
+} from "./accounts.server";
 import type { MpesaAccount } from "@prisma/client";
 import type { AccountsDb } from "./accounts.server";
-import type { SecretBox } from "./secret-box.server";
+import { SecretDecryptionError, type SecretBox } from "./secret-box.server";
 
 // Register URLs (C2B) for one receiving account, from the settings page. Daraja then posts every
 // payment made to the shortcode by hand (M-PESA menu, paybill/till) to
@@ -26,6 +32,9 @@ import type { SecretBox } from "./secret-box.server";
 // match"), production's one-time registration ("already registered"), refused keys.
 
 export const C2B_PATH = "/daraja/c2b";
+
+export const UNREADABLE =
+  "This account's consumer secret is stored but cannot be decrypted with the current key: edit the account and enter it again.";
 
 /** The two URLs for a token. */
 export function c2bUrls(callbackBaseUrl: string, token: string) {
@@ -71,7 +80,9 @@ export type RegisterOutcome =
         | "wrong_credentials"
         | "unreachable"
         | "timeout"
-        | "rejected";
+        | "rejected"
+        | "in_progress"
+        | "unreadable_secret";
       message: string;
     };
 
@@ -99,18 +110,32 @@ export async function registerC2bUrls(deps: RegisterDeps, account: MpesaAccount)
 
   const problem = c2bBaseUrlProblem(deps.callbackBaseUrl, environment);
   if (problem) return fail("url_refused", `Not sent to Daraja. ${problem}`);
+  let client: Pick<DarajaClient, "c2bRegisterUrl">;
+  try {
+    client =
+      deps.client ??
+      createDarajaClient({
+        baseUrl: deps.baseUrl,
+        consumerKey: account.consumerKey,
+        consumerSecret: openAccountSecret(deps.box, account, "consumerSecret"),
+        timeoutMs: deps.timeoutMs,
+        tokenStore: new InMemoryTokenStore(), // one call: no token worth sharing
+        ...(deps.fetch ? { fetch: deps.fetch } : {}),
+      });
+  } catch (error) {
+    if (!(error instanceof SecretDecryptionError)) throw error;
+    return fail("unreadable_secret", UNREADABLE);
+  }
+  // Longer than any call may take (the client's timeout), so a crashed holder frees it soon after.
+  if (!(await claimC2bRegistration(deps.db, account.shopDomain, account.id, now(), deps.timeoutMs * 2 + 5_000))) {
+    return {
+      ok: false,
+      reason: "in_progress",
+      message: "A registration of this account's URLs is already under way. Wait a moment, then reload the page.",
+    };
+  }
 
   const { hash, urls } = cleanToken(deps.callbackBaseUrl);
-  const client =
-    deps.client ??
-    createDarajaClient({
-      baseUrl: deps.baseUrl,
-      consumerKey: account.consumerKey,
-      consumerSecret: openAccountSecret(deps.box, account, "consumerSecret"),
-      timeoutMs: deps.timeoutMs,
-      tokenStore: new InMemoryTokenStore(), // one call: no token worth sharing
-      ...(deps.fetch ? { fetch: deps.fetch } : {}),
-    });
   try {
     await client.c2bRegisterUrl({
       version,

@@ -11,12 +11,18 @@ import {
   setDefaultReceivingAccount,
   updateReceivingAccount,
 } from "./accounts.server";
-import { c2bBaseUrlProblem, elidedC2bUrls, registerC2bUrls, type RegisterOutcome } from "./c2b-registration.server";
+import {
+  c2bBaseUrlProblem,
+  elidedC2bUrls,
+  registerC2bUrls,
+  UNREADABLE,
+  type RegisterOutcome,
+} from "./c2b-registration.server";
 import { callbackUrlPattern, setupChecklist, type ChecklistItem } from "./checklist";
-import { accountDarajaConfig, darajaBaseUrl, secretBoxFromEnv, type ShopDarajaConfig } from "./config.server";
+import { darajaBaseUrl, secretBoxFromEnv, type ShopDarajaConfig } from "./config.server";
 import type { DarajaClient } from "../daraja";
 import { findSettings, findShopSetup, saveSettings, saveShopWideSettings, type SettingsDb } from "./repository.server";
-import type { SecretBox } from "./secret-box.server";
+import { SecretDecryptionError, type SecretBox } from "./secret-box.server";
 import { testDarajaConnection, type ConnectionResult } from "./test-connection.server";
 import {
   validateAccount,
@@ -47,7 +53,9 @@ export type Deps = {
   fetch?: typeof fetch;
   now?: () => Date;
   /** The shared Daraja client of a credential set (the composition root's); absent: one per call. */
-  daraja?: (config: ShopDarajaConfig) => Promise<Pick<DarajaClient, "c2bRegisterUrl">>;
+  daraja?: (
+    config: Pick<ShopDarajaConfig, "baseUrl" | "consumerKey" | "consumerSecret">,
+  ) => Promise<Pick<DarajaClient, "c2bRegisterUrl">>;
 };
 
 // A merchant waiting on a button: shorter than the payment timeout.
@@ -306,11 +314,19 @@ export async function registerAccountC2b(
   if (!account) return { ok: false, errors: NOT_FOUND };
   const environment = account.environment === "production" ? "production" : "sandbox";
   const box = boxOf(deps);
-  const settings = await findSettings(deps.db, shop);
-  const client =
-    deps.daraja && settings
-      ? await deps.daraja(accountDarajaConfig(settings, account, { box, env: config }))
-      : undefined;
+  let client: Pick<DarajaClient, "c2bRegisterUrl"> | undefined;
+  try {
+    client =
+      deps.daraja &&
+      (await deps.daraja({
+        baseUrl: darajaBaseUrl(environment, config),
+        consumerKey: account.consumerKey,
+        consumerSecret: openAccountSecret(box, account, "consumerSecret"),
+      }));
+  } catch (error) {
+    if (!(error instanceof SecretDecryptionError)) throw error;
+    return { ok: true, result: { ok: false, reason: "unreadable_secret", message: UNREADABLE } };
+  }
   const result = await registerC2bUrls(
     {
       db: deps.db,
