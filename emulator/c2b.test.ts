@@ -75,6 +75,74 @@ describe("C2B register URL", () => {
     expect(res.body.errorMessage).toBe("Bad Request - Invalid ResponseType");
   });
 
+  it("a shortcode on one version answers the other's registerurl with the gateway's \"no apiproduct match\"", async () => {
+    const shortCode = String(nextShortCode++);
+    emu.setC2bVersion(shortCode, "v1");
+    const body = () => ({
+      ShortCode: shortCode,
+      ResponseType: "Completed",
+      ConfirmationURL: `${rx.url}/confirm/${shortCode}`,
+      ValidationURL: `${rx.url}/validate/${shortCode}`,
+    });
+    const wrong = await call(emu, "/mpesa/c2b/v2/registerurl", body(), { token: bearer });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body).toEqual({
+      fault: {
+        faultstring: "Invalid API call as no apiproduct match found",
+        detail: { errorcode: "keymanagement.service.InvalidAPICallAsNoApiProductMatchFound" },
+      },
+    });
+    expect(emu.c2bRegistration(shortCode)).toBeNull();
+    const right = await call(emu, "/mpesa/c2b/v1/registerurl", body(), { token: bearer });
+    expect(right.body.ResponseCode).toBe("0");
+    expect(emu.c2bRegistration(shortCode)).toMatchObject({ version: "v1", responseType: "Completed" });
+  });
+
+  it("the control API moves a shortcode between versions (and back to both)", async () => {
+    const set = (version: string | null) =>
+      fetch(`${emu.url}/__emulator/c2b/version`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ shortCode: "600777", version }),
+      }).then((r) => r.json());
+    expect(await set("v2")).toEqual({ shortCode: "600777", version: "v2" });
+    const reg = (v: string) =>
+      call(
+        emu,
+        `/mpesa/c2b/${v}/registerurl`,
+        {
+          ShortCode: "600777",
+          ResponseType: "Cancelled",
+          ConfirmationURL: `${rx.url}/c`,
+          ValidationURL: `${rx.url}/v`,
+        },
+        { token: bearer },
+      );
+    expect((await reg("v1")).status).toBe(401);
+    expect((await reg("v2")).body.ResponseCode).toBe("00000000");
+    await set(null);
+    expect((await reg("v1")).body.ResponseCode).toBe("0");
+  });
+
+  it("a till's payments reach the URLs registered for its store", async () => {
+    const store = String(nextShortCode++);
+    emu.setTill("7770001", store);
+    await call(
+      emu,
+      "/mpesa/c2b/v2/registerurl",
+      { ShortCode: store, ResponseType: "Completed", ConfirmationURL: `${rx.url}/confirm/${store}` },
+      { token: bearer },
+    );
+    const paid = await emu.c2bPay({ shortCode: "7770001", amount: 15, msisdn: "254712345678", kind: "till" });
+    expect(paid.confirmationStatus).toBe(200);
+    const [hit] = rx.at(`/confirm/${store}`);
+    expect(hit.body).toMatchObject({
+      TransactionType: "Buy Goods",
+      BusinessShortCode: "7770001",
+      TransAmount: "15.00",
+    });
+  });
+
   it("uses the C2B invalid-token envelope", async () => {
     const res = await call(emu, "/mpesa/c2b/v1/registerurl", {}, { token: "stale" });
     expect(res).toMatchObject({ status: 400, body: { errorCode: "400.003.01", errorMessage: "Invalid Access Token" } });

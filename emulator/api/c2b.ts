@@ -1,7 +1,7 @@
 // C2B (§3): register URLs (v1/v2), simulate, and the customer payment flow behind both the simulate
 // endpoint and the control API: optional validation call, then confirmation.
 import { createHash } from "node:crypto";
-import { Codes, ok, type Reply } from "../reply";
+import { Codes, GatewayFault, ok, type DarajaFailure, type Reply } from "../reply";
 import type { State } from "../state";
 import { eatStamp } from "../time";
 import * as v from "../validate";
@@ -10,6 +10,8 @@ import type { ApiContext } from "./context";
 export function registerUrl(version: "v1" | "v2") {
   return ({ state, body }: ApiContext): Reply => {
     const shortCode = v.shortCode(body, "ShortCode");
+    const product = state.c2bVersions.get(shortCode);
+    if (product !== undefined && product !== version) throw noApiProductMatch();
     // Exactly "Completed" or "Cancelled": sentence case, correctly spelled (§3.1).
     const responseType = v.oneOf(body, "ResponseType", ["Completed", "Cancelled"] as const);
     const confirmationUrl = v.c2bUrl(body, "ConfirmationURL", true)!;
@@ -25,6 +27,20 @@ export function registerUrl(version: "v1" | "v2") {
       ResponseDescription: "Success",
     });
   };
+}
+
+/**
+ * The gateway's answer when the app's API product does not cover this resource (here: the C2B version
+ * the shortcode is not on). The docs give only the text; the envelope is the Apigee fault the gateway
+ * uses for its own refusals, HTTP 401.
+ */
+function noApiProductMatch(): DarajaFailure {
+  return new GatewayFault(401, {
+    fault: {
+      faultstring: "Invalid API call as no apiproduct match found",
+      detail: { errorcode: "keymanagement.service.InvalidAPICallAsNoApiProductMatchFound" },
+    },
+  });
 }
 
 export function simulate({ state, body }: ApiContext): Reply {
@@ -70,7 +86,10 @@ export type CustomerPaymentResult = {
 
 /** A customer pays a paybill or till from their phone; money moves only if validation lets it. */
 export async function customerPays(state: State, p: CustomerPayment): Promise<CustomerPaymentResult> {
-  const reg = state.c2b.get(p.shortCode);
+  // A till's payments reach the URLs registered for the till or, failing that, for its store (the
+  // shortcode the merchant went live with; which one Safaricom uses for tills is unconfirmed).
+  const registeredFor = state.c2b.has(p.shortCode) ? p.shortCode : (state.tills.get(p.shortCode) ?? p.shortCode);
+  const reg = state.c2b.get(registeredFor);
   const transId = state.ids.receipt();
   const style = p.msisdnStyle ?? reg?.version ?? "v2";
   const payload = {
@@ -90,7 +109,7 @@ export async function customerPays(state: State, p: CustomerPayment): Promise<Cu
   };
   const result: CustomerPaymentResult = { transId, status: "completed" };
 
-  if (reg?.validationUrl && state.c2bValidationEnabled.has(p.shortCode)) {
+  if (reg?.validationUrl && state.c2bValidationEnabled.has(registeredFor)) {
     const rec = await state.dispatcher.post(
       "c2b:validation",
       reg.validationUrl,

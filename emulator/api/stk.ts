@@ -76,6 +76,7 @@ export function stkPush({ state, body }: ApiContext): Reply {
   const live = [...state.stk.values()];
   if (state.rules.subscriberLock && live.some((t) => t.phone === phone && !t.final)) throw Codes.subscriberLocked();
   let outcome: StkOutcome = resolveStkOutcome(takeForced(state.forced, "stk"), phone);
+  if (!receiverFits(state, transactionType, shortCode, partyB)) outcome = STK_OUTCOMES.operator_missing;
   // Seen on Daraja: an AccountReference over 12 characters is accepted, then no prompt reaches the phone.
   if (longReference) outcome = STK_OUTCOMES.timeout;
   if (
@@ -104,6 +105,17 @@ export function stkPush({ state, body }: ApiContext): Reply {
     ResponseDescription: "Success. Request accepted for processing",
     CustomerMessage: "Success. Request accepted for processing",
   });
+}
+
+/**
+ * Does PartyB fit the TransactionType for this shortcode? Buy Goods: PartyB must be a till of the store
+ * BusinessShortCode (not the store itself, not another store's till). Pay Bill: PartyB must not be a
+ * till. A misfit is accepted synchronously and ends in SFC_IC0003 "The operator does not exist." (§6.2,
+ * §10 item 6: the most common till set-up failure).
+ */
+function receiverFits(state: State, transactionType: string, shortCode: string, partyB: string): boolean {
+  if (transactionType === "CustomerBuyGoodsOnline") return state.tills.get(partyB) === shortCode;
+  return !state.tills.has(partyB);
 }
 
 /** "ws_CO_" + ddMMyyyyHHmmss + milliseconds + the phone's 9 national digits, as the sandbox shapes it. */

@@ -19,6 +19,8 @@ export type {
   PulledTransaction,
   DynamicQrInput,
 } from "./operations/c2b-pull-qr";
+export { isNoApiProductMatch } from "./operations/c2b-pull-qr";
+export { c2bBannedWordIn, C2B_BANNED_URL_WORDS } from "./validation";
 export {
   DarajaError,
   DarajaAuthError,
