@@ -110,7 +110,11 @@ export function matchReference(billRef: string, candidates: OrderCandidate[]): M
     if (found.length === 1) return { matched: true, order: found[0], rule: "order_name" };
     if (found.length > 1) return ambiguous(billRef, found);
   }
-  return { matched: false, reason: "UNKNOWN_REFERENCE", detail: `no order of this shop has the reference "${billRef}"` };
+  return {
+    matched: false,
+    reason: "UNKNOWN_REFERENCE",
+    detail: `no order of this shop has the reference "${billRef}"`,
+  };
 }
 
 function ambiguous(billRef: string, found: OrderCandidate[]): MatchResult {
