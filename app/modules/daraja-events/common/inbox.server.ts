@@ -29,8 +29,35 @@ export interface Inbox {
    * the caller then looks at why, on that rarer path.
    */
   storeForAttempt(event: ReceivedEvent): Promise<boolean>;
+  /**
+   * The sibling for events keyed by a receiving account's C2B URL token (MpesaAccount.c2bTokenHash)
+   * instead of an attempt: ONE INSERT … SELECT resolves the token and stores the row. The row is
+   * RECEIVED (work) when the body's shortcode is the account's (its paybill, store or till number),
+   * REJECTED with the reason otherwise; `status` names a closed row instead (validation is answered
+   * at once, no work follows). Null when nothing was stored (unknown token, or a production account
+   * and a source outside the allowlist).
+   */
+  storeForAccount(event: ReceivedEvent, opts: AccountStoreOptions): Promise<StoredForAccount | null>;
   /** Listeners run after every stored work item (the worker wakes instead of waiting out its poll). */
   onStored(listener: () => void): void;
+}
+
+export interface AccountStoreOptions {
+  /** The body's BusinessShortCode ("" when the body could not be read). */
+  shortCode: string;
+  /** A closed row instead of work: e.g. PROCESSED for an event answered at once. */
+  status?: string;
+  /** Keep the row REJECTED with this reason whatever the shortcode (malformed, oversized). */
+  rejectWith?: string;
+}
+
+export interface StoredForAccount {
+  id: string;
+  status: string;
+  shopDomain: string;
+  accountId: string;
+  environment: string;
+  validationEnabled: boolean;
 }
 
 export function createInbox(db: PrismaClient, dialect: Dialect, now: () => Date = () => new Date()): Inbox {
@@ -44,7 +71,55 @@ export function createInbox(db: PrismaClient, dialect: Dialect, now: () => Date 
       if (stored) for (const l of listeners) l();
       return stored;
     },
+    async storeForAccount(event, opts) {
+      const stored = await insertForAccount(db, dialect, event, opts, now());
+      if (stored?.status === "RECEIVED") for (const l of listeners) l();
+      return stored;
+    },
     onStored: (l) => void listeners.push(l),
+  };
+}
+
+export const SHORTCODE_MISMATCH = "the body's BusinessShortCode is not this URL's account: not applied";
+
+async function insertForAccount(
+  db: PrismaClient,
+  dialect: Dialect,
+  e: ReceivedEvent,
+  opts: AccountStoreOptions,
+  at: Date,
+): Promise<StoredForAccount | null> {
+  const ts = dialect === "postgresql" ? Prisma.sql`CAST(${at} AS TIMESTAMP(3))` : Prisma.sql`${at}`;
+  const sourceRule = e.sourceAllowed ? Prisma.empty : Prisma.sql`AND m."environment" <> 'production'`;
+  const same = Prisma.sql`(m."businessShortCode" = ${opts.shortCode} OR m."tillNumber" = ${opts.shortCode})`;
+  const open = opts.status ?? "RECEIVED";
+  const processedAt = opts.status ? ts : Prisma.sql`NULL`;
+  const status = opts.rejectWith
+    ? Prisma.sql`'REJECTED'`
+    : Prisma.sql`CASE WHEN ${same} THEN ${open} ELSE 'REJECTED' END`;
+  const error = opts.rejectWith
+    ? Prisma.sql`${opts.rejectWith}`
+    : Prisma.sql`CASE WHEN ${same} THEN NULL ELSE ${SHORTCODE_MISMATCH} END`;
+  const closedAt = opts.rejectWith ? ts : Prisma.sql`CASE WHEN ${same} THEN ${processedAt} ELSE ${ts} END`;
+  const rows = await db.$queryRaw<
+    { id: string; status: string; shopDomain: string; accountId: string; environment: string; validation: unknown }[]
+  >`
+    INSERT INTO "CallbackLog" ("id", "kind", "path", "tokenHash", "sourceIp", "headers", "body", "status", "error", "accountId", "shopDomain", "receivedAt", "runAt", "processedAt")
+    SELECT ${newId()}, ${e.kind}, ${e.path}, ${e.tokenHash}, ${e.sourceIp}, ${JSON.stringify(e.headers)}, ${e.body},
+      ${status}, ${error}, m."id", m."shopDomain", ${ts}, ${ts}, ${closedAt}
+    FROM "MpesaAccount" m WHERE m."c2bTokenHash" = ${e.tokenHash} ${sourceRule}
+    RETURNING "id", "status", "shopDomain", "accountId",
+      (SELECT m2."environment" FROM "MpesaAccount" m2 WHERE m2."id" = "accountId") AS "environment",
+      (SELECT m2."c2bValidationEnabled" FROM "MpesaAccount" m2 WHERE m2."id" = "accountId") AS "validation"`;
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    id: r.id,
+    status: r.status,
+    shopDomain: r.shopDomain,
+    accountId: r.accountId,
+    environment: r.environment,
+    validationEnabled: r.validation === true || r.validation === 1 || r.validation === 1n,
   };
 }
 
