@@ -36,6 +36,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await prisma.shopSettings.deleteMany();
+  await prisma.mpesaAccount.deleteMany();
   sandbox.reset();
   production.reset();
 });
@@ -127,6 +128,7 @@ describe("test connection", () => {
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ intent: "test", connection: { ok: true, environment: "sandbox" } });
       expect(await prisma.shopSettings.count()).toBe(0); // testing does not save
+      expect(await prisma.mpesaAccount.count()).toBe(0);
     } finally {
       process.env = saved;
       resetEnvForTests();

@@ -20,6 +20,7 @@ beforeAll(async () => {
 describe("settings page through the route module", () => {
   it("shows an unconfigured shop with defaults, the checklist and the callback address", async () => {
     await prisma.shopSettings.deleteMany();
+    await prisma.mpesaAccount.deleteMany();
     const data = await load();
     expect(data.view.configured).toBe(false);
     expect(data.view.values.paymentMethodName).toBe("M-PESA");
@@ -126,6 +127,7 @@ describe("field-level validation errors", () => {
   // Each case starts from the same stored paybill without an initiator (tests run shuffled).
   beforeEach(async () => {
     await prisma.shopSettings.deleteMany();
+    await prisma.mpesaAccount.deleteMany();
     expect((await submit(validForm())).status).toBe(200);
   });
 
@@ -187,9 +189,11 @@ describe("field-level validation errors", () => {
 
   it("requires the consumer secret and passkey when none is stored, and reports every problem at once", async () => {
     await prisma.shopSettings.deleteMany();
+    await prisma.mpesaAccount.deleteMany();
     const { status, body } = await submit(validForm({ consumerSecret: "", passkey: "", businessShortCode: "12" }));
     expect(status).toBe(422);
     expect(Object.keys(body.errors).sort()).toEqual(["businessShortCode", "consumerSecret", "passkey"]);
     expect(await prisma.shopSettings.count()).toBe(0);
+    expect(await prisma.mpesaAccount.count()).toBe(0);
   });
 });

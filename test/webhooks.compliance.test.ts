@@ -4,7 +4,7 @@ import prisma from "../app/db.server";
 import { hashingKey } from "../app/lib/keys.server";
 import { tokenCacheKey } from "../app/modules/daraja";
 import { darajaBaseUrl, secretBoxFromEnv } from "../app/modules/settings/config.server";
-import { secretContext } from "../app/modules/settings/repository.server";
+import { accountSecretContext } from "../app/modules/settings/accounts.server";
 import * as dataRequestsPage from "../app/routes/app.data-requests";
 import * as customersDataRequest from "../app/routes/webhooks.customers.data_request";
 import * as customersRedact from "../app/routes/webhooks.customers.redact";
@@ -47,14 +47,21 @@ async function seedShop() {
 
   await prisma.shop.create({ data: { domain: shop } });
   await prisma.session.create({ data: { id: `offline_${shop}`, shop, state: "", accessToken: `tok-${n}` } });
-  await prisma.shopSettings.create({
+  await prisma.shopSettings.create({ data: { shopDomain: shop } });
+  const accountId = `acct-of-shop-${n}`;
+  await prisma.mpesaAccount.create({
     data: {
+      id: accountId,
       shopDomain: shop,
+      defaultForShop: shop,
       environment: "sandbox",
-      shortcodeType: "paybill",
+      kind: "paybill",
       businessShortCode: "174379",
       consumerKey,
-      consumerSecretEnc: secretBoxFromEnv().seal(consumerSecret, secretContext(shop, "consumerSecret")),
+      consumerSecretEnc: secretBoxFromEnv().seal(
+        consumerSecret,
+        accountSecretContext(shop, accountId, "consumerSecret"),
+      ),
       passkeyEnc: "sealed",
     },
   });

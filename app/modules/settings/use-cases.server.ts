@@ -2,7 +2,7 @@ import { env, type Env } from "../../lib/env.server";
 import { logger } from "../../lib/logger.server";
 import { callbackUrlPattern, setupChecklist, type ChecklistItem } from "./checklist";
 import { darajaBaseUrl, secretBoxFromEnv } from "./config.server";
-import { findSettings, openSecret, saveSettings, type SettingsDb } from "./repository.server";
+import { findShopSetup, openSetupSecret, saveSettings, type SettingsDb } from "./repository.server";
 import type { SecretBox } from "./secret-box.server";
 import { testDarajaConnection, type ConnectionResult } from "./test-connection.server";
 import { validateConnectionInput, validateSettings, type FieldErrors, type StoredSecrets } from "./validation";
@@ -26,7 +26,7 @@ export type SettingsPage = {
 
 export async function loadSettingsPage(deps: Deps, shop: string): Promise<SettingsPage> {
   const config = deps.env ?? env();
-  const view = settingsView(await findSettings(deps.db, shop), deps.box ?? secretBoxFromEnv(config));
+  const view = settingsView(await findShopSetup(deps.db, shop), deps.box ?? secretBoxFromEnv(config));
   const base = config.CALLBACK_BASE_URL ?? config.SHOPIFY_APP_URL;
   return {
     view,
@@ -52,15 +52,15 @@ export type SaveOutcome = { ok: true; view: SettingsView } | { ok: false; errors
 
 export async function saveShopSettings(deps: Deps, shop: string, form: Record<string, unknown>): Promise<SaveOutcome> {
   const box = deps.box ?? secretBoxFromEnv(deps.env ?? env());
-  const before = settingsView(await findSettings(deps.db, shop), box);
+  const before = settingsView(await findShopSetup(deps.db, shop), box);
   const result = validateSettings(form, usableSecrets(before));
   if (!result.ok) return result;
   const row = await saveSettings(deps.db, box, shop, result.value);
   logger.info(
     {
       shop,
-      environment: row.environment,
-      shortcodeType: row.shortcodeType,
+      environment: row.account.environment,
+      shortcodeType: row.account.kind,
       changedSecrets: Object.keys(result.value.newSecrets),
     },
     "shop settings saved",
@@ -78,11 +78,11 @@ export async function testShopConnection(
 ): Promise<TestOutcome> {
   const config = deps.env ?? env();
   const box = deps.box ?? secretBoxFromEnv(config);
-  const row = await findSettings(deps.db, shop);
-  const stored = usableSecrets(settingsView(row, box));
+  const setup = await findShopSetup(deps.db, shop);
+  const stored = usableSecrets(settingsView(setup, box));
   const input = validateConnectionInput(form, stored);
   if (!input.ok) return input;
-  const consumerSecret = input.value.consumerSecret ?? openSecret(box, row!, "consumerSecret")!;
+  const consumerSecret = input.value.consumerSecret ?? openSetupSecret(box, setup, "consumerSecret")!;
   const result = await testDarajaConnection({
     environment: input.value.environment,
     consumerKey: input.value.consumerKey,

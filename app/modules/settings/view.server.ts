@@ -1,6 +1,5 @@
-import type { ShopSettings } from "@prisma/client";
 import { SecretDecryptionError, type SecretBox } from "./secret-box.server";
-import { openSecret } from "./repository.server";
+import { openSetupSecret, type ShopSetup } from "./repository.server";
 import { SECRET_FIELDS, type SecretField } from "./validation";
 import type { PlainSettings, SecretStatus } from "./fields";
 
@@ -15,17 +14,18 @@ export type SettingsView = {
   secrets: Record<SecretField, SecretStatus>;
 };
 
-export function settingsView(row: ShopSettings | null, box: SecretBox): SettingsView {
+export function settingsView(setup: ShopSetup, box: SecretBox): SettingsView {
+  const { settings: row, account } = setup;
   const secrets = {} as Record<SecretField, SecretStatus>;
-  for (const field of SECRET_FIELDS) secrets[field] = secretStatus(row, box, field);
+  for (const field of SECRET_FIELDS) secrets[field] = secretStatus(setup, box, field);
   return {
-    configured: !!row,
+    configured: !!row && !!account,
     values: {
-      environment: row?.environment === "production" ? "production" : "sandbox",
-      shortcodeType: row?.shortcodeType === "till" ? "till" : "paybill",
-      businessShortCode: row?.businessShortCode ?? "",
-      tillNumber: row?.tillNumber ?? "",
-      consumerKey: row?.consumerKey ?? "",
+      environment: account?.environment === "production" ? "production" : "sandbox",
+      shortcodeType: account?.kind === "till" ? "till" : "paybill",
+      businessShortCode: account?.businessShortCode ?? "",
+      tillNumber: account?.tillNumber ?? "",
+      consumerKey: account?.consumerKey ?? "",
       paymentMethodName: row?.paymentMethodName ?? "M-PESA",
       accountReferenceTemplate: row?.accountReferenceTemplate ?? "{order_number}",
       initiatorName: row?.initiatorName ?? "",
@@ -35,10 +35,9 @@ export function settingsView(row: ShopSettings | null, box: SecretBox): Settings
   };
 }
 
-function secretStatus(row: ShopSettings | null, box: SecretBox, field: SecretField): SecretStatus {
-  if (!row) return { stored: false, unreadable: false };
+function secretStatus(setup: ShopSetup, box: SecretBox, field: SecretField): SecretStatus {
   try {
-    const value = openSecret(box, row, field);
+    const value = openSetupSecret(box, setup, field);
     if (value === undefined) return { stored: false, unreadable: false };
     return { stored: true, unreadable: false };
   } catch (error) {
