@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parsePayStatus } from "../extensions/checkout-ui/src/api";
 import { hashCallbackToken } from "../app/modules/daraja-events/common/callback-token.server";
 import { announceOrder, c2bBody, newReceipt, registerC2b, type C2bUrls } from "./support/c2b";
 import {
@@ -6,6 +7,7 @@ import {
   eventually,
   lastCallbackUrl,
   pay,
+  payStatus,
   postCallback,
   SHOP,
   seedShop,
@@ -99,6 +101,20 @@ describe("confirmation -> order", () => {
     expect(await payment(first.TransID)).toMatchObject({ status: "APPLIED", appliedKes: 600 });
     expect(h.standin.getOrder(order.id)!.displayFinancialStatus).toBe("PARTIALLY_PAID");
     expect((await h.db.mpesaOrder.findFirstOrThrow({ where: { orderGid: order.id } })).outstandingKes).toBe(900);
+    // The order-status block: the remainder, with the paybill details for it (and Pay for the rest).
+    const status = await payStatus(h.app, order.id);
+    expect(status.body).toMatchObject({
+      payable: true,
+      order: { amountKes: 900 },
+      paybill: {
+        kind: "paybill",
+        number: "174379",
+        accountReference: `INV${ref(order)}`,
+        amountKes: 900,
+        paidKes: 600,
+      },
+    });
+    expect(parsePayStatus(status.body)).toEqual(status.body);
 
     const rest = c2bBody({ TransAmount: "900", BillRefNumber: `INV${ref(order)}` });
     expect(await confirm(rest)).toEqual(SUCCESS);
