@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parsePayStatus } from "../extensions/checkout-ui/src/api";
+import { call } from "../emulator/test-support";
 import { hashCallbackToken } from "../app/modules/daraja-events/common/callback-token.server";
 import { announceOrder, c2bBody, newReceipt, registerC2b, type C2bUrls } from "./support/c2b";
 import {
@@ -276,6 +277,69 @@ describe("money the ledger will not apply by itself: the unmatched queue", () =>
     expect(await confirm(till)).toEqual(SUCCESS);
     expect(await payment(unknown.TransID)).toMatchObject({ status: "UNMATCHED", reason: "UNKNOWN_REFERENCE" });
     expect(await payment(till.TransID)).toMatchObject({ status: "UNMATCHED", reason: "NO_REFERENCE" });
+  });
+});
+
+describe("the Daraja emulator's customers", () => {
+  async function registerInEmulator() {
+    const res = await call(h.emulator, "/mpesa/c2b/v2/registerurl", {
+      ShortCode: urls.shortCode,
+      ResponseType: "Completed",
+      ConfirmationURL: urls.confirmation,
+      ValidationURL: urls.validation,
+    });
+    expect(res.status).toBe(200);
+  }
+
+  it.each(["spaces", "hash", "lower", "leading_zeros", "dash", "order_name"] as const)(
+    "a customer who types the reference with %s pays the right order",
+    async (typo) => {
+      await registerInEmulator();
+      const order = await knownOrder({ total: "450.00" });
+      const paid = await h.emulator.c2bPay({
+        shortCode: urls.shortCode,
+        amount: 450,
+        msisdn: "254712345678",
+        billRef: `INV${ref(order)}`,
+        typo,
+      });
+      expect(paid).toMatchObject({ status: "completed", confirmationStatus: 200 });
+      expect(await payment(paid.transId)).toMatchObject({ status: "APPLIED", orderGid: order.id });
+    },
+  );
+
+  it("an STK payment the emulator also reports by C2B is one payment", async () => {
+    await registerInEmulator();
+    await fetch(`${h.emulator.url}/__emulator/c2b/stk-echo`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ shortCode: urls.shortCode, enabled: true }),
+    });
+    try {
+      const order = await knownOrder({ total: "1500.00" });
+      const res = await pay(h.app, order.id, "0712 345 903");
+      expect(res.status).toBe(200);
+      const attempt = await eventually(
+        () => h.db.paymentAttempt.findFirst({ where: { id: res.body.attempt.id, recordedInShopifyAt: { not: null } } }),
+        "STK recorded",
+      );
+      // Whichever of the two the worker applies first, the other is only a confirmation of it.
+      const row = await payment(attempt.mpesaReceipt!);
+      expect(["STK_DUPLICATE", "APPLIED"]).toContain(row.status);
+      expect(row.orderGid).toBe(order.id);
+      expect(attempt.status).toBe("SUCCEEDED");
+      await eventually(
+        () => h.db.c2bPayment.findFirst({ where: { receipt: row.receipt, status: { not: "MATCHED" } } }),
+        "C2B side settled",
+      );
+      expect(shopifyPayments(h.standin, order.id)).toEqual({ mutations: 1, sales: 1 });
+    } finally {
+      await fetch(`${h.emulator.url}/__emulator/c2b/stk-echo`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ shortCode: urls.shortCode, enabled: false }),
+      });
+    }
   });
 });
 
