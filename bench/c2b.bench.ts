@@ -36,7 +36,7 @@ const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..")
 const CONNECTION_COUNTS = (process.env.BENCH_CONNECTIONS ?? "10,50").split(",").map(Number);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const STEADY_PAYMENTS = Number(process.env.BENCH_C2B_PAYMENTS ?? 40);
-const STEADY_INTERVAL_MS = Number(process.env.BENCH_C2B_INTERVAL_MS ?? 100);
+const STEADY_INTERVAL_MS = Number(process.env.BENCH_C2B_INTERVAL_MS ?? 250);
 const pgArg = process.argv.indexOf("--pg");
 const pgBase = pgArg > 0 ? (process.argv[pgArg + 1] ?? "postgresql://postgres@127.0.0.1:5432/postgres") : null;
 

@@ -1,16 +1,21 @@
 import { logger } from "../../../lib/logger.server";
 import { decideValidation, type ValidationDecision } from "../../c2b/validation.server";
 import { MalformedPayloadError, parseC2bValidationAsReceived, type C2bPayment } from "../../daraja";
+import { findReceivingAccountByC2bTokenHash } from "../../settings/accounts.server";
+import { sourceAllowed } from "../common/callback-source.server";
 import { hashCallbackToken, looksLikeCallbackToken } from "../common/callback-token.server";
+import { SHORTCODE_MISMATCH } from "../common/inbox.server";
 import type { EventsDeps } from "../common/deps.server";
 import type { InboundC2b } from "../c2b-confirmation/store.server";
 import type { C2bValidationAnswer } from "./answers";
 
-// "M-PESA asks whether to take a paybill/till payment" (POST /daraja/c2b/<token>/validation). The raw
-// request is stored first, by the same one-statement INSERT … SELECT that resolves the account's token;
-// the answer is decided at once from the app's own tables (c2b/validation.server.ts) and the row closed
-// with it. No work item follows: the payment itself arrives as a confirmation, applied regardless of
-// what was answered here.
+// "M-PESA asks whether to take a paybill/till payment" (POST /daraja/c2b/<token>/validation). The
+// answer is the whole of the work, and it must come fast: the token is resolved to the receiving
+// account (settings' findReceivingAccountByC2bTokenHash), the decision is made from the app's own tables
+// (c2b/validation.server.ts), and then ONE write stores the raw request with the answer given — before
+// the answer leaves. No work item follows: the payment itself arrives as a confirmation, applied
+// whatever was answered here. (Deciding before storing keeps it one durable write; a crash while
+// deciding leaves the request unanswered, and M-PESA then applies the ResponseType, below.)
 //
 // Time: Daraja waits about 8 s, then applies the account's ResponseType (Completed: take the money;
 // Cancelled: refuse it). The app never leaves that to chance: a decision not reached within
@@ -30,31 +35,15 @@ export async function receiveC2bValidation(deps: ValidationDeps, req: InboundC2b
   const tokenHash = looksLikeCallbackToken(req.token) ? hashCallbackToken(req.token) : null;
   const ipAllowed = !!req.sourceIp && deps.config.allowlist.includes(req.sourceIp);
   const read = req.tooLarge ? null : readBody(req.body);
-  const event = {
-    kind: C2B_VALIDATION_KIND,
-    path: C2B_VALIDATION_PATH,
-    tokenHash: tokenHash ?? "",
-    sourceIp: req.sourceIp,
-    headers: req.headers,
-    body: req.body,
-    sourceAllowed: ipAllowed,
-  };
   const refused = req.tooLarge
     ? "body larger than CALLBACK_MAX_BYTES (first bytes kept)"
     : read && "problem" in read
       ? read.problem
       : undefined;
   const payment = read && "payment" in read ? read.payment : null;
-  const stored = tokenHash
-    ? await deps.inbox.storeForAccount(event, {
-        shortCode: payment?.businessShortCode ?? "",
-        status: "PROCESSED",
-        ...(refused ? { rejectWith: refused } : {}),
-      })
-    : null;
-  if (req.tooLarge) return { kind: "too_large" };
-  if (refused) return { kind: "malformed", problem: refused };
-  if (!stored) {
+  const found = tokenHash ? await findReceivingAccountByC2bTokenHash(deps.db, tokenHash) : null;
+  const account = found && sourceAllowed(found.environment, req.sourceIp, deps.config.allowlist) ? found : null;
+  if (!account) {
     await deps.keepUnknown({
       kind: C2B_VALIDATION_KIND,
       path: C2B_VALIDATION_PATH,
@@ -64,21 +53,36 @@ export async function receiveC2bValidation(deps: ValidationDeps, req: InboundC2b
       headers: req.headers,
       size: req.size,
     });
+    if (req.tooLarge) return { kind: "too_large" };
+    if (refused) return { kind: "malformed", problem: refused };
     // Not our registration (an old URL?): do not stand between a customer and their payment.
     return { kind: "accept" };
   }
-  const log = logger.child({ callbackPath: "c2b-validation", accountId: stored.accountId, callbackLogId: stored.id });
+  const log = logger.child({ callbackPath: "c2b-validation", accountId: account.id });
   let answer: C2bValidationAnswer;
   let note: string;
-  if (stored.status === "REJECTED") {
+  let status = "PROCESSED"; // REJECTED: a request we could not (or would not) judge
+  if (req.tooLarge) {
+    status = "REJECTED";
+    answer = { kind: "too_large" };
+    note = refused!;
+  } else if (refused || !payment) {
+    status = "REJECTED";
+    answer = { kind: "malformed", problem: refused ?? "unreadable" };
+    note = refused ?? "unreadable";
+  } else if (
+    payment.businessShortCode !== account.businessShortCode &&
+    payment.businessShortCode !== account.tillNumber
+  ) {
     answer = { kind: "reject", resultCode: "C2B00015" };
-    note = "rejected C2B00015: the body's shortcode is not this URL's account";
-  } else if (!stored.validationEnabled) {
+    note = `rejected C2B00015: ${SHORTCODE_MISMATCH}`;
+    status = "REJECTED";
+  } else if (!account.c2bValidationEnabled) {
     answer = { kind: "accept" };
     note = "accepted: validation is off for this account";
   } else {
     const decide = deps.decide ?? ((shop: string, p: C2bPayment) => decideValidation(deps.db, shop, p));
-    const decision = await withinBudget(decide(stored.shopDomain, payment!), deps.budgetMs - (Date.now() - started));
+    const decision = await withinBudget(decide(account.shopDomain, payment), deps.budgetMs - (Date.now() - started));
     if (!decision) {
       answer = { kind: "accept" };
       note = `accepted: no decision within ${deps.budgetMs} ms (C2B_VALIDATION_BUDGET_MS)`;
@@ -91,9 +95,20 @@ export async function receiveC2bValidation(deps: ValidationDeps, req: InboundC2b
       note = `rejected ${decision.resultCode}: ${decision.note}`;
     }
   }
-  await deps.db.callbackLog.updateMany({
-    where: { id: stored.id },
-    data: { error: note.slice(0, 500), processedAt: deps.now() },
+  await deps.db.callbackLog.create({
+    data: {
+      kind: C2B_VALIDATION_KIND,
+      path: C2B_VALIDATION_PATH,
+      tokenHash,
+      sourceIp: req.sourceIp,
+      headers: JSON.stringify(req.headers),
+      body: req.body,
+      status,
+      error: note.slice(0, 500),
+      accountId: account.id,
+      shopDomain: account.shopDomain,
+      processedAt: deps.now(),
+    },
   });
   return answer;
 }

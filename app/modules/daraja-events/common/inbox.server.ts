@@ -64,7 +64,24 @@ export function createInbox(db: PrismaClient, dialect: Dialect, now: () => Date 
   const listeners: (() => void)[] = [];
   const insertOne = async (e: ReceivedEvent) =>
     (await insertRows(db, dialect, [{ id: newId(), event: e }], now())).size === 1;
-  const write = dialect === "sqlite" ? groupCommitter(db, dialect, now) : insertOne;
+  const write =
+    dialect === "sqlite"
+      ? groupCommitter<ReceivedEvent, boolean>(async (rows) => {
+          const ids = await insertRows(
+            db,
+            dialect,
+            rows.map(({ id, item }) => ({ id, event: item })),
+            now(),
+          );
+          return new Map(rows.map((r) => [r.id, ids.has(r.id)]));
+        }, false)
+      : insertOne;
+  type AccountItem = { event: ReceivedEvent; opts: AccountStoreOptions };
+  const writeForAccount =
+    dialect === "sqlite"
+      ? groupCommitter<AccountItem, StoredForAccount | null>((rows) => insertForAccount(db, dialect, rows, now()), null)
+      : async (item: AccountItem) =>
+          (await insertForAccount(db, dialect, [{ id: newId(), item }], now())).values().next().value ?? null;
   return {
     async storeForAttempt(event) {
       const stored = await write(event);
@@ -72,7 +89,7 @@ export function createInbox(db: PrismaClient, dialect: Dialect, now: () => Date 
       return stored;
     },
     async storeForAccount(event, opts) {
-      const stored = await insertForAccount(db, dialect, event, opts, now());
+      const stored = await writeForAccount({ event, opts });
       if (stored?.status === "RECEIVED") for (const l of listeners) l();
       return stored;
     },
@@ -85,42 +102,47 @@ export const SHORTCODE_MISMATCH = "the body's BusinessShortCode is not this URL'
 async function insertForAccount(
   db: PrismaClient,
   dialect: Dialect,
-  e: ReceivedEvent,
-  opts: AccountStoreOptions,
+  rows: { id: string; item: { event: ReceivedEvent; opts: AccountStoreOptions } }[],
   at: Date,
-): Promise<StoredForAccount | null> {
+): Promise<Map<string, StoredForAccount>> {
   const ts = dialect === "postgresql" ? Prisma.sql`CAST(${at} AS TIMESTAMP(3))` : Prisma.sql`${at}`;
-  const sourceRule = e.sourceAllowed ? Prisma.empty : Prisma.sql`AND m."environment" <> 'production'`;
-  const same = Prisma.sql`(m."businessShortCode" = ${opts.shortCode} OR m."tillNumber" = ${opts.shortCode})`;
-  const open = opts.status ?? "RECEIVED";
-  const processedAt = opts.status ? ts : Prisma.sql`NULL`;
-  const status = opts.rejectWith
-    ? Prisma.sql`'REJECTED'`
-    : Prisma.sql`CASE WHEN ${same} THEN ${open} ELSE 'REJECTED' END`;
-  const error = opts.rejectWith
-    ? Prisma.sql`${opts.rejectWith}`
-    : Prisma.sql`CASE WHEN ${same} THEN NULL ELSE ${SHORTCODE_MISMATCH} END`;
-  const closedAt = opts.rejectWith ? ts : Prisma.sql`CASE WHEN ${same} THEN ${processedAt} ELSE ${ts} END`;
-  const rows = await db.$queryRaw<
+  const selects = rows.map(({ id, item: { event: e, opts } }) => {
+    const sourceRule = e.sourceAllowed ? Prisma.empty : Prisma.sql`AND m."environment" <> 'production'`;
+    const same = Prisma.sql`(m."businessShortCode" = ${opts.shortCode} OR m."tillNumber" = ${opts.shortCode})`;
+    const open = opts.status ?? "RECEIVED";
+    const processedAt = opts.status ? ts : Prisma.sql`NULL`;
+    const status = opts.rejectWith
+      ? Prisma.sql`'REJECTED'`
+      : Prisma.sql`CASE WHEN ${same} THEN ${open} ELSE 'REJECTED' END`;
+    const error = opts.rejectWith
+      ? Prisma.sql`${opts.rejectWith}`
+      : Prisma.sql`CASE WHEN ${same} THEN NULL ELSE ${SHORTCODE_MISMATCH} END`;
+    const closedAt = opts.rejectWith ? ts : Prisma.sql`CASE WHEN ${same} THEN ${processedAt} ELSE ${ts} END`;
+    return Prisma.sql`SELECT ${id}, ${e.kind}, ${e.path}, ${e.tokenHash}, ${e.sourceIp}, ${JSON.stringify(e.headers)}, ${e.body},
+      ${status}, ${error}, m."id", m."shopDomain", ${ts}, ${ts}, ${closedAt}
+      FROM "MpesaAccount" m WHERE m."c2bTokenHash" = ${e.tokenHash} AND m."purpose" = 'RECEIVE' ${sourceRule}`;
+  });
+  const inserted = await db.$queryRaw<
     { id: string; status: string; shopDomain: string; accountId: string; environment: string; validation: unknown }[]
   >`
     INSERT INTO "CallbackLog" ("id", "kind", "path", "tokenHash", "sourceIp", "headers", "body", "status", "error", "accountId", "shopDomain", "receivedAt", "runAt", "processedAt")
-    SELECT ${newId()}, ${e.kind}, ${e.path}, ${e.tokenHash}, ${e.sourceIp}, ${JSON.stringify(e.headers)}, ${e.body},
-      ${status}, ${error}, m."id", m."shopDomain", ${ts}, ${ts}, ${closedAt}
-    FROM "MpesaAccount" m WHERE m."c2bTokenHash" = ${e.tokenHash} ${sourceRule}
+    ${Prisma.join(selects, " UNION ALL ")}
     RETURNING "id", "status", "shopDomain", "accountId",
       (SELECT m2."environment" FROM "MpesaAccount" m2 WHERE m2."id" = "accountId") AS "environment",
       (SELECT m2."c2bValidationEnabled" FROM "MpesaAccount" m2 WHERE m2."id" = "accountId") AS "validation"`;
-  const r = rows[0];
-  if (!r) return null;
-  return {
-    id: r.id,
-    status: r.status,
-    shopDomain: r.shopDomain,
-    accountId: r.accountId,
-    environment: r.environment,
-    validationEnabled: r.validation === true || r.validation === 1 || r.validation === 1n,
-  };
+  return new Map(
+    inserted.map((r) => [
+      r.id,
+      {
+        id: r.id,
+        status: r.status,
+        shopDomain: r.shopDomain,
+        accountId: r.accountId,
+        environment: r.environment,
+        validationEnabled: r.validation === true || r.validation === 1 || r.validation === 1n,
+      },
+    ]),
+  );
 }
 
 type Row = { id: string; event: ReceivedEvent };
@@ -154,11 +176,18 @@ const newId = () => `ev${crypto.randomBytes(15).toString("base64url")}`;
  * acknowledgements therefore queue: while one statement commits, the next requests gather and go in
  * the next statement together (one multi-row INSERT, one commit, one fsync). Nobody waits for a timer
  * — a lone request commits at once — and every request resolves only after its row has committed.
+ * `insertBatch` stores the rows in one statement and answers per row id; `miss` is the answer for a row
+ * it did not store.
  */
-function groupCommitter(db: PrismaClient, dialect: Dialect, now: () => Date, maxBatch = 64) {
-  type Waiter = Row & { resolve: (stored: boolean) => void; reject: (e: unknown) => void };
+function groupCommitter<I, O>(
+  insertBatch: (rows: { id: string; item: I }[]) => Promise<Map<string, O>>,
+  miss: O,
+  maxBatch = 64,
+) {
+  type Waiter = { id: string; item: I; resolve: (out: O) => void; reject: (e: unknown) => void };
   let queue: Waiter[] = [];
   let flushing = false;
+  const answer = (w: Waiter, got: Map<string, O>) => w.resolve(got.has(w.id) ? got.get(w.id)! : miss);
 
   async function flush() {
     flushing = true;
@@ -166,22 +195,20 @@ function groupCommitter(db: PrismaClient, dialect: Dialect, now: () => Date, max
       const batch = queue.slice(0, maxBatch);
       queue = queue.slice(maxBatch);
       try {
-        const inserted = await insertRows(db, dialect, batch, now());
-        for (const w of batch) w.resolve(inserted.has(w.id));
+        const got = await insertBatch(batch);
+        for (const w of batch) answer(w, got);
       } catch (error) {
         // One bad row must not fail its neighbours: retry them one by one (each its own commit).
         if (batch.length === 1) batch[0].reject(error);
-        else
-          for (const w of batch)
-            await insertRows(db, dialect, [w], now()).then((ids) => w.resolve(ids.has(w.id)), w.reject);
+        else for (const w of batch) await insertBatch([w]).then((got) => answer(w, got), w.reject);
       }
     }
     flushing = false;
   }
 
-  return (event: ReceivedEvent) =>
-    new Promise<boolean>((resolve, reject) => {
-      queue.push({ id: newId(), event, resolve, reject });
+  return (item: I) =>
+    new Promise<O>((resolve, reject) => {
+      queue.push({ id: newId(), item, resolve, reject });
       if (!flushing) void flush();
     });
 }
