@@ -5,7 +5,8 @@
 // beside a bare route of the same server (/healthz) at 10 and 50 connections (BENCH_CONNECTIONS): the
 // ratios travel between machines. Then, under a steady load (BENCH_C2B_PAYMENTS confirmations, one
 // every BENCH_C2B_INTERVAL_MS, each for its own order, while validation requests run beside them): the
-// time from a confirmation to its order PAID in the Shopify stand-in (p50/p99), and validation p99.
+// time from a confirmation to its order PAID in the Shopify stand-in (p50/p99; also measured one at a
+// time with nothing else running, as the baseline), and validation p99 beside that load.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -35,8 +36,9 @@ const autocannon = autocannonUntyped as (
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const CONNECTION_COUNTS = (process.env.BENCH_CONNECTIONS ?? "10,50").split(",").map(Number);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
+const IDLE_PAYMENTS = Number(process.env.BENCH_C2B_IDLE_PAYMENTS ?? 10);
 const STEADY_PAYMENTS = Number(process.env.BENCH_C2B_PAYMENTS ?? 40);
-const STEADY_INTERVAL_MS = Number(process.env.BENCH_C2B_INTERVAL_MS ?? 250);
+const STEADY_INTERVAL_MS = Number(process.env.BENCH_C2B_INTERVAL_MS ?? 500);
 const pgArg = process.argv.indexOf("--pg");
 const pgBase = pgArg > 0 ? (process.argv[pgArg + 1] ?? "postgresql://postgres@127.0.0.1:5432/postgres") : null;
 
@@ -151,6 +153,18 @@ async function main() {
       (await harness.db.callbackLog.count({ where: { status: "RECEIVED" } }));
     await h.eventually(async () => (await backlog()) === 0, "backlog drained", 600_000);
 
+    // Baseline: confirmation -> order paid one at a time, nothing else running.
+    const idle: number[] = [];
+    for (let i = 0; i < IDLE_PAYMENTS; i++) {
+      const o = h.createOrder(harness.standin, { total: "700.00" });
+      await c2b.announceOrder(harness, o);
+      const started = performance.now();
+      const body = c2b.c2bBody({ TransAmount: "700", BillRefNumber: `INV${o.name.replace(/\D/g, "")}` });
+      await h.postCallback(urls.confirmation, body);
+      await h.eventually(() => harness.standin.getOrder(o.id)?.displayFinancialStatus === "PAID", "order paid", 60_000);
+      idle.push(performance.now() - started);
+    }
+
     // Steady load: one confirmation every STEADY_INTERVAL_MS, each for its own order (typed messily),
     // while validation requests run beside them; confirmation -> order PAID in the stand-in per payment.
     const orders = [];
@@ -189,6 +203,7 @@ async function main() {
       cpus: os.cpus().length,
       rows,
       throughputRatioToBare: ratios,
+      confirmationToPaidIdleMs: { n: idle.length, p50: quantile(idle, 0.5), p99: quantile(idle, 0.99) },
       confirmationToPaidMs: {
         n: e2e.length,
         intervalMs: STEADY_INTERVAL_MS,
@@ -209,6 +224,9 @@ async function main() {
       console.log(
         `at ${c} connections: confirmation/bare ${r.confirmation.toFixed(3)}, validation/bare ${r.validation.toFixed(3)}`,
       );
+    console.log(
+      `confirmation -> order paid, one at a time (n=${idle.length}): p50 ${quantile(idle, 0.5).toFixed(0)} ms, p99 ${quantile(idle, 0.99).toFixed(0)} ms`,
+    );
     const p = result.confirmationToPaidMs;
     console.log(
       `confirmation -> order paid (n=${p.n}, one every ${STEADY_INTERVAL_MS} ms): p50 ${p.p50.toFixed(0)} ms, p99 ${p.p99.toFixed(0)} ms, max ${p.max.toFixed(0)} ms`,
