@@ -67,7 +67,12 @@ describe("the unmatched paybill payments queue in a browser", () => {
       await eventually(() => db.c2bPayment.findFirst({ where: { receipt: b.TransID, status: "UNMATCHED" } }), "queued");
 
     const page = await context.newPage();
-    await page.goto(sandbox.adminUrl.replace("/app?", "/app/payments/unmatched?"));
+    // The home page says so and leads to the queue.
+    await page.goto(sandbox.adminUrl);
+    await expect
+      .poll(() => page.getByText("2 paybill payments wait to be matched").count(), { timeout: 15_000 })
+      .toBe(1);
+    await page.getByRole("link", { name: "Match payments" }).click();
     await expect.poll(() => page.getByText(typo.TransID, { exact: false }).count(), { timeout: 15_000 }).toBe(1);
     await expect.poll(() => page.getByText("No order has this account number").count()).toBe(2);
     await page.screenshot({ path: path.join(ARTIFACTS, "01-queue.png"), fullPage: true });
@@ -90,7 +95,8 @@ describe("the unmatched paybill payments queue in a browser", () => {
     await other.getByLabel(/^Note/).fill("School fees, not a shop order");
     await other.getByRole("button", { name: "Not an order payment" }).click();
     await expect.poll(() => page.getByText(`marked "not an order payment"`).count(), { timeout: 15_000 }).toBe(1);
-    await page.reload();
+    // A fresh load of the page (an embedded app's address carries the shop's parameters).
+    await page.goto(sandbox.adminUrl.replace("/app?", "/app/payments/unmatched?"));
     await expect.poll(() => page.getByText("Nothing to match").count(), { timeout: 15_000 }).toBe(1);
     await expect.poll(() => page.getByText("Applied to order").count()).toBe(1);
     await expect.poll(() => page.getByText("School fees, not a shop order").count()).toBe(1);

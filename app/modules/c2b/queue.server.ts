@@ -71,6 +71,11 @@ const row = (p: C2bPayment): QueueRow => ({
   applicable: p.amountKes !== null,
 });
 
+/** The home page banner: how many paybill payments wait for the merchant. */
+export function countUnmatched(db: PrismaClient, shop: string): Promise<number> {
+  return db.c2bPayment.count({ where: { shopDomain: shop, status: C2B_STATUS.UNMATCHED } });
+}
+
 export async function unmatchedQueue(db: PrismaClient, shop: string) {
   const [unmatched, overpaid, audit] = await Promise.all([
     db.c2bPayment.findMany({
