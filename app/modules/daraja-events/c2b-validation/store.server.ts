@@ -12,7 +12,7 @@ import type { C2bValidationAnswer } from "./answers";
 // "M-PESA asks whether to take a paybill/till payment" (POST /daraja/c2b/<token>/validation). The
 // answer is the whole of the work, and it must come fast: the token is resolved to the receiving
 // account (settings' findReceivingAccountByC2bTokenHash), the decision is made from the app's own tables
-// (c2b/validation.server.ts), and then ONE write stores the raw request with the answer given — before
+// (c2b/validation.server.ts), and then ONE write (group-committed on SQLite) stores the raw request with the answer given — before
 // the answer leaves. No work item follows: the payment itself arrives as a confirmation, applied
 // whatever was answered here. (Deciding before storing keeps it one durable write; a crash while
 // deciding leaves the request unanswered, and M-PESA then applies the ResponseType, below.)
@@ -95,20 +95,18 @@ export async function receiveC2bValidation(deps: ValidationDeps, req: InboundC2b
       note = `rejected ${decision.resultCode}: ${decision.note}`;
     }
   }
-  await deps.db.callbackLog.create({
-    data: {
-      kind: C2B_VALIDATION_KIND,
-      path: C2B_VALIDATION_PATH,
-      tokenHash,
-      sourceIp: req.sourceIp,
-      headers: JSON.stringify(req.headers),
-      body: req.body,
-      status,
-      error: note.slice(0, 500),
-      accountId: account.id,
-      shopDomain: account.shopDomain,
-      processedAt: deps.now(),
-    },
+  await deps.inbox.storeClosed({
+    kind: C2B_VALIDATION_KIND,
+    path: C2B_VALIDATION_PATH,
+    tokenHash,
+    sourceIp: req.sourceIp,
+    headers: JSON.stringify(req.headers),
+    body: req.body,
+    status,
+    error: note.slice(0, 500),
+    accountId: account.id,
+    shopDomain: account.shopDomain,
+    processedAt: deps.now(),
   });
   return answer;
 }

@@ -38,6 +38,11 @@ export interface Inbox {
    * and a source outside the allowlist).
    */
   storeForAccount(event: ReceivedEvent, opts: AccountStoreOptions): Promise<StoredForAccount | null>;
+  /**
+   * Stores an event already answered and closed (no work follows: e.g. a C2B validation, stored with
+   * the answer it was given). On SQLite concurrent rows are group-committed like the others.
+   */
+  storeClosed(row: Prisma.CallbackLogUncheckedCreateInput): Promise<void>;
   /** Listeners run after every stored work item (the worker wakes instead of waiting out its poll). */
   onStored(listener: () => void): void;
 }
@@ -76,6 +81,14 @@ export function createInbox(db: PrismaClient, dialect: Dialect, now: () => Date 
           return new Map(rows.map((r) => [r.id, ids.has(r.id)]));
         }, false)
       : insertOne;
+  const insertClosed = async (rows: { id: string; item: Prisma.CallbackLogUncheckedCreateInput }[]) => {
+    await db.callbackLog.createMany({ data: rows.map(({ id, item }) => ({ ...item, id })) });
+    return new Map(rows.map((r) => [r.id, true]));
+  };
+  const writeClosed =
+    dialect === "sqlite"
+      ? groupCommitter<Prisma.CallbackLogUncheckedCreateInput, boolean>(insertClosed, false)
+      : (item: Prisma.CallbackLogUncheckedCreateInput) => insertClosed([{ id: newId(), item }]);
   type AccountItem = { event: ReceivedEvent; opts: AccountStoreOptions };
   const writeForAccount =
     dialect === "sqlite"
@@ -87,6 +100,9 @@ export function createInbox(db: PrismaClient, dialect: Dialect, now: () => Date 
       const stored = await write(event);
       if (stored) for (const l of listeners) l();
       return stored;
+    },
+    async storeClosed(row) {
+      await writeClosed(row);
     },
     async storeForAccount(event, opts) {
       const stored = await writeForAccount({ event, opts });
