@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator } from "./index";
-import { call, startReceiver, token, type Receiver } from "./test-support";
+import { call, startReceiver, STK_PUSH, stkBody, token, type Receiver } from "./test-support";
 
 let emu: Emulator;
 let rx: Receiver;
@@ -310,5 +310,73 @@ describe("Pull Transactions", () => {
   it("uses the Pull invalid-token envelope", async () => {
     const res = await call(emu, "/pulltransactions/v1/query", {}, { token: "stale" });
     expect(res).toMatchObject({ status: 401, body: { errorCode: "401.001" } });
+  });
+});
+
+describe("C2B: what customers type, and the STK payment also reported by C2B (issue 11)", () => {
+  it.each([
+    ["spaces", " INV 100 1 "],
+    ["hash", "#INV1001"],
+    ["lower", "inv1001"],
+    ["leading_zeros", "INV001001"],
+    ["dash", "INV-1001"],
+    ["order_name", "#1001"],
+  ] as const)("typo %s turns INV1001 into %j in the confirmation", async (typo, typed) => {
+    const { shortCode } = await register("v2");
+    const paid = await emu.c2bPay({ shortCode, amount: 100, msisdn: "254712345678", billRef: "INV1001", typo });
+    const [hit] = (await rx.waitFor(`/confirm/${shortCode}`)).filter((h) => h.body.TransID === paid.transId);
+    expect(hit.body.BillRefNumber).toBe(typed);
+  });
+
+  it("refuses a typo it does not know (control API)", async () => {
+    const { shortCode } = await register("v2");
+    const res = await fetch(`${emu.url}/__emulator/c2b/pay`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ shortCode, amount: 1, msisdn: "254712345678", billRef: "A1", typo: "smudge" }),
+    });
+    expect(res.status).toBe(400);
+  });
+
+  it("with stk-echo on, a successful STK payment also reaches the C2B confirmation URL with the same receipt", async () => {
+    const reg = await call(
+      emu,
+      "/mpesa/c2b/v1/registerurl",
+      {
+        ShortCode: "174379",
+        ResponseType: "Completed",
+        ConfirmationURL: `${rx.url}/confirm/stk-echo`,
+        ValidationURL: `${rx.url}/validate/stk-echo`,
+      },
+      { token: bearer },
+    );
+    expect(reg.status).toBe(200);
+    await fetch(`${emu.url}/__emulator/c2b/stk-echo`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ shortCode: "174379", enabled: true }),
+    });
+    try {
+      const push = await call(
+        emu,
+        STK_PUSH,
+        stkBody("254712340055", `${rx.url}/stk/echo`, { AccountReference: "INV2002", Amount: 75 }),
+        { token: bearer },
+      );
+      expect(push.status).toBe(200);
+      const [stk] = await rx.waitFor("/stk/echo");
+      const receipt = stk.body.Body.stkCallback.CallbackMetadata.Item.find(
+        (i: { Name: string }) => i.Name === "MpesaReceiptNumber",
+      ).Value;
+      const [c2b] = await rx.waitFor("/confirm/stk-echo");
+      expect(c2b.body).toMatchObject({ TransID: receipt, BillRefNumber: "INV2002", TransAmount: "75.00" });
+      expect(c2b.body.MSISDN).toBe(createHash("sha256").update("254712340055").digest("hex"));
+    } finally {
+      await fetch(`${emu.url}/__emulator/c2b/stk-echo`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ shortCode: "174379", enabled: false }),
+      });
+    }
   });
 });

@@ -56,6 +56,11 @@ export function createControl(opts: Resolved) {
       const r = state.c2b.get(String(shortCode));
       return r ? { ...r } : null;
     },
+    /** Successful STK payments to this shortcode also reach its C2B confirmation URL (§10.3, reported). */
+    setC2bStkEcho(shortCode: string | number, enabled: boolean) {
+      if (enabled) state.c2bEchoStk.add(String(shortCode));
+      else state.c2bEchoStk.delete(String(shortCode));
+    },
     setRules(rules: Partial<Rules>): Rules {
       Object.assign(state.rules, rules);
       return { ...state.rules };
@@ -120,6 +125,9 @@ export function createControl(opts: Resolved) {
         case "POST /c2b/version":
           api.setC2bVersion(b.shortCode, b.version ?? null);
           return ok({ shortCode: String(b.shortCode), version: b.version ?? null });
+        case "POST /c2b/stk-echo":
+          api.setC2bStkEcho(b.shortCode, b.enabled !== false);
+          return ok({ shortCode: String(b.shortCode), enabled: b.enabled !== false });
         case "POST /rules":
           return ok(api.setRules(b));
         case "POST /tokens/expire":
@@ -151,7 +159,8 @@ const CONTROL_INDEX = [
   "GET /__emulator/callbacks?kind=",
   "POST /__emulator/next-outcome {api, outcome?|resultCode?, delivery?, queueTimeout?}",
   "POST /__emulator/endpoints {path, latencyMs?, failTimes?, failStatus?: 500|503}",
-  "POST /__emulator/c2b/pay {shortCode, amount, msisdn, billRef?, kind?: paybill|till, msisdnStyle?: v1|v2}",
+  "POST /__emulator/c2b/pay {shortCode, amount, msisdn, billRef?, kind?: paybill|till, msisdnStyle?: v1|v2, typo?}",
+  "POST /__emulator/c2b/stk-echo {shortCode, enabled}",
   "POST /__emulator/c2b/validation {shortCode, enabled}",
   "POST /__emulator/tills {tillNumber, storeNumber}",
   "POST /__emulator/c2b/version {shortCode, version: v1|v2|null}",

@@ -91,6 +91,8 @@ export function createState(opts: Resolved) {
     conversations: new Map<string, string | null>(),
     c2b: new Map<string, C2bRegistration>(),
     c2bValidationEnabled: new Set<string>(),
+    /** Shortcodes whose successful STK payments are also reported as C2B confirmations (§10.3). */
+    c2bEchoStk: new Set<string>(),
     pull: new Map<string, { nominatedNumber: string; callbackUrl: string }>(),
     forced: [] as ForcedOutcome[],
     endpoints: new Map<string, EndpointBehaviour>(),

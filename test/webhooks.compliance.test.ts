@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { Prisma } from "@prisma/client";
 import { afterAll, describe, expect, it } from "vitest";
 import prisma from "../app/db.server";
@@ -146,6 +147,76 @@ async function seedShop() {
       }),
     },
   });
+  // Paybill payments (issue 11): one on the customer's order (v2, masked MSISDN, the payer's name) and
+  // one from the customer's phone under a reference nobody matched (v1: SHA-256 of the MSISDN).
+  const payerHash = createHash("sha256").update(phone).digest("hex");
+  const c2bOnOrder = await prisma.callbackLog.create({
+    data: {
+      kind: "C2B_CONFIRMATION",
+      path: "/daraja/c2b/:token/confirmation",
+      shopDomain: shop,
+      accountId,
+      headers: "{}",
+      status: "PROCESSED",
+      body: JSON.stringify({
+        TransID: `TM${n}C2BM`,
+        TransAmount: "500.00",
+        BillRefNumber: order1.name,
+        MSISDN: `2547 ***** ${national.slice(-3)}`,
+        FirstName: `Wanjiku${n}X`,
+      }),
+    },
+  });
+  await prisma.c2bPayment.create({
+    data: {
+      receipt: `TM${n}C2BM`,
+      shopDomain: shop,
+      accountId,
+      shortCode: "174379",
+      transactionType: "Pay Bill",
+      amountText: "500.00",
+      amountKes: 500,
+      billRefRaw: order1.name,
+      billRefKey: order1.name.replace(/\D/g, ""),
+      payerKind: "masked",
+      payer: `2547 ***** ${national.slice(-3)}`,
+      payerName: `Wanjiku${n}X`,
+      transTime: new Date(),
+      status: "APPLIED",
+      orderGid: order1.admin_graphql_api_id,
+      callbackLogId: c2bOnOrder.id,
+    },
+  });
+  await prisma.callbackLog.create({
+    data: {
+      kind: "C2B_VALIDATION",
+      path: "/daraja/c2b/:token/validation",
+      shopDomain: shop,
+      accountId,
+      headers: "{}",
+      status: "PROCESSED",
+      body: JSON.stringify({ TransID: `TH${n}C2BH`, TransAmount: "90", BillRefNumber: "UNKNOWN1", MSISDN: payerHash }),
+    },
+  });
+  await prisma.c2bPayment.create({
+    data: {
+      receipt: `TH${n}C2BH`,
+      shopDomain: shop,
+      accountId,
+      shortCode: "174379",
+      transactionType: "Pay Bill",
+      amountText: "90",
+      amountKes: 90,
+      billRefRaw: "UNKNOWN1",
+      billRefKey: "UNKNOWN1",
+      payerKind: "hashed",
+      payer: payerHash,
+      payerName: `Wanjiku${n}X`,
+      transTime: new Date(),
+      status: "UNMATCHED",
+      reason: "UNKNOWN_REFERENCE",
+    },
+  });
   await prisma.job.create({
     data: {
       shopDomain: shop,
@@ -167,6 +238,7 @@ async function seedShop() {
     consumerKey,
     consumerSecret,
     tokenKey,
+    payerHash,
     attempts: { paid, cancelled },
   };
 }
@@ -284,7 +356,20 @@ describe("customers/redact", () => {
     expect((await redactCustomer(s, [s.order2.id])).status).toBe(200);
 
     const after = await dumpAllTables();
-    for (const form of [...phoneForms(s), s.email, `Wanjiku${s.n}X`]) expect(after).not.toContain(form);
+    for (const form of [...phoneForms(s), s.email, `Wanjiku${s.n}X`, s.payerHash, `***** ${s.national.slice(-3)}`])
+      expect(after).not.toContain(form);
+    // Paybill payments keep their facts, lose the payer.
+    const c2b = await prisma.c2bPayment.findMany({ where: { shopDomain: s.shop }, orderBy: { amountKes: "asc" } });
+    expect(c2b.map((p) => [p.amountKes, p.status, p.payer, p.payerName])).toEqual([
+      [90, "UNMATCHED", null, null],
+      [500, "APPLIED", null, null],
+    ]);
+    expect(
+      JSON.parse((await prisma.callbackLog.findFirstOrThrow({ where: { body: { contains: `TM${s.n}C2BM` } } })).body),
+    ).toMatchObject({
+      TransAmount: "500.00",
+      MSISDN: "[redacted]",
+    });
     // Payment facts stay: amounts, receipts, statuses, and the callback's non-personal content.
     const attempts = await prisma.paymentAttempt.findMany({
       where: { shopDomain: s.shop },

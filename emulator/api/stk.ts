@@ -1,4 +1,5 @@
 // M-PESA Express (§2.1–2.5): push, asynchronous callback, query.
+import { echoStkAsC2b } from "./c2b";
 import { Codes, DarajaFailure, ok, type Reply } from "../reply";
 import { resolveStkOutcome, takeForced, STK_OUTCOMES, type StkOutcome } from "../outcomes";
 import type { State, StkTxn } from "../state";
@@ -145,6 +146,8 @@ function schedule(state: State, txn: StkTxn, outcome: StkOutcome, callbackUrl: s
     if (outcome.delivery === "late") {
       dispatcher.later(state.opts.lateCallbackDelayMs, () => dispatcher.post("stk", callbackUrl, body));
     }
+    const receipt = txn.final?.receipt;
+    if (receipt) await echoStkAsC2b(state, { ...txn, receipt });
   });
 }
 

@@ -51,7 +51,13 @@ export {
 } from "./token-store";
 export * from "./types";
 export { parseStkCallback, type StkCallback } from "./parsers/stk-callback";
-export { parseC2bValidation, parseC2bConfirmation, type C2bPayment } from "./parsers/c2b";
+export {
+  parseC2bValidation,
+  parseC2bConfirmation,
+  parseC2bValidationAsReceived,
+  parseC2bConfirmationAsReceived,
+  type C2bPayment,
+} from "./parsers/c2b";
 export {
   parseResult,
   parseQueueTimeout,

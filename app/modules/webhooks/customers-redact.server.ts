@@ -4,7 +4,7 @@ import { findCustomerRecords } from "./customer-data.server";
 import { applyOnce } from "./delivery.server";
 import { customerIdForms } from "./order-payload";
 import { createScrubber, phoneForms } from "./redaction";
-import { scrubCallbackLogs, scrubJobs, scrubRateLimits } from "./scrub-records.server";
+import { scrubC2bPayments, scrubCallbackLogs, scrubJobs, scrubRateLimits } from "./scrub-records.server";
 import type { Db, Tx, VerifiedWebhook, WebhookOutcome } from "./types";
 
 /**
@@ -42,6 +42,7 @@ export async function handleCustomersRedact(db: Db, webhook: VerifiedWebhook): P
       attempts.map((a) => a.id),
       scrubber,
     );
+    const c2bPayments = await scrubC2bPayments(tx, shopDomain, orderGids, phones, scrubber);
     const jobs = await scrubJobs(tx, shopDomain, scrubber);
     await scrubRateLimits(tx, scrubber);
     const reports = await tx.dataRequest.deleteMany({
@@ -52,7 +53,14 @@ export async function handleCustomersRedact(db: Db, webhook: VerifiedWebhook): P
     logger.info({ shop: shopDomain, orders: orderGids.length, attempts: attempts.length }, "customer data redacted");
     return {
       status: "applied",
-      detail: { orders: orderGids.length, attempts: attempts.length, callbacks, jobs, reports: reports.count },
+      detail: {
+        orders: orderGids.length,
+        attempts: attempts.length,
+        c2bPayments,
+        callbacks,
+        jobs,
+        reports: reports.count,
+      },
     };
   });
 }
