@@ -4,7 +4,12 @@ import { logger } from "../../lib/logger.server";
 import { RetryLaterError } from "../jobs/handlers";
 import type { RecordDeps } from "../payments/record-in-shopify.server";
 import { SANDBOX_NOTE } from "../payments/record-in-shopify.server";
-import { claimReceiptWrite, receiptRecorded, releaseReceiptClaim } from "../payments/receipt-claims.server";
+import {
+  claimBusyRetryMs,
+  claimReceiptWrite,
+  receiptRecorded,
+  releaseReceiptClaim,
+} from "../payments/receipt-claims.server";
 import { ShopifyFinalError } from "../shopify/errors";
 import { getOrderForPayment, isDevelopmentStore, receiptTag, recordMpesaPayment } from "../shopify/orders.server";
 import { C2B_STATUS } from "./ledger.server";
@@ -52,7 +57,10 @@ export async function recordC2bPayment(deps: RecordDeps, paymentId: string): Pro
   if (!claim.claimed) {
     if (claim.recorded) return markApplied(deps, payment, payment.appliedKes ?? application.applyKes, null, order);
     if (claim.missing) throw new AppError(`receipt ${payment.receipt} has no ledger row`, { kind: "final" });
-    throw new RetryLaterError(`receipt ${payment.receipt} is being recorded by another run`, deps.config.recordClaimMs);
+    throw new RetryLaterError(
+      `receipt ${payment.receipt} is being recorded by another run`,
+      claimBusyRetryMs(deps.config.recordClaimMs),
+    );
   }
   if (!interrupted)
     await deps.db.c2bPayment.update({ where: { id: payment.id }, data: { appliedKes: application.applyKes } });

@@ -25,6 +25,15 @@ export async function claimReceiptWrite(db: Db, receipt: string, now: Date, hold
   return { claimed: false, recorded: !!row?.shopifyRecordedAt, missing: !row };
 }
 
+/**
+ * How soon a run that found the receipt claimed by another run looks again. The claim lasts as long
+ * as a write may take (SHOPIFY_RECORD_CLAIM_SECONDS, 120 s by default) so that a crashed holder's
+ * claim expires, but a live holder usually finishes within a second or two: waiting out the whole
+ * hold left the second channel of one receipt (an STK callback and its C2B echo) pending for minutes.
+ * Looking again costs one indexed update.
+ */
+export const claimBusyRetryMs = (holdMs: number) => Math.min(holdMs, 2_000);
+
 /** The payment is on the Shopify order: no run writes it again. */
 export async function receiptRecorded(db: Db, receipt: string, token: string, now: Date) {
   await db.mpesaReceipt.updateMany({

@@ -4,7 +4,7 @@ import { RetryLaterError } from "../jobs/handlers";
 import { isDevelopmentStore, recordMpesaPayment } from "../shopify/orders.server";
 import { findAttempt, holdPaidAttemptForReview, markRecordedInShopify } from "./attempts.server";
 import type { PaymentsConfig, PaymentsDeps } from "./deps.server";
-import { claimReceiptWrite, receiptRecorded, releaseReceiptClaim } from "./receipt-claims.server";
+import { claimBusyRetryMs, claimReceiptWrite, receiptRecorded, releaseReceiptClaim } from "./receipt-claims.server";
 
 // Job `record-payment-in-shopify` (enqueued with the SUCCEEDED transition): mark the order paid with
 // the receipt. Failures carry their own kind (app/lib/errors.ts) and the job runner decides what
@@ -50,7 +50,10 @@ export async function recordPaymentInShopify(deps: RecordDeps, attemptId: string
     // settleAttempt writes the ledger row with every SUCCEEDED transition: its absence is a bug to look at.
     if (claim.missing) throw new AppError(`receipt ${receipt} has no ledger row: not recorded`, { kind: "final" });
     // Another run is writing this receipt right now: look again once its claim has run out.
-    throw new RetryLaterError(`receipt ${receipt} is being recorded by another run`, deps.config.recordClaimMs);
+    throw new RetryLaterError(
+      `receipt ${receipt} is being recorded by another run`,
+      claimBusyRetryMs(deps.config.recordClaimMs),
+    );
   }
   let result;
   try {
