@@ -8,7 +8,9 @@ import type { WorkSource } from "./work-source";
 // The in-process worker: polls its work sources (the Job table, stored inbound events) every
 // JOB_POLL_MS or at once when woken, and runs periodic tasks. What it runs is decided by the
 // composition root (app/worker.server.ts); this module knows no job type of the app. Several app
-// instances can run it at once: claims are conditional.
+// instances can run it at once: claims are conditional (SQLite) or skip locked rows (PostgreSQL).
+// Each pass records why it ran (start, poll, more work, or the wake reason: stored, notify:<table>…),
+// so tests can tell a pass woken by a notification from one the poll timer started.
 
 export interface PeriodicTask {
   name: string;
@@ -23,12 +25,19 @@ export interface WorkerOptions extends Partial<RunnerOptions> {
   pollMs?: number;
   periodic?: PeriodicTask[];
   enabled?: boolean;
+  /** Called after every pass with why it ran and how many items it claimed. */
+  onPass?: (pass: WorkerPass) => void;
+}
+
+export interface WorkerPass {
+  reason: string; // "start" | "poll" | "more" (the last pass claimed work) | a wake reason
+  claimed: number;
 }
 
 export interface Worker {
   stop: () => Promise<void>;
   /** New work was just stored: run a pass now instead of waiting out the poll interval. */
-  wake: () => void;
+  wake: (reason?: string) => void;
 }
 
 export function startWorker(options: WorkerOptions = {}): Worker {
@@ -40,7 +49,7 @@ export function startWorker(options: WorkerOptions = {}): Worker {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running = false;
-  let wokenWhileRunning = false;
+  let wokenWhileRunning: string | null = null;
   let current: Promise<void> = Promise.resolve();
   const lastRun = new Map<string, number>();
   const pollMs = options.pollMs ?? config.JOB_POLL_MS;
@@ -51,7 +60,7 @@ export function startWorker(options: WorkerOptions = {}): Worker {
   const runnerOptions = (): RunnerOptions => ({
     lockMs: options.lockMs ?? config.JOB_LOCK_SECONDS * 1000,
     backoff: options.backoff ?? { baseMs: config.JOB_RETRY_BASE_MS, maxMs: config.JOB_RETRY_MAX_MS },
-    batchSize: options.batchSize ?? 10,
+    batchSize: options.batchSize ?? config.JOB_BATCH_SIZE,
     workerId: options.workerId,
     now: options.now,
   });
@@ -68,33 +77,36 @@ export function startWorker(options: WorkerOptions = {}): Worker {
     return claimed;
   }
 
-  function schedule(delay: number) {
+  function schedule(delay: number, reason: string) {
     if (stopped) return;
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
       timer = undefined;
       running = true;
-      wokenWhileRunning = false;
+      wokenWhileRunning = null;
       current = tick()
         .then((claimed) => {
           running = false;
-          schedule(claimed > 0 || wokenWhileRunning ? 0 : pollMs);
+          options.onPass?.({ reason, claimed });
+          if (claimed > 0) schedule(0, "more");
+          else if (wokenWhileRunning) schedule(0, wokenWhileRunning);
+          else schedule(pollMs, "poll");
         })
         .catch((err) => {
           running = false;
           logger.error({ err: String(err) }, "job worker tick failed");
-          schedule(pollMs);
+          schedule(pollMs, "poll");
         });
     }, delay);
   }
-  schedule(0);
+  schedule(0, "start");
   logger.info({ pollMs }, "job worker started");
 
   return {
-    wake: () => {
+    wake: (reason = "woken") => {
       if (stopped) return;
-      if (running) wokenWhileRunning = true;
-      else schedule(0);
+      if (running) wokenWhileRunning ??= reason;
+      else schedule(0, reason);
     },
     stop: async () => {
       stopped = true;
