@@ -102,6 +102,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       JOB_WORKER: "true",
       // A killed instance's claims are taken over after this (production default: 120 s).
       JOB_LOCK_SECONDS: "10",
+      // ...and its claim on a receipt's Shopify write (production: 120 s; above SHOPIFY_ADMIN_TIMEOUT_MS).
+      SHOPIFY_RECORD_CLAIM_SECONDS: "15",
       LOG_LEVEL: "warn",
       ...opts.appEnv,
     });

@@ -206,6 +206,7 @@ export function jobQueueSource(db: PrismaClient, options: JobQueueOptions = {}):
   };
   return {
     name: "jobs",
+    wakesOn: ["notify:Job"],
     claim:
       options.claim === "skip-locked"
         ? claimSkipLocked

@@ -32,6 +32,7 @@ export interface WorkerOptions extends Partial<RunnerOptions> {
 export interface WorkerPass {
   reason: string; // "start" | "poll" | "more" (the last pass claimed work) | a wake reason
   claimed: number;
+  source: string; // the work source's name
 }
 
 export interface Worker {
@@ -47,15 +48,8 @@ export function startWorker(options: WorkerOptions = {}): Worker {
     return { stop: async () => {}, wake: () => {} };
   }
   let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running = false;
-  let wokenWhileRunning: string | null = null;
-  let current: Promise<void> = Promise.resolve();
   const lastRun = new Map<string, number>();
   const pollMs = options.pollMs ?? config.JOB_POLL_MS;
-
-  const sources = (async () =>
-    options.sources ?? [jobQueueSource(options.db ?? (await import("../../db.server")).default)])();
 
   const runnerOptions = (): RunnerOptions => ({
     lockMs: options.lockMs ?? config.JOB_LOCK_SECONDS * 1000,
@@ -65,53 +59,81 @@ export function startWorker(options: WorkerOptions = {}): Worker {
     now: options.now,
   });
 
-  async function tick(): Promise<number> {
+  /**
+   * One lane per work source (and one for the periodic tasks), each with its own timer: a batch of
+   * slow Shopify writes never holds up the next batch of stored callbacks behind it.
+   */
+  function lane(name: string, pass: () => Promise<number>) {
+    let timer: NodeJS.Timeout | undefined;
+    let running = false;
+    let wokenWhileRunning: string | null = null;
+    let current: Promise<void> = Promise.resolve();
+    const schedule = (delay: number, reason: string) => {
+      if (stopped) return;
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(() => {
+        timer = undefined;
+        running = true;
+        wokenWhileRunning = null;
+        current = pass()
+          .then((claimed) => {
+            running = false;
+            if (name !== PERIODIC) options.onPass?.({ reason, claimed, source: name });
+            if (claimed > 0) schedule(0, "more");
+            else if (wokenWhileRunning) schedule(0, wokenWhileRunning);
+            else schedule(pollMs, "poll");
+          })
+          .catch((err) => {
+            running = false;
+            logger.error({ err: String(err), source: name }, "job worker pass failed");
+            schedule(pollMs, "poll");
+          });
+      }, delay);
+    };
+    schedule(0, "start");
+    return {
+      name,
+      wake: (reason: string) => {
+        if (stopped) return;
+        if (running) wokenWhileRunning ??= reason;
+        else schedule(0, reason);
+      },
+      stop: async () => {
+        if (timer) clearTimeout(timer);
+        await current.catch(() => {});
+      },
+    };
+  }
+
+  const periodic = lane(PERIODIC, async () => {
     const nowMs = Date.now();
     for (const task of options.periodic ?? []) {
       if (nowMs - (lastRun.get(task.name) ?? 0) < task.everyMs) continue;
       lastRun.set(task.name, nowMs);
       await task.run().catch((err) => logger.error({ err: String(err), task: task.name }, "periodic task failed"));
     }
-    let claimed = 0;
-    for (const source of await sources) claimed += await runDueWork(source, runnerOptions());
-    return claimed;
-  }
-
-  function schedule(delay: number, reason: string) {
-    if (stopped) return;
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => {
-      timer = undefined;
-      running = true;
-      wokenWhileRunning = null;
-      current = tick()
-        .then((claimed) => {
-          running = false;
-          options.onPass?.({ reason, claimed });
-          if (claimed > 0) schedule(0, "more");
-          else if (wokenWhileRunning) schedule(0, wokenWhileRunning);
-          else schedule(pollMs, "poll");
-        })
-        .catch((err) => {
-          running = false;
-          logger.error({ err: String(err) }, "job worker tick failed");
-          schedule(pollMs, "poll");
-        });
-    }, delay);
-  }
-  schedule(0, "start");
+    return 0;
+  });
+  const lanes = (async () => {
+    const sources = options.sources ?? [jobQueueSource(options.db ?? (await import("../../db.server")).default)];
+    return sources.map((source) => ({ source, lane: lane(source.name, () => runDueWork(source, runnerOptions())) }));
+  })();
   logger.info({ pollMs }, "job worker started");
 
   return {
     wake: (reason = "woken") => {
       if (stopped) return;
-      if (running) wokenWhileRunning ??= reason;
-      else schedule(0, reason);
+      // A reason some source names (its table was written) wakes that source; any other wakes all.
+      void lanes.then((all) => {
+        const named = all.filter((l) => l.source.wakesOn?.includes(reason));
+        for (const l of named.length ? named : all) l.lane.wake(reason);
+      });
     },
     stop: async () => {
       stopped = true;
-      if (timer) clearTimeout(timer);
-      await current.catch(() => {});
+      await Promise.all([periodic.stop(), ...(await lanes).map((l) => l.lane.stop())]);
     },
   };
 }
+
+const PERIODIC = "periodic";
