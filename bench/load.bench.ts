@@ -38,7 +38,8 @@ function table(results: LoadResult[]) {
   };
   put(
     "Pays accepted",
-    (r) => `${r.paysAccepted}/${r.payments} in ${r.paySeconds.toFixed(0)} s (${r.payRetries} retries)`,
+    (r) =>
+      `${r.paysAccepted}/${r.payments} in ${r.paySeconds.toFixed(0)} s (${r.payRetries} retries, ${r.paysAnsweredLate} found paid)`,
   );
   put("Pays/s", (r) => (r.paysAccepted / Math.max(1, r.paySeconds)).toFixed(1));
   put("callbacks acknowledged/s", (r) => r.callbacksAckPerSecond.toFixed(1));

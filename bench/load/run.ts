@@ -48,6 +48,8 @@ export interface LoadResult {
   paySeconds: number; // first to last accepted Pay
   paysAccepted: number;
   payRetries: number;
+  /** Pays whose answer was lost and that a second press found already paid. */
+  paysAnsweredLate: number;
   relay: RelayStats;
   callbacksAckPerSecond: number;
   moneyMoved: number; // payments the emulator completed (the customer paid)
@@ -145,6 +147,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     let next = 0;
     let accepted = 0;
     let retries = 0;
+    let answeredLate = 0;
     let lastAcceptedAt = started;
     const payFailures: LoadResult["payFailures"] = [];
     const attemptIds: (string | null)[] = new Array(opts.payments).fill(null);
@@ -171,6 +174,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
         }
         const { shop, order } = orders[i];
         let last: { status: number; body: unknown } | null = null;
+        let ok = false;
         for (let tries = 0; tries < 30; tries++) {
           const answer = await pay({
             proxyUrl: c.proxy.url,
@@ -185,12 +189,22 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
           const body = answer.body as { attempt?: { id: string } } | null;
           if (answer.status === 200 && body?.attempt?.id) {
             attemptIds[i] = body.attempt.id;
+            ok = true;
             accepted++;
             lastAcceptedAt = Date.now();
             break;
           }
           // No answer (an instance died mid-request), 502/503 (restarting, Shopify or Daraja busy), 429:
           // the shopper presses Pay again; the app answers the attempt already under way, if any.
+          // An earlier press went through and its answer was lost (the instance died): paid already.
+          const code = (answer.body as { error?: { code?: string } } | null)?.error?.code;
+          if (tries > 0 && answer.status === 409 && code === "ALREADY_PAID") {
+            ok = true;
+            accepted++;
+            answeredLate++;
+            lastAcceptedAt = Date.now();
+            break;
+          }
           last = { status: answer.status, body: answer.body };
           // A refusal (4xx other than 429) will not change by pressing again.
           if (answer.status >= 400 && answer.status < 500 && answer.status !== 429) break;
@@ -198,7 +212,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
           const wait = Math.min(5_000, (answer.retryAfterSeconds ?? 0) * 1000 || 250 * (tries + 1));
           await new Promise((r) => setTimeout(r, wait));
         }
-        if (!attemptIds[i] && payFailures.length < 20) payFailures.push({ payment: i, ...last! });
+        if (!ok && payFailures.length < 20) payFailures.push({ payment: i, ...(last ?? { status: 0, body: null }) });
         if ((i + 1) % Math.max(1, Math.floor(opts.payments / 10)) === 0)
           log(`  ${i + 1}/${opts.payments} Pays sent, ${((Date.now() - started) / 1000).toFixed(0)} s`);
       }
@@ -332,6 +346,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       paySeconds: (lastAcceptedAt - started) / 1000,
       paysAccepted: accepted,
       payRetries: retries,
+      paysAnsweredLate: answeredLate,
       relay: { ...relay.stats },
       callbacksAckPerSecond: ackWindow > 0 ? relay.stats.acknowledged / ackWindow : relay.stats.acknowledged,
       moneyMoved: moved.size,
