@@ -56,7 +56,7 @@ export interface LoadResult {
   recordedInShopify: number;
   toReview: number; // paid per STK query, receipt unknown (the app's rule: a person looks)
   lost: number; // money moved, and neither recorded nor flagged for review (the double fault below aside)
-  /** Money moved, no callback ever came AND the STK answer died with the killed instance (no CheckoutRequestID). */
+  /** Money moved, the STK answer died with the killed instance (no CheckoutRequestID) AND no callback was acknowledged. */
   orphanedByCrash: number;
   recordedTwice: number; // orders with more than one payment transaction
   jobsDead: number;
@@ -265,7 +265,6 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       if (!a.checkoutRequestId) unanswered.add(a.orderGid);
     }
     const lostDetails: LoadResult["lostDetails"] = [];
-    const dropped = (i: number) => phones[i].endsWith("0004");
     let orphaned = 0;
     let recorded = 0;
     let toReview = 0;
@@ -292,10 +291,16 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
           latencies.get(shop.planClass)!.push(Math.max(0, at - ack));
         }
       } else if (states.includes("NEEDS_REVIEW")) toReview++;
-      else if (dropped(i) && unanswered.has(order.id) && !states.includes("SUCCEEDED")) {
+      else if (
+        states.length > 0 &&
+        states.every((st) => st === "TIMED_OUT") &&
+        unanswered.has(order.id) &&
+        !relay.ackedAt.has(checkoutOf.get(i)!)
+      ) {
         // The double fault: the instance died after Daraja took the push and before its answer (the
-        // CheckoutRequestID) was stored, and this payment's callback never comes. Nothing in STK Push
-        // Query can find it without that id; only the M-PESA statement can (see bench/README.md).
+        // CheckoutRequestID) was stored, AND no callback was ever acknowledged for it (none sent, cut
+        // in half, or sent while the only instance was down). STK Push Query cannot find a push
+        // without its id; only the M-PESA statement can (bench/README.md).
         orphaned++;
       } else {
         lost++;

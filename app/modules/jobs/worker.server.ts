@@ -5,8 +5,9 @@ import { runDueWork, type RunnerOptions } from "./runner.server";
 import { jobQueueSource } from "./queue.server";
 import type { WorkSource } from "./work-source";
 
-// The in-process worker: polls its work sources (the Job table, stored inbound events) every
-// JOB_POLL_MS or at once when woken, and runs periodic tasks. What it runs is decided by the
+// The in-process worker: one lane per work source (the Job table, stored inbound events) and one for
+// the periodic tasks; each lane claims a batch (JOB_BATCH_SIZE), runs it, and goes again at once if it
+// found work, else after JOB_POLL_MS or when woken. What it runs is decided by the
 // composition root (app/worker.server.ts); this module knows no job type of the app. Several app
 // instances can run it at once: claims are conditional (SQLite) or skip locked rows (PostgreSQL).
 // Each pass records why it ran (start, poll, more work, or the wake reason: stored, notify:<table>…),
