@@ -1,13 +1,13 @@
 import type { PrismaClient } from "@prisma/client";
 import { env } from "../../lib/env.server";
 import { logger } from "../../lib/logger.server";
-import { runDueWork, type RunnerOptions } from "./runner.server";
+import { claimDue, runClaimed, type RunnerOptions } from "./runner.server";
 import { jobQueueSource } from "./queue.server";
 import type { WorkSource } from "./work-source";
 
 // The in-process worker: one lane per work source (the Job table, stored inbound events) and one for
-// the periodic tasks; each lane claims a batch (JOB_BATCH_SIZE), runs it, and goes again at once if it
-// found work, else after JOB_POLL_MS or when woken. What it runs is decided by the
+// the periodic tasks; each source lane keeps up to JOB_BATCH_SIZE items running, claims again at once
+// while it finds work and has free slots, else after JOB_POLL_MS or when woken. What it runs is decided by the
 // composition root (app/worker.server.ts); this module knows no job type of the app. Several app
 // instances can run it at once: claims are conditional (SQLite) or skip locked rows (PostgreSQL).
 // Each pass records why it ran (start, poll, more work, or the wake reason: stored, notify:<table>…),
@@ -115,9 +115,38 @@ export function startWorker(options: WorkerOptions = {}): Worker {
     }
     return 0;
   });
+  /**
+   * A source's lane keeps up to JOB_BATCH_SIZE items running: a pass claims as many as there are free
+   * slots and starts them without waiting for the batch, and every item that ends wakes the lane to
+   * refill its slot. One slow item (a Shopify write waiting for its shop's bucket) holds one slot, not
+   * the whole batch.
+   */
+  const running = new Set<Promise<void>>();
+  function sourceLane(source: WorkSource) {
+    let inFlight = 0;
+    const l = lane(source.name, async () => {
+      const opts = runnerOptions();
+      const free = (opts.batchSize ?? 10) - inFlight;
+      if (free <= 0) return 0;
+      const items = await claimDue(source, opts, free);
+      for (const item of items) {
+        inFlight++;
+        const run: Promise<void> = runClaimed(source, item, opts)
+          .catch((err) => logger.error({ err: String(err), source: source.name }, "job run failed"))
+          .finally(() => {
+            inFlight--;
+            running.delete(run);
+            l.wake("slot");
+          });
+        running.add(run);
+      }
+      return items.length;
+    });
+    return l;
+  }
   const lanes = (async () => {
     const sources = options.sources ?? [jobQueueSource(options.db ?? (await import("../../db.server")).default)];
-    return sources.map((source) => ({ source, lane: lane(source.name, () => runDueWork(source, runnerOptions())) }));
+    return sources.map((source) => ({ source, lane: sourceLane(source) }));
   })();
   logger.info({ pollMs }, "job worker started");
 
@@ -133,6 +162,8 @@ export function startWorker(options: WorkerOptions = {}): Worker {
     stop: async () => {
       stopped = true;
       await Promise.all([periodic.stop(), ...(await lanes).map((l) => l.lane.stop())]);
+      // Claim nothing new; let the items already running finish (graceful shutdown).
+      await Promise.all([...running]);
     },
   };
 }
