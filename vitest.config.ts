@@ -1,4 +1,4 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 import tsconfigPaths from "vite-tsconfig-paths";
 
 // Values every test process sees. Real secrets never appear here: these are test-only constants.
@@ -13,6 +13,10 @@ const testEnv = {
   JOB_WORKER: "false",
 };
 
+// *.cluster.test.ts start several app instances on one PostgreSQL database behind nginx: they belong
+// to the PostgreSQL run (TEST_DATABASE_URL=postgresql://…) and are not collected in the SQLite run.
+const onPostgres = !!process.env.TEST_DATABASE_URL?.startsWith("postgres");
+
 export default defineConfig({
   test: {
     projects: [
@@ -22,6 +26,7 @@ export default defineConfig({
           name: "app",
           environment: "node",
           include: ["app/**/*.test.ts", "test/**/*.test.ts", "emulator/**/*.test.ts", "shopify-standin/**/*.test.ts"],
+          exclude: [...configDefaults.exclude, ...(onPostgres ? [] : ["test/**/*.cluster.test.ts"])],
           env: testEnv,
           globalSetup: ["test/support/global-setup.ts"],
           setupFiles: ["test/support/per-file-db.ts"],

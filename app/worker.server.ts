@@ -14,6 +14,7 @@ import { RECORD_C2B_PAYMENT } from "./modules/c2b/job-types";
 import { recordC2bPayment } from "./modules/c2b/record.server";
 import { registerJobHandler } from "./modules/jobs/handlers";
 import { jobQueueSource } from "./modules/jobs/queue.server";
+import { listenForWork } from "./modules/jobs/wakeup.server";
 import { startWorker, type PeriodicTask, type Worker, type WorkerOptions } from "./modules/jobs/worker.server";
 import { RECORD_PAYMENT_IN_SHOPIFY, RECOVER_PENDING_ATTEMPT } from "./modules/payments/job-types";
 import { recordPaymentInShopify } from "./modules/payments/record-in-shopify.server";
@@ -70,21 +71,51 @@ export function periodicTasks(db: PrismaClient, now: () => Date = () => new Date
   ];
 }
 
-/** The work sources: the Job table, and stored inbound events (each row its own work item). */
-export function workSources(db: PrismaClient) {
+/**
+ * The work sources: stored inbound events (each row its own work item) and the Job table. On
+ * PostgreSQL both claim with FOR UPDATE SKIP LOCKED (several instances never queue behind each
+ * other's claims); on SQLite (one writer) the Job table keeps its conditional per-row claims.
+ */
+export function workSources(db: PrismaClient, databaseUrl = env().DATABASE_URL) {
   const config = env();
+  const dialect = dialectOf(databaseUrl);
   const jobTypes = Object.fromEntries(INBOUND_EVENTS.map((e) => [e.kind, e.jobType.name]));
   return [
-    inboxSource(db, { dialect: dialectOf(config.DATABASE_URL), jobTypes, maxClaims: config.CALLBACK_MAX_ATTEMPTS }),
-    jobQueueSource(db),
+    inboxSource(db, { dialect, jobTypes, maxClaims: config.CALLBACK_MAX_ATTEMPTS }),
+    jobQueueSource(db, { claim: dialect === "postgresql" ? "skip-locked" : "conditional" }),
   ];
 }
 
-/** Starts this process's worker (server.mjs, via entry.server.tsx), woken by every stored event. */
-export async function startBackgroundWorker(options: WorkerOptions = {}): Promise<Worker> {
+export interface BackgroundWorkerOptions extends WorkerOptions {
+  /** The database the worker's client talks to (default DATABASE_URL): PostgreSQL adds LISTEN/NOTIFY. */
+  databaseUrl?: string;
+}
+
+/**
+ * Starts this process's worker (server.mjs, via entry.server.tsx), woken by every event this process
+ * stores and, on PostgreSQL, by every Job or CallbackLog row any instance commits (LISTEN/NOTIFY,
+ * modules/jobs/wakeup.server.ts). Stopping it also closes the listening connection.
+ */
+export async function startBackgroundWorker(options: BackgroundWorkerOptions = {}): Promise<Worker> {
   const db = options.db ?? (await import("./db.server")).default;
+  const databaseUrl = options.databaseUrl ?? env().DATABASE_URL;
   registerJobHandlers(db);
-  const worker = startWorker({ periodic: periodicTasks(db, options.now), sources: workSources(db), ...options, db });
-  (await eventsDeps()).inbox.onStored(worker.wake);
-  return worker;
+  const worker = startWorker({
+    periodic: periodicTasks(db, options.now),
+    sources: workSources(db, databaseUrl),
+    ...options,
+    db,
+  });
+  (await eventsDeps()).inbox.onStored(() => worker.wake("stored"));
+  const enabled = options.enabled ?? env().JOB_WORKER;
+  if (!enabled || dialectOf(databaseUrl) !== "postgresql") return worker;
+  const listener = listenForWork(databaseUrl, { onWake: (reason) => worker.wake(reason) });
+  await listener.ready;
+  return {
+    wake: worker.wake,
+    stop: async () => {
+      await listener.close();
+      await worker.stop();
+    },
+  };
 }

@@ -144,6 +144,14 @@ async function withFileLock(dir, fn) {
   }
 }
 
+/** Migration folders that exist only for PostgreSQL (hand-written; see regen-init). */
+export function pgOnlyMigrations(sqliteDir, pgMigrationsDir) {
+  const dirs = (d) =>
+    fs.existsSync(d) ? fs.readdirSync(d).filter((n) => fs.statSync(path.join(d, n)).isDirectory()) : [];
+  const sqlite = new Set(dirs(sqliteDir));
+  return dirs(pgMigrationsDir).filter((n) => !sqlite.has(n));
+}
+
 /** Both clients, each from its own schema (explicit --schema: prisma.config.ts would pick one by DATABASE_URL). */
 export function generateClients() {
   prisma(["generate", "--schema", sqliteSchema], SQLITE_ENV);
@@ -206,10 +214,19 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     }
   } else if (cmd === "regen-init") {
     writePgSchema();
-    for (const dir of [path.join(root, "prisma", "migrations"), path.join(pgDir, "migrations")]) {
+    // PostgreSQL-only migrations (hand-written SQL the Prisma schema cannot express, e.g. the
+    // job_notify triggers) have no SQLite counterpart and no place in a schema diff: keep them.
+    const sqliteDir = path.join(root, "prisma", "migrations");
+    const pgOnly = pgOnlyMigrations(sqliteDir, path.join(pgDir, "migrations"));
+    const kept = fs.mkdtempSync(path.join(os.tmpdir(), "pg-only-"));
+    for (const name of pgOnly)
+      fs.cpSync(path.join(pgDir, "migrations", name), path.join(kept, name), { recursive: true });
+    for (const dir of [sqliteDir, path.join(pgDir, "migrations")]) {
       fs.rmSync(dir, { recursive: true, force: true });
     }
     writeMigration("init");
+    for (const name of pgOnly)
+      fs.cpSync(path.join(kept, name), path.join(pgDir, "migrations", name), { recursive: true });
   } else if (cmd === "migration") {
     if (!arg || !/^[a-z0-9_]+$/.test(arg)) throw new Error("usage: db.mjs migration <snake_case_name>");
     writePgSchema();

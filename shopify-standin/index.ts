@@ -14,6 +14,16 @@ export { PLANS } from "./throttle";
 export { MAX_QUERY_COST } from "./cost";
 export type OrderSnapshot = ReturnType<typeof orderSnapshot>;
 
+/** Admin calls of one shop since start (or the last reset): kept in full, unlike the request log. */
+export interface ShopUsage {
+  calls: number;
+  throttled: number;
+  /** Points the bucket was charged (actual costs of the calls that ran). */
+  pointsCharged: number;
+  firstAt: number; // epoch ms of the first call
+  lastAt: number;
+}
+
 export interface StandinOptions {
   port?: number;
   host?: string;
@@ -33,6 +43,16 @@ export async function startShopifyStandin(opts: StandinOptions = {}) {
   const faults = new Faults();
   const throttles = new Throttles(resolvePlan(opts.plan ?? "standard"));
   let log: RecordedRequest[] = [];
+  const usage = new Map<string, ShopUsage>();
+  const tally = (r: RecordedRequest) => {
+    const now = Date.now();
+    let u = usage.get(r.shop);
+    if (!u) usage.set(r.shop, (u = { calls: 0, throttled: 0, pointsCharged: 0, firstAt: now, lastAt: now }));
+    u.calls++;
+    u.lastAt = now;
+    if (r.outcome === "throttled") u.throttled++;
+    u.pointsCharged += r.cost?.actual ?? 0;
+  };
   let latencyMs = opts.latencyMs ?? 0;
 
   const control = {
@@ -67,6 +87,8 @@ export async function startShopifyStandin(opts: StandinOptions = {}) {
       return orderSnapshot(order);
     },
     requests: (): RecordedRequest[] => [...log],
+    /** Per-shop totals of every Admin call (the request log keeps only the latest calls). */
+    usage: (): Record<string, ShopUsage> => Object.fromEntries([...usage].map(([k, v]) => [k, { ...v }])),
     mutations: (operationName?: string) =>
       log.filter(
         (r) =>
@@ -92,6 +114,7 @@ export async function startShopifyStandin(opts: StandinOptions = {}) {
       }
       throttles.reset({ plans: !!options.shops });
       log = [];
+      usage.clear();
       faults.clear();
       latencyMs = 0;
     },
@@ -112,7 +135,15 @@ export async function startShopifyStandin(opts: StandinOptions = {}) {
     if (admin && method === "POST") {
       const token = req.headers["x-shopify-access-token"];
       return answerGraphql(
-        { state, faults, throttles, record: (r) => void (log.push(r) > MAX_LOG && log.shift()) },
+        {
+          state,
+          faults,
+          throttles,
+          record: (r) => {
+            tally(r);
+            if (log.push(r) > MAX_LOG) log.shift();
+          },
+        },
         {
           shop: admin[1].toLowerCase(),
           apiVersion: admin[2],
@@ -155,6 +186,8 @@ export async function startShopifyStandin(opts: StandinOptions = {}) {
       }
       case "GET requests":
         return ok({ requests: control.requests() });
+      case "GET usage":
+        return ok({ usage: control.usage() });
       case "GET mutations":
         return ok({ mutations: control.mutations(url.searchParams.get("operationName") ?? undefined) });
       case "GET rejected":

@@ -172,6 +172,19 @@ describe("over HTTP", () => {
     });
   });
 
+  it("keeps per-shop totals of every call (points charged, THROTTLED answers), also over HTTP", async () => {
+    const order = standin.createOrder({ shop: SHOP });
+    for (let i = 0; i < 11; i++) await gql(TAGS, { id: order.id });
+    await gql(`query O($id: ID!) { order(id: $id) { id } }`, { id: order.id }, OTHER, "o");
+    const usage = standin.usage();
+    expect(usage[SHOP]).toMatchObject({ calls: 11, throttled: 1, pointsCharged: 100 });
+    expect(usage[OTHER]).toMatchObject({ calls: 1, throttled: 0, pointsCharged: 1 });
+    expect(usage[SHOP].lastAt).toBeGreaterThanOrEqual(usage[SHOP].firstAt);
+    expect((await control("GET", "usage")).body.usage[SHOP]).toEqual(usage[SHOP]);
+    standin.reset();
+    expect(standin.usage()).toEqual({});
+  });
+
   it("charges the requested cost up front and keeps only the actual cost", async () => {
     const order = standin.createOrder({ shop: SHOP });
     const q = `query O($id: ID!) { order(id: $id) { id transactions(first: 20) { id amountSet { shopMoney { amount } } } } }`;

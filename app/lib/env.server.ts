@@ -69,6 +69,8 @@ export const EnvSchema = z
     ORDER_CACHE_SECONDS: int(10, 1), // how long one Admin API order read serves later status polls
     JOB_WORKER: boolDefault(true), // run the durable job worker in this process
     JOB_POLL_MS: int(500, 10),
+    // Jobs (and stored callbacks) one worker pass claims and runs concurrently: the worker's concurrency.
+    JOB_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(10),
     CALLBACK_MAX_BYTES: int(64 * 1024, 1024),
     // Inbound Daraja events (app/modules/daraja-events): a stored event is retried on its row, then DEAD.
     CALLBACK_MAX_ATTEMPTS: int(25, 1),

@@ -1,5 +1,5 @@
 import crypto from "node:crypto";
-import type { Job, Prisma, PrismaClient } from "@prisma/client";
+import { Prisma, type Job, type PrismaClient } from "@prisma/client";
 import { env } from "../../lib/env.server";
 import { isUniqueViolation } from "../../lib/db-errors";
 import { logger } from "../../lib/logger.server";
@@ -157,12 +157,61 @@ const asWorkItem = (job: Job): WorkItem => ({
   lockedBy: job.lockedBy,
 });
 
+/**
+ * PostgreSQL: claims up to `limit` due jobs in ONE statement. The sub-select locks the rows it picks
+ * and skips rows another worker's claim has locked (FOR UPDATE SKIP LOCKED), so several workers
+ * claiming at once get disjoint batches instead of racing for the same first rows and queueing behind
+ * each other's row locks. Rows claimed their maximum number of times are left to buryCrashedJobs.
+ */
+export async function claimJobsSkipLocked(
+  db: PrismaClient,
+  opts: { lockedBy: string; limit: number; lockMs: number; now: Date; types: string[] },
+): Promise<WorkItem[]> {
+  if (opts.types.length === 0 || opts.limit < 1) return [];
+  const until = new Date(opts.now.getTime() + opts.lockMs);
+  const rows = await db.$queryRaw<Pick<Job, "id" | "type" | "payload" | "attempts" | "maxAttempts" | "lockedBy">[]>`
+    UPDATE "Job" SET "status" = 'RUNNING', "lockedBy" = ${opts.lockedBy}, "lockedUntil" = ${until},
+      "attempts" = "attempts" + 1, "updatedAt" = ${opts.now}
+    WHERE "id" IN (
+      SELECT "id" FROM "Job"
+      WHERE (("status" = 'QUEUED' AND "runAt" <= ${opts.now})
+          OR ("status" = 'RUNNING' AND "lockedUntil" < ${opts.now} AND "attempts" < "maxAttempts"))
+        AND "type" IN (${Prisma.join(opts.types)})
+      ORDER BY "runAt"
+      LIMIT ${opts.limit}
+      FOR UPDATE SKIP LOCKED)
+    RETURNING "id", "type", "payload", "attempts", "maxAttempts", "lockedBy"`;
+  return rows.map((job) => ({ ...job, payload: JSON.parse(job.payload) }));
+}
+
+export interface JobQueueOptions {
+  /**
+   * How due jobs are claimed. "conditional" (SQLite, the default): one conditional update per job —
+   * SQLite has one writer, so nothing is gained by more. "skip-locked" (PostgreSQL): one
+   * `FOR UPDATE SKIP LOCKED` batch claim, so workers of several instances never serialize.
+   */
+  claim?: "conditional" | "skip-locked";
+}
+
 /** The Job table as a work source for the runner. */
-export function jobQueueSource(db: PrismaClient): WorkSource {
+export function jobQueueSource(db: PrismaClient, options: JobQueueOptions = {}): WorkSource {
+  let lastBurial = 0;
+  const claimSkipLocked = async (opts: ClaimOptions) => {
+    // Crashed jobs wait for an expired lock anyway: look for them every few seconds, not on every pass.
+    if (opts.now.getTime() - lastBurial >= Math.min(opts.lockMs, 5_000)) {
+      lastBurial = opts.now.getTime();
+      await buryCrashedJobs(db, opts.now);
+    }
+    return claimJobsSkipLocked(db, { ...opts, lockedBy: `${opts.workerId}:${crypto.randomUUID()}` });
+  };
   return {
     name: "jobs",
-    claim: async (opts: ClaimOptions) =>
-      (await claimJobs(db, { ...opts, lockId: () => `${opts.workerId}:${crypto.randomUUID()}` })).map(asWorkItem),
+    wakesOn: ["notify:Job"],
+    claim:
+      options.claim === "skip-locked"
+        ? claimSkipLocked
+        : async (opts: ClaimOptions) =>
+            (await claimJobs(db, { ...opts, lockId: () => `${opts.workerId}:${crypto.randomUUID()}` })).map(asWorkItem),
     complete: (item) => completeJob(db, item),
     extendLock: (item, until) => extendJobLock(db, item, until),
     reschedule: (item, runAt, error) => rescheduleJob(db, item, runAt, error),

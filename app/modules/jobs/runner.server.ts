@@ -21,15 +21,26 @@ export function runDueJobs(db: PrismaClient, opts: RunnerOptions): Promise<numbe
 /** One pass over any work source (Job rows, stored inbound events). Returns how many were claimed. */
 export async function runDueWork(source: WorkSource, opts: RunnerOptions): Promise<number> {
   const now = opts.now ?? (() => new Date());
-  const items = await source.claim({
+  const items = await claimDue(source, opts, opts.batchSize ?? 10);
+  await Promise.all(items.map((item) => runOne(source, item, opts, now)));
+  return items.length;
+}
+
+/** Claims up to `limit` due items of `source` for this worker. */
+export function claimDue(source: WorkSource, opts: RunnerOptions, limit: number): Promise<WorkItem[]> {
+  const now = opts.now ?? (() => new Date());
+  return source.claim({
     workerId: opts.workerId ?? `w-${process.pid}`,
-    limit: opts.batchSize ?? 10,
+    limit,
     lockMs: opts.lockMs,
     now: now(),
     types: registeredJobTypes(),
   });
-  await Promise.all(items.map((item) => runOne(source, item, opts, now)));
-  return items.length;
+}
+
+/** Runs one claimed item to its end (complete, reschedule or bury); never throws for the item's own failure. */
+export function runClaimed(source: WorkSource, item: WorkItem, opts: RunnerOptions): Promise<void> {
+  return runOne(source, item, opts, opts.now ?? (() => new Date()));
 }
 
 async function runOne(source: WorkSource, job: WorkItem, opts: RunnerOptions, now: () => Date) {

@@ -21,6 +21,8 @@ export interface ClaimOptions {
 
 export interface WorkSource {
   name: string;
+  /** Wake reasons meant for this source alone (e.g. "notify:Job"); any other reason wakes every source. */
+  wakesOn?: string[];
   /** Due items, locked for lockMs. Items claimed maxAttempts times whose lock expired (their worker
    * died mid-run, e.g. the item crashes the process) are dead-lettered here, never claimed again. */
   claim(opts: ClaimOptions): Promise<WorkItem[]>;

@@ -56,13 +56,24 @@ export async function otherPaidAttempt(db: Db, attempt: Pick<PaymentAttempt, "id
   });
 }
 
+/**
+ * PENDING attempts created before `createdBefore` that have no recovery job yet (its dedupe key is
+ * `recover:<attemptId>`), oldest first. Attempts whose job exists are left out in the query itself:
+ * under load the first `take` stale attempts are the ones already being recovered, and a sweep that
+ * re-read them would never reach the others (and would try one conflicting insert per attempt).
+ */
 export async function stalePendingAttempts(db: Db, createdBefore: Date, take = 200) {
-  return db.paymentAttempt.findMany({
-    where: { status: "PENDING", createdAt: { lte: createdBefore } },
-    select: { id: true, shopDomain: true },
-    take,
-  });
+  return db.$queryRaw<{ id: string; shopDomain: string }[]>`
+    SELECT a."id", a."shopDomain" FROM "PaymentAttempt" a
+    WHERE a."status" = 'PENDING' AND a."createdAt" <= ${createdBefore}
+      AND NOT EXISTS (SELECT 1 FROM "Job" j WHERE j."dedupeKey" = CAST(${RECOVER_KEY_PREFIX} AS TEXT) || a."id")
+    ORDER BY a."createdAt"
+    LIMIT ${take}`;
 }
+
+/** The dedupe key of an attempt's recovery job. */
+export const RECOVER_KEY_PREFIX = "recover:";
+export const recoverDedupeKey = (attemptId: string) => `${RECOVER_KEY_PREFIX}${attemptId}`;
 
 /** Inserts a PENDING attempt, or returns the one already pending for the order (created: false). */
 export async function insertPendingAttempt(

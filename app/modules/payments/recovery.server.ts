@@ -4,7 +4,7 @@ import { enqueueJob } from "../jobs/queue.server";
 import { RECOVER_PENDING_ATTEMPT } from "./job-types";
 import { RetryLaterError, type JobContext } from "../jobs/handlers";
 import { statusForResultCode } from "./attempt-status";
-import { findAttempt, stalePendingAttempts } from "./attempts.server";
+import { findAttempt, recoverDedupeKey, stalePendingAttempts } from "./attempts.server";
 import type { PaymentsConfig, PaymentsDeps } from "./deps.server";
 import { requireShopConfig } from "./shop-config.server";
 import { settleAttempt, type Verdict } from "./settle.server";
@@ -33,7 +33,7 @@ export async function sweepStalePending(deps: Pick<RecoveryDeps, "db" | "now" | 
     await enqueueJob(deps.db, {
       type: RECOVER_PENDING_ATTEMPT,
       payload: { attemptId: a.id },
-      dedupeKey: `recover:${a.id}`,
+      dedupeKey: recoverDedupeKey(a.id), // the sweep only sees attempts without one; a race with another instance conflicts harmlessly
       shopDomain: a.shopDomain,
       // The job settles the attempt by its last query at the latest; the margin is never used.
       maxAttempts: deps.config.recoveryMaxQueries + 5,

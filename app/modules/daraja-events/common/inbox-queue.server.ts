@@ -33,6 +33,8 @@ export function inboxSource(db: PrismaClient, opts: InboxSourceOptions): WorkSou
   let lastBurial = 0;
   return {
     name: "inbound-events",
+    // This process stored a callback, or any instance committed one (PostgreSQL NOTIFY).
+    wakesOn: ["stored", "notify:CallbackLog"],
     async claim(c: ClaimOptions) {
       // Crashed rows are rare and wait for an expired lock anyway: look for them every few seconds, not on every pass.
       if (c.now.getTime() - lastBurial >= Math.min(c.lockMs, 5_000)) {
