@@ -8,6 +8,7 @@ import {
 import { eventsDeps } from "./modules/daraja-events/common/deps.server";
 import { inboxSource } from "./modules/daraja-events/common/inbox-queue.server";
 import { dialectOf } from "./modules/daraja-events/common/inbox.server";
+import { initiatorResultWork, queueTimeoutWork } from "./modules/daraja-events/initiator-result/work.server";
 import { stkCallbackWork } from "./modules/daraja-events/stk-callback/work.server";
 import { registerJobHandler } from "./modules/jobs/handlers";
 import { jobQueueSource } from "./modules/jobs/queue.server";
@@ -27,7 +28,7 @@ import {
 // Adding an inbound Daraja event = one entry in INBOUND_EVENTS (see docs/ARCHITECTURE.md, recipe).
 
 /** Inbound Daraja events whose stored rows are work items: kind -> job type -> apply step. */
-const INBOUND_EVENTS = [stkCallbackWork];
+const INBOUND_EVENTS = [stkCallbackWork, initiatorResultWork, queueTimeoutWork];
 
 /** How often each instance checks whether today's housekeeping jobs exist (one insert that usually conflicts). */
 const HOUSEKEEPING_EVERY_MS = 60 * 60 * 1000;

@@ -1,8 +1,8 @@
 import crypto from "node:crypto";
 import type { MpesaRefund, Prisma, PrismaClient } from "@prisma/client";
 import { logger } from "../../lib/logger.server";
-import { newCallbackToken } from "../daraja-events/common/callback-token.server";
 import { enqueueJob } from "../jobs/queue.server";
+import { refundCallbackTokenHash } from "./callback-token.server";
 import { RECORD_REFUND_IN_SHOPIFY, SEND_REFUND, SETTLE_REFUND } from "./job-types";
 import {
   transition,
@@ -35,7 +35,7 @@ export interface NewRefund {
 }
 
 export type CreateRefundResult =
-  | { created: true; refund: MpesaRefund; callbackToken: string }
+  | { created: true; refund: MpesaRefund }
   | { created: false; reason: "duplicate"; refund: MpesaRefund }
   | { created: false; reason: "over_limit" | "no_receipt"; remainingKes: number };
 
@@ -46,26 +46,36 @@ export const idempotencyKeyFor = (refundId: string) => `mpesa-refund-${refundId}
 const newRefundId = () => `rf${crypto.randomBytes(10).toString("hex")}`;
 
 /**
- * Takes `amount` shillings from the receipt's refundable remainder, or nothing: one conditional
- * UPDATE, so concurrent refunds of one receipt can never together exceed what it received.
+ * Takes `amount` shillings from the receipt's refundable remainder, or nothing: a compare-and-set
+ * on the receipt's `refundedKes` (the update matches only the value just read), so concurrent
+ * refunds of one receipt can never together exceed what it received, on SQLite and PostgreSQL alike.
  */
 export async function reserveOnReceipt(db: Db, receipt: string, amountKes: number): Promise<boolean> {
-  const count = await db.$executeRaw`
-    UPDATE "MpesaReceipt" SET "refundedKes" = "refundedKes" + ${amountKes}
-    WHERE "receipt" = ${receipt} AND "refundedKes" + ${amountKes} <= "amountKes"`;
-  return count === 1;
+  for (;;) {
+    const row = await db.mpesaReceipt.findUnique({
+      where: { receipt },
+      select: { amountKes: true, refundedKes: true },
+    });
+    if (!row || row.refundedKes + amountKes > row.amountKes) return false;
+    const { count } = await db.mpesaReceipt.updateMany({
+      where: { receipt, refundedKes: row.refundedKes },
+      data: { refundedKes: row.refundedKes + amountKes },
+    });
+    if (count === 1) return true;
+  }
 }
 
 /** Gives the shillings back (the refund can no longer pay: failed for good, or cancelled). */
 export async function releaseOnReceipt(db: Db, receipt: string, amountKes: number) {
-  await db.$executeRaw`
-    UPDATE "MpesaReceipt" SET "refundedKes" = "refundedKes" - ${amountKes}
-    WHERE "receipt" = ${receipt} AND "refundedKes" >= ${amountKes}`;
+  await db.mpesaReceipt.updateMany({
+    where: { receipt, refundedKes: { gte: amountKes } },
+    data: { refundedKes: { decrement: amountKes } },
+  });
 }
 
 /** Money went out after all: count it again, whatever the limit says (it moved; the merchant is told). */
 async function reserveAgain(db: Db, receipt: string, amountKes: number) {
-  await db.$executeRaw`UPDATE "MpesaReceipt" SET "refundedKes" = "refundedKes" + ${amountKes} WHERE "receipt" = ${receipt}`;
+  await db.mpesaReceipt.updateMany({ where: { receipt }, data: { refundedKes: { increment: amountKes } } });
 }
 
 export async function refundableKes(db: Db, receipt: string): Promise<number> {
@@ -77,20 +87,30 @@ export async function refundableKes(db: Db, receipt: string): Promise<number> {
 export async function createRefund(db: PrismaClient, input: NewRefund): Promise<CreateRefundResult> {
   const existing = await db.mpesaRefund.findUnique({ where: { sourceKey: input.sourceKey } });
   if (existing) return { created: false, reason: "duplicate", refund: existing };
-  const id = newRefundId();
-  const { token, hash } = newCallbackToken();
-  return db.$transaction(async (tx) => createRefundIn(tx, input, id, token, hash));
+  return busyRetry(() => db.$transaction(async (tx) => createRefundIn(tx, input)));
+}
+
+/**
+ * SQLite answers a second writer's transaction with SQLITE_BUSY (Prisma: P1008 "timed out") when
+ * another connection holds the write lock past busy_timeout; the whole transaction is run again
+ * a few times before giving up (nothing of a rolled-back transaction is left behind).
+ */
+export async function busyRetry<T>(run: () => Promise<T>, tries = 8): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await run();
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      const busy = code === "P1008" || /SQLITE_BUSY|database is locked/i.test(String((error as Error).message));
+      if (!busy || i >= tries) throw error;
+      await new Promise((r) => setTimeout(r, 25 * i + Math.random() * 50));
+    }
+  }
 }
 
 /** The same inside a caller's transaction (a webhook's applyOnce). Duplicates of sourceKey throw P2002. */
-export async function createRefundIn(
-  tx: Prisma.TransactionClient,
-  input: NewRefund,
-  id = newRefundId(),
-  token?: string,
-  hash?: string,
-): Promise<CreateRefundResult> {
-  if (!token || !hash) ({ token, hash } = newCallbackToken());
+export async function createRefundIn(tx: Prisma.TransactionClient, input: NewRefund): Promise<CreateRefundResult> {
+  const id = newRefundId();
   if (!(await reserveOnReceipt(tx, input.receipt, input.amountKes))) {
     const left = await tx.mpesaReceipt.findUnique({ where: { receipt: input.receipt } });
     return {
@@ -110,14 +130,14 @@ export async function createRefundIn(
       initiatedBy: input.initiatedBy,
       sourceKey: input.sourceKey,
       idempotencyKey: idempotencyKeyFor(id),
-      callbackTokenHash: hash,
+      callbackTokenHash: refundCallbackTokenHash(id),
       phone: input.phone ?? null,
       shopifyRefundGid: input.shopifyRefundGid ?? null,
       parentTransactionGid: input.parentTransactionGid ?? null,
       note: input.note ?? null,
     },
   });
-  return { created: true, refund, callbackToken: token };
+  return { created: true, refund };
 }
 
 export const factsOf = (r: MpesaRefund): RefundFacts => ({
@@ -149,32 +169,38 @@ export async function applyRefundEvent(
   opts: { callbackLogId?: string } = {},
 ): Promise<ApplyResult> {
   for (let round = 0; round < 4; round++) {
-    const outcome = await deps.db.$transaction(async (tx) => {
-      const row = await tx.mpesaRefund.findUnique({ where: { id: refundId } });
-      if (!row) return { applied: false as const, refund: null, reason: "no such refund" };
-      const t = transition(factsOf(row), event);
-      if (!t.applied) {
-        if (opts.callbackLogId) await closeCallback(tx, opts.callbackLogId, deps.now(), `no change: ${t.reason}`);
-        return { applied: false as const, refund: row, reason: t.reason };
-      }
-      const { count } = await tx.mpesaRefund.updateMany({
-        where: { id: row.id, state: row.state, sendCount: row.sendCount },
-        data: { state: t.state, ...t.patch },
-      });
-      if (count === 0) return null; // changed under us: decide again
-      for (const effect of t.effects) {
-        const job = { payload: { refundId: row.id }, shopDomain: row.shopDomain };
-        if (effect === "send") await enqueueJob(tx, { type: SEND_REFUND, ...job });
-        if (effect === "query-status") await enqueueJob(tx, { type: SETTLE_REFUND, ...job });
-        if (effect === "record-in-shopify")
-          await enqueueJob(tx, { type: RECORD_REFUND_IN_SHOPIFY, ...job, dedupeKey: `refund-record:${row.id}` });
-        if (effect === "release") await releaseOnReceipt(tx, row.receipt, row.amountKes);
-        if (effect === "reserve-again") await reserveAgain(tx, row.receipt, row.amountKes);
-      }
-      if (opts.callbackLogId) await closeCallback(tx, opts.callbackLogId, deps.now(), null);
-      const refund = await tx.mpesaRefund.findUniqueOrThrow({ where: { id: row.id } });
-      return { applied: true as const, refund, from: row.state as RefundState };
-    });
+    const outcome = await busyRetry(() =>
+      deps.db.$transaction(async (tx) => {
+        // Write first: the row's lock is taken before the read (SQLite: the write lock, so the
+        // read-then-write below cannot fail with SQLITE_BUSY; PostgreSQL: the row lock, so concurrent
+        // appliers of one refund queue instead of racing).
+        await tx.mpesaRefund.updateMany({ where: { id: refundId }, data: { sendCount: { increment: 0 } } });
+        const row = await tx.mpesaRefund.findUnique({ where: { id: refundId } });
+        if (!row) return { applied: false as const, refund: null, reason: "no such refund" };
+        const t = transition(factsOf(row), event);
+        if (!t.applied) {
+          if (opts.callbackLogId) await closeCallback(tx, opts.callbackLogId, deps.now(), `no change: ${t.reason}`);
+          return { applied: false as const, refund: row, reason: t.reason };
+        }
+        const { count } = await tx.mpesaRefund.updateMany({
+          where: { id: row.id, state: row.state, sendCount: row.sendCount },
+          data: { state: t.state, ...t.patch },
+        });
+        if (count === 0) return null; // changed under us: decide again
+        for (const effect of t.effects) {
+          const job = { payload: { refundId: row.id }, shopDomain: row.shopDomain };
+          if (effect === "send") await enqueueJob(tx, { type: SEND_REFUND, ...job });
+          if (effect === "query-status") await enqueueJob(tx, { type: SETTLE_REFUND, ...job });
+          if (effect === "record-in-shopify")
+            await enqueueJob(tx, { type: RECORD_REFUND_IN_SHOPIFY, ...job, dedupeKey: `refund-record:${row.id}` });
+          if (effect === "release") await releaseOnReceipt(tx, row.receipt, row.amountKes);
+          if (effect === "reserve-again") await reserveAgain(tx, row.receipt, row.amountKes);
+        }
+        if (opts.callbackLogId) await closeCallback(tx, opts.callbackLogId, deps.now(), null);
+        const refund = await tx.mpesaRefund.findUniqueOrThrow({ where: { id: row.id } });
+        return { applied: true as const, refund, from: row.state as RefundState };
+      }),
+    );
     if (outcome) {
       if (outcome.applied) {
         const level = outcome.refund.state === "FAILED" || event.type === "balance-short" ? "warn" : "info";
