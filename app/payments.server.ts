@@ -32,13 +32,20 @@ export function paymentsDeps(): Promise<PaymentsDeps> {
   return cached;
 }
 
-async function build(): Promise<PaymentsDeps> {
+/**
+ * The one Daraja client factory of this process (payments and refunds share it): one client per
+ * credential set, OAuth tokens shared by every instance through the DarajaToken table.
+ */
+type ClientCredentials = Pick<ShopDarajaConfig, "baseUrl" | "consumerKey" | "consumerSecret">;
+let clientFactory: ((shop: ClientCredentials) => DarajaClient) | undefined;
+export async function darajaClientFactory(): Promise<(shop: ClientCredentials) => DarajaClient> {
+  if (clientFactory) return clientFactory;
   const config = env();
   const db = (await import("./db.server")).default;
   const clients = new Map<string, DarajaClient>();
   const tokenStore = new PrismaTokenStore(db, secretBoxFromEnv(config)); // tokens sealed at rest
   const tokenKeySecret = hashingKey(config);
-  const daraja = (shop: ShopDarajaConfig) => {
+  clientFactory = (shop: ClientCredentials) => {
     const key = tokenCacheKey(shop, tokenKeySecret); // one client per credential set
     let client = clients.get(key);
     if (!client) {
@@ -56,6 +63,14 @@ async function build(): Promise<PaymentsDeps> {
     }
     return client;
   };
+  return clientFactory;
+}
+
+async function build(): Promise<PaymentsDeps> {
+  const config = env();
+  const db = (await import("./db.server")).default;
+  const tokenKeySecret = hashingKey(config);
+  const daraja = await darajaClientFactory();
   return {
     db,
     now: () => new Date(),

@@ -17,6 +17,11 @@ import { RECORD_PAYMENT_IN_SHOPIFY, RECOVER_PENDING_ATTEMPT } from "./modules/pa
 import { recordPaymentInShopify } from "./modules/payments/record-in-shopify.server";
 import { recoverPendingAttempt, sweepStalePending } from "./modules/payments/recovery.server";
 import { paymentsDeps } from "./payments.server";
+import { RECORD_REFUND_IN_SHOPIFY, SEND_REFUND, SETTLE_REFUND } from "./modules/refunds/job-types";
+import { recordRefundInShopify } from "./modules/refunds/record-in-shopify.server";
+import { sendRefund } from "./modules/refunds/send.server";
+import { settleRefund } from "./modules/refunds/settle.server";
+import { refundsDeps } from "./refunds.server";
 import {
   PRUNE_WEBHOOK_DELIVERIES,
   enqueueDailyHousekeeping,
@@ -38,6 +43,9 @@ export function registerJobHandlers(db: PrismaClient) {
   registerJobHandler(RECOVER_PENDING_ATTEMPT, async (p, ctx) =>
     recoverPendingAttempt(await paymentsDeps(), p.attemptId, ctx),
   );
+  registerJobHandler(SEND_REFUND, async (p) => sendRefund(await refundsDeps(), p.refundId));
+  registerJobHandler(SETTLE_REFUND, async (p) => settleRefund(await refundsDeps(), p.refundId));
+  registerJobHandler(RECORD_REFUND_IN_SHOPIFY, async (p) => recordRefundInShopify(await refundsDeps(), p.refundId));
   registerJobHandler(PRUNE_WEBHOOK_DELIVERIES, (p) => runWebhookDeliveryPrune(db, p));
   registerJobHandler(PRUNE_CALLBACK_LOG, (p) => runCallbackLogPrune(db, p));
   for (const event of INBOUND_EVENTS)

@@ -146,6 +146,7 @@ export const factsOf = (r: MpesaRefund): RefundFacts => ({
   initiatedBy: r.initiatedBy as RefundOrigin,
   sendCount: r.sendCount,
   conversationId: r.conversationId,
+  queueTimedOut: !!r.queueTimedOutAt,
 });
 
 export interface ApplyDeps {

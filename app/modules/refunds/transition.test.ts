@@ -57,6 +57,7 @@ function apply(w: World, e: RefundEvent) {
     state: t.state,
     sendCount: t.patch.sendCount ?? w.r.sendCount,
     conversationId: t.patch.conversationId ?? w.r.conversationId,
+    queueTimedOut: w.r.queueTimedOut || !!t.patch.queueTimedOutAt,
   };
   for (const effect of t.effects) runEffect(w, effect, before);
   invariants(w);
@@ -104,6 +105,7 @@ function runSend(w: World, fate: number) {
   const kind = fate % 6; // 0 never left, 1 lost on the way, 2 refused, 3 answer lost, else answered
   if (kind === 0) {
     apply(w, { type: "not-sent", reason: "connection refused" }); // never left
+    w.sendJobs++; // the job retries itself
     return;
   }
   w.requestsMade++;
@@ -150,7 +152,7 @@ function process(w: World, which: number, fate: number) {
         ? { type: "result-failure", code: "2001", desc: "bad initiator", conversationId: q.conversationId, at: AT }
         : q.outcome === "already-reversed"
           ? { type: "already-reversed", desc: "already reversed", at: AT }
-          : { type: "queue-timeout" };
+          : { type: "queue-timeout", at: AT };
   w.inbox.push(event);
   if (fate % 4 === 0) w.inbox.push(event); // the result arrives twice
 }
@@ -225,7 +227,14 @@ const scenario = fc.record({
 
 function newWorld(method: RefundMethod, origin: RefundOrigin): World {
   return {
-    r: { state: "PENDING_APPROVAL", method, initiatedBy: origin, sendCount: 0, conversationId: null },
+    r: {
+      state: "PENDING_APPROVAL",
+      method,
+      initiatedBy: origin,
+      sendCount: 0,
+      conversationId: null,
+      queueTimedOut: false,
+    },
     method,
     keyReached: false,
     reversed: false,
@@ -291,13 +300,20 @@ describe("refund transition (property: exactly once under duplicates, delays, re
 
   it("a duplicate or late event after the end changes nothing", () => {
     const ends: RefundFacts[] = (["SUCCEEDED", "RECORDED_IN_SHOPIFY", "FAILED", "MANUAL", "CANCELLED"] as const).map(
-      (state) => ({ state, method: "B2C", initiatedBy: "ADMIN_ACTION", sendCount: 1, conversationId: "AG_1" }),
+      (state) => ({
+        state,
+        method: "B2C",
+        initiatedBy: "ADMIN_ACTION",
+        sendCount: 1,
+        conversationId: "AG_1",
+        queueTimedOut: false,
+      }),
     );
     const late: RefundEvent[] = [
       { type: "approve", by: "m", at: AT },
       { type: "dispatch", at: AT },
       { type: "ack-timeout" },
-      { type: "queue-timeout" },
+      { type: "queue-timeout", at: AT },
       { type: "result-failure", code: "1", desc: "x", conversationId: "AG_1", at: AT },
       { type: "status-not-found", desc: "2032" },
       { type: "result-overdue" },
@@ -312,6 +328,7 @@ describe("refund transition (property: exactly once under duplicates, delays, re
       initiatedBy: "WEBHOOK",
       sendCount: 2,
       conversationId: "AG_2",
+      queueTimedOut: false,
     };
     const t = transition(failed, { type: "result-success", transactionId: "TX1", at: AT });
     expect(t).toMatchObject({ applied: true, state: "SUCCEEDED", effects: ["reserve-again"] });
@@ -324,6 +341,7 @@ describe("refund transition (property: exactly once under duplicates, delays, re
       initiatedBy: "WEBHOOK",
       sendCount: 0,
       conversationId: null,
+      queueTimedOut: false,
     };
     expect(transition(manual, { type: "approve", by: "m", at: AT }).applied).toBe(false);
     expect(transition(manual, { type: "manual-done", by: "m", at: AT })).toMatchObject({ state: "MANUAL" });

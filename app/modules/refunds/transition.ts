@@ -39,6 +39,8 @@ export interface RefundFacts {
   sendCount: number;
   /** ConversationID of the latest acknowledged request. */
   conversationId: string | null;
+  /** M-PESA's queue timed a request of this refund out (QueueTimeOutURL). */
+  queueTimedOut: boolean;
 }
 
 export type RefundEvent =
@@ -61,7 +63,7 @@ export type RefundEvent =
   | { type: "result-failure"; code: string; desc: string; conversationId: string | null; at: Date }
   /** Reversal R000001: the receipt was already reversed — the money is back with the customer. */
   | { type: "already-reversed"; desc: string; at: Date }
-  | { type: "queue-timeout" }
+  | { type: "queue-timeout"; at: Date }
   /** Acknowledged long ago and no result came: ask Transaction Status. */
   | { type: "result-overdue" }
   | { type: "status-found"; transactionId: string; at: Date }
@@ -88,6 +90,7 @@ export interface RefundPatch {
   note?: string | null;
   sendCount?: number;
   sentAt?: Date;
+  queueTimedOutAt?: Date;
   settledAt?: Date;
   recordedAt?: Date;
 }
@@ -139,8 +142,8 @@ export function transition(r: RefundFacts, e: RefundEvent): Transition {
 
     case "not-sent":
       if (r.state !== "SENDING") return stay(`not-sent while ${r.state}`);
-      // The claim's request never left: the count goes back, and the job tries again later.
-      return to("APPROVED", { sendCount: Math.max(0, r.sendCount - 1), note: e.reason }, ["send"]);
+      // The claim's request never left: the count goes back; the send job retries itself (backoff).
+      return to("APPROVED", { sendCount: Math.max(0, r.sendCount - 1), note: e.reason });
 
     case "sent":
       if (r.state === "SENDING") {
@@ -193,7 +196,9 @@ export function transition(r: RefundFacts, e: RefundEvent): Transition {
 
     case "queue-timeout":
       if (r.state !== "SENT" && r.state !== "SENDING") return stay(`queue time-out while ${r.state}`);
-      return to("UNKNOWN", { note: "M-PESA's queue timed the request out; asking its status" }, ["query-status"]);
+      return to("UNKNOWN", { note: "M-PESA's queue timed the request out; asking its status", queueTimedOutAt: e.at }, [
+        "query-status",
+      ]);
 
     case "result-overdue":
       if (r.state !== "SENT") return stay(`overdue while ${r.state}`);
@@ -201,6 +206,15 @@ export function transition(r: RefundFacts, e: RefundEvent): Transition {
 
     case "status-not-found":
       if (r.state !== "UNKNOWN") return stay(`status answer while ${r.state}`);
+      // A request that expired in M-PESA's queue and of which M-PESA has no record paid nothing. For
+      // B2C that is final (Daraja accepted the request, so no earlier one with its key reached it);
+      // for a Reversal only when it was the one request (an earlier one may still be queued).
+      if (r.queueTimedOut && (r.method === "B2C" || r.sendCount === 1))
+        return to(
+          "FAILED",
+          { resultCode: "QUEUE_TIMEOUT", resultDesc: `timed out in M-PESA's queue; ${e.desc}`, note: null },
+          ["release"],
+        );
       if (r.sendCount >= MAX_SENDS) {
         return to("UNKNOWN", {
           note:

@@ -44,7 +44,7 @@ export async function applyInitiatorEvent(deps: ApplyInitiatorDeps, callbackLogI
   const body = JSON.parse(row.body) as unknown;
 
   if (row.kind === QUEUE_TIMEOUT_KIND) {
-    if (op === "b2c" || op === "reversal") return apply(deps, refund, row, { type: "queue-timeout" });
+    if (op === "b2c" || op === "reversal") return apply(deps, refund, row, { type: "queue-timeout", at: deps.now() });
     // A status or balance query that expired: its job asks again after REFUND_QUERY_WAIT_SECONDS.
     return void (await close("PROCESSED", `${op} query timed out in M-PESA's queue; asked again by its job`));
   }
