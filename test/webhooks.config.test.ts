@@ -52,6 +52,7 @@ describe("shopify.app.toml", () => {
         "customers/data_request",
         "customers/redact",
         "orders/create",
+        "refunds/create",
         "shop/redact",
       ].sort(),
     );

@@ -29,11 +29,14 @@ export async function requestRefund(deps: RequestDeps, req: RefundRequest): Prom
 
 /** The same inside a caller's transaction (a webhook applied at most once). */
 export async function requestRefundIn(
-  deps: Pick<RequestDeps, "now" | "config">,
+  deps: { now: () => Date; config: Pick<RequestDeps["config"], "reversalWindowMs"> },
   tx: Prisma.TransactionClient,
   req: RefundRequest,
   hasAccount: boolean,
 ): Promise<CreateRefundResult> {
+  // The same source (a Shopify refund delivered again under another webhook id) creates nothing twice.
+  const existing = await tx.mpesaRefund.findUnique({ where: { sourceKey: req.sourceKey } });
+  if (existing) return { created: false, reason: "duplicate", refund: existing };
   const receipt = await tx.mpesaReceipt.findUnique({ where: { receipt: req.receipt } });
   if (!receipt || receipt.shopDomain !== req.shopDomain)
     return { created: false, reason: "no_receipt", remainingKes: 0 };

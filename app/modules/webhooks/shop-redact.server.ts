@@ -40,6 +40,7 @@ export async function deleteShopData(tx: Tx, shop: string) {
       .count,
     unattributedCallbacksScrubbed: await scrubCallbackLogs(tx, shop, [], customers),
     receipts: (await tx.mpesaReceipt.deleteMany({ where })).count,
+    refunds: (await tx.mpesaRefund.deleteMany({ where })).count,
     attempts: (await tx.paymentAttempt.deleteMany({ where })).count,
     orders: (await tx.mpesaOrder.deleteMany({ where })).count,
     dataRequests: (await tx.dataRequest.deleteMany({ where })).count,
