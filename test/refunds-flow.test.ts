@@ -212,4 +212,35 @@ describe("refund flow", () => {
       );
     expect(b2c).toHaveLength(1);
   });
+
+  it("a result delivered twice settles once and records once", async () => {
+    const { receipt } = await paidOrder();
+    h.emulator.setNextOutcome({ api: "b2c", delivery: "twice" });
+    const refund = await approvedRefund(receipt.receipt, 350, `admin:${receipt.receipt}:twice`);
+    const done = await until(refund.id, "RECORDED_IN_SHOPIFY");
+    const rows = await eventually(async () => {
+      const r = await h.db.callbackLog.findMany({ where: { refundId: refund.id, path: "/daraja/result/b2c/:token" } });
+      return r.length === 2 && r.every((x) => x.status === "PROCESSED") ? r : null;
+    }, "both copies applied");
+    expect(rows.filter((r) => r.error?.startsWith("no change"))).toHaveLength(1);
+    expect(refundMutations().filter((m) => JSON.stringify(m).includes(done.mpesaTransactionId!))).toHaveLength(1);
+  });
+
+  it("a result that never arrives: after REFUND_RESULT_WAIT_SECONDS Transaction Status finds the payout", async () => {
+    const { receipt } = await paidOrder();
+    h.emulator.setNextOutcome({ api: "b2c", delivery: "none" });
+    const refund = await approvedRefund(receipt.receipt, 150, `admin:${receipt.receipt}:never`);
+    const done = await until(refund.id, "RECORDED_IN_SHOPIFY", "recorded without a result");
+    expect(done.statusQueries).toBeGreaterThanOrEqual(1);
+    expect(done.sendCount).toBe(1);
+  });
+
+  it("B2C to an unregistered number fails: nothing paid, the shillings go back, nothing in Shopify", async () => {
+    const { receipt } = await paidOrder("1500.00", "0712 342 040");
+    const refund = await approvedRefund(receipt.receipt, 500, `admin:${receipt.receipt}:unreg`);
+    const failed = await until(refund.id, "FAILED");
+    expect(failed.resultCode).toBe("2040");
+    expect((await h.db.mpesaReceipt.findUniqueOrThrow({ where: { receipt: receipt.receipt } })).refundedKes).toBe(0);
+    expect(refundMutations().filter((m) => JSON.stringify(m).includes(receipt.receipt))).toHaveLength(0);
+  });
 });
