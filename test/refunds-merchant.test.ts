@@ -36,8 +36,11 @@ async function paidAttempt(shop = SHOP, amountKes = 1500) {
   return { attempt, receipt };
 }
 
-const page = async (id: string, shop = SHOP) =>
-  (await loader(args(await getPage(`/app/payments/${id}`, shop), id))).json();
+async function page(id: string, shop = SHOP) {
+  const data = await (await loader(args(await getPage(`/app/payments/${id}`, shop), id))).json();
+  if (!data.refunds) throw new Error("no refunds panel");
+  return { ...data, refunds: data.refunds };
+}
 const post = async (id: string, fields: Record<string, string>, shop = SHOP) => {
   const res = await action(args(await postForm(`/app/payments/${id}`, fields, shop), id));
   return { status: res.status, body: await res.json() };
