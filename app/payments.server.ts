@@ -32,26 +32,20 @@ export function paymentsDeps(): Promise<PaymentsDeps> {
   return cached;
 }
 
-type Credentials = Pick<ShopDarajaConfig, "baseUrl" | "consumerKey" | "consumerSecret">;
-let sharedDaraja: ((config: Credentials) => DarajaClient) | undefined;
-
 /**
- * The full Daraja client of one credential set, the same one payments use (one OAuth token shared by
- * every caller and instance): for settings calls such as Register URLs, which must not fetch tokens of
- * their own (a new token may revoke the one in use).
+ * The one Daraja client factory of this process (payments and refunds share it): one client per
+ * credential set, OAuth tokens shared by every instance through the DarajaToken table.
  */
-export async function sharedDarajaClient(config: Credentials): Promise<DarajaClient> {
-  await paymentsDeps();
-  return sharedDaraja!(config);
-}
-
-async function build(): Promise<PaymentsDeps> {
+type ClientCredentials = Pick<ShopDarajaConfig, "baseUrl" | "consumerKey" | "consumerSecret">;
+let clientFactory: ((shop: ClientCredentials) => DarajaClient) | undefined;
+export async function darajaClientFactory(): Promise<(shop: ClientCredentials) => DarajaClient> {
+  if (clientFactory) return clientFactory;
   const config = env();
   const db = (await import("./db.server")).default;
   const clients = new Map<string, DarajaClient>();
   const tokenStore = new PrismaTokenStore(db, secretBoxFromEnv(config)); // tokens sealed at rest
   const tokenKeySecret = hashingKey(config);
-  const daraja = (shop: Credentials) => {
+  clientFactory = (shop: ClientCredentials) => {
     const key = tokenCacheKey(shop, tokenKeySecret); // one client per credential set
     let client = clients.get(key);
     if (!client) {
@@ -69,7 +63,23 @@ async function build(): Promise<PaymentsDeps> {
     }
     return client;
   };
-  sharedDaraja = daraja;
+  return clientFactory;
+}
+
+/**
+ * The full Daraja client of one credential set, the same one payments use (one OAuth token shared by
+ * every caller and instance): for settings calls such as Register URLs, which must not fetch tokens of
+ * their own (a new token may revoke the one in use).
+ */
+export async function sharedDarajaClient(config: ClientCredentials): Promise<DarajaClient> {
+  return (await darajaClientFactory())(config);
+}
+
+async function build(): Promise<PaymentsDeps> {
+  const config = env();
+  const db = (await import("./db.server")).default;
+  const tokenKeySecret = hashingKey(config);
+  const daraja = await darajaClientFactory();
   return {
     db,
     now: () => new Date(),

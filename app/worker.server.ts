@@ -8,6 +8,7 @@ import {
 import { eventsDeps } from "./modules/daraja-events/common/deps.server";
 import { inboxSource } from "./modules/daraja-events/common/inbox-queue.server";
 import { dialectOf } from "./modules/daraja-events/common/inbox.server";
+import { initiatorResultWork, queueTimeoutWork } from "./modules/daraja-events/initiator-result/work.server";
 import { stkCallbackWork } from "./modules/daraja-events/stk-callback/work.server";
 import { c2bConfirmationWork } from "./modules/daraja-events/c2b-confirmation/work.server";
 import { RECORD_C2B_PAYMENT } from "./modules/c2b/job-types";
@@ -20,6 +21,11 @@ import { RECORD_PAYMENT_IN_SHOPIFY, RECOVER_PENDING_ATTEMPT } from "./modules/pa
 import { recordPaymentInShopify } from "./modules/payments/record-in-shopify.server";
 import { recoverPendingAttempt, sweepStalePending } from "./modules/payments/recovery.server";
 import { paymentsDeps } from "./payments.server";
+import { RECORD_REFUND_IN_SHOPIFY, SEND_REFUND, SETTLE_REFUND } from "./modules/refunds/job-types";
+import { recordRefundInShopify } from "./modules/refunds/record-in-shopify.server";
+import { sendRefund } from "./modules/refunds/send.server";
+import { settleRefund } from "./modules/refunds/settle.server";
+import { refundsDeps } from "./refunds.server";
 import {
   PRUNE_WEBHOOK_DELIVERIES,
   enqueueDailyHousekeeping,
@@ -31,7 +37,7 @@ import {
 // Adding an inbound Daraja event = one entry in INBOUND_EVENTS (see docs/ARCHITECTURE.md, recipe).
 
 /** Inbound Daraja events whose stored rows are work items: kind -> job type -> apply step. */
-const INBOUND_EVENTS = [stkCallbackWork, c2bConfirmationWork];
+const INBOUND_EVENTS = [stkCallbackWork, c2bConfirmationWork, initiatorResultWork, queueTimeoutWork];
 
 /** How often each instance checks whether today's housekeeping jobs exist (one insert that usually conflicts). */
 const HOUSEKEEPING_EVERY_MS = 60 * 60 * 1000;
@@ -42,6 +48,9 @@ export function registerJobHandlers(db: PrismaClient) {
     recoverPendingAttempt(await paymentsDeps(), p.attemptId, ctx),
   );
   registerJobHandler(RECORD_C2B_PAYMENT, async (p) => recordC2bPayment(await paymentsDeps(), p.paymentId));
+  registerJobHandler(SEND_REFUND, async (p) => sendRefund(await refundsDeps(), p.refundId));
+  registerJobHandler(SETTLE_REFUND, async (p) => settleRefund(await refundsDeps(), p.refundId));
+  registerJobHandler(RECORD_REFUND_IN_SHOPIFY, async (p) => recordRefundInShopify(await refundsDeps(), p.refundId));
   registerJobHandler(PRUNE_WEBHOOK_DELIVERIES, (p) => runWebhookDeliveryPrune(db, p));
   registerJobHandler(PRUNE_CALLBACK_LOG, (p) => runCallbackLogPrune(db, p));
   for (const event of INBOUND_EVENTS)

@@ -123,6 +123,39 @@ describe("B2C", () => {
     expect(again).toMatchObject({ status: 500, body: { errorCode: "500.002.1001" } });
   });
 
+  it("B2C to an unregistered number (…2040) or one not on M-PESA (…9003) fails and moves no money", async () => {
+    const shortCode = String(nextShortCode++);
+    const u1 = urls();
+    await b2c(shortCode, 100, u1, { PartyB: "254712342040" });
+    const [unregistered] = await rx.waitFor(u1.result);
+    expect(unregistered.body.Result).toMatchObject({ ResultCode: 2040 });
+    expect(params(unregistered.body.Result)).toEqual({ B2CRecipientIsRegisteredCustomer: "N" });
+    const u2 = urls();
+    await b2c(shortCode, 100, u2, { PartyB: "254712349003" });
+    expect((await rx.waitFor(u2.result))[0].body.Result).toMatchObject({ ResultCode: "SFC_IC0003" });
+    expect(emu.balances(shortCode).utility).toBe(5000);
+  });
+
+  it("results can be forced to arrive twice, or never (the money moves either way)", async () => {
+    const shortCode = String(nextShortCode++);
+    emu.setNextOutcome({ api: "b2c", delivery: "twice" });
+    const u = urls();
+    await b2c(shortCode, 100, u);
+    const hits = await rx.waitFor(u.result, 2);
+    expect(hits[1].body).toEqual(hits[0].body);
+    expect(emu.balances(shortCode).utility).toBe(4900);
+    emu.setNextOutcome({ api: "b2c", delivery: "none" });
+    const silent = urls();
+    const ack = await b2c(shortCode, 100, silent);
+    expect(ack.status).toBe(200);
+    // The payout is made (Transaction Status would find it), but nothing is posted.
+    const probe = urls();
+    await b2c(shortCode, 10, probe); // a later request's result proves the silent one was processed
+    await rx.waitFor(probe.result);
+    expect(rx.at(silent.result)).toHaveLength(0);
+    expect(emu.balances(shortCode).utility).toBe(4790);
+  });
+
   it("v1 needs no OriginatorConversationID and generates one", async () => {
     const u = urls();
     const { OriginatorConversationID: _, ...body } = {
@@ -177,6 +210,39 @@ describe("Reversal, Transaction Status, Account Balance", () => {
     const second = await reverse();
     expect(second.ResultCode).toBe("R000001");
     expect(emu.balances(shortCode).utility).toBe(5000);
+  });
+
+  it("a receipt older than the reversal window cannot be reversed (R000002, money stays)", async () => {
+    let clock = Date.parse("2026-12-01T08:00:00Z");
+    const old = await startEmulator({ callbackDelayMs: 5, now: () => clock, reversalWindowMs: 24 * 3600_000 });
+    try {
+      const shortCode = "600777";
+      const { transId } = await old.c2bPay({ shortCode, amount: 300, msisdn: "254712345678" });
+      clock += 24 * 3600_000 + 1000;
+      const t = await token(old);
+      const u = urls();
+      await call(
+        old,
+        "/mpesa/reversal/v1/request",
+        {
+          ...initiator(u),
+          CommandID: "TransactionReversal",
+          TransactionID: transId,
+          Amount: 300,
+          ReceiverParty: shortCode,
+          RecieverIdentifierType: "11",
+        },
+        { token: t },
+      );
+      const [hit] = await rx.waitFor(u.result);
+      expect(hit.body.Result).toMatchObject({
+        ResultCode: "R000002",
+        ResultDesc: "The transaction is outside the reversal window.",
+      });
+      expect(old.balances(shortCode).utility).toBe(250_300);
+    } finally {
+      await old.close();
+    }
   });
 
   it("an unknown receipt cannot be reversed (R000002)", async () => {

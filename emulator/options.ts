@@ -44,6 +44,11 @@ export type EmulatorOptions = {
   /** Optional Daraja rules, both off by default so that tests repeating a push are not surprised. */
   rules?: Partial<Rules>;
   initialBalances?: Partial<Balances>;
+  /**
+   * Reversals of transactions older than this fail (R000002, "outside the reversal window").
+   * Safaricom publishes no window for the Reversal API (unconfirmed); 24 h is the app's default.
+   */
+  reversalWindowMs?: number;
   pullPageSize?: number;
   callbackTimeoutMs?: number;
   /** How long M-PESA waits for a C2B ValidationURL answer before applying ResponseType (~8 s, §3.2). */
@@ -101,6 +106,7 @@ export function resolveOptions(o: EmulatorOptions): Resolved {
     strictFieldLengths: o.strictFieldLengths ?? false,
     rules: { sameAmountWithin2Minutes: false, subscriberLock: false, ...o.rules },
     initialBalances: { working: 100_000, utility: 250_000, charges: 0, ...o.initialBalances },
+    reversalWindowMs: o.reversalWindowMs ?? 24 * 3600_000,
     pullPageSize: o.pullPageSize ?? 100,
     callbackTimeoutMs: o.callbackTimeoutMs ?? 10_000,
     c2bValidationTimeoutMs: o.c2bValidationTimeoutMs ?? 8_000,

@@ -83,7 +83,14 @@ export type InitiatorApi = "b2c" | "reversal" | "status" | "balance";
 /** Set through the control API: applies to the next request of that API, then is consumed. */
 export type ForcedOutcome =
   | { api: "stk"; outcome?: StkOutcomeName; resultCode?: number | string; resultDesc?: string; delivery?: StkDelivery }
-  | { api: InitiatorApi; queueTimeout?: boolean; resultCode?: number | string; resultDesc?: string };
+  | {
+      api: InitiatorApi;
+      queueTimeout?: boolean;
+      resultCode?: number | string;
+      resultDesc?: string;
+      /** The Result (or QueueTimeout) is posted twice, or never (the money still moves). */
+      delivery?: "normal" | "twice" | "none";
+    };
 
 export function parseForcedOutcome(input: unknown): ForcedOutcome {
   const o = (input ?? {}) as Record<string, unknown>;

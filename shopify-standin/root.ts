@@ -1,4 +1,4 @@
-import { GraphQLError, type GraphQLFieldResolver } from "graphql";
+import { GraphQLError, Kind, type GraphQLFieldResolver, type GraphQLResolveInfo } from "graphql";
 import { toCents, toDecimal } from "./money";
 import { canMarkAsPaid, financialStatus, numericId, sums, type StandinOrder, type StandinState } from "./state";
 import { APP_NAMESPACE, metafieldView, moneyBag, orderView } from "./views";
@@ -134,7 +134,27 @@ export function rootValue(state: StandinState, shop: string) {
       return { node: orderView(order), userErrors: [] };
     },
 
-    refundCreate: ({ input }: Args) => {
+    refundCreate: ({ input }: Args, _ctx: unknown, info: GraphQLResolveInfo) => {
+      // From Admin 2026-04 the key is required; a replayed key answers the refund it already made.
+      const key = idempotencyKey(info);
+      const replay = state.idempotent.get(`${shop}|refundCreate|${key}`);
+      if (replay) return replay();
+      const answer = createRefund(input);
+      const made = answer.refund;
+      if (made) {
+        const order = find(input.orderId)!;
+        state.idempotent.set(`${shop}|refundCreate|${key}`, () => ({
+          order: orderView(order),
+          refund: made,
+          userErrors: [],
+        }));
+      }
+      return answer;
+    },
+  };
+
+  function createRefund(input: Args) {
+    {
       const order = find(input.orderId);
       if (!order) return { order: null, refund: null, userErrors: [userError(["orderId"], "Order does not exist")] };
       const { paid, refunded } = sums(order);
@@ -171,9 +191,24 @@ export function rootValue(state: StandinState, shop: string) {
         totalRefundedSet: moneyBag(order, total),
         order: () => orderView(order),
       };
+      state.refunds.push({ shop, orderGid: order.gid, id: refund.id, note: refund.note, amountCents: total });
       return { order: orderView(order), refund, userErrors: [] };
-    },
-  };
+    }
+  }
+}
+
+/** The `@idempotent(key:)` directive on the field, as Shopify requires it (non-blank). */
+function idempotencyKey(info: GraphQLResolveInfo): string {
+  const directive = info.fieldNodes[0]?.directives?.find((d) => d.name.value === "idempotent");
+  const arg = directive?.arguments?.find((a) => a.name.value === "key");
+  let key: unknown;
+  if (arg?.value.kind === Kind.VARIABLE) key = info.variableValues[arg.value.name.value];
+  else if (arg?.value.kind === Kind.STRING) key = arg.value.value;
+  if (typeof key !== "string" || key.trim() === "")
+    throw new GraphQLError("The @idempotent directive with a non-blank key is required for this mutation.", {
+      extensions: { code: "BAD_REQUEST" },
+    });
+  return key;
 }
 
 /** The order as the control API shows it (plain JSON for tests and the sandbox). */

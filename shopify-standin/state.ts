@@ -105,6 +105,10 @@ export class StandinState {
   /** Shops registered as live (paying) stores; every other shop is a development store. */
   liveStores = new Set<string>();
   orders = new Map<number, StandinOrder>();
+  /** Answers of idempotent mutations by "<shop>|<mutation>|<key>": a replay gets the first answer. */
+  idempotent = new Map<string, () => unknown>();
+  /** Refunds made through refundCreate, in order (the control API shows them). */
+  refunds: { shop: string; orderGid: string; id: string; note: string | null; amountCents: number }[] = [];
   private nextId = 5_000_000_001;
   private nextNumber = new Map<string, number>();
   private nextTxId = 9_000_000_001;

@@ -92,6 +92,8 @@ describe("housekeeping", () => {
         row("unknown-recent", 29),
         row("attempt-old", 400, { attemptId: "a1", status: "PROCESSED" }), // an attempt's: kept (records period 1827 days)
         row("attempt-expired", 1900, { attemptId: "a2", status: "PROCESSED" }), // past the records period: pruned
+        row("refund-old", 400, { refundId: "r1", kind: "RESULT", status: "PROCESSED" }), // a refund's: kept too
+        row("refund-expired", 1900, { refundId: "r2", kind: "RESULT", status: "PROCESSED" }),
         row("unfinished", 2000, { attemptId: "a3", status: "RECEIVED", runAt: daysBefore(2000) }), // work not done: never pruned
       ],
     });
@@ -106,6 +108,6 @@ describe("housekeeping", () => {
     ).toBe(1);
     await runDueJobs(db, runner(T0));
     const left = (await db.callbackLog.findMany({ orderBy: { id: "asc" } })).map((r) => r.id);
-    expect(left).toEqual(["attempt-old", "unfinished", "unknown-recent"]);
+    expect(left).toEqual(["attempt-old", "refund-old", "unfinished", "unknown-recent"]);
   });
 });

@@ -216,22 +216,43 @@ describe("orders", () => {
     expect(standin.getOrder(order.id)?.metafields).toEqual([]);
   });
 
+  const REFUND = `mutation Refund($input: RefundInput!, $key: String!) { refundCreate(input: $input) @idempotent(key: $key) { refund { id totalRefundedSet { shopMoney { amount } } } userErrors { message } } }`;
+  const refundInput = (orderId: string, amount: string) => ({
+    orderId,
+    transactions: [{ orderId, kind: "REFUND", gateway: "M-PESA", amount }],
+  });
+
   it("records refunds", async () => {
     const order = await createOrder({ total: "100", paid: "100" });
-    const res = await gql(
-      `mutation Refund($input: RefundInput!) { refundCreate(input: $input) { refund { id totalRefundedSet { shopMoney { amount } } } userErrors { message } } }`,
-      {
-        input: {
-          orderId: order.id,
-          transactions: [{ orderId: order.id, kind: "REFUND", gateway: "M-PESA", amount: "40" }],
-        },
-      },
-    );
+    const res = await gql(REFUND, { input: refundInput(order.id, "40"), key: "refund-key-1" });
     expect(res.body.data.refundCreate.refund.totalRefundedSet.shopMoney.amount).toBe("40.0");
     expect(standin.getOrder(order.id)).toMatchObject({
       displayFinancialStatus: "PARTIALLY_REFUNDED",
       received: "60.0",
     });
+  });
+
+  it("refundCreate is idempotent on its key: a replay answers the same refund and records nothing twice", async () => {
+    const order = await createOrder({ total: "100", paid: "100" });
+    const first = await gql(REFUND, { input: refundInput(order.id, "30"), key: "mpesa-refund:TKREPLAY01" });
+    const again = await gql(REFUND, { input: refundInput(order.id, "30"), key: "mpesa-refund:TKREPLAY01" });
+    expect(again.body.data.refundCreate.refund.id).toBe(first.body.data.refundCreate.refund.id);
+    expect(standin.getOrder(order.id)!.transactions.filter((t) => t.kind === "REFUND")).toHaveLength(1);
+    const other = await gql(REFUND, { input: refundInput(order.id, "30"), key: "mpesa-refund:TKREPLAY02" });
+    expect(other.body.data.refundCreate.refund.id).not.toBe(first.body.data.refundCreate.refund.id);
+    expect(standin.getOrder(order.id)!.received).toBe("40.0");
+  });
+
+  it("refundCreate without an idempotency key, or with a blank one, is refused (required from 2026-04)", async () => {
+    const order = await createOrder({ total: "100", paid: "100" });
+    const bare = await gql(
+      `mutation Refund($input: RefundInput!) { refundCreate(input: $input) { refund { id } userErrors { message } } }`,
+      { input: refundInput(order.id, "10") },
+    );
+    expect(JSON.stringify(bare.body.errors)).toMatch(/idempotent/);
+    const blank = await gql(REFUND, { input: refundInput(order.id, "10"), key: "  " });
+    expect(JSON.stringify(blank.body.errors)).toMatch(/idempotent/);
+    expect(standin.getOrder(order.id)!.transactions.filter((t) => t.kind === "REFUND")).toHaveLength(0);
   });
 });
 

@@ -53,6 +53,7 @@ describe("shopify.app.toml", () => {
         "customers/redact",
         "orders/cancelled",
         "orders/create",
+        "refunds/create",
         "shop/redact",
       ].sort(),
     );

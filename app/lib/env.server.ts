@@ -103,6 +103,12 @@ export const EnvSchema = z
     // and once it is under way.
     SHOPIFY_PACE_MAX_WAIT_MS: int(1000, 0),
     SHOPIFY_PACE_MAX_WAIT_IN_FLIGHT_MS: int(15_000, 0),
+    // Refunds (docs/REFUNDS.md): a full refund of a receipt younger than this is a Reversal, else B2C.
+    REFUND_REVERSAL_WINDOW_HOURS: int(24, 1),
+    // An acknowledged refund with no result after this asks Transaction Status; a status or balance
+    // query with no answer after REFUND_QUERY_WAIT_SECONDS is asked again.
+    REFUND_RESULT_WAIT_SECONDS: int(300, 1),
+    REFUND_QUERY_WAIT_SECONDS: int(60, 1),
   })
   .superRefine((env, ctx) => {
     if (env.SANDBOX_MODE && !isLoopbackHost(env.HOST)) {

@@ -1,10 +1,26 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
-import { Badge, Banner, BlockStack, Box, Card, InlineGrid, InlineStack, Layout, Page, Text } from "@shopify/polaris";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import {
+  Badge,
+  Banner,
+  BlockStack,
+  Box,
+  Button,
+  Card,
+  InlineGrid,
+  InlineStack,
+  Layout,
+  Page,
+  Text,
+  TextField,
+} from "@shopify/polaris";
+import { useState } from "react";
 import prisma from "../db.server";
 import { authenticate } from "../shopify.server";
 import { getPaymentAttemptDetail, type CallbackView } from "../modules/payments/dashboard/index.server";
+import { merchantRefundAction, refundsPanel, type RefundView } from "../modules/refunds/merchant.server";
+import { refundsDeps } from "../refunds.server";
 
 // /app/payments/:id — one attempt's facts, what to do when it needs review, and its stored
 // callbacks. Another shop's attempt is answered exactly like a missing one: 404.
@@ -13,7 +29,21 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   const detail = await getPaymentAttemptDetail(prisma, session.shop, params.id ?? "");
   if (!detail) throw new Response("Payment not found", { status: 404 });
-  return json(detail);
+  return json({ ...detail, refunds: await refundsPanel({ db: prisma }, session.shop, params.id ?? "") });
+};
+
+// The merchant's refund actions (app/modules/refunds/merchant.server.ts, docs/REFUNDS.md).
+export const action = async ({ request, params }: ActionFunctionArgs) => {
+  const { session } = await authenticate.admin(request);
+  const by = session.onlineAccessInfo?.associated_user?.email ?? `staff of ${session.shop}`;
+  const result = await merchantRefundAction(
+    await refundsDeps(),
+    session.shop,
+    params.id ?? "",
+    await request.formData(),
+    by,
+  );
+  return json(result, { status: result.ok ? 200 : 400 });
 };
 
 export default function PaymentPage() {
@@ -69,6 +99,11 @@ export default function PaymentPage() {
             </BlockStack>
           </Card>
         </Layout.Section>
+        {d.refunds && (
+          <Layout.Section>
+            <RefundsCard panel={d.refunds} />
+          </Layout.Section>
+        )}
         <Layout.Section>
           <Card>
             <BlockStack gap="300">
@@ -120,5 +155,91 @@ function CallbackCard({ callback: c }: { callback: CallbackView }) {
         </Box>
       </BlockStack>
     </Box>
+  );
+}
+
+type Panel = { receipt: string; receivedKes: number; refundableKes: number; refunds: RefundView[]; nonce: string };
+
+function RefundsCard({ panel }: { panel: Panel }) {
+  const result = useActionData<typeof action>();
+  const busy = useNavigation().state !== "idle";
+  const [amount, setAmount] = useState(String(panel.refundableKes));
+  return (
+    <Card>
+      <BlockStack gap="300">
+        <Text as="h2" variant="headingMd">
+          Refunds
+        </Text>
+        <Text as="p" tone="subdued">
+          {`Receipt ${panel.receipt}: KES ${panel.receivedKes} received, KES ${panel.refundableKes} can still be refunded.`}
+        </Text>
+        {result && (
+          <Banner tone={result.ok ? "success" : "critical"}>
+            <Text as="p">{result.ok ? result.message : result.error}</Text>
+          </Banner>
+        )}
+        {panel.refundableKes > 0 && (
+          <Form method="post">
+            <input type="hidden" name="intent" value="refund" />
+            <input type="hidden" name="nonce" value={panel.nonce} />
+            <InlineStack gap="300" blockAlign="end">
+              <TextField
+                label="Amount (KES, whole shillings)"
+                name="amount"
+                value={amount}
+                onChange={setAmount}
+                autoComplete="off"
+                inputMode="numeric"
+              />
+              <Button submit variant="primary" loading={busy}>
+                Refund via M-PESA
+              </Button>
+            </InlineStack>
+          </Form>
+        )}
+        {panel.refunds.map((r) => (
+          <Box key={r.id} borderColor="border" borderWidth="025" borderRadius="200" padding="300">
+            <BlockStack gap="200">
+              <InlineStack gap="300" blockAlign="center" wrap>
+                <Badge>{r.stateLabel}</Badge>
+                <Text as="span">{`KES ${r.amountKes} by ${r.method}`}</Text>
+                {r.phone && <Text as="span" tone="subdued">{`to ${r.phone}`}</Text>}
+                {r.mpesaTransactionId && <Text as="span" tone="subdued">{`M-PESA ${r.mpesaTransactionId}`}</Text>}
+              </InlineStack>
+              {(r.note || r.resultDesc) && <Text as="p">{r.note ?? r.resultDesc}</Text>}
+              {(r.canApprove || r.canCancel || r.canMarkDone) && (
+                <InlineStack gap="200">
+                  {r.canApprove && <RefundButton id={r.id} intent="approve" label="Approve and send" primary />}
+                  {r.canMarkDone && <RefundButton id={r.id} intent="manual-done" label="Paid back by hand" />}
+                  {r.canCancel && <RefundButton id={r.id} intent="cancel" label="Cancel" />}
+                </InlineStack>
+              )}
+            </BlockStack>
+          </Box>
+        ))}
+      </BlockStack>
+    </Card>
+  );
+}
+
+function RefundButton({
+  id,
+  intent,
+  label,
+  primary,
+}: {
+  id: string;
+  intent: string;
+  label: string;
+  primary?: boolean;
+}) {
+  return (
+    <Form method="post">
+      <input type="hidden" name="intent" value={intent} />
+      <input type="hidden" name="refundId" value={id} />
+      <Button submit variant={primary ? "primary" : "secondary"}>
+        {label}
+      </Button>
+    </Form>
   );
 }

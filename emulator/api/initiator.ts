@@ -30,11 +30,18 @@ function accept(
 ): Reply {
   const conversationId = state.ids.conversationId(eatDate(state.now()));
   const forced = takeForced(state.forced, api);
+  const delivery = forced && "delivery" in forced ? (forced.delivery ?? "normal") : "normal";
+  // "twice": the same message again (duplicates reach handlers in the field); "none": never posted.
+  const deliver = (kind: string, url: string, body: unknown) => {
+    if (delivery === "none") return;
+    const first = state.dispatcher.post(kind, url, body);
+    return delivery === "twice" ? first.then(() => state.dispatcher.post(kind, url, body)) : first;
+  };
   state.dispatcher.later(state.delay(), () => {
     const base = { OriginatorConversationID: originatorConversationId, ConversationID: conversationId };
     if (forced && "queueTimeout" in forced && forced.queueTimeout) {
       // UNCONFIRMED shape (§2 cont.): Safaricom publishes no sample; community handlers expect this envelope.
-      return state.dispatcher.post(`${api}:timeout`, urls.timeout, {
+      return deliver(`${api}:timeout`, urls.timeout, {
         Result: {
           ResultType: 0,
           ResultCode: 1037,
@@ -57,7 +64,7 @@ function accept(
     };
     if (outcome.params) result.ResultParameters = { ResultParameter: outcome.params };
     result.ReferenceData = REFERENCE;
-    return state.dispatcher.post(`${api}:result`, urls.result, { Result: result });
+    return deliver(`${api}:result`, urls.result, { Result: result });
   });
   state.conversations.set(conversationId, null);
   return ok({
@@ -94,6 +101,14 @@ export function b2c(version: "v1" | "v3") {
     state.conversations.set(originatorId, null);
 
     return accept(state, "b2c", urls, originatorId, (conversationId) => {
+      // By the recipient's last four digits (emulator/README.md): not an M-PESA number, or unregistered.
+      if (partyB.endsWith("9003")) return { code: "SFC_IC0003", desc: "The MSISDN does not exist on M-PESA." };
+      if (partyB.endsWith("2040"))
+        return {
+          code: 2040,
+          desc: "Credit Party customer type (Unregistered or Registered Customer) can't be supported by the service.",
+          params: [{ Key: "B2CRecipientIsRegisteredCustomer", Value: "N" }],
+        };
       const account = state.account(partyA);
       // Paid from the Utility account only (§2.6, gotcha 12).
       if (account.utility < amount) return { code: 1, desc: "The balance is insufficient for the transaction." };
@@ -150,6 +165,9 @@ export function reversal({ state, body }: ApiContext): Reply {
       return { code: "R000002", desc: "The OriginalTransactionID is invalid." };
     }
     if (original.reversedBy) return { code: "R000001", desc: "The transaction has already been reversed." };
+    // The window is an emulator option (Safaricom publishes none for the API; unconfirmed).
+    if (state.now() - original.at > state.opts.reversalWindowMs)
+      return { code: "R000002", desc: "The transaction is outside the reversal window." };
     const account = state.account(receiver);
     if (account.utility < original.amount) return { code: 1, desc: "The balance is insufficient for the transaction." };
     // All-or-nothing: the original amount moves back whatever Amount said (partial reversal undocumented).

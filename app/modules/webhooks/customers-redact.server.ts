@@ -36,6 +36,12 @@ export async function handleCustomersRedact(db: Db, webhook: VerifiedWebhook): P
       data: { phone: null, email: null, customerId: null },
     });
     await tx.paymentAttempt.updateMany({ where: { id: { in: attempts.map((a) => a.id) } }, data: { msisdn: null } });
+    // Refunds to those phones keep their money facts; the phone goes.
+    const paidFrom = [...phones, ...attempts.map((a) => a.msisdn)].filter((p): p is string => !!p);
+    await tx.mpesaRefund.updateMany({
+      where: { shopDomain, OR: [{ phone: { in: paidFrom } }, { orderGid: { in: orderGids } }] },
+      data: { phone: null },
+    });
     const callbacks = await scrubCallbackLogs(
       tx,
       shopDomain,

@@ -28,12 +28,14 @@ export interface ReceivedEvent {
   body: string;
   /** The source address passed the Daraja allowlist; if not, only non-production attempts accept it. */
   sourceAllowed: boolean;
+  /** Whose token it is: a payment attempt's (default) or a refund's (initiator results, queue time-outs). */
+  owner?: "attempt" | "refund";
 }
 
 export interface Inbox {
   /**
-   * Stores `event` as RECEIVED for the attempt its token belongs to, in one statement; false when
-   * nothing was stored (unknown token, or a production attempt and a source outside the allowlist):
+   * Stores `event` as RECEIVED for the attempt (or refund) its token belongs to, in one statement; false
+   * when nothing was stored (unknown token, or a production one and a source outside the allowlist):
    * the caller then looks at why, on that rarer path.
    */
   storeForAttempt(event: ReceivedEvent): Promise<boolean>;
@@ -180,12 +182,22 @@ async function insertRows(db: PrismaClient, dialect: Dialect, rows: Row[], at: D
   // ISO text either way (the same form Prisma writes, so comparisons stay consistent).
   const ts = dialect === "postgresql" ? Prisma.sql`CAST(${at} AS TIMESTAMP(3))` : Prisma.sql`${at}`;
   const selects = rows.map(({ id, event: e }) => {
+    const fields = Prisma.sql`${id}, ${e.kind}, ${e.path}, ${e.tokenHash}, ${e.sourceIp}, ${JSON.stringify(e.headers)}, ${e.body}, 'RECEIVED'`;
+    if (e.owner === "refund") {
+      // A refund's environment is its shop's (a shop without settings counts as production).
+      const sourceRule = e.sourceAllowed
+        ? Prisma.empty
+        : Prisma.sql`AND COALESCE(s."environment", 'production') <> 'production'`;
+      return Prisma.sql`SELECT ${fields}, NULL, r."id", r."shopDomain", ${ts}, ${ts}
+        FROM "MpesaRefund" r LEFT JOIN "ShopSettings" s ON s."shopDomain" = r."shopDomain"
+        WHERE r."callbackTokenHash" = ${e.tokenHash} ${sourceRule}`;
+    }
     const sourceRule = e.sourceAllowed ? Prisma.empty : Prisma.sql`AND a."environment" <> 'production'`;
-    return Prisma.sql`SELECT ${id}, ${e.kind}, ${e.path}, ${e.tokenHash}, ${e.sourceIp}, ${JSON.stringify(e.headers)}, ${e.body}, 'RECEIVED', a."id", a."shopDomain", ${ts}, ${ts}
+    return Prisma.sql`SELECT ${fields}, a."id", NULL, a."shopDomain", ${ts}, ${ts}
       FROM "PaymentAttempt" a WHERE a."callbackTokenHash" = ${e.tokenHash} ${sourceRule}`;
   });
   const inserted = await db.$queryRaw<{ id: string }[]>`
-    INSERT INTO "CallbackLog" ("id", "kind", "path", "tokenHash", "sourceIp", "headers", "body", "status", "attemptId", "shopDomain", "receivedAt", "runAt")
+    INSERT INTO "CallbackLog" ("id", "kind", "path", "tokenHash", "sourceIp", "headers", "body", "status", "attemptId", "refundId", "shopDomain", "receivedAt", "runAt")
     ${Prisma.join(selects, " UNION ALL ")}
     RETURNING "id"`;
   return new Set(inserted.map((r) => r.id));

@@ -6,7 +6,7 @@ import { enqueueJob } from "../../jobs/queue.server";
 
 // The callback log is pruned daily (job `prune-callback-log`, enqueued once per UTC day by the
 // worker's housekeeping sweep). Rows that belong to no attempt (unknown tokens) go after
-// CALLBACK_LOG_RETENTION_DAYS; rows of an attempt are the merchant's payment evidence and stay for
+// CALLBACK_LOG_RETENTION_DAYS; rows of an attempt or a refund are the merchant's evidence and stay for
 // PAYMENT_RECORDS_RETENTION_DAYS. Unfinished work (RECEIVED) is never pruned.
 
 export const PRUNE_CALLBACK_LOG = defineJobType(
@@ -26,8 +26,9 @@ export async function pruneCallbackLog(db: PrismaClient, cut: { unattributedBefo
     where: {
       status: { not: "RECEIVED" },
       OR: [
-        { attemptId: null, receivedAt: { lt: cut.unattributedBefore } },
-        { attemptId: { not: null }, receivedAt: { lt: cut.attemptsBefore } },
+        { attemptId: null, refundId: null, receivedAt: { lt: cut.unattributedBefore } },
+        // A payment's or a refund's messages are the merchant's records.
+        { OR: [{ attemptId: { not: null } }, { refundId: { not: null } }], receivedAt: { lt: cut.attemptsBefore } },
       ],
     },
   });

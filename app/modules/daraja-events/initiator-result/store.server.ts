@@ -1,0 +1,141 @@
+import { logger } from "../../../lib/logger.server";
+import { MalformedPayloadError, parseResult } from "../../daraja";
+import { sourceAllowed } from "../common/callback-source.server";
+import { hashCallbackToken, looksLikeCallbackToken } from "../common/callback-token.server";
+import type { EventsDeps } from "../common/deps.server";
+import type { InitiatorEventAnswer } from "./answers";
+
+// Store step of "a Daraja initiator result (B2C, Reversal, Transaction Status, Account Balance) or
+// queue time-out arrives" for a refund. Store first — raw body, headers, source address — then
+// answer. The stored RECEIVED row is the work item the worker applies (apply.server.ts). The common
+// case — well-formed body, known refund token, source accepted — is one statement (INSERT … SELECT
+// from the refund the token belongs to).
+
+export const RESULT_KIND = "RESULT";
+export const QUEUE_TIMEOUT_KIND = "QUEUE_TIMEOUT";
+export type InitiatorEventKind = typeof RESULT_KIND | typeof QUEUE_TIMEOUT_KIND;
+
+export const INITIATOR_OPERATIONS = ["b2c", "reversal", "status", "balance"] as const;
+export type InitiatorOperation = (typeof INITIATOR_OPERATIONS)[number];
+
+/** The route pattern kept on the row (never the token): the operation tells the apply step what it reads. */
+export const initiatorPath = (kind: InitiatorEventKind, op: string) =>
+  `/daraja/${kind === RESULT_KIND ? "result" : "timeout"}/${op}/:token`;
+
+export function operationOf(path: string): InitiatorOperation | null {
+  const op = /^\/daraja\/(?:result|timeout)\/([a-z0-9]+)\/:token$/.exec(path)?.[1];
+  return (INITIATOR_OPERATIONS as readonly string[]).includes(op ?? "") ? (op as InitiatorOperation) : null;
+}
+
+export interface InboundInitiatorEvent {
+  kind: InitiatorEventKind;
+  op: string;
+  token: string;
+  body: string; // raw text (at most CALLBACK_MAX_BYTES of it when tooLarge)
+  tooLarge: boolean;
+  size: number;
+  headers: Record<string, string>;
+  sourceIp: string | null;
+}
+
+const ACCEPTED: InitiatorEventAnswer = { kind: "accepted" };
+
+export async function receiveInitiatorEvent(
+  deps: EventsDeps,
+  ev: InboundInitiatorEvent,
+): Promise<InitiatorEventAnswer> {
+  const knownOp = (INITIATOR_OPERATIONS as readonly string[]).includes(ev.op);
+  const path = initiatorPath(ev.kind, knownOp ? ev.op : ":op");
+  const tokenHash = knownOp && looksLikeCallbackToken(ev.token) ? hashCallbackToken(ev.token) : null;
+  const ipAllowed = !!ev.sourceIp && deps.config.allowlist.includes(ev.sourceIp);
+  const problem = ev.tooLarge ? null : malformation(ev.kind, ev.body);
+  const answer: InitiatorEventAnswer = ev.tooLarge
+    ? { kind: "too_large" }
+    : problem
+      ? { kind: "malformed", problem }
+      : ACCEPTED;
+  const event = {
+    kind: ev.kind,
+    path,
+    tokenHash: tokenHash ?? "",
+    sourceIp: ev.sourceIp,
+    headers: ev.headers,
+    body: ev.body,
+    sourceAllowed: ipAllowed,
+    owner: "refund" as const,
+  };
+
+  if (answer === ACCEPTED && tokenHash && (await deps.inbox.storeForAttempt(event))) return ACCEPTED;
+
+  // Rarer paths: find out why nothing was stored (or why the body is refused) and keep the evidence.
+  const refund = tokenHash
+    ? await deps.db.mpesaRefund.findUnique({
+        where: { callbackTokenHash: tokenHash },
+        select: { id: true, shopDomain: true },
+      })
+    : null;
+  if (!refund) {
+    await deps.keepUnknown({
+      kind: ev.kind,
+      path,
+      tokenHash,
+      sourceIp: ev.sourceIp,
+      sourceAllowed: ipAllowed,
+      headers: ev.headers,
+      size: ev.size,
+    });
+    return answer;
+  }
+  // Refunds go out through the shop's default account (refunds/refund-account.server.ts).
+  const account = await deps.db.mpesaAccount.findUnique({
+    where: { defaultForShop: refund.shopDomain },
+    select: { environment: true },
+  });
+  const environment = account?.environment ?? "production";
+  const log = logger.child({ callbackPath: path, sourceIp: ev.sourceIp, refundId: refund.id });
+  const keep = (status: string, error: string) =>
+    deps.db.callbackLog.create({
+      data: {
+        kind: ev.kind,
+        path,
+        tokenHash,
+        sourceIp: ev.sourceIp,
+        headers: JSON.stringify(ev.headers),
+        body: ev.body,
+        refundId: refund.id,
+        shopDomain: refund.shopDomain,
+        status,
+        error,
+        processedAt: deps.now(),
+      },
+    });
+  if (answer.kind === "too_large") {
+    await keep("REJECTED", "body larger than CALLBACK_MAX_BYTES (first bytes kept)");
+    log.warn("oversized initiator result rejected");
+  } else if (!sourceAllowed(environment, ev.sourceIp, deps.config.allowlist)) {
+    await keep("REJECTED", `source address ${ev.sourceIp ?? "unknown"} is not an allowed Daraja callback address`);
+    log.warn("initiator result from a disallowed source rejected (answered like any other)");
+  } else if (answer.kind === "malformed") {
+    await keep("REJECTED", answer.problem);
+    log.warn({ problem: answer.problem }, "malformed initiator result rejected");
+  } else if (!(await deps.inbox.storeForAttempt({ ...event, sourceAllowed: true }))) {
+    throw new Error("initiator result could not be stored");
+  }
+  return answer;
+}
+
+function malformation(kind: InitiatorEventKind, body: string): string | null {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return "body is not valid JSON";
+  }
+  try {
+    parseResult(json, kind === RESULT_KIND ? "Daraja result" : "QueueTimeOut notification");
+    return null;
+  } catch (error) {
+    if (error instanceof MalformedPayloadError) return `not a Daraja result: ${error.issues.join("; ")}`.slice(0, 500);
+    throw error;
+  }
+}

@@ -1,0 +1,4 @@
+-- AlterTable
+ALTER TABLE "MpesaRefund" ADD COLUMN "queueTimedOutAt" DATETIME;
+ALTER TABLE "MpesaRefund" ADD COLUMN "statusQueriedAt" DATETIME;
+
