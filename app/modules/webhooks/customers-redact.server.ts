@@ -4,7 +4,7 @@ import { findCustomerRecords } from "./customer-data.server";
 import { applyOnce } from "./delivery.server";
 import { customerIdForms } from "./order-payload";
 import { createScrubber, phoneForms } from "./redaction";
-import { scrubCallbackLogs, scrubJobs, scrubRateLimits } from "./scrub-records.server";
+import { scrubCallbackLogs, scrubJobs, scrubRateLimits, scrubStatementRows } from "./scrub-records.server";
 import type { Db, Tx, VerifiedWebhook, WebhookOutcome } from "./types";
 
 /**
@@ -43,6 +43,17 @@ export async function handleCustomersRedact(db: Db, webhook: VerifiedWebhook): P
       scrubber,
     );
     const jobs = await scrubJobs(tx, shopDomain, scrubber);
+    // Statement rows carry the payer's masked number and name: those of the customer's receipts.
+    const receipts = await tx.mpesaReceipt.findMany({
+      where: { shopDomain, orderGid: { in: orderGids } },
+      select: { receipt: true },
+    });
+    const statementRows = await scrubStatementRows(tx, shopDomain, [
+      ...new Set([
+        ...receipts.map((r) => r.receipt),
+        ...attempts.map((a) => a.mpesaReceipt).filter((r): r is string => !!r),
+      ]),
+    ]);
     await scrubRateLimits(tx, scrubber);
     const reports = await tx.dataRequest.deleteMany({
       where: { shopDomain, customerId: { in: customerIdForms(customer.id) } },
@@ -52,7 +63,14 @@ export async function handleCustomersRedact(db: Db, webhook: VerifiedWebhook): P
     logger.info({ shop: shopDomain, orders: orderGids.length, attempts: attempts.length }, "customer data redacted");
     return {
       status: "applied",
-      detail: { orders: orderGids.length, attempts: attempts.length, callbacks, jobs, reports: reports.count },
+      detail: {
+        orders: orderGids.length,
+        attempts: attempts.length,
+        callbacks,
+        jobs,
+        statementRows,
+        reports: reports.count,
+      },
     };
   });
 }

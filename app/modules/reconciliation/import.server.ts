@@ -1,0 +1,268 @@
+import type { Prisma, PrismaClient } from "@prisma/client";
+import { isUniqueViolation } from "../../lib/db-errors";
+import {
+  formatKes,
+  parseStatement,
+  type ParsedStatement,
+  type StatementLimits,
+  type StatementProblem,
+  type StatementRow,
+  type StatementSource,
+} from "./statement";
+import type { ShortcodeCheck } from "./shortcodes.server";
+
+// Importing a parsed statement: all or nothing. A file that is refused (by the parser, the shortcode
+// check, a row with cents, or a row that contradicts one stored earlier) stores no row; the import is
+// recorded either way, with its reasons. Rows are keyed on (shop, shortcode, receipt, kind), so the same
+// or an overlapping file adds only what is new and reports the rest as already known.
+
+export type ImportDb = Pick<PrismaClient, "statementImport" | "statementRow" | "shopSettings">;
+
+export type ImportResult = {
+  importId: string;
+  status: "IMPORTED" | "REFUSED";
+  problems: StatementProblem[];
+  warnings: string[];
+  shortCode: string | null;
+  format: string | null;
+  period: { from: Date | null; to: Date | null } | null;
+  rows: number;
+  newRows: number;
+  knownRows: number;
+  notCompleted: number;
+  duplicatesCollapsed: number;
+  paidInKes: number | null;
+  withdrawnKes: number | null;
+};
+
+export type ImportInput = {
+  shop: string;
+  file: { name: string; bytes: number; sha256: string; source: StatementSource };
+  importedBy?: string | null;
+  checkShortcode: ShortcodeCheck;
+  limits?: Partial<StatementLimits>;
+  now?: Date;
+};
+
+const READ_BATCH = 1_000;
+const WRITE_BATCH = 500;
+const MAX_LISTED = 20;
+
+export async function importStatement(db: ImportDb, input: ImportInput): Promise<ImportResult> {
+  const parsed = await parseStatement(input.file.source, { limits: input.limits, now: input.now });
+  if (!parsed.ok) return recordRefusal(db, input, null, parsed.problems);
+  const statement = parsed.statement;
+
+  const owner = await input.checkShortcode(input.shop, statement.shortCode);
+  if (!owner.ok) return recordRefusal(db, input, statement, [{ code: "WRONG_SHORTCODE", message: owner.message }]);
+
+  const withCents = statement.rows.filter((r) => r.amountCents % 100 !== 0);
+  if (withCents.length)
+    return recordRefusal(
+      db,
+      input,
+      statement,
+      withCents.slice(0, MAX_LISTED).map((r) => ({
+        code: "BAD_ROW",
+        line: r.line,
+        message: `Row ${r.line}: ${formatKes(r.amountCents)} has cents; M-PESA amounts are whole shillings, so this is not an Org Portal export.`,
+      })),
+    );
+
+  // Read-only pass first: a row that contradicts a stored one refuses the whole file before anything is written.
+  const conflicts: StatementProblem[] = [];
+  for (let i = 0; i < statement.rows.length; i += READ_BATCH) {
+    const batch = statement.rows.slice(i, i + READ_BATCH);
+    const stored = await storedRows(db, input.shop, statement.shortCode, batch);
+    for (const row of batch) {
+      const s = stored.get(`${row.receipt}|${row.kind}`);
+      if (!s) continue;
+      if (s.amountKes * 100 !== row.amountCents || s.completedAt.getTime() !== row.completedAt.getTime()) {
+        if (conflicts.length < MAX_LISTED)
+          conflicts.push({
+            code: "CONFLICTING_DUPLICATE",
+            line: row.line,
+            message:
+              `Row ${row.line}: receipt ${row.receipt} (${row.kind}) was imported before as KES ${s.amountKes.toLocaleString("en")} ` +
+              `completed ${s.completedAt.toISOString()}; this file says KES ${formatKes(row.amountCents)} at ${row.completedAt.toISOString()}.`,
+          });
+      }
+    }
+  }
+  if (conflicts.length) return recordRefusal(db, input, statement, conflicts);
+
+  const record = await db.statementImport.create({
+    data: { ...importFields(input, statement), status: "IMPORTING", rowCount: statement.rows.length },
+  });
+  let inserted = 0;
+  for (let i = 0; i < statement.rows.length; i += WRITE_BATCH) {
+    inserted += await insertNew(
+      db,
+      input.shop,
+      statement.shortCode,
+      record.id,
+      statement.rows.slice(i, i + WRITE_BATCH),
+    );
+  }
+  const knownRows = statement.rows.length - inserted;
+  await db.statementImport.update({
+    where: { id: record.id },
+    data: { status: "IMPORTED", newRows: inserted, knownRows },
+  });
+  return result(record.id, "IMPORTED", [], statement, { newRows: inserted, knownRows });
+}
+
+type Stored = { receipt: string; kind: string; amountKes: number; completedAt: Date };
+
+async function storedRows(db: ImportDb, shop: string, shortCode: string, rows: StatementRow[]) {
+  const found: Stored[] = await db.statementRow.findMany({
+    where: { shopDomain: shop, shortCode, receipt: { in: [...new Set(rows.map((r) => r.receipt))] } },
+    select: { receipt: true, kind: true, amountKes: true, completedAt: true },
+  });
+  return new Map(found.map((s) => [`${s.receipt}|${s.kind}`, s]));
+}
+
+/** Inserts the rows not stored yet; another import racing on the same rows only changes who inserts them. */
+async function insertNew(db: ImportDb, shop: string, shortCode: string, importId: string, rows: StatementRow[]) {
+  for (let attempt = 0; ; attempt++) {
+    const stored = await storedRows(db, shop, shortCode, rows);
+    const fresh = rows.filter((r) => !stored.has(`${r.receipt}|${r.kind}`));
+    if (!fresh.length) return 0;
+    try {
+      const { count } = await db.statementRow.createMany({
+        data: fresh.map((r) => rowData(shop, shortCode, importId, r)),
+      });
+      return count;
+    } catch (err) {
+      if (!isUniqueViolation(err) || attempt >= 3) throw err;
+    }
+  }
+}
+
+function rowData(
+  shop: string,
+  shortCode: string,
+  importId: string,
+  r: StatementRow,
+): Prisma.StatementRowCreateManyInput {
+  return {
+    shopDomain: shop,
+    shortCode,
+    receipt: r.receipt,
+    kind: r.kind,
+    amountKes: r.amountCents / 100,
+    completedAt: r.completedAt,
+    initiatedAt: r.initiatedAt,
+    details: r.details,
+    reasonType: r.reasonType,
+    overdraft: r.overdraft,
+    otherPartyMsisdn: r.otherPartyMsisdn,
+    otherPartyName: r.otherPartyName,
+    linkedTransactionId: r.linkedTransactionId,
+    accountNoRaw: r.accountNoRaw,
+    accountNo: r.accountNo,
+    balanceCents: r.balanceCents === null ? null : BigInt(r.balanceCents),
+    importId,
+  };
+}
+
+function importFields(input: ImportInput, s: ParsedStatement | null) {
+  return {
+    shopDomain: input.shop,
+    fileName: input.file.name.slice(0, 255),
+    fileBytes: input.file.bytes,
+    fileSha256: input.file.sha256,
+    importedBy: input.importedBy ?? null,
+    ...(s && {
+      shortCode: s.shortCode,
+      format: s.format,
+      accountHolder: s.preamble.accountHolder,
+      account: s.preamble.account,
+      periodFrom: s.preamble.periodFrom,
+      periodTo: s.preamble.periodTo,
+      reportedAt: s.preamble.reportedAt,
+      totalPaidInCents: s.preamble.totalPaidInCents === null ? null : BigInt(s.preamble.totalPaidInCents),
+      totalWithdrawnCents: s.preamble.totalWithdrawnCents === null ? null : BigInt(s.preamble.totalWithdrawnCents),
+      notCompleted: s.notCompleted,
+      duplicatesCollapsed: s.duplicatesCollapsed,
+      warnings: s.warnings.length ? JSON.stringify(s.warnings) : null,
+    }),
+  };
+}
+
+async function recordRefusal(
+  db: ImportDb,
+  input: ImportInput,
+  s: ParsedStatement | null,
+  problems: StatementProblem[],
+): Promise<ImportResult> {
+  const record = await db.statementImport.create({
+    data: {
+      ...importFields(input, s),
+      status: "REFUSED",
+      problems: JSON.stringify(problems),
+      rowCount: s?.rows.length ?? 0,
+    },
+  });
+  return result(record.id, "REFUSED", problems, s, { newRows: 0, knownRows: 0 });
+}
+
+function result(
+  importId: string,
+  status: ImportResult["status"],
+  problems: StatementProblem[],
+  s: ParsedStatement | null,
+  counts: { newRows: number; knownRows: number },
+): ImportResult {
+  return {
+    importId,
+    status,
+    problems,
+    warnings: s?.warnings ?? [],
+    shortCode: s?.shortCode ?? null,
+    format: s?.format ?? null,
+    period: s ? { from: s.preamble.periodFrom, to: s.preamble.periodTo } : null,
+    rows: s?.rows.length ?? 0,
+    ...counts,
+    notCompleted: s?.notCompleted ?? 0,
+    duplicatesCollapsed: s?.duplicatesCollapsed ?? 0,
+    paidInKes: s ? s.sums.paidInCents / 100 : null,
+    withdrawnKes: s ? s.sums.withdrawnCents / 100 : null,
+  };
+}
+
+export type ImportSummary = {
+  id: string;
+  createdAt: string;
+  fileName: string;
+  status: string;
+  shortCode: string | null;
+  periodFrom: string | null;
+  periodTo: string | null;
+  rows: number;
+  newRows: number;
+  knownRows: number;
+  problems: StatementProblem[];
+};
+
+/** The shop's latest imports, newest first, for the page (plain JSON: no BigInt, no personal data). */
+export async function listImports(db: ImportDb, shop: string, take = 20): Promise<ImportSummary[]> {
+  const rows = await db.statementImport.findMany({
+    where: { shopDomain: shop },
+    orderBy: { createdAt: "desc" },
+    take,
+  });
+  return rows.map((r) => ({
+    id: r.id,
+    createdAt: r.createdAt.toISOString(),
+    fileName: r.fileName,
+    status: r.status,
+    shortCode: r.shortCode,
+    periodFrom: r.periodFrom?.toISOString() ?? null,
+    periodTo: r.periodTo?.toISOString() ?? null,
+    rows: r.rowCount,
+    newRows: r.newRows,
+    knownRows: r.knownRows,
+    problems: r.problems ? (JSON.parse(r.problems) as StatementProblem[]) : [],
+  }));
+}
