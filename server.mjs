@@ -18,8 +18,14 @@ const app = express();
 app.disable("x-powered-by");
 let stopping = false;
 app.get("/readyz", (req, res, next) => (stopping ? res.status(503).json({ status: "stopping" }) : next()));
-// Daraja callback routes bound their own bodies (CALLBACK_MAX_BYTES) and keep what they read.
-app.use(requestBodyLimit({ maxBytes: requestMaxBytesFromEnv(), exempt: (path) => path.startsWith("/daraja/") }));
+// Daraja callback routes bound their own bodies (CALLBACK_MAX_BYTES) and keep what they read; the
+// statement upload bounds its own body (STATEMENT_MAX_BYTES, counted while it streams, signed-in staff only).
+app.use(
+  requestBodyLimit({
+    maxBytes: requestMaxBytesFromEnv(),
+    exempt: (path) => path.startsWith("/daraja/") || path === "/app/reconciliation/import",
+  }),
+);
 app.use("/assets", express.static("build/client/assets", { immutable: true, maxAge: "1y" }));
 app.use(express.static("build/client", { maxAge: "1h" }));
 app.all(

@@ -70,6 +70,10 @@ export const EnvSchema = z
     JOB_WORKER: boolDefault(true), // run the durable job worker in this process
     JOB_POLL_MS: int(500, 10),
     CALLBACK_MAX_BYTES: int(64 * 1024, 1024),
+    // Statement uploads (/app/reconciliation/import): largest file, counted while it streams (server.mjs
+    // lets this path past REQUEST_MAX_BYTES; the route bounds the whole body itself), and most rows.
+    STATEMENT_MAX_BYTES: int(40 * 1024 * 1024, 1024),
+    STATEMENT_MAX_ROWS: int(200_000, 1),
     // Inbound Daraja events (app/modules/daraja-events): a stored event is retried on its row, then DEAD.
     CALLBACK_MAX_ATTEMPTS: int(25, 1),
     // Callbacks whose token is unknown: metadata only, at most this many rows per source per window.
