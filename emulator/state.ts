@@ -3,6 +3,7 @@ import { createDispatcher, type Dispatcher } from "./callbacks";
 import type { Balances, Resolved } from "./options";
 import { createIds, createRng, type Ids, type Rng } from "./rng";
 import type { ForcedOutcome } from "./outcomes";
+import type { Settlement } from "./statement";
 
 export type StkTxn = {
   merchantRequestId: string;
@@ -88,6 +89,8 @@ export function createState(opts: Resolved) {
     c2b: new Map<string, C2bRegistration>(),
     c2bValidationEnabled: new Set<string>(),
     pull: new Map<string, { nominatedNumber: string; callbackUrl: string }>(),
+    /** Sweeps of a Utility Account to the organisation's settlement account (statement rows). */
+    settlements: [] as Settlement[],
     forced: [] as ForcedOutcome[],
     endpoints: new Map<string, EndpointBehaviour>(),
     requests: [] as RequestRecord[],
