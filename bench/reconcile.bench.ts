@@ -16,6 +16,9 @@ import { pipeline } from "node:stream/promises";
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const SIZES = (process.env.BENCH_SIZES ?? "1000,10000,100000").split(",").map(Number);
 const FORMATS = (process.env.BENCH_FORMATS ?? "csv,xlsx").split(",") as ("csv" | "xlsx")[];
+// Optional V8 old-space cap for the measured child (MB): shows how much of the high-water is live data
+// rather than garbage V8 had not collected yet.
+const MAX_OLD_SPACE_MB = process.env.BENCH_MAX_OLD_SPACE_MB;
 const pgArg = process.argv.indexOf("--pg");
 const pgBase = pgArg > 0 ? (process.argv[pgArg + 1] ?? "postgresql://postgres@127.0.0.1:5432/postgres") : null;
 const SHOP = "bench-shop.myshopify.com";
@@ -143,7 +146,14 @@ async function main() {
         try {
           const out = spawnSync(
             process.execPath,
-            ["--import", "tsx", path.join(ROOT, "bench/reconcile.bench.ts"), "--child", file],
+            [
+              ...(MAX_OLD_SPACE_MB ? [`--max-old-space-size=${MAX_OLD_SPACE_MB}`] : []),
+              "--import",
+              "tsx",
+              path.join(ROOT, "bench/reconcile.bench.ts"),
+              "--child",
+              file,
+            ],
             {
               cwd: ROOT,
               env: { ...process.env, ...TEST_ENV, DATABASE_URL: db.url },
@@ -165,7 +175,8 @@ async function main() {
   }
 
   console.log(
-    `\nStatement import (${pgBase ? "PostgreSQL" : "SQLite"}), ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`,
+    `\nStatement import (${pgBase ? "PostgreSQL" : "SQLite"}), ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}` +
+      (MAX_OLD_SPACE_MB ? `, child --max-old-space-size=${MAX_OLD_SPACE_MB}` : ""),
   );
   console.log(
     "format     rows  file MB  import ms  ms/1k rows  ×smallest  re-import ms  max RSS MB  (start)  heap peak MB  result",
@@ -197,7 +208,16 @@ async function main() {
   const out = path.join(outDir, `reconcile-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
   fs.writeFileSync(
     out,
-    JSON.stringify({ database: pgBase ? "postgresql" : "sqlite", loadavg: os.loadavg(), results }, null, 2),
+    JSON.stringify(
+      {
+        database: pgBase ? "postgresql" : "sqlite",
+        loadavg: os.loadavg(),
+        maxOldSpaceMb: MAX_OLD_SPACE_MB ?? null,
+        results,
+      },
+      null,
+      2,
+    ),
   );
   console.log(`\n${out}`);
 }

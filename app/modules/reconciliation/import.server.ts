@@ -50,63 +50,74 @@ const WRITE_BATCH = 500;
 const MAX_LISTED = 20;
 
 export async function importStatement(db: ImportDb, input: ImportInput): Promise<ImportResult> {
-  const parsed = await parseStatement(input.file.source, { limits: input.limits, now: input.now });
+  // Pass 1: read and check the whole file, keeping only each row's key (receipt|kind, amount, time) —
+  // a 100,000-row statement is never held as rows. Rows with cents are noted on the way.
+  const withCents: StatementProblem[] = [];
+  const parsed = await parseStatement(input.file.source, {
+    limits: input.limits,
+    now: input.now,
+    onRow: (r) => {
+      if (r.amountCents % 100 !== 0 && withCents.length < MAX_LISTED)
+        withCents.push({
+          code: "BAD_ROW",
+          line: r.line,
+          message: `Row ${r.line}: ${formatKes(r.amountCents)} has cents; M-PESA amounts are whole shillings, so this is not an Org Portal export.`,
+        });
+    },
+  });
   if (!parsed.ok) return recordRefusal(db, input, null, parsed.problems);
   const statement = parsed.statement;
 
   const owner = await input.checkShortcode(input.shop, statement.shortCode);
   if (!owner.ok) return recordRefusal(db, input, statement, [{ code: "WRONG_SHORTCODE", message: owner.message }]);
+  if (withCents.length) return recordRefusal(db, input, statement, withCents);
 
-  const withCents = statement.rows.filter((r) => r.amountCents % 100 !== 0);
-  if (withCents.length)
-    return recordRefusal(
-      db,
-      input,
-      statement,
-      withCents.slice(0, MAX_LISTED).map((r) => ({
-        code: "BAD_ROW",
-        line: r.line,
-        message: `Row ${r.line}: ${formatKes(r.amountCents)} has cents; M-PESA amounts are whole shillings, so this is not an Org Portal export.`,
-      })),
-    );
-
-  // Read-only pass first: a row that contradicts a stored one refuses the whole file before anything is
+  // Still read-only: a row that contradicts a stored one refuses the whole file before anything is
   // written. One range read (the file's time span ± a day) finds what is stored already — far cheaper than
   // looking receipts up in batches; a stored row whose time differs by more than that is still never
   // overwritten (the insert skips it), it is only counted as known instead of refused.
   const conflicts: StatementProblem[] = [];
-  const stored = await storedRowsAround(db, input.shop, statement.shortCode, statement.rows);
-  for (const row of statement.rows) {
-    const s = stored.get(`${row.receipt}|${row.kind}`);
-    if (!s) continue;
-    if (s.amountKes * 100 !== row.amountCents || s.completedAt.getTime() !== row.completedAt.getTime()) {
+  const stored = await storedRowsAround(db, input.shop, statement.shortCode, statement.keys);
+  for (const s of stored) {
+    const row = statement.keys.get(`${s.receipt}|${s.kind}`);
+    if (!row) continue;
+    if (s.amountKes * 100 !== row.amountCents || s.completedAt.getTime() !== row.completedAtMs) {
       if (conflicts.length < MAX_LISTED)
         conflicts.push({
           code: "CONFLICTING_DUPLICATE",
           line: row.line,
           message:
-            `Row ${row.line}: receipt ${row.receipt} (${row.kind}) was imported before as KES ${s.amountKes.toLocaleString("en")} ` +
-            `completed ${s.completedAt.toISOString()}; this file says KES ${formatKes(row.amountCents)} at ${row.completedAt.toISOString()}.`,
+            `Row ${row.line}: receipt ${s.receipt} (${s.kind}) was imported before as KES ${s.amountKes.toLocaleString("en")} ` +
+            `completed ${s.completedAt.toISOString()}; this file says KES ${formatKes(row.amountCents)} at ${new Date(row.completedAtMs).toISOString()}.`,
         });
     }
   }
-  stored.clear();
   if (conflicts.length) return recordRefusal(db, input, statement, conflicts);
 
+  // Pass 2: read the file again and write the rows in batches as they stream (the reader waits for each
+  // batch). The file was checked whole in pass 1; if it reads differently now, nothing more is trusted.
   const record = await db.statementImport.create({
-    data: { ...importFields(input, statement), status: "IMPORTING", rowCount: statement.rows.length },
+    data: { ...importFields(input, statement), status: "IMPORTING", rowCount: statement.rowCount },
   });
   let inserted = 0;
-  for (let i = 0; i < statement.rows.length; i += WRITE_BATCH) {
-    inserted += await insertNew(
-      db,
-      input.shop,
-      statement.shortCode,
-      record.id,
-      statement.rows.slice(i, i + WRITE_BATCH),
-    );
-  }
-  const knownRows = statement.rows.length - inserted;
+  let batch: StatementRow[] = [];
+  const flush = async () => {
+    const rows = batch;
+    batch = [];
+    if (rows.length) inserted += await insertNew(db, input.shop, statement.shortCode, record.id, rows);
+  };
+  const second = await parseStatement(input.file.source, {
+    limits: input.limits,
+    now: input.now,
+    onRow: (r) => {
+      batch.push(r);
+      if (batch.length >= WRITE_BATCH) return flush();
+    },
+  });
+  if (!second.ok || second.statement.rowCount !== statement.rowCount)
+    throw new Error(`statement ${input.file.name} read differently the second time`);
+  await flush();
+  const knownRows = statement.rowCount - inserted;
   await db.statementImport.update({
     where: { id: record.id },
     data: { status: "IMPORTED", newRows: inserted, knownRows },
@@ -118,22 +129,19 @@ type Stored = { receipt: string; kind: string; amountKes: number; completedAt: D
 
 const DAY_MS = 86_400_000;
 
-async function storedRowsAround(db: ImportDb, shop: string, shortCode: string, rows: StatementRow[]) {
-  const map = new Map<string, Stored>();
-  if (!rows.length) return map;
+async function storedRowsAround(db: ImportDb, shop: string, shortCode: string, keys: ParsedStatement["keys"]) {
+  if (!keys.size) return [];
   let min = Infinity;
   let max = -Infinity;
-  for (const r of rows) {
-    const t = r.completedAt.getTime();
-    if (t < min) min = t;
-    if (t > max) max = t;
+  for (const k of keys.values()) {
+    if (k.completedAtMs < min) min = k.completedAtMs;
+    if (k.completedAtMs > max) max = k.completedAtMs;
   }
   const found: Stored[] = await db.statementRow.findMany({
     where: { shopDomain: shop, shortCode, completedAt: { gte: new Date(min - DAY_MS), lte: new Date(max + DAY_MS) } },
     select: { receipt: true, kind: true, amountKes: true, completedAt: true },
   });
-  for (const s of found) map.set(`${s.receipt}|${s.kind}`, s);
-  return map;
+  return found;
 }
 
 const COLUMNS = [
@@ -236,7 +244,7 @@ async function recordRefusal(
       ...importFields(input, s),
       status: "REFUSED",
       problems: JSON.stringify(problems),
-      rowCount: s?.rows.length ?? 0,
+      rowCount: s?.rowCount ?? 0,
     },
   });
   return result(record.id, "REFUSED", problems, s, { newRows: 0, knownRows: 0 });
@@ -257,7 +265,7 @@ function result(
     shortCode: s?.shortCode ?? null,
     format: s?.format ?? null,
     period: s ? { from: s.preamble.periodFrom, to: s.preamble.periodTo } : null,
-    rows: s?.rows.length ?? 0,
+    rows: s?.rowCount ?? 0,
     ...counts,
     notCompleted: s?.notCompleted ?? 0,
     duplicatesCollapsed: s?.duplicatesCollapsed ?? 0,

@@ -138,7 +138,21 @@ const emptyPreamble = (): StatementPreamble => ({
 
 export type Assembler = ReturnType<typeof createAssembler>;
 
-export function createAssembler(format: StatementFormat, limits: StatementLimits, now: Date = new Date()) {
+/** A row's identity in the file (receipt|kind) and what tells an exact repeat from a contradiction. */
+export type RowKey = { line: number; amountCents: number; completedAtMs: number; accountNo: string | null };
+
+/**
+ * `onRow` given: each accepted row is handed over as it is read (and may return a promise: the reader
+ * waits for it) and not kept — only its key (a few dozen bytes) stays, for repeats and the caller's checks.
+ */
+export type RowSink = (row: StatementRow) => void | Promise<void>;
+
+export function createAssembler(
+  format: StatementFormat,
+  limits: StatementLimits,
+  now: Date = new Date(),
+  onRow?: RowSink,
+) {
   const latest = now.getTime() + 24 * 3600_000; // a day's grace for clocks
   const preamble = emptyPreamble();
   const preambleProblems: string[] = [];
@@ -147,8 +161,9 @@ export function createAssembler(format: StatementFormat, limits: StatementLimits
   let rowsSeen = 0; // rows of any kind, for the header search
   let dataRows = 0;
   const rows: StatementRow[] = [];
-  /** receipt|kind -> index in rows (exact repeats are told apart from conflicting ones by the row itself). */
-  const seen = new Map<string, number>();
+  /** receipt|kind -> the row's key values (exact repeats are told apart from conflicting ones by them). */
+  const seen = new Map<string, RowKey>();
+  let accepted = 0;
   const problems: StatementProblem[] = [];
   let problemCount = 0;
   let notCompleted = 0;
@@ -382,12 +397,11 @@ export function createAssembler(format: StatementFormat, limits: StatementLimits
     const linked = parseReceipt(at("linkedTransactionId")) ?? (cellText(at("linkedTransactionId")) || null);
 
     const key = `${receipt}|${kind}`;
-    const earlierIndex = seen.get(key);
-    if (earlierIndex !== undefined) {
-      const earlier = rows[earlierIndex];
+    const earlier = seen.get(key);
+    if (earlier !== undefined) {
       if (
         earlier.amountCents === amountCents &&
-        earlier.completedAt.getTime() === completed.at.getTime() &&
+        earlier.completedAtMs === completed.at.getTime() &&
         earlier.accountNo === account.normalised
       ) {
         duplicatesCollapsed++;
@@ -402,10 +416,11 @@ export function createAssembler(format: StatementFormat, limits: StatementLimits
         });
       return;
     }
-    seen.set(key, rows.length);
+    seen.set(key, { line, amountCents, completedAtMs: completed.at.getTime(), accountNo: account.normalised });
+    accepted++;
     if (credit) sums.paidInCents += amountCents;
     else sums.withdrawnCents += amountCents;
-    rows.push({
+    const row: StatementRow = {
       line,
       receipt,
       kind,
@@ -423,7 +438,9 @@ export function createAssembler(format: StatementFormat, limits: StatementLimits
       accountNo: account.normalised,
       balanceCents: balance,
       currency,
-    });
+    };
+    if (onRow) return onRow(row);
+    rows.push(row);
   }
 
   function noteDateOrder(reading: { ok: false; monthFirst?: boolean } | { ok: null }, line: number) {
@@ -434,7 +451,7 @@ export function createAssembler(format: StatementFormat, limits: StatementLimits
 
   return {
     /** One row of cells, in file order; `line` is its 1-based position in the file. */
-    push(cells: Cell[], line: number) {
+    push(cells: Cell[], line: number): void | Promise<void> {
       checkCells(cells, line);
       if (columns) return readRow(cells, line);
       rowsSeen++;
@@ -536,6 +553,8 @@ export function createAssembler(format: StatementFormat, limits: StatementLimits
         preamble,
         shortCode: preamble.shortCode!,
         rows,
+        rowCount: accepted,
+        keys: seen,
         sums: { ...sums },
         notCompleted,
         duplicatesCollapsed,

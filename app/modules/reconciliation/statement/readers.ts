@@ -55,7 +55,18 @@ export function readCsv(input: Readable, assembler: Assembler): Promise<void> {
               `Row ${row}: a quoted field is never closed: the file was cut off or is damaged. Download it again.`,
               row,
             );
-          assembler.push(results.data as Cell[], row);
+          const pending = assembler.push(results.data as Cell[], row);
+          if (pending) {
+            // The sink is writing a batch: read no further until it is done.
+            parser.pause();
+            pending.then(
+              () => parser.resume(),
+              (err: unknown) => {
+                fail(err);
+                parser.abort();
+              },
+            );
+          }
         } catch (err) {
           fail(err); // before abort(): papaparse calls complete() from inside abort()
           parser.abort();
@@ -85,7 +96,7 @@ export async function readXlsx(input: Readable, assembler: Assembler): Promise<v
         const values = row.values as unknown[];
         const cells: Cell[] = [];
         for (let i = 1; i < values.length; i++) cells.push(xlsxCell(values[i], row.number, i));
-        assembler.push(cells, row.number);
+        await assembler.push(cells, row.number);
       }
     }
   } catch (err) {

@@ -397,6 +397,35 @@ describe("statements written by the emulator", () => {
     expect(problems[0].code).toBe("DATE_ORDER");
   });
 
+  for (const format of ["csv", "xlsx"] as const) {
+    it(`${format}: hands rows to an onRow sink instead of keeping them, waiting for its promises`, async () => {
+      const bytes = await statementFile(doc, format);
+      const seen: string[] = [];
+      let inFlight = 0;
+      let overlapped = false;
+      const out = await parseStatement(
+        { open: () => asReadable(bytes) },
+        {
+          now: new Date("2027-01-01T00:00:00Z"),
+          onRow: (r) => {
+            if (inFlight) overlapped = true;
+            seen.push(`${r.receipt}|${r.kind}`);
+            if (seen.length % 100 !== 0) return;
+            inFlight++;
+            return new Promise<void>((resolve) => setTimeout(resolve, 5)).then(() => void inFlight--);
+          },
+        },
+      );
+      const s = ok(out);
+      expect(s.rows).toEqual([]);
+      expect(s.rowCount).toBe(500);
+      expect(seen).toHaveLength(500);
+      expect(overlapped).toBe(false); // no row was read while the sink was still busy
+      expect([...s.keys.keys()]).toEqual(seen);
+      expect(s.sums).toEqual({ paidInCents: doc.totalPaidInCents, withdrawnCents: doc.totalWithdrawnCents });
+    });
+  }
+
   it("reads a 100,000-row statement streamed from the emulator's writer", { timeout: 120_000 }, async () => {
     const big = syntheticStatement({ rows: 100_000, seed: 11 });
     const s = ok(await parse(await statementFile(big, "csv"), {}, new Date("2027-01-01T00:00:00Z")));

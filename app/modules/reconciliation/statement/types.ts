@@ -59,7 +59,12 @@ export type ParsedStatement = {
   format: StatementFormat;
   preamble: StatementPreamble;
   shortCode: string;
+  /** Every accepted row, in file order — empty when the rows were streamed to an `onRow` sink instead. */
   rows: StatementRow[];
+  /** How many rows were accepted (the same either way). */
+  rowCount: number;
+  /** receipt|kind -> line, amount, completion time (ms) and account of each accepted row. */
+  keys: Map<string, { line: number; amountCents: number; completedAtMs: number; accountNo: string | null }>;
   /** Sums of the imported rows (Completed only), which matched the file's own control totals. */
   sums: { paidInCents: number; withdrawnCents: number };
   /** Rows whose Transaction Status is not Completed (failed, cancelled…): no money, not imported. */
