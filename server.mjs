@@ -9,6 +9,7 @@ import { createRequestHandler } from "@remix-run/express";
 import { installGlobals } from "@remix-run/node";
 import express from "express";
 import { requestBodyLimit, requestMaxBytesFromEnv } from "./server/request-body-limit.mjs";
+import { darajaFastPath } from "./server/daraja-fast-path.mjs";
 
 installGlobals({ nativeFetch: true });
 
@@ -17,9 +18,20 @@ const build = await import("./build/server/index.js");
 const app = express();
 app.disable("x-powered-by");
 let stopping = false;
+// Liveness is the process answering: served here, before any middleware (also the benchmarks' bare
+// baseline). app/routes/healthz.tsx answers the same under the development server.
+app.get("/healthz", (req, res) => res.type("text/plain").send("ok"));
 app.get("/readyz", (req, res, next) => (stopping ? res.status(503).json({ status: "stopping" }) : next()));
-// Daraja callback routes bound their own bodies (CALLBACK_MAX_BYTES) and keep what they read; the
-// statement upload bounds its own body (STATEMENT_MAX_BYTES, counted while it streams, signed-in staff only).
+// Daraja callback routes bound their own bodies (CALLBACK_MAX_BYTES) and keep what they read.
+const getLoadContext = (req) => ({ remoteAddress: req.socket.remoteAddress ?? null });
+// Daraja's callbacks go straight to their route actions (server/daraja-fast-path.mjs): the hot path.
+app.use(
+  darajaFastPath(build, {
+    getLoadContext,
+    onError: (error, routeId) => log("daraja route failed", { level: 50, routeId, err: String(error?.stack ?? error) }),
+  }),
+);
+// The statement upload bounds its own body too (STATEMENT_MAX_BYTES, counted while it streams, signed-in staff only).
 app.use(
   requestBodyLimit({
     maxBytes: requestMaxBytesFromEnv(),
@@ -33,7 +45,7 @@ app.all(
   createRequestHandler({
     build,
     // The socket peer address; the app decides (TRUSTED_PROXIES) whether to trust X-Forwarded-For.
-    getLoadContext: (req) => ({ remoteAddress: req.socket.remoteAddress ?? null }),
+    getLoadContext,
   }),
 );
 

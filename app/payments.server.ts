@@ -32,13 +32,26 @@ export function paymentsDeps(): Promise<PaymentsDeps> {
   return cached;
 }
 
+type Credentials = Pick<ShopDarajaConfig, "baseUrl" | "consumerKey" | "consumerSecret">;
+let sharedDaraja: ((config: Credentials) => DarajaClient) | undefined;
+
+/**
+ * The full Daraja client of one credential set, the same one payments use (one OAuth token shared by
+ * every caller and instance): for settings calls such as Register URLs, which must not fetch tokens of
+ * their own (a new token may revoke the one in use).
+ */
+export async function sharedDarajaClient(config: Credentials): Promise<DarajaClient> {
+  await paymentsDeps();
+  return sharedDaraja!(config);
+}
+
 async function build(): Promise<PaymentsDeps> {
   const config = env();
   const db = (await import("./db.server")).default;
   const clients = new Map<string, DarajaClient>();
   const tokenStore = new PrismaTokenStore(db, secretBoxFromEnv(config)); // tokens sealed at rest
   const tokenKeySecret = hashingKey(config);
-  const daraja = (shop: ShopDarajaConfig) => {
+  const daraja = (shop: Credentials) => {
     const key = tokenCacheKey(shop, tokenKeySecret); // one client per credential set
     let client = clients.get(key);
     if (!client) {
@@ -56,6 +69,7 @@ async function build(): Promise<PaymentsDeps> {
     }
     return client;
   };
+  sharedDaraja = daraja;
   return {
     db,
     now: () => new Date(),
@@ -72,7 +86,7 @@ async function build(): Promise<PaymentsDeps> {
       recordClaimMs: config.SHOPIFY_RECORD_CLAIM_SECONDS * 1000,
       payRetryAfterSeconds: config.PAY_RETRY_AFTER_SECONDS,
     },
-    shopConfig: (shop) => getShopDarajaConfig(db, shop),
+    shopConfig: (shop, accountId) => getShopDarajaConfig(db, shop, { accountId }),
     shopPaymentSettings: (shop) => getShopPaymentSettings(db, shop),
     daraja,
     adminGraphql: adminGraphqlForShop, // every call time-limited (SHOPIFY_ADMIN_TIMEOUT_MS)

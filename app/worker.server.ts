@@ -9,6 +9,9 @@ import { eventsDeps } from "./modules/daraja-events/common/deps.server";
 import { inboxSource } from "./modules/daraja-events/common/inbox-queue.server";
 import { dialectOf } from "./modules/daraja-events/common/inbox.server";
 import { stkCallbackWork } from "./modules/daraja-events/stk-callback/work.server";
+import { c2bConfirmationWork } from "./modules/daraja-events/c2b-confirmation/work.server";
+import { RECORD_C2B_PAYMENT } from "./modules/c2b/job-types";
+import { recordC2bPayment } from "./modules/c2b/record.server";
 import { registerJobHandler } from "./modules/jobs/handlers";
 import { jobQueueSource } from "./modules/jobs/queue.server";
 import { startWorker, type PeriodicTask, type Worker, type WorkerOptions } from "./modules/jobs/worker.server";
@@ -27,7 +30,7 @@ import {
 // Adding an inbound Daraja event = one entry in INBOUND_EVENTS (see docs/ARCHITECTURE.md, recipe).
 
 /** Inbound Daraja events whose stored rows are work items: kind -> job type -> apply step. */
-const INBOUND_EVENTS = [stkCallbackWork];
+const INBOUND_EVENTS = [stkCallbackWork, c2bConfirmationWork];
 
 /** How often each instance checks whether today's housekeeping jobs exist (one insert that usually conflicts). */
 const HOUSEKEEPING_EVERY_MS = 60 * 60 * 1000;
@@ -37,6 +40,7 @@ export function registerJobHandlers(db: PrismaClient) {
   registerJobHandler(RECOVER_PENDING_ATTEMPT, async (p, ctx) =>
     recoverPendingAttempt(await paymentsDeps(), p.attemptId, ctx),
   );
+  registerJobHandler(RECORD_C2B_PAYMENT, async (p) => recordC2bPayment(await paymentsDeps(), p.paymentId));
   registerJobHandler(PRUNE_WEBHOOK_DELIVERIES, (p) => runWebhookDeliveryPrune(db, p));
   registerJobHandler(PRUNE_CALLBACK_LOG, (p) => runCallbackLogPrune(db, p));
   for (const event of INBOUND_EVENTS)

@@ -50,13 +50,14 @@ async function child(file: string) {
   const { createReadStream } = await import("node:fs");
   const { createPrismaClient } = await import("../app/db.server");
   const { importStatement } = await import("../app/modules/reconciliation/import.server");
-  const { shortcodeCheckFromSettings } = await import("../app/modules/reconciliation/shortcodes.server");
+  const { shortcodeCheckFromAccounts } = await import("../app/modules/reconciliation/shortcodes.server");
   const db = createPrismaClient();
-  await db.shopSettings.create({
+  await db.mpesaAccount.create({
     data: {
       shopDomain: SHOP,
+      defaultForShop: SHOP,
       environment: "sandbox",
-      shortcodeType: "paybill",
+      kind: "paybill",
       businessShortCode: SHORTCODE,
       consumerKey: "k",
       consumerSecretEnc: "sealed",
@@ -75,7 +76,7 @@ async function child(file: string) {
         sha256: "bench",
         source: { open: () => createReadStream(file) },
       },
-      checkShortcode: shortcodeCheckFromSettings(db),
+      checkShortcode: shortcodeCheckFromAccounts(db),
       limits: { maxRows: 200_000, maxBytes: 100 * 2 ** 20 },
       now: new Date("2030-01-01T00:00:00Z"),
     });

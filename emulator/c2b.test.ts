@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator } from "./index";
-import { call, startReceiver, token, type Receiver } from "./test-support";
+import { call, startReceiver, STK_PUSH, stkBody, token, type Receiver } from "./test-support";
 
 let emu: Emulator;
 let rx: Receiver;
@@ -73,6 +73,74 @@ describe("C2B register URL", () => {
       { token: bearer },
     );
     expect(res.body.errorMessage).toBe("Bad Request - Invalid ResponseType");
+  });
+
+  it("a shortcode on one version answers the other's registerurl with the gateway's \"no apiproduct match\"", async () => {
+    const shortCode = String(nextShortCode++);
+    emu.setC2bVersion(shortCode, "v1");
+    const body = () => ({
+      ShortCode: shortCode,
+      ResponseType: "Completed",
+      ConfirmationURL: `${rx.url}/confirm/${shortCode}`,
+      ValidationURL: `${rx.url}/validate/${shortCode}`,
+    });
+    const wrong = await call(emu, "/mpesa/c2b/v2/registerurl", body(), { token: bearer });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body).toEqual({
+      fault: {
+        faultstring: "Invalid API call as no apiproduct match found",
+        detail: { errorcode: "keymanagement.service.InvalidAPICallAsNoApiProductMatchFound" },
+      },
+    });
+    expect(emu.c2bRegistration(shortCode)).toBeNull();
+    const right = await call(emu, "/mpesa/c2b/v1/registerurl", body(), { token: bearer });
+    expect(right.body.ResponseCode).toBe("0");
+    expect(emu.c2bRegistration(shortCode)).toMatchObject({ version: "v1", responseType: "Completed" });
+  });
+
+  it("the control API moves a shortcode between versions (and back to both)", async () => {
+    const set = (version: string | null) =>
+      fetch(`${emu.url}/__emulator/c2b/version`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ shortCode: "600777", version }),
+      }).then((r) => r.json());
+    expect(await set("v2")).toEqual({ shortCode: "600777", version: "v2" });
+    const reg = (v: string) =>
+      call(
+        emu,
+        `/mpesa/c2b/${v}/registerurl`,
+        {
+          ShortCode: "600777",
+          ResponseType: "Cancelled",
+          ConfirmationURL: `${rx.url}/c`,
+          ValidationURL: `${rx.url}/v`,
+        },
+        { token: bearer },
+      );
+    expect((await reg("v1")).status).toBe(401);
+    expect((await reg("v2")).body.ResponseCode).toBe("00000000");
+    await set(null);
+    expect((await reg("v1")).body.ResponseCode).toBe("0");
+  });
+
+  it("a till's payments reach the URLs registered for its store", async () => {
+    const store = String(nextShortCode++);
+    emu.setTill("7770001", store);
+    await call(
+      emu,
+      "/mpesa/c2b/v2/registerurl",
+      { ShortCode: store, ResponseType: "Completed", ConfirmationURL: `${rx.url}/confirm/${store}` },
+      { token: bearer },
+    );
+    const paid = await emu.c2bPay({ shortCode: "7770001", amount: 15, msisdn: "254712345678", kind: "till" });
+    expect(paid.confirmationStatus).toBe(200);
+    const [hit] = rx.at(`/confirm/${store}`);
+    expect(hit.body).toMatchObject({
+      TransactionType: "Buy Goods",
+      BusinessShortCode: "7770001",
+      TransAmount: "15.00",
+    });
   });
 
   it("uses the C2B invalid-token envelope", async () => {
@@ -242,5 +310,73 @@ describe("Pull Transactions", () => {
   it("uses the Pull invalid-token envelope", async () => {
     const res = await call(emu, "/pulltransactions/v1/query", {}, { token: "stale" });
     expect(res).toMatchObject({ status: 401, body: { errorCode: "401.001" } });
+  });
+});
+
+describe("C2B: what customers type, and the STK payment also reported by C2B (issue 11)", () => {
+  it.each([
+    ["spaces", " INV 100 1 "],
+    ["hash", "#INV1001"],
+    ["lower", "inv1001"],
+    ["leading_zeros", "INV001001"],
+    ["dash", "INV-1001"],
+    ["order_name", "#1001"],
+  ] as const)("typo %s turns INV1001 into %j in the confirmation", async (typo, typed) => {
+    const { shortCode } = await register("v2");
+    const paid = await emu.c2bPay({ shortCode, amount: 100, msisdn: "254712345678", billRef: "INV1001", typo });
+    const [hit] = (await rx.waitFor(`/confirm/${shortCode}`)).filter((h) => h.body.TransID === paid.transId);
+    expect(hit.body.BillRefNumber).toBe(typed);
+  });
+
+  it("refuses a typo it does not know (control API)", async () => {
+    const { shortCode } = await register("v2");
+    const res = await fetch(`${emu.url}/__emulator/c2b/pay`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ shortCode, amount: 1, msisdn: "254712345678", billRef: "A1", typo: "smudge" }),
+    });
+    expect(res.status).toBe(400);
+  });
+
+  it("with stk-echo on, a successful STK payment also reaches the C2B confirmation URL with the same receipt", async () => {
+    const reg = await call(
+      emu,
+      "/mpesa/c2b/v1/registerurl",
+      {
+        ShortCode: "174379",
+        ResponseType: "Completed",
+        ConfirmationURL: `${rx.url}/confirm/stk-echo`,
+        ValidationURL: `${rx.url}/validate/stk-echo`,
+      },
+      { token: bearer },
+    );
+    expect(reg.status).toBe(200);
+    await fetch(`${emu.url}/__emulator/c2b/stk-echo`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ shortCode: "174379", enabled: true }),
+    });
+    try {
+      const push = await call(
+        emu,
+        STK_PUSH,
+        stkBody("254712340055", `${rx.url}/stk/echo`, { AccountReference: "INV2002", Amount: 75 }),
+        { token: bearer },
+      );
+      expect(push.status).toBe(200);
+      const [stk] = await rx.waitFor("/stk/echo");
+      const receipt = stk.body.Body.stkCallback.CallbackMetadata.Item.find(
+        (i: { Name: string }) => i.Name === "MpesaReceiptNumber",
+      ).Value;
+      const [c2b] = await rx.waitFor("/confirm/stk-echo");
+      expect(c2b.body).toMatchObject({ TransID: receipt, BillRefNumber: "INV2002", TransAmount: "75.00" });
+      expect(c2b.body.MSISDN).toBe(createHash("sha256").update("254712340055").digest("hex"));
+    } finally {
+      await fetch(`${emu.url}/__emulator/c2b/stk-echo`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ shortCode: "174379", enabled: false }),
+      });
+    }
   });
 });

@@ -64,6 +64,26 @@ export function createControl(opts: Resolved) {
       if (enabled) state.c2bValidationEnabled.add(String(shortCode));
       else state.c2bValidationEnabled.delete(String(shortCode));
     },
+    /** Adds (or moves) a Buy Goods till under a store shortcode. */
+    setTill(tillNumber: string | number, storeNumber: string | number) {
+      state.tills.set(String(tillNumber), String(storeNumber));
+    },
+    /** The only C2B Register URL version this shortcode's product allows (null: both, the default). */
+    setC2bVersion(shortCode: string | number, version: "v1" | "v2" | null) {
+      if (version === null) state.c2bVersions.delete(String(shortCode));
+      else if (version === "v1" || version === "v2") state.c2bVersions.set(String(shortCode), version);
+      else throw new Error("version must be v1, v2 or null");
+    },
+    /** The URLs registered for a shortcode (C2B Register URL), if any. */
+    c2bRegistration: (shortCode: string | number) => {
+      const r = state.c2b.get(String(shortCode));
+      return r ? { ...r } : null;
+    },
+    /** Successful STK payments to this shortcode also reach its C2B confirmation URL (§10.3, reported). */
+    setC2bStkEcho(shortCode: string | number, enabled: boolean) {
+      if (enabled) state.c2bEchoStk.add(String(shortCode));
+      else state.c2bEchoStk.delete(String(shortCode));
+    },
     setRules(rules: Partial<Rules>): Rules {
       Object.assign(state.rules, rules);
       return { ...state.rules };
@@ -158,6 +178,15 @@ export function createControl(opts: Resolved) {
         case "POST /c2b/validation":
           api.setC2bValidation(b.shortCode, b.enabled !== false);
           return ok({ shortCode: String(b.shortCode), enabled: b.enabled !== false });
+        case "POST /tills":
+          api.setTill(b.tillNumber, b.storeNumber);
+          return ok({ tillNumber: String(b.tillNumber), storeNumber: String(b.storeNumber) });
+        case "POST /c2b/version":
+          api.setC2bVersion(b.shortCode, b.version ?? null);
+          return ok({ shortCode: String(b.shortCode), version: b.version ?? null });
+        case "POST /c2b/stk-echo":
+          api.setC2bStkEcho(b.shortCode, b.enabled !== false);
+          return ok({ shortCode: String(b.shortCode), enabled: b.enabled !== false });
         case "POST /rules":
           return ok(api.setRules(b));
         case "POST /settle":
@@ -223,8 +252,11 @@ const CONTROL_INDEX = [
   "GET /__emulator/callbacks?kind=",
   "POST /__emulator/next-outcome {api, outcome?|resultCode?, delivery?, queueTimeout?}",
   "POST /__emulator/endpoints {path, latencyMs?, failTimes?, failStatus?: 500|503}",
-  "POST /__emulator/c2b/pay {shortCode, amount, msisdn, billRef?, kind?: paybill|till, msisdnStyle?: v1|v2}",
+  "POST /__emulator/c2b/pay {shortCode, amount, msisdn, billRef?, kind?: paybill|till, msisdnStyle?: v1|v2, typo?}",
+  "POST /__emulator/c2b/stk-echo {shortCode, enabled}",
   "POST /__emulator/c2b/validation {shortCode, enabled}",
+  "POST /__emulator/tills {tillNumber, storeNumber}",
+  "POST /__emulator/c2b/version {shortCode, version: v1|v2|null}",
   "POST /__emulator/rules {sameAmountWithin2Minutes?, subscriberLock?}",
   "GET|POST /__emulator/balances/:shortCode {working?, utility?, charges?}",
   "GET /__emulator/statement?shortCode=&format=csv|xlsx&from=&to=&totalsOffKes=&truncateAt=&otherShortCode=&duplicateRows=&monthFirst=1&formula=1",

@@ -5,7 +5,7 @@ import { resolveOptions, type EmulatorOptions } from "./options";
 import { createServer } from "./server";
 
 export type { EmulatorOptions } from "./options";
-export { DEFAULT_CREDENTIALS, SANDBOX_PASSKEY } from "./options";
+export { DEFAULT_CREDENTIALS, EMULATOR_TILL, SANDBOX_PASSKEY } from "./options";
 export { SANDBOX_TEST_MSISDN, STK_OUTCOMES } from "./outcomes";
 export type { EmulatorControl } from "./control";
 

@@ -2,6 +2,8 @@
 
 export type Credential = { consumerKey: string; consumerSecret: string };
 export type ShortcodeConfig = { shortCode: string | number; passkey: string };
+/** A Buy Goods till and the store (head-office) shortcode it belongs to: hierarchy head office → store → till. */
+export type TillConfig = { tillNumber: string | number; storeNumber: string | number };
 export type Balances = { working: number; utility: number; charges: number };
 
 export type EmulatorOptions = {
@@ -20,6 +22,13 @@ export type EmulatorOptions = {
   lateCallbackDelayMs?: number;
   credentials?: Credential[];
   shortcodes?: ShortcodeConfig[];
+  /** Buy Goods tills, each under a store shortcode (which holds the passkey). */
+  tills?: TillConfig[];
+  /**
+   * C2B Register URL product per shortcode: a shortcode listed here answers "no apiproduct match" on
+   * the other version's registerurl (Safaricom moves merchants between v1 and v2). Unlisted: both work.
+   */
+  c2bVersions?: Record<string, "v1" | "v2">;
   tokenTtlSeconds?: number;
   /** Requests per second (sliding 1 s window) above which Daraja answers 500.003.02. Off when unset. */
   spikeArrestPerSecond?: number;
@@ -49,6 +58,9 @@ export type Rules = {
   /** 500.001.1001 "Unable to lock subscriber" while the phone already has a pending push (§2.1). */
   subscriberLock: boolean;
 };
+
+/** The emulator's own Buy Goods till, under the sandbox store 174379 (Daraja's sandbox documents no till). */
+export const EMULATOR_TILL = "174380";
 
 export const SANDBOX_PASSKEY = "bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919";
 
@@ -80,6 +92,8 @@ export function resolveOptions(o: EmulatorOptions): Resolved {
     lateCallbackDelayMs: o.lateCallbackDelayMs ?? 60_000,
     credentials: o.credentials ?? [DEFAULT_CREDENTIALS],
     shortcodes: o.shortcodes ?? [{ shortCode: "174379", passkey: SANDBOX_PASSKEY }],
+    tills: o.tills ?? [{ tillNumber: EMULATOR_TILL, storeNumber: "174379" }],
+    c2bVersions: o.c2bVersions ?? {},
     tokenTtlSeconds: o.tokenTtlSeconds ?? 3600,
     spikeArrestPerSecond: o.spikeArrestPerSecond,
     maxTimestampSkewSeconds: o.maxTimestampSkewSeconds,

@@ -46,6 +46,14 @@ export const STK_OUTCOMES = {
     delivery: "none",
     timeout: false,
   },
+  // TransactionType / PartyB do not fit the shortcode (the till/store mix-up, §6.2): accepted, then this
+  // callback once the customer has answered the prompt; no money moves.
+  operator_missing: {
+    resultCode: "SFC_IC0003",
+    resultDesc: "The operator does not exist.",
+    delivery: "normal",
+    timeout: false,
+  },
 } satisfies Record<string, StkOutcome>;
 
 export type StkOutcomeName = keyof typeof STK_OUTCOMES;

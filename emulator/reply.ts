@@ -20,6 +20,16 @@ export class DarajaFailure extends Error {
   }
 }
 
+/** A refusal by the API gateway itself, in its own envelope (not Daraja's { requestId, errorCode, … }). */
+export class GatewayFault extends DarajaFailure {
+  constructor(
+    status: number,
+    readonly body: unknown,
+  ) {
+    super(status, "", JSON.stringify(body));
+  }
+}
+
 // The codes in one place, as the reference (§0, §1, §2.1, §6.1) lists them.
 export const Codes = {
   invalidField: (field: string) => new DarajaFailure(400, "400.002.02", `Bad Request - Invalid ${field}`),

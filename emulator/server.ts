@@ -3,7 +3,7 @@
 // endpoint handler. Any unexpected error becomes a Daraja 500 envelope: garbage never crashes it.
 import http from "node:http";
 import { generateToken, tokenIsValid } from "./api/oauth";
-import { Codes, DarajaFailure, errorEnvelope, type Reply } from "./reply";
+import { Codes, DarajaFailure, errorEnvelope, GatewayFault, type Reply } from "./reply";
 import { OAUTH_PATH, ROUTES } from "./routes";
 import type { RequestRecord, State } from "./state";
 
@@ -119,6 +119,7 @@ async function daraja(
     if (body === null || typeof body !== "object" || Array.isArray(body)) throw Codes.invalidPayload();
     return await route.handle({ state, body: body as Record<string, unknown>, requestId });
   } catch (err) {
+    if (err instanceof GatewayFault) return { status: err.status, body: err.body };
     if (err instanceof DarajaFailure)
       return errorEnvelope(err.status, err.requestId ?? requestId, err.errorCode, err.errorMessage);
     return errorEnvelope(500, requestId, "500.003.1001", "Internal Server Error");

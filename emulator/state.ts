@@ -82,12 +82,18 @@ export function createState(opts: Resolved) {
     rules: { ...opts.rules },
     tokens: new Map<string, { consumerKey: string; expiresAt: number }>(),
     passkeys: new Map(opts.shortcodes.map((s) => [String(s.shortCode), s.passkey])),
+    /** till number → its store shortcode */
+    tills: new Map(opts.tills.map((t) => [String(t.tillNumber), String(t.storeNumber)])),
+    /** shortcode → the only C2B Register URL version its app product allows (absent: both) */
+    c2bVersions: new Map(Object.entries(opts.c2bVersions)),
     stk: new Map<string, StkTxn>(),
     ledger: new Map<string, LedgerEntry>(),
     /** OriginatorConversationID / ConversationID → receipt, for Transaction Status by conversation. */
     conversations: new Map<string, string | null>(),
     c2b: new Map<string, C2bRegistration>(),
     c2bValidationEnabled: new Set<string>(),
+    /** Shortcodes whose successful STK payments are also reported as C2B confirmations (§10.3). */
+    c2bEchoStk: new Set<string>(),
     pull: new Map<string, { nominatedNumber: string; callbackUrl: string }>(),
     /** Sweeps of a Utility Account to the organisation's settlement account (statement rows). */
     settlements: [] as Settlement[],

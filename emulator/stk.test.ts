@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator } from "./index";
+import { EMULATOR_TILL, SANDBOX_PASSKEY, startEmulator, type Emulator } from "./index";
 import {
   call,
   password,
   startReceiver,
   STK_PUSH,
   STK_QUERY,
+  TIMESTAMP,
   stkBody,
   stkQueryBody,
   token,
@@ -329,5 +330,50 @@ describe("determinism", () => {
     const hits = await rx.waitFor(path, 5);
     const receipts = hits.map((h) => h.body.Body.stkCallback.CallbackMetadata.Item[1].Value);
     expect(new Set(receipts).size).toBe(5);
+  });
+});
+
+describe("till (Buy Goods) pushes: BusinessShortCode = the store, PartyB = a till of that store", () => {
+  const buyGoods = (path: string, partyB: number, phone = 254712345611) =>
+    push(phone, path, { TransactionType: "CustomerBuyGoodsOnline", PartyB: partyB });
+
+  it("a till of the store is prompted as usual", async () => {
+    const path = cbPath();
+    expect((await buyGoods(path, Number(EMULATOR_TILL))).body.ResponseCode).toBe("0");
+    const [hit] = await rx.waitFor(path);
+    expect(hit.body.Body.stkCallback).toMatchObject({ ResultCode: 0 });
+  });
+
+  it.each([
+    ["the store number as PartyB", 174379, "CustomerBuyGoodsOnline"],
+    ["a till of another store", 9990001, "CustomerBuyGoodsOnline"],
+    ["a till pushed as a paybill", Number(EMULATOR_TILL), "CustomerPayBillOnline"],
+  ])("%s: accepted, then SFC_IC0003 The operator does not exist, and no money moves", async (_what, partyB, type) => {
+    emu.setTill(9990001, 600100);
+    const before = emu.balances(174379).utility;
+    const path = cbPath();
+    const res = await push(254712345612, path, { TransactionType: type, PartyB: partyB });
+    expect(res.body.ResponseCode).toBe("0");
+    const [hit] = await rx.waitFor(path);
+    expect(hit.body.Body.stkCallback).toEqual({
+      MerchantRequestID: res.body.MerchantRequestID,
+      CheckoutRequestID: res.body.CheckoutRequestID,
+      ResultCode: "SFC_IC0003",
+      ResultDesc: "The operator does not exist.",
+    });
+    expect(emu.balances(174379).utility).toBe(before);
+  });
+
+  it("the till number as BusinessShortCode has no passkey: Merchant does not exist, before any prompt", async () => {
+    const res = await push(254712345613, cbPath(), {
+      TransactionType: "CustomerBuyGoodsOnline",
+      BusinessShortCode: Number(EMULATOR_TILL),
+      Password: Buffer.from(`${EMULATOR_TILL}${SANDBOX_PASSKEY}${TIMESTAMP}`).toString("base64"),
+      PartyB: 174379,
+    });
+    expect(res).toMatchObject({
+      status: 500,
+      body: { errorCode: "500.001.1001", errorMessage: "Merchant does not exist" },
+    });
   });
 });

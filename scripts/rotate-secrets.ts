@@ -13,11 +13,13 @@ try {
   const box = secretBoxFromEnv(config);
   const report = await rotateShopSecrets(db, box);
   console.log(
-    `Key ${box.currentKeyId}: ${report.shops} shop(s), ${report.reencrypted} secret(s) re-encrypted, ` +
-      `${report.alreadyCurrent} already current, ${report.skippedChangedConcurrently} shop(s) changed meanwhile (run again), ` +
+    `Key ${box.currentKeyId}: ${report.shops} shop(s), ${report.accounts} M-PESA account(s), ${report.reencrypted} secret(s) re-encrypted, ` +
+      `${report.alreadyCurrent} already current, ${report.skippedChangedConcurrently} row(s) changed meanwhile (run again), ` +
       `${report.failed.length} failed.`,
   );
-  for (const f of report.failed) console.error(`  ${f.shop} ${f.field}: ${f.reason}`);
+  for (const f of report.failed) {
+    console.error(`  ${f.shop}${f.accountId ? ` account ${f.accountId}` : ""} ${f.field}: ${f.reason}`);
+  }
   process.exitCode = report.failed.length > 0 || report.skippedChangedConcurrently > 0 ? 1 : 0;
 } finally {
   await db.$disconnect();

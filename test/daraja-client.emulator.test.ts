@@ -9,6 +9,7 @@ import {
   DarajaNetworkError,
   DarajaTimeoutError,
   InMemoryTokenStore,
+  isNoApiProductMatch,
   parseAccountBalanceResult,
   parseB2cResult,
   parseC2bConfirmation,
@@ -311,6 +312,25 @@ describe("C2B, initiator APIs, Pull and QR", () => {
     await emu.c2bPay({ shortCode: "600984", amount: 1500, msisdn: "254712345678", billRef: "shp10492" });
     const [conf] = callbacksAt("/c2b/confirm").map(parseC2bConfirmation);
     expect(conf).toMatchObject({ amount: 1500, billRefNormalized: "SHP10492", payer: { kind: "masked" } });
+  });
+
+  it("registers with v1 when asked; the version the shortcode is not on answers no apiproduct match (final)", async () => {
+    emu.setC2bVersion(600985, "v1");
+    const input = {
+      shortCode: 600985,
+      responseType: "Cancelled" as const,
+      confirmationUrl: `${hooks}/c2b/v1/confirm`,
+      validationUrl: `${hooks}/c2b/v1/validate`,
+    };
+    const wrong = await client()
+      .c2bRegisterUrl({ ...input, version: "v2" })
+      .catch((e) => e);
+    expect(isNoApiProductMatch(wrong)).toBe(true);
+    expect(wrong).toMatchObject({ kind: "final" });
+    const ack = await client().c2bRegisterUrl({ ...input, version: "v1" });
+    expect(ack.responseCode).toBe("0");
+    expect(emu.c2bRegistration(600985)).toMatchObject({ version: "v1", responseType: "Cancelled" });
+    expect(isNoApiProductMatch(new Error("no apiproduct match"))).toBe(false); // only Daraja's answer counts
   });
 
   it("B2C: ack, Result parsed; a reused OriginatorConversationID is final", async () => {

@@ -1,24 +1,18 @@
-import fs from "node:fs";
-import path from "node:path";
-import pg from "pg";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { createPrismaClient } from "../app/db.server";
-import { isPostgres, pgUrl, ROOT, runDir } from "./support/databases";
+import {
+  migrationIndex,
+  migrationNames as names,
+  migrationSql as sqlOf,
+  openMigrationDb,
+} from "./support/migration-db";
 
 // The review_codes migration on a database as deployed before it: rows whose reviewReason holds
 // "CODE: text" come out with reviewCode (the ReviewCode enum) and reviewDetail, on SQLite and
 // PostgreSQL, with the very SQL files `npm run setup` applies.
 
 const MIGRATION = "review_codes_receipt_claims";
-const dir = isPostgres()
-  ? path.join(ROOT, "prisma", "postgres", "migrations")
-  : path.join(ROOT, "prisma", "migrations");
-const names = fs
-  .readdirSync(dir)
-  .filter((n) => fs.statSync(path.join(dir, n)).isDirectory())
-  .sort();
-const mine = names.findIndex((n) => n.endsWith(`_${MIGRATION}`));
-const sqlOf = (name: string) => fs.readFileSync(path.join(dir, name, "migration.sql"), "utf8");
+const mine = migrationIndex(MIGRATION);
 
 const REASONS: [string | null, string | null, string | null][] = [
   ["AMOUNT_SHORT: paid KES 90, expected KES 100", "AMOUNT_SHORT", "paid KES 90, expected KES 100"],
@@ -55,32 +49,7 @@ const insert = (i: number, reason: string | null) =>
      reason === null ? "NULL" : `'${reason.replace(/'/g, "''")}'`
    }, CURRENT_TIMESTAMP)`;
 
-/** Runs SQL on a database: the whole file on PostgreSQL, statement by statement on SQLite (libsql). */
-async function open(): Promise<{ url: string; run: (sql: string) => Promise<void>; close: () => Promise<void> }> {
-  const runId = inject("testRunId");
-  if (isPostgres()) {
-    const name = `mpesa_m_${runId}_${process.pid}`;
-    const admin = new pg.Client({ connectionString: pgUrl("postgres") });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${name}"`);
-    await admin.end();
-    const client = new pg.Client({ connectionString: pgUrl(name) });
-    await client.connect();
-    return { url: pgUrl(name), run: async (sql) => void (await client.query(sql)), close: () => client.end() };
-  }
-  const file = path.join(runDir(runId), `migration_${process.pid}.sqlite`);
-  fs.rmSync(file, { force: true });
-  const url = `file:${file}`;
-  const db = createPrismaClient(url);
-  const run = async (sql: string) => {
-    const statements = sql
-      .split(/;\s*\n/)
-      .map((s) => s.replace(/^\s*--.*$/gm, "").trim())
-      .filter(Boolean);
-    for (const s of statements) await db.$executeRawUnsafe(s);
-  };
-  return { url, run, close: () => db.$disconnect() };
-}
+const open = () => openMigrationDb("m");
 
 const closers: (() => Promise<void>)[] = [];
 afterAll(async () => {

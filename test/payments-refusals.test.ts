@@ -39,7 +39,7 @@ const pushes = () => h.emulator.requests({ path: "/mpesa/stkpush/v1/processreque
 const attemptsOf = (orderGid: string) =>
   h.db.paymentAttempt.findMany({ where: { orderGid }, orderBy: { createdAt: "asc" } });
 const setShortCode = (businessShortCode: string) =>
-  h.db.shopSettings.update({ where: { shopDomain: SHOP }, data: { businessShortCode } });
+  h.db.mpesaAccount.updateMany({ where: { shopDomain: SHOP }, data: { businessShortCode } });
 
 describe("Daraja refuses the STK Push", () => {
   it("500.001.1001 Merchant does not exist: FAILED with the reason, a clear answer, and a new Pay is possible", async () => {

@@ -147,7 +147,7 @@ describe("issue 8 item 9: recording in Shopify reads only non-secret settings", 
     expect(res.status).toBe(200);
     const row = await attempt(res.body.attempt.id);
     // The keys changed under the shop (an operator mistake in a rotation): no secret opens any more.
-    await h.db.shopSettings.update({
+    await h.db.mpesaAccount.updateMany({
       where: { shopDomain: KEYLESS_SHOP },
       data: { consumerSecretEnc: "v1.00000000.AAAA.AAAA.AAAA", passkeyEnc: "v1.00000000.AAAA.AAAA.AAAA" },
     });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import prisma from "../app/db.server";
 import { importStatement } from "../app/modules/reconciliation/import.server";
-import { shortcodeCheckFromSettings } from "../app/modules/reconciliation/shortcodes.server";
+import { shortcodeCheckFromAccounts } from "../app/modules/reconciliation/shortcodes.server";
 import { asReadable } from "../app/modules/reconciliation/statement";
 import { startEmulator, type Emulator } from "../emulator/index";
 import { call, startReceiver, STK_PUSH, stkBody, token, type Receiver } from "../emulator/test-support";
@@ -42,12 +42,13 @@ afterAll(async () => {
 beforeEach(async () => {
   await prisma.statementRow.deleteMany();
   await prisma.statementImport.deleteMany();
-  await prisma.shopSettings.deleteMany();
-  await prisma.shopSettings.create({
+  await prisma.mpesaAccount.deleteMany();
+  await prisma.mpesaAccount.create({
     data: {
       shopDomain: SHOP,
+      defaultForShop: SHOP,
       environment: "sandbox",
-      shortcodeType: "paybill",
+      kind: "paybill",
       businessShortCode: "174379",
       consumerKey: "k",
       consumerSecretEnc: "sealed",
@@ -65,7 +66,7 @@ const importBytes = (bytes: Buffer, name: string) =>
   importStatement(prisma, {
     shop: SHOP,
     file: { name, bytes: bytes.length, sha256: "sha", source: { open: () => asReadable(bytes) } },
-    checkShortcode: shortcodeCheckFromSettings(prisma),
+    checkShortcode: shortcodeCheckFromAccounts(prisma),
   });
 
 describe("emulator statement export", () => {

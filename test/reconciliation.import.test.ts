@@ -1,7 +1,7 @@
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import prisma from "../app/db.server";
 import { importStatement, type ImportInput } from "../app/modules/reconciliation/import.server";
-import { shortcodeCheckFromSettings } from "../app/modules/reconciliation/shortcodes.server";
+import { shortcodeCheckFromAccounts } from "../app/modules/reconciliation/shortcodes.server";
 import { asReadable } from "../app/modules/reconciliation/statement";
 import { statementFile, syntheticStatement, type StatementFaults } from "../emulator/statement";
 
@@ -16,12 +16,13 @@ const NOW = new Date("2027-01-01T00:00:00Z");
 beforeEach(async () => {
   await prisma.statementRow.deleteMany();
   await prisma.statementImport.deleteMany();
-  await prisma.shopSettings.deleteMany();
-  await prisma.shopSettings.create({
+  await prisma.mpesaAccount.deleteMany();
+  await prisma.mpesaAccount.create({
     data: {
       shopDomain: SHOP,
+      defaultForShop: SHOP,
       environment: "sandbox",
-      shortcodeType: "paybill",
+      kind: "paybill",
       businessShortCode: "600123",
       consumerKey: "k",
       consumerSecretEnc: "sealed",
@@ -45,7 +46,7 @@ async function upload(
       sha256: "sha",
       source: { open: () => asReadable(bytes) },
     },
-    checkShortcode: shortcodeCheckFromSettings(prisma),
+    checkShortcode: shortcodeCheckFromAccounts(prisma),
     importedBy: "42",
     now: NOW,
   };
@@ -122,7 +123,7 @@ describe("importStatement", () => {
     expect(r.problems).toEqual([
       expect.objectContaining({
         code: "WRONG_SHORTCODE",
-        message: expect.stringContaining("shortcode 999999, not your M-PESA shortcode 600123"),
+        message: expect.stringContaining("shortcode 999999, not one of your M-PESA shortcodes (600123)"),
       }),
     ]);
     expect(await prisma.statementRow.count()).toBe(0);
@@ -133,7 +134,7 @@ describe("importStatement", () => {
 
   it("refuses a shop without settings", async () => {
     const r = await upload(doc, "csv", {}, "other-shop.myshopify.com");
-    expect(r.problems[0].message).toContain("Save your M-PESA settings first");
+    expect(r.problems[0].message).toContain("Add your M-PESA account in Settings first");
     expect(await prisma.statementRow.count()).toBe(0);
   });
 

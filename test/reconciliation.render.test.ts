@@ -3,7 +3,7 @@ import { createRequestHandler, type ServerBuild } from "@remix-run/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import prisma from "../app/db.server";
 import { importStatement } from "../app/modules/reconciliation/import.server";
-import { shortcodeCheckFromSettings } from "../app/modules/reconciliation/shortcodes.server";
+import { shortcodeCheckFromAccounts } from "../app/modules/reconciliation/shortcodes.server";
 import { asReadable } from "../app/modules/reconciliation/statement";
 import { statementFile, syntheticStatement } from "../emulator/statement";
 import { getPage, SHOP, storeSession } from "./settings.helpers";
@@ -18,11 +18,12 @@ beforeAll(async () => {
   const build = (await import(path.resolve(import.meta.dirname, "..", "build", "server", "index.js"))) as ServerBuild;
   handle = createRequestHandler(build, "production");
   await storeSession();
-  await prisma.shopSettings.create({
+  await prisma.mpesaAccount.create({
     data: {
       shopDomain: SHOP,
+      defaultForShop: SHOP,
       environment: "sandbox",
-      shortcodeType: "paybill",
+      kind: "paybill",
       businessShortCode: "600123",
       consumerKey: "k",
       consumerSecretEnc: "sealed",
@@ -38,7 +39,7 @@ beforeAll(async () => {
     await importStatement(prisma, {
       shop: SHOP,
       file: { name, bytes: bytes.length, sha256: "x", source: { open: () => asReadable(bytes) } },
-      checkShortcode: shortcodeCheckFromSettings(prisma),
+      checkShortcode: shortcodeCheckFromAccounts(prisma),
       now: new Date("2027-01-01T00:00:00Z"),
     });
   }

@@ -19,12 +19,13 @@ beforeAll(async () => {
 beforeEach(async () => {
   await prisma.statementRow.deleteMany();
   await prisma.statementImport.deleteMany();
-  await prisma.shopSettings.deleteMany();
-  await prisma.shopSettings.create({
+  await prisma.mpesaAccount.deleteMany();
+  await prisma.mpesaAccount.create({
     data: {
       shopDomain: SHOP,
+      defaultForShop: SHOP,
       environment: "sandbox",
-      shortcodeType: "paybill",
+      kind: "paybill",
       businessShortCode: "600123",
       consumerKey: "k",
       consumerSecretEnc: "sealed",

@@ -5,6 +5,7 @@ import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Sandbox } from "../scripts/sandbox/index";
 import { ROOT } from "./support/databases";
+import { SANDBOX_PASSKEY } from "./settings.fixtures";
 import { removeStateDir, sandboxStateDir, startTestSandbox } from "./sandbox.support";
 
 // The sandbox page driven in headless Chromium (Debian's package: bash .ci/install-chromium.sh),
@@ -127,6 +128,36 @@ describe("the sandbox page in a browser", () => {
     // "Test connection" reaches the Daraja emulator with the stored (sealed) sandbox credentials.
     await page.getByRole("button", { name: "Test connection" }).click();
     await expect.poll(() => page.getByText("Connection works").count(), { timeout: 15_000 }).toBe(1);
+    await shot(page, "05b-connection-works");
+    // A till beside the paybill: the form says which number goes where; Test connection checks the store
+    // number with its passkey; saved, it is listed; Register URLs reaches the emulator.
+    await page.getByRole("button", { name: "Add an account" }).click();
+    await page.getByText("Till number (Buy Goods)", { exact: true }).click();
+    await page.getByLabel("Name (optional)").fill("Westlands till");
+    await page.getByLabel("Store number (head office)").fill("174379");
+    await page.getByLabel("Till number", { exact: true }).fill("174380");
+    await page.getByLabel("Consumer key").fill("emulator-consumer-key");
+    await page.getByLabel("Consumer secret").fill("emulator-consumer-secret");
+    await page.getByLabel("Passkey (Lipa na M-PESA Online)").fill(SANDBOX_PASSKEY);
+    await shot(page, "06-add-till");
+    await page.getByRole("button", { name: "Test connection" }).last().click();
+    await expect
+      .poll(() => page.getByText(/and store number 174379 with this passkey/).count(), { timeout: 15_000 })
+      .toBe(1);
+    await page.getByRole("button", { name: "Save account" }).click();
+    await expect.poll(() => page.getByText("M-PESA account saved").count(), { timeout: 15_000 }).toBe(1);
+    // The list is reloaded after the action's answer: wait for it.
+    await expect
+      .poll(() => page.getByText("Till 174380 · store 174379", { exact: false }).count(), { timeout: 15_000 })
+      .toBeGreaterThan(0);
+    await page.getByRole("button", { name: "Register URLs" }).last().click();
+    await expect.poll(() => page.getByText("C2B URLs registered").count(), { timeout: 15_000 }).toBe(1);
+    await shot(page, "07-accounts-registered");
+    // Removing asks once more.
+    await page.getByRole("button", { name: "Remove", exact: true }).last().click();
+    await page.getByRole("button", { name: /^Remove it/ }).click();
+    await expect.poll(() => page.getByText("M-PESA account removed").count(), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => page.getByText("Westlands till").count(), { timeout: 15_000 }).toBe(0);
     // Client-side navigation keeps working: App Bridge's stand-in adds the session token to data requests.
     await page.getByRole("link", { name: "Home", exact: true }).click();
     await expect.poll(() => page.getByRole("link", { name: "Edit settings" }).count(), { timeout: 15_000 }).toBe(1);

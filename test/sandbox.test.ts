@@ -7,7 +7,7 @@ import { SandboxRefusedError, isLocalUrl, sandboxSafetyProblems } from "../app/m
 import { signCheckoutSessionToken } from "../app/modules/sandbox/session-tokens.server";
 import { activity } from "../app/modules/sandbox/page.server";
 import { createSecretBox } from "../app/modules/settings/secret-box.server";
-import { openSecret } from "../app/modules/settings/repository.server";
+import { openAccountSecret } from "../app/modules/settings/accounts.server";
 import { ROOT } from "./support/databases";
 import { removeStateDir, sandboxStateDir, startTestSandbox } from "./sandbox.support";
 
@@ -140,15 +140,17 @@ describe("the sandbox, started", () => {
   });
 
   it("seeds the demo shop with emulator credentials and records its orders through the orders/create webhook", async () => {
-    const settings = await db.shopSettings.findUniqueOrThrow({ where: { shopDomain: DEMO_SHOP } });
-    expect(settings).toMatchObject({
+    const account = await db.mpesaAccount.findFirstOrThrow({
+      where: { shopDomain: DEMO_SHOP, defaultForShop: DEMO_SHOP },
+    });
+    expect(account).toMatchObject({
       environment: "sandbox",
-      shortcodeType: "paybill",
+      kind: "paybill",
       businessShortCode: "174379",
       consumerKey: "emulator-consumer-key",
     });
     const box = createSecretBox({ current: await readEncryptionKey(stateDir) });
-    expect(openSecret(box, settings, "consumerSecret")).toBe("emulator-consumer-secret");
+    expect(openAccountSecret(box, account, "consumerSecret")).toBe("emulator-consumer-secret");
 
     const orders = await db.mpesaOrder.findMany({ where: { shopDomain: DEMO_SHOP }, orderBy: { createdAt: "asc" } });
     expect(orders.map((o) => o.outstandingKes)).toEqual(DEMO_ORDERS.map((o) => o.totalKes));
@@ -191,6 +193,7 @@ describe("the sandbox, started", () => {
     await sandbox.close();
     sandbox = await startTestSandbox(stateDir);
     expect(await db.shopSettings.count()).toBe(1);
+    expect(await db.mpesaAccount.count()).toBe(1);
     expect(await db.session.count({ where: { shop: DEMO_SHOP } })).toBe(1);
     expect(await db.mpesaOrder.count({ where: { shopDomain: DEMO_SHOP } })).toBe(DEMO_ORDERS.length);
   });
@@ -199,7 +202,7 @@ describe("the sandbox, started", () => {
     "refuses to start when a shop in its database is configured for production Daraja",
     { timeout: 60_000 },
     async () => {
-      await db.shopSettings.update({ where: { shopDomain: DEMO_SHOP }, data: { environment: "production" } });
+      await db.mpesaAccount.updateMany({ where: { shopDomain: DEMO_SHOP }, data: { environment: "production" } });
       try {
         const refusedDir = sandboxStateDir("refuse-shop");
         const error = await startTestSandbox(refusedDir).then(
@@ -212,7 +215,7 @@ describe("the sandbox, started", () => {
           /shop mpesa-sandbox-demo\.myshopify\.com is configured for the production Daraja environment/,
         );
       } finally {
-        await db.shopSettings.update({ where: { shopDomain: DEMO_SHOP }, data: { environment: "sandbox" } });
+        await db.mpesaAccount.updateMany({ where: { shopDomain: DEMO_SHOP }, data: { environment: "sandbox" } });
       }
     },
   );

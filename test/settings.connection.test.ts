@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import prisma from "../app/db.server";
 import { env, resetEnvForTests, type Env } from "../app/lib/env.server";
 import { action } from "../app/routes/app.settings";
-import { saveShopSettings, testShopConnection } from "../app/modules/settings/use-cases.server";
+import { saveShopSetup, testShopConnection } from "../app/modules/settings/use-cases.server";
 import { startEmulator, type Emulator } from "../emulator/index";
 import { validForm } from "./settings.fixtures";
 import { postForm, SHOP, storeSession } from "./settings.helpers";
@@ -36,6 +36,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await prisma.shopSettings.deleteMany();
+  await prisma.mpesaAccount.deleteMany();
   sandbox.reset();
   production.reset();
 });
@@ -44,9 +45,68 @@ describe("test connection", () => {
   it("succeeds with keys the chosen environment accepts", async () => {
     expect(await connect({})).toEqual({
       ok: true,
-      result: { ok: true, environment: "sandbox", message: "Connected: Daraja sandbox accepted these keys." },
+      result: {
+        ok: true,
+        environment: "sandbox",
+        message: "Connected: Daraja sandbox accepted these keys, and paybill 174379 with this passkey.",
+        notes: ["Payments go to paybill 174379 (CustomerPayBillOnline)."],
+      },
     });
+    // One token, then the shortcode check with it: an STK Push Query that can match no checkout.
     expect(sandbox.stats().oauthRequests).toBe(1);
+    expect(sandbox.requests({ path: "/mpesa/stkpushquery/v1/query" })).toHaveLength(1);
+    expect(sandbox.requests({ path: "/mpesa/stkpush/v1/processrequest" })).toHaveLength(0);
+  });
+
+  it("catches the till/store mix-up: the till number as the store number is a shortcode Daraja does not know", async () => {
+    const result = await connect({ shortcodeType: "till", businessShortCode: "174380", tillNumber: "174379" });
+    expect(result).toMatchObject({
+      ok: true,
+      result: {
+        ok: false,
+        reason: "shortcode_passkey_mismatch",
+        message: expect.stringMatching(
+          /The keys work, but Daraja sandbox does not know this shortcode: store number 174380 \(Merchant does not exist\)\. For a till, the store number is the head-office or store shortcode you went live with/,
+        ),
+      },
+    });
+  });
+
+  it("a passkey that is not the shortcode's: refused, named as the pair", async () => {
+    const result = await connect({ passkey: "a".repeat(64) });
+    expect(result).toMatchObject({
+      result: {
+        ok: false,
+        reason: "shortcode_passkey_mismatch",
+        message: expect.stringMatching(
+          /refused this passkey for it: paybill 174379 \(\[MerchantValidate\] - Wrong credentials\)/,
+        ),
+      },
+    });
+  });
+
+  it("a till with its store: connected, and says how the push is made and how a wrong till would show", async () => {
+    const result = await connect({ shortcodeType: "till", businessShortCode: "174379", tillNumber: "174380" });
+    expect(result).toMatchObject({
+      result: {
+        ok: true,
+        message: "Connected: Daraja sandbox accepted these keys, and store number 174379 with this passkey.",
+        notes: [
+          expect.stringMatching(
+            /till 174380 as Buy Goods \(CustomerBuyGoodsOnline\).*SFC_IC0003 The operator does not exist/,
+          ),
+        ],
+      },
+    });
+  });
+
+  it("the same number as store and till is refused before calling Daraja", async () => {
+    const result = await connect({ shortcodeType: "till", businessShortCode: "174379", tillNumber: "174379" });
+    expect(result).toEqual({
+      ok: false,
+      errors: { tillNumber: expect.stringMatching(/^The till number and the store number are the same\./) },
+    });
+    expect(sandbox.stats().oauthRequests).toBe(0);
   });
 
   it("reports a wrong key or secret", async () => {
@@ -98,7 +158,7 @@ describe("test connection", () => {
   });
 
   it("uses the stored secret when the secret field is left empty, and never a cached token", async () => {
-    expect(await saveShopSettings({ db: prisma, env: config }, SHOP, validForm())).toMatchObject({ ok: true });
+    expect(await saveShopSetup({ db: prisma, env: config }, SHOP, validForm())).toMatchObject({ ok: true });
     expect(await connect({ consumerSecret: "" })).toMatchObject({ result: { ok: true } });
     expect(await connect({ consumerSecret: "a-wrong-secret-typed-now" })).toMatchObject({
       result: { reason: "wrong_credentials" },
@@ -127,6 +187,7 @@ describe("test connection", () => {
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ intent: "test", connection: { ok: true, environment: "sandbox" } });
       expect(await prisma.shopSettings.count()).toBe(0); // testing does not save
+      expect(await prisma.mpesaAccount.count()).toBe(0);
     } finally {
       process.env = saved;
       resetEnvForTests();

@@ -30,4 +30,4 @@ export async function postForm(path: string, fields: Record<string, string>, sho
   return signed(new Request(`${APP_URL}${path}`, { method: "POST", body: new URLSearchParams(fields) }), shop);
 }
 
-export { SANDBOX_PASSKEY, validForm } from "./settings.fixtures";
+export { SANDBOX_PASSKEY, validAccountForm, validForm, validShopForm } from "./settings.fixtures";

@@ -11,7 +11,9 @@ import {
   rotateShopSecrets,
   SecretDecryptionError,
 } from "../app/modules/settings/index.server";
-import { loadSettingsPage, saveShopSettings } from "../app/modules/settings/use-cases.server";
+import { loadSettingsPage, saveShopSetup } from "../app/modules/settings/use-cases.server";
+import { createReceivingAccount, openAccountSecret } from "../app/modules/settings/accounts.server";
+import { secretBoxFromEnv } from "../app/modules/settings/config.server";
 import { SANDBOX_PASSKEY, validForm } from "./settings.fixtures";
 
 // Secrets at rest: sealed in the database, tamper-evident, and rotatable to a new key.
@@ -25,18 +27,23 @@ const form = (overrides: Record<string, string> = {}) =>
   validForm({ ...SECRETS, initiatorName: "testapi", ...overrides });
 const newKey = () => randomBytes(32).toString("base64");
 const rows = () => prisma.$queryRaw<Record<string, unknown>[]>`SELECT * FROM "ShopSettings"`;
+const accountRows = () => prisma.$queryRaw<Record<string, unknown>[]>`SELECT * FROM "MpesaAccount"`;
+const accountOf = (shop: string) => prisma.mpesaAccount.findFirstOrThrow({ where: { shopDomain: shop } });
 
 beforeEach(async () => {
   await prisma.shopSettings.deleteMany();
+  await prisma.mpesaAccount.deleteMany();
 });
 
 describe("secrets at rest", () => {
   it("stores no plaintext secret in the database row", async () => {
-    expect(await saveShopSettings({ db: prisma }, "a.myshopify.com", form())).toMatchObject({ ok: true });
+    expect(await saveShopSetup({ db: prisma }, "a.myshopify.com", form())).toMatchObject({ ok: true });
     const [row] = await rows();
-    const raw = JSON.stringify(row);
+    const [account] = await accountRows();
+    const raw = JSON.stringify([row, account]);
     for (const secret of Object.values(SECRETS)) expect(raw).not.toContain(secret);
-    expect(row.passkeyEnc).toMatch(/^v2\.[0-9a-f]{8}\./);
+    expect(account.passkeyEnc).toMatch(/^v2\.[0-9a-f]{8}\./);
+    expect(row.initiatorPasswordEnc).toMatch(/^v2\.[0-9a-f]{8}\./);
     expect(await getShopDarajaConfig(prisma, "a.myshopify.com")).toMatchObject({
       consumerSecret: SECRETS.consumerSecret,
       passkey: SANDBOX_PASSKEY,
@@ -45,11 +52,11 @@ describe("secrets at rest", () => {
   });
 
   it("fails with SecretDecryptionError on a tampered ciphertext, never with garbage", async () => {
-    await saveShopSettings({ db: prisma }, "a.myshopify.com", form());
-    const row = await prisma.shopSettings.findUniqueOrThrow({ where: { shopDomain: "a.myshopify.com" } });
+    await saveShopSetup({ db: prisma }, "a.myshopify.com", form());
+    const row = await accountOf("a.myshopify.com");
     const last = row.passkeyEnc.at(-2) === "A" ? "B" : "A";
     const tampered = row.passkeyEnc.slice(0, -2) + last + row.passkeyEnc.at(-1);
-    await prisma.shopSettings.update({ where: { shopDomain: "a.myshopify.com" }, data: { passkeyEnc: tampered } });
+    await prisma.mpesaAccount.update({ where: { id: row.id }, data: { passkeyEnc: tampered } });
 
     const error = await getShopDarajaConfig(prisma, "a.myshopify.com").catch((e) => e);
     expect(error).toBeInstanceOf(SecretDecryptionError);
@@ -58,28 +65,47 @@ describe("secrets at rest", () => {
     // The page says so, and the merchant must type that secret again instead of keeping it.
     const page = await loadSettingsPage({ db: prisma }, "a.myshopify.com");
     expect(page.view.secrets.passkey).toEqual({ stored: true, unreadable: true });
-    const save = await saveShopSettings({ db: prisma }, "a.myshopify.com", form({ passkey: "" }));
+    const save = await saveShopSetup({ db: prisma }, "a.myshopify.com", form({ passkey: "" }));
     expect(save).toEqual({ ok: false, errors: { passkey: "Enter the passkey." } });
   });
 
   it("refuses a secret copied from another shop's row", async () => {
-    await saveShopSettings({ db: prisma }, "a.myshopify.com", form());
-    await saveShopSettings({ db: prisma }, "b.myshopify.com", form({ consumerSecret: "shop-b-secret-value" }));
-    const a = await prisma.shopSettings.findUniqueOrThrow({ where: { shopDomain: "a.myshopify.com" } });
-    await prisma.shopSettings.update({
-      where: { shopDomain: "b.myshopify.com" },
-      data: { consumerSecretEnc: a.consumerSecretEnc },
-    });
+    await saveShopSetup({ db: prisma }, "a.myshopify.com", form());
+    await saveShopSetup({ db: prisma }, "b.myshopify.com", form({ consumerSecret: "shop-b-secret-value" }));
+    const a = await accountOf("a.myshopify.com");
+    const b = await accountOf("b.myshopify.com");
+    await prisma.mpesaAccount.update({ where: { id: b.id }, data: { consumerSecretEnc: a.consumerSecretEnc } });
     await expect(getShopDarajaConfig(prisma, "b.myshopify.com")).rejects.toThrow(SecretDecryptionError);
+  });
+
+  it("refuses a secret copied from another account of the same shop (the AAD names the account)", async () => {
+    await saveShopSetup({ db: prisma }, "a.myshopify.com", form());
+    const a = await accountOf("a.myshopify.com");
+    const box = secretBoxFromEnv();
+    const other = await createReceivingAccount(prisma, box, "a.myshopify.com", {
+      label: "Second till",
+      kind: "till",
+      environment: "sandbox",
+      businessShortCode: "174379",
+      tillNumber: "5566778",
+      consumerKey: "second-consumer-key",
+      c2bVersion: "v2",
+      c2bResponseType: "Completed",
+      c2bValidationEnabled: false,
+      newSecrets: { consumerSecret: "second-consumer-secret", passkey: SANDBOX_PASSKEY },
+    });
+    expect(openAccountSecret(box, other, "consumerSecret")).toBe("second-consumer-secret");
+    const moved = { ...other, consumerSecretEnc: a.consumerSecretEnc };
+    expect(() => openAccountSecret(box, moved, "consumerSecret")).toThrow(SecretDecryptionError);
   });
 });
 
 describe("key rotation", () => {
-  const oldKey = () => env().ENCRYPTION_KEY; // what saveShopSettings sealed with
+  const oldKey = () => env().ENCRYPTION_KEY; // what saveShopSetup sealed with
 
   async function seedTwoShops() {
-    await saveShopSettings({ db: prisma }, "a.myshopify.com", form());
-    await saveShopSettings(
+    await saveShopSetup({ db: prisma }, "a.myshopify.com", form());
+    await saveShopSetup(
       { db: prisma },
       "b.myshopify.com",
       form({ initiatorPassword: "", securityCredential: "C".repeat(344) }),
@@ -92,6 +118,7 @@ describe("key rotation", () => {
     const rotating = createSecretBox({ current: key, previous: [oldKey()] });
     expect(await rotateShopSecrets(prisma, rotating)).toEqual({
       shops: 2,
+      accounts: 2,
       reencrypted: 6,
       alreadyCurrent: 0,
       skippedChangedConcurrently: 0,
@@ -114,15 +141,17 @@ describe("key rotation", () => {
   });
 
   it("L6: rotation upgrades v1 envelopes (master key used directly) to v2 under the same key", async () => {
-    await saveShopSettings({ db: prisma }, "a.myshopify.com", form());
+    await saveShopSetup({ db: prisma }, "a.myshopify.com", form());
     const box = createSecretBox({ current: oldKey() });
     const v1 = sealV1(oldKey(), SECRETS.consumerSecret, "a.myshopify.com/consumerSecret");
-    await prisma.shopSettings.update({ where: { shopDomain: "a.myshopify.com" }, data: { consumerSecretEnc: v1 } });
+    const account = await accountOf("a.myshopify.com");
+    // A v1 envelope as the ShopSettings era sealed it, moved here by the mpesa_accounts migration.
+    await prisma.mpesaAccount.update({ where: { id: account.id }, data: { consumerSecretEnc: `shop:${v1}` } });
     expect((await getShopDarajaConfig(prisma, "a.myshopify.com", { box }))!.consumerSecret).toBe(
       SECRETS.consumerSecret,
     );
     expect(await rotateShopSecrets(prisma, box)).toMatchObject({ reencrypted: 1, failed: [] });
-    const row = await prisma.shopSettings.findUniqueOrThrow({ where: { shopDomain: "a.myshopify.com" } });
+    const row = await accountOf("a.myshopify.com");
     expect(row.consumerSecretEnc).toMatch(new RegExp(`^v2\\.${box.currentKeyId}\\.`));
     expect((await getShopDarajaConfig(prisma, "a.myshopify.com", { box }))!.consumerSecret).toBe(
       SECRETS.consumerSecret,
@@ -151,7 +180,9 @@ describe("key rotation", () => {
         env: { ...process.env, ENCRYPTION_KEY: key, ENCRYPTION_KEY_PREVIOUS: oldKey() },
       },
     );
-    expect(stdout).toMatch(/2 shop\(s\), 6 secret\(s\) re-encrypted, 0 already current.*0 failed/);
+    expect(stdout).toMatch(
+      /2 shop\(s\), 2 M-PESA account\(s\), 6 secret\(s\) re-encrypted, 0 already current.*0 failed/,
+    );
     const config = await getShopDarajaConfig(prisma, "a.myshopify.com", { box: createSecretBox({ current: key }) });
     expect(config?.passkey).toBe(SANDBOX_PASSKEY);
   });

@@ -1,10 +1,11 @@
+import { createHash } from "node:crypto";
 import { Prisma } from "@prisma/client";
 import { afterAll, describe, expect, it } from "vitest";
 import prisma from "../app/db.server";
 import { hashingKey } from "../app/lib/keys.server";
 import { tokenCacheKey } from "../app/modules/daraja";
 import { darajaBaseUrl, secretBoxFromEnv } from "../app/modules/settings/config.server";
-import { secretContext } from "../app/modules/settings/repository.server";
+import { accountSecretContext } from "../app/modules/settings/accounts.server";
 import * as dataRequestsPage from "../app/routes/app.data-requests";
 import * as customersDataRequest from "../app/routes/webhooks.customers.data_request";
 import * as customersRedact from "../app/routes/webhooks.customers.redact";
@@ -47,14 +48,21 @@ async function seedShop() {
 
   await prisma.shop.create({ data: { domain: shop } });
   await prisma.session.create({ data: { id: `offline_${shop}`, shop, state: "", accessToken: `tok-${n}` } });
-  await prisma.shopSettings.create({
+  await prisma.shopSettings.create({ data: { shopDomain: shop } });
+  const accountId = `acct-of-shop-${n}`;
+  await prisma.mpesaAccount.create({
     data: {
+      id: accountId,
       shopDomain: shop,
+      defaultForShop: shop,
       environment: "sandbox",
-      shortcodeType: "paybill",
+      kind: "paybill",
       businessShortCode: "174379",
       consumerKey,
-      consumerSecretEnc: secretBoxFromEnv().seal(consumerSecret, secretContext(shop, "consumerSecret")),
+      consumerSecretEnc: secretBoxFromEnv().seal(
+        consumerSecret,
+        accountSecretContext(shop, accountId, "consumerSecret"),
+      ),
       passkeyEnc: "sealed",
     },
   });
@@ -158,6 +166,76 @@ async function seedShop() {
       importId: statementImport.id,
     },
   });
+  // Paybill payments (issue 11): one on the customer's order (v2, masked MSISDN, the payer's name) and
+  // one from the customer's phone under a reference nobody matched (v1: SHA-256 of the MSISDN).
+  const payerHash = createHash("sha256").update(phone).digest("hex");
+  const c2bOnOrder = await prisma.callbackLog.create({
+    data: {
+      kind: "C2B_CONFIRMATION",
+      path: "/daraja/c2b/:token/confirmation",
+      shopDomain: shop,
+      accountId,
+      headers: "{}",
+      status: "PROCESSED",
+      body: JSON.stringify({
+        TransID: `TM${n}C2BM`,
+        TransAmount: "500.00",
+        BillRefNumber: order1.name,
+        MSISDN: `2547 ***** ${national.slice(-3)}`,
+        FirstName: `Wanjiku${n}X`,
+      }),
+    },
+  });
+  await prisma.c2bPayment.create({
+    data: {
+      receipt: `TM${n}C2BM`,
+      shopDomain: shop,
+      accountId,
+      shortCode: "174379",
+      transactionType: "Pay Bill",
+      amountText: "500.00",
+      amountKes: 500,
+      billRefRaw: order1.name,
+      billRefKey: order1.name.replace(/\D/g, ""),
+      payerKind: "masked",
+      payer: `2547 ***** ${national.slice(-3)}`,
+      payerName: `Wanjiku${n}X`,
+      transTime: new Date(),
+      status: "APPLIED",
+      orderGid: order1.admin_graphql_api_id,
+      callbackLogId: c2bOnOrder.id,
+    },
+  });
+  await prisma.callbackLog.create({
+    data: {
+      kind: "C2B_VALIDATION",
+      path: "/daraja/c2b/:token/validation",
+      shopDomain: shop,
+      accountId,
+      headers: "{}",
+      status: "PROCESSED",
+      body: JSON.stringify({ TransID: `TH${n}C2BH`, TransAmount: "90", BillRefNumber: "UNKNOWN1", MSISDN: payerHash }),
+    },
+  });
+  await prisma.c2bPayment.create({
+    data: {
+      receipt: `TH${n}C2BH`,
+      shopDomain: shop,
+      accountId,
+      shortCode: "174379",
+      transactionType: "Pay Bill",
+      amountText: "90",
+      amountKes: 90,
+      billRefRaw: "UNKNOWN1",
+      billRefKey: "UNKNOWN1",
+      payerKind: "hashed",
+      payer: payerHash,
+      payerName: `Wanjiku${n}X`,
+      transTime: new Date(),
+      status: "UNMATCHED",
+      reason: "UNKNOWN_REFERENCE",
+    },
+  });
   await prisma.job.create({
     data: {
       shopDomain: shop,
@@ -179,6 +257,7 @@ async function seedShop() {
     consumerKey,
     consumerSecret,
     tokenKey,
+    payerHash,
     attempts: { paid, cancelled },
   };
 }
@@ -306,6 +385,20 @@ describe("customers/redact", () => {
       otherPartyMsisdn: null,
       otherPartyName: null,
       details: `Pay Bill from [redacted] Acc. ${s.order1.name}`,
+    });
+    for (const form of [...phoneForms(s), s.email, `Wanjiku${s.n}X`, s.payerHash, `***** ${s.national.slice(-3)}`])
+      expect(after).not.toContain(form);
+    // Paybill payments keep their facts, lose the payer.
+    const c2b = await prisma.c2bPayment.findMany({ where: { shopDomain: s.shop }, orderBy: { amountKes: "asc" } });
+    expect(c2b.map((p) => [p.amountKes, p.status, p.payer, p.payerName])).toEqual([
+      [90, "UNMATCHED", null, null],
+      [500, "APPLIED", null, null],
+    ]);
+    expect(
+      JSON.parse((await prisma.callbackLog.findFirstOrThrow({ where: { body: { contains: `TM${s.n}C2BM` } } })).body),
+    ).toMatchObject({
+      TransAmount: "500.00",
+      MSISDN: "[redacted]",
     });
     // Payment facts stay: amounts, receipts, statuses, and the callback's non-personal content.
     const attempts = await prisma.paymentAttempt.findMany({

@@ -51,6 +51,7 @@ describe("shopify.app.toml", () => {
         "app/uninstalled",
         "customers/data_request",
         "customers/redact",
+        "orders/cancelled",
         "orders/create",
         "shop/redact",
       ].sort(),

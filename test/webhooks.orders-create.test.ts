@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import prisma from "../app/db.server";
+import * as ordersCancelled from "../app/routes/webhooks.orders.cancelled";
 import * as ordersCreate from "../app/routes/webhooks.orders.create";
 import { deliver, orderPayload, webhookRequest } from "./support/webhooks";
 
@@ -15,18 +16,7 @@ async function create(shop: string, payload: Record<string, unknown>) {
 }
 
 async function withMethodName(shop: string, paymentMethodName: string) {
-  await prisma.shopSettings.create({
-    data: {
-      shopDomain: shop,
-      environment: "sandbox",
-      shortcodeType: "paybill",
-      businessShortCode: "174379",
-      consumerKey: "ck",
-      consumerSecretEnc: "x",
-      passkeyEnc: "x",
-      paymentMethodName,
-    },
-  });
+  await prisma.shopSettings.create({ data: { shopDomain: shop, paymentMethodName } });
 }
 
 describe("orders/create", () => {
@@ -127,5 +117,40 @@ describe("orders/create", () => {
   it("rejects a payload without an order id (400)", async () => {
     const response = await deliver(ordersCreate, webhookRequest("orders/create", { name: "#1" }, { shop: newShop() }));
     expect(response.status).toBe(400);
+  });
+});
+
+describe("paybill matching keys (issue 11)", () => {
+  it("stores the normalised account reference the shop's template issues, the name, its digits and the confirmation number", async () => {
+    const shop = newShop();
+    await prisma.shopSettings.create({ data: { shopDomain: shop, accountReferenceTemplate: "INV{order_number}" } });
+    const payload = orderPayload({ name: "#KE-0042", confirmation_number: "xk4b9t2qz" });
+    const [row] = await create(shop, payload);
+    expect(row).toMatchObject({
+      referenceKey: "INV42",
+      nameKey: "KE42",
+      nameDigitsKey: "42",
+      confirmationKey: "XK4B9T2QZ",
+      cancelledAt: null,
+    });
+  });
+
+  it("orders/cancelled marks a known order cancelled once; an unknown order is ignored", async () => {
+    const shop = newShop();
+    const payload = orderPayload();
+    await create(shop, payload);
+    const cancelled = { ...payload, cancelled_at: "2026-12-01T10:00:00Z" };
+    const first = await deliver(ordersCancelled, webhookRequest("orders/cancelled", cancelled, { shop }));
+    expect(first.status).toBe(200);
+    const [row] = await prisma.mpesaOrder.findMany({ where: { shopDomain: shop } });
+    expect(row.cancelledAt?.toISOString()).toBe("2026-12-01T10:00:00.000Z");
+    const unknown = await deliver(ordersCancelled, webhookRequest("orders/cancelled", orderPayload(), { shop }));
+    expect(unknown.status).toBe(200);
+    expect(await prisma.mpesaOrder.count({ where: { shopDomain: shop, cancelledAt: { not: null } } })).toBe(1);
+  });
+
+  it("orders/cancelled without an order id is refused", async () => {
+    const res = await deliver(ordersCancelled, webhookRequest("orders/cancelled", { name: "#1" }, { shop: newShop() }));
+    expect(res.status).toBe(400);
   });
 });

@@ -76,6 +76,9 @@ export const EnvSchema = z
     STATEMENT_MAX_ROWS: int(200_000, 1),
     // Inbound Daraja events (app/modules/daraja-events): a stored event is retried on its row, then DEAD.
     CALLBACK_MAX_ATTEMPTS: int(25, 1),
+    // C2B validation: the app's own answer budget (Daraja waits ~8 s, then applies the ResponseType).
+    // A decision not reached in time is answered "accept": the payment is never lost to our slowness.
+    C2B_VALIDATION_BUDGET_MS: int(2000, 50),
     // Callbacks whose token is unknown: metadata only, at most this many rows per source per window.
     CALLBACK_UNKNOWN_PER_SOURCE: int(20, 1),
     CALLBACK_UNKNOWN_WINDOW_SECONDS: int(600, 1),

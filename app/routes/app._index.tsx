@@ -7,6 +7,7 @@ import { authenticate } from "../shopify.server";
 import { loadSettingsPage } from "../modules/settings/use-cases.server";
 import { SetupChecklist } from "../modules/settings/ui/setup-checklist";
 import { countNeedsReview } from "../modules/payments/dashboard/index.server";
+import { countUnmatched } from "../modules/c2b/queue.server";
 
 // /app — status at a glance and what is left to set up. Only non-secret fields leave the loader.
 
@@ -20,11 +21,12 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     checklist,
     callbackUrl,
     needsReview: await countNeedsReview(prisma, session.shop),
+    unmatched: await countUnmatched(prisma, session.shop),
   });
 };
 
 export default function Index() {
-  const { configured, environment, paymentMethodName, checklist, callbackUrl, needsReview } =
+  const { configured, environment, paymentMethodName, checklist, callbackUrl, needsReview, unmatched } =
     useLoaderData<typeof loader>();
   return (
     <Page title="M-PESA Checkout">
@@ -38,6 +40,21 @@ export default function Index() {
             >
               M-PESA money arrived in a way the app could not settle by itself (for example a second payment or a short
               amount).
+            </Banner>
+          </Layout.Section>
+        )}
+        {unmatched > 0 && (
+          <Layout.Section>
+            <Banner
+              tone="warning"
+              title={
+                unmatched === 1
+                  ? "1 paybill payment waits to be matched"
+                  : `${unmatched} paybill payments wait to be matched`
+              }
+              action={{ content: "Match payments", url: "/app/payments/unmatched" }}
+            >
+              Customers paid your paybill or till with an account number no order could be found for.
             </Banner>
           </Layout.Section>
         )}

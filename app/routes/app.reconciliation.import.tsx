@@ -20,7 +20,7 @@ import prisma from "../db.server";
 import { env } from "../lib/env.server";
 import { receiveUpload, removeUpload } from "../lib/statement-upload.server";
 import { importStatement, listImports, type ImportResult } from "../modules/reconciliation/import.server";
-import { shortcodeCheckFromSettings } from "../modules/reconciliation/shortcodes.server";
+import { shortcodeCheckFromAccounts } from "../modules/reconciliation/shortcodes.server";
 import { authenticate } from "../shopify.server";
 
 // /app/reconciliation/import — signed-in staff upload the M-PESA Org Portal statement (CSV or Excel).
@@ -51,7 +51,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
         source: { open: () => createReadStream(upload.file.path) },
       },
       importedBy: sessionToken?.sub ?? null,
-      checkShortcode: shortcodeCheckFromSettings(prisma),
+      checkShortcode: shortcodeCheckFromAccounts(prisma),
       limits: { maxBytes: STATEMENT_MAX_BYTES, maxRows: STATEMENT_MAX_ROWS },
     });
     return json<ImportActionData>({ result }, { status: result.status === "IMPORTED" ? 200 : 422 });

@@ -1,14 +1,27 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
-import { Banner, BlockStack, Button, InlineStack, Layout, Page } from "@shopify/polaris";
+import { Banner, BlockStack, Button, Card, Checkbox, InlineStack, Layout, List, Page, Text } from "@shopify/polaris";
 import { useEffect, useRef, useState } from "react";
 import prisma from "../db.server";
 import { authenticate } from "../shopify.server";
-import { loadSettingsPage, saveShopSettings, testShopConnection } from "../modules/settings/use-cases.server";
+import { sharedDarajaClient } from "../payments.server";
+import {
+  loadSettingsPage,
+  makeDefaultAccount,
+  registerAccountC2b,
+  removeAccount,
+  saveAccount,
+  saveShopSettings,
+  testAccountConnection,
+} from "../modules/settings/use-cases.server";
+import type { ConnectionResult } from "../modules/settings/test-connection.server";
+import type { RegisterOutcome } from "../modules/settings/c2b-registration.server";
 import { SetupChecklist } from "../modules/settings/ui/setup-checklist";
-import { SettingsFields, type FormValues } from "../modules/settings/ui/settings-fields";
-import { SECRET_FIELDS, type FieldErrors } from "../modules/settings/fields";
+import { SettingsFields, type ShopFormValues } from "../modules/settings/ui/settings-fields";
+import { AccountFields, PaybillOrTill, type AccountFormValues } from "../modules/settings/ui/account-form";
+import { AccountsList } from "../modules/settings/ui/accounts-list";
+import { EMPTY_ACCOUNT, type FieldErrors } from "../modules/settings/fields";
 
 // /app/settings — thin adapter: authenticate, call one settings use case, map the outcome.
 
@@ -17,79 +30,190 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   return json(await loadSettingsPage({ db: prisma }, session.shop));
 };
 
+type ActionResult = {
+  intent: string;
+  errors: FieldErrors;
+  connection: ConnectionResult | null;
+  registration: RegisterOutcome | null;
+  accountId: string | null;
+};
+
+const reply = (r: Partial<ActionResult> & { intent: string }, status = 200) =>
+  json<ActionResult>({ errors: {}, connection: null, registration: null, accountId: null, ...r }, { status });
+
 export const action = async ({ request }: ActionFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   const form = Object.fromEntries(await request.formData());
-  if (form.intent === "test") {
-    const outcome = await testShopConnection({ db: prisma }, session.shop, form);
-    return outcome.ok
-      ? json({ intent: "test" as const, errors: {} as FieldErrors, connection: outcome.result })
-      : json({ intent: "test" as const, errors: outcome.errors, connection: null }, { status: 422 });
+  const deps = { db: prisma };
+  const shop = session.shop;
+  const intent = typeof form.intent === "string" ? form.intent : "";
+  switch (intent) {
+    case "save": {
+      const outcome = await saveShopSettings(deps, shop, form);
+      return outcome.ok ? reply({ intent }) : reply({ intent, errors: outcome.errors }, 422);
+    }
+    case "save-account":
+    case "default-account":
+    case "remove-account": {
+      const run = {
+        "save-account": saveAccount,
+        "default-account": makeDefaultAccount,
+        "remove-account": removeAccount,
+      };
+      const outcome = await run[intent](deps, shop, form);
+      return outcome.ok
+        ? reply({ intent, accountId: outcome.accountId })
+        : reply({ intent, errors: outcome.errors }, outcome.errors.accountId ? 409 : 422);
+    }
+    case "test":
+    case "test-account": {
+      const outcome = await testAccountConnection(deps, shop, form);
+      return outcome.ok
+        ? reply({ intent: "test", connection: outcome.result })
+        : reply({ intent: "test", errors: outcome.errors }, 422);
+    }
+    case "register-c2b": {
+      // With the payments' shared client: one OAuth token per credential set across the app.
+      const outcome = await registerAccountC2b({ ...deps, daraja: sharedDarajaClient }, shop, form);
+      return outcome.ok
+        ? reply({ intent, registration: outcome.result, accountId: String(form.accountId) })
+        : reply({ intent, errors: outcome.errors }, 409);
+    }
+    default:
+      return reply({ intent: "unknown" }, 400);
   }
-  if (form.intent === "save") {
-    const outcome = await saveShopSettings({ db: prisma }, session.shop, form);
-    return outcome.ok
-      ? json({ intent: "save" as const, errors: {} as FieldErrors, connection: null })
-      : json({ intent: "save" as const, errors: outcome.errors, connection: null }, { status: 422 });
-  }
-  return json({ intent: "unknown" as const, errors: {} as FieldErrors, connection: null }, { status: 400 });
 };
 
-const emptySecrets = () =>
-  Object.fromEntries(SECRET_FIELDS.map((f) => [f, ""])) as Pick<FormValues, (typeof SECRET_FIELDS)[number]>;
+const emptyShopSecrets = { initiatorPassword: "", securityCredential: "" };
+const emptyAccountSecrets = { consumerSecret: "", passkey: "" };
 
 export default function SettingsPage() {
-  const { view, checklist, callbackUrl, callbackUrlInsecure } = useLoaderData<typeof loader>();
+  const { shop, accounts, checklist, callbackUrl, callbackUrlInsecure, c2b } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const submit = useSubmit();
-  const formRef = useRef<HTMLFormElement>(null);
-  const [values, setValues] = useState<FormValues>({ ...view.values, ...emptySecrets() });
+  const accountFormRef = useRef<HTMLFormElement>(null);
+  const [shopValues, setShopValues] = useState<ShopFormValues>({ ...shop.values, ...emptyShopSecrets });
+  // Which account the form edits: an id, "new", or none. A shop without accounts starts with a new one.
+  const [editing, setEditing] = useState<string | null>(accounts.length === 0 ? "new" : null);
+  const editedAccount = accounts.find((a) => a.id === editing);
+  const [accountValues, setAccountValues] = useState<AccountFormValues>({ ...EMPTY_ACCOUNT, ...emptyAccountSecrets });
 
-  // After a successful save the typed secrets are stored: clear them from the page.
+  const [makeDefault, setMakeDefault] = useState(false);
+  const edit = (id: string | null) => {
+    const a = accounts.find((x) => x.id === id);
+    setMakeDefault(false);
+    setAccountValues({ ...(a ? a.values : EMPTY_ACCOUNT), ...emptyAccountSecrets });
+    setEditing(id);
+  };
+
+  // After a successful save the typed secrets are stored: clear them from the page (and close the form).
   useEffect(() => {
-    if (result?.intent === "save" && Object.keys(result.errors).length === 0) {
-      setValues((v) => ({ ...v, ...emptySecrets() }));
+    if (!result || Object.keys(result.errors).length > 0) return;
+    if (result.intent === "save") setShopValues((v) => ({ ...v, ...emptyShopSecrets }));
+    if (result.intent === "save-account") {
+      setAccountValues((v) => ({ ...v, ...emptyAccountSecrets }));
+      setEditing(null);
     }
   }, [result]);
 
   const busy = navigation.state !== "idle";
   const pendingIntent = navigation.formData?.get("intent");
   const errors: FieldErrors = result?.errors ?? {};
-  const testConnection = () => {
-    const data = new FormData(formRef.current!);
-    data.set("intent", "test");
+  const accountErrors = result?.intent === "save-account" || result?.intent === "test" ? errors : {};
+  const shopErrors = result?.intent === "save" ? errors : {};
+  const post = (fields: Record<string, string>) => submit(fields, { method: "post" });
+  const testEdited = () => {
+    const data = new FormData(accountFormRef.current!);
+    data.set("intent", "test-account");
     submit(data, { method: "post" });
   };
+  const sandboxInUse =
+    accounts.some((a) => a.values.environment === "sandbox") || accountValues.environment === "sandbox";
 
   return (
     <Page
       title="Settings"
-      subtitle="Your Daraja (M-PESA) credentials and how payments appear to customers"
+      subtitle="Your M-PESA accounts (Daraja credentials) and how payments appear to customers"
       backAction={{ url: "/app" }}
     >
       <Layout>
         <Layout.Section>
           <BlockStack gap="400">
             <ResultBanner result={result} />
-            {callbackUrlInsecure && values.environment === "production" && (
+            {callbackUrlInsecure && accounts.some((a) => a.values.environment === "production") && (
               <Banner tone="warning">
                 Production Daraja only calls HTTPS addresses; this app’s callback address is not HTTPS.
               </Banner>
             )}
-            <Form method="post" ref={formRef}>
+            <AccountsList
+              accounts={accounts}
+              busy={busy}
+              onEdit={(id) => edit(id)}
+              onAdd={() => edit("new")}
+              onPost={post}
+              c2b={c2b}
+            />
+            {editing && (
+              <Card>
+                <Form method="post" ref={accountFormRef}>
+                  <input type="hidden" name="intent" value="save-account" />
+                  <input type="hidden" name="accountId" value={editedAccount?.id ?? ""} />
+                  <BlockStack gap="400">
+                    <Text as="h2" variant="headingMd">
+                      {editedAccount
+                        ? `Edit ${editedAccount.values.label || editedAccount.receivingNumber}`
+                        : "Add an M-PESA account"}
+                    </Text>
+                    <AccountFields
+                      values={accountValues}
+                      onChange={(patch) => setAccountValues((v) => ({ ...v, ...patch }))}
+                      errors={accountErrors}
+                      secrets={editedAccount?.secrets}
+                      c2bProblem={c2b.problem}
+                    />
+                    {accounts.length > 0 && !editedAccount?.isDefault && (
+                      <Checkbox
+                        label="Make this the default account (the one customers are prompted to pay)"
+                        name="makeDefault"
+                        value="true"
+                        checked={makeDefault}
+                        onChange={setMakeDefault}
+                      />
+                    )}
+                    <InlineStack gap="200" align="end">
+                      {accounts.length > 0 && (
+                        <Button onClick={() => edit(null)} disabled={busy}>
+                          Cancel
+                        </Button>
+                      )}
+                      <Button onClick={testEdited} loading={busy && pendingIntent === "test-account"} disabled={busy}>
+                        Test connection
+                      </Button>
+                      <Button
+                        submit
+                        variant="primary"
+                        loading={busy && pendingIntent === "save-account"}
+                        disabled={busy}
+                      >
+                        Save account
+                      </Button>
+                    </InlineStack>
+                  </BlockStack>
+                </Form>
+              </Card>
+            )}
+            <Form method="post">
               <input type="hidden" name="intent" value="save" />
               <BlockStack gap="400">
                 <SettingsFields
-                  values={values}
-                  onChange={(patch) => setValues((v) => ({ ...v, ...patch }))}
-                  errors={errors}
-                  secrets={view.secrets}
+                  values={shopValues}
+                  onChange={(patch) => setShopValues((v) => ({ ...v, ...patch }))}
+                  errors={shopErrors}
+                  secrets={shop.secrets}
+                  sandboxInUse={sandboxInUse}
                 />
                 <InlineStack gap="200" align="end">
-                  <Button onClick={testConnection} loading={busy && pendingIntent === "test"} disabled={busy}>
-                    Test connection
-                  </Button>
                   <Button submit variant="primary" loading={busy && pendingIntent === "save"} disabled={busy}>
                     Save
                   </Button>
@@ -99,7 +223,12 @@ export default function SettingsPage() {
           </BlockStack>
         </Layout.Section>
         <Layout.Section variant="oneThird">
-          <SetupChecklist items={checklist} callbackUrl={callbackUrl} />
+          <BlockStack gap="400">
+            <SetupChecklist items={checklist} callbackUrl={callbackUrl} />
+            <Card>
+              <PaybillOrTill />
+            </Card>
+          </BlockStack>
         </Layout.Section>
       </Layout>
     </Page>
@@ -108,6 +237,7 @@ export default function SettingsPage() {
 
 function ResultBanner({ result }: { result: ReturnType<typeof useActionData<typeof action>> }) {
   if (!result) return null;
+  if (result.errors.accountId) return <Banner tone="critical">{result.errors.accountId}</Banner>;
   if (Object.keys(result.errors).length > 0) {
     return (
       <Banner tone="critical" title="Some fields need attention">
@@ -116,13 +246,33 @@ function ResultBanner({ result }: { result: ReturnType<typeof useActionData<type
     );
   }
   if (result.intent === "save") return <Banner tone="success" title="Settings saved" />;
-  if (result.connection) {
+  if (result.intent === "save-account") return <Banner tone="success" title="M-PESA account saved" />;
+  if (result.intent === "default-account") return <Banner tone="success" title="Default account changed" />;
+  if (result.intent === "remove-account") return <Banner tone="success" title="M-PESA account removed" />;
+  if (result.registration) {
     return (
       <Banner
-        tone={result.connection.ok ? "success" : "critical"}
-        title={result.connection.ok ? "Connection works" : "Connection failed"}
+        tone={result.registration.ok ? "success" : "critical"}
+        title={result.registration.ok ? "C2B URLs registered" : "C2B URLs not registered"}
       >
-        {result.connection.message}
+        {result.registration.message}
+      </Banner>
+    );
+  }
+  if (result.connection) {
+    const c = result.connection;
+    return (
+      <Banner tone={c.ok ? "success" : "critical"} title={c.ok ? "Connection works" : "Connection failed"}>
+        <BlockStack gap="100">
+          <Text as="p">{c.message}</Text>
+          {c.ok && c.notes && c.notes.length > 0 && (
+            <List type="bullet">
+              {c.notes.map((n) => (
+                <List.Item key={n}>{n}</List.Item>
+              ))}
+            </List>
+          )}
+        </BlockStack>
       </Banner>
     );
   }

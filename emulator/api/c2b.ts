@@ -1,7 +1,7 @@
 // C2B (§3): register URLs (v1/v2), simulate, and the customer payment flow behind both the simulate
 // endpoint and the control API: optional validation call, then confirmation.
 import { createHash } from "node:crypto";
-import { Codes, ok, type Reply } from "../reply";
+import { Codes, GatewayFault, ok, type DarajaFailure, type Reply } from "../reply";
 import type { State } from "../state";
 import { eatStamp } from "../time";
 import * as v from "../validate";
@@ -10,6 +10,8 @@ import type { ApiContext } from "./context";
 export function registerUrl(version: "v1" | "v2") {
   return ({ state, body }: ApiContext): Reply => {
     const shortCode = v.shortCode(body, "ShortCode");
+    const product = state.c2bVersions.get(shortCode);
+    if (product !== undefined && product !== version) throw noApiProductMatch();
     // Exactly "Completed" or "Cancelled": sentence case, correctly spelled (§3.1).
     const responseType = v.oneOf(body, "ResponseType", ["Completed", "Cancelled"] as const);
     const confirmationUrl = v.c2bUrl(body, "ConfirmationURL", true)!;
@@ -25,6 +27,20 @@ export function registerUrl(version: "v1" | "v2") {
       ResponseDescription: "Success",
     });
   };
+}
+
+/**
+ * The gateway's answer when the app's API product does not cover this resource (here: the C2B version
+ * the shortcode is not on). The docs give only the text; the envelope is the Apigee fault the gateway
+ * uses for its own refusals, HTTP 401.
+ */
+function noApiProductMatch(): DarajaFailure {
+  return new GatewayFault(401, {
+    fault: {
+      faultstring: "Invalid API call as no apiproduct match found",
+      detail: { errorcode: "keymanagement.service.InvalidAPICallAsNoApiProductMatchFound" },
+    },
+  });
 }
 
 export function simulate({ state, body }: ApiContext): Reply {
@@ -59,7 +75,36 @@ export type CustomerPayment = {
   /** Overrides the registration's version: v1 = SHA-256 hex MSISDN, v2 = masked "2547 ***** 678". */
   msisdnStyle?: "v1" | "v2";
   firstName?: string;
+  /** The slip customers make typing the account number (applied to billRef), see `withTypo`. */
+  typo?: Typo;
+  /** The M-PESA receipt to use (an STK payment also reported by C2B carries the STK receipt). */
+  transId?: string;
 };
+
+export const TYPOS = ["spaces", "hash", "lower", "leading_zeros", "dash", "order_name"] as const;
+export type Typo = (typeof TYPOS)[number];
+
+/**
+ * The account number as a customer might type it: "INV1001" -> " INV 100 1 " (spaces), "#INV1001"
+ * (hash), "inv1001" (lower), "INV001001" (leading zeros before the number), "INV-1001" (dash),
+ * "#1001" (order_name: the order's name instead of the issued reference).
+ */
+export function withTypo(billRef: string, typo: Typo): string {
+  switch (typo) {
+    case "spaces":
+      return ` ${billRef.replace(/(.{3})/g, "$1 ").trim()} `;
+    case "hash":
+      return `#${billRef}`;
+    case "lower":
+      return billRef.toLowerCase();
+    case "leading_zeros":
+      return billRef.replace(/\d/, (d) => `00${d}`);
+    case "dash":
+      return billRef.replace(/^([^\d]*)(\d)/, (_, prefix: string, d: string) => (prefix ? `${prefix}-${d}` : `${d}`));
+    case "order_name":
+      return `#${billRef.replace(/^\D+/, "")}`;
+  }
+}
 
 export type CustomerPaymentResult = {
   transId: string;
@@ -70,8 +115,12 @@ export type CustomerPaymentResult = {
 
 /** A customer pays a paybill or till from their phone; money moves only if validation lets it. */
 export async function customerPays(state: State, p: CustomerPayment): Promise<CustomerPaymentResult> {
-  const reg = state.c2b.get(p.shortCode);
-  const transId = state.ids.receipt();
+  // A till's payments reach the URLs registered for the till or, failing that, for its store (the
+  // shortcode the merchant went live with; which one Safaricom uses for tills is unconfirmed).
+  const registeredFor = state.c2b.has(p.shortCode) ? p.shortCode : (state.tills.get(p.shortCode) ?? p.shortCode);
+  const reg = state.c2b.get(registeredFor);
+  const transId = p.transId ?? state.ids.receipt();
+  const billRef = p.billRef !== undefined && p.typo ? withTypo(p.billRef, p.typo) : p.billRef;
   const style = p.msisdnStyle ?? reg?.version ?? "v2";
   const payload = {
     TransactionType: p.kind === "till" ? "Buy Goods" : "Pay Bill",
@@ -79,7 +128,7 @@ export async function customerPays(state: State, p: CustomerPayment): Promise<Cu
     TransTime: eatStamp(state.now()),
     TransAmount: p.amount.toFixed(2),
     BusinessShortCode: p.shortCode,
-    BillRefNumber: p.billRef ?? "",
+    BillRefNumber: billRef ?? "",
     InvoiceNumber: "",
     OrgAccountBalance: "",
     ThirdPartyTransID: "",
@@ -90,7 +139,7 @@ export async function customerPays(state: State, p: CustomerPayment): Promise<Cu
   };
   const result: CustomerPaymentResult = { transId, status: "completed" };
 
-  if (reg?.validationUrl && state.c2bValidationEnabled.has(p.shortCode)) {
+  if (reg?.validationUrl && state.c2bValidationEnabled.has(registeredFor)) {
     const rec = await state.dispatcher.post(
       "c2b:validation",
       reg.validationUrl,
@@ -120,7 +169,7 @@ export async function customerPays(state: State, p: CustomerPayment): Promise<Cu
     msisdn: p.msisdn,
     amount: p.amount,
     at: state.now(),
-    billRef: p.billRef,
+    billRef,
     transactionType: payload.TransactionType as "Pay Bill" | "Buy Goods",
     firstName: payload.FirstName,
   });
@@ -151,6 +200,8 @@ export function parseCustomerPayment(input: unknown): CustomerPayment {
   const kind = body.kind === "till" ? "till" : "paybill";
   const style = body.msisdnStyle;
   if (style !== undefined && style !== "v1" && style !== "v2") throw Codes.invalidField("msisdnStyle");
+  const typo = body.typo;
+  if (typo !== undefined && !(TYPOS as readonly unknown[]).includes(typo)) throw Codes.invalidField("typo");
   return {
     shortCode: v.shortCode(body, "shortCode"),
     amount: v.amount(body, "amount", 1, 250_000),
@@ -159,5 +210,35 @@ export function parseCustomerPayment(input: unknown): CustomerPayment {
     kind,
     msisdnStyle: style,
     firstName: v.text(body, "firstName", { max: 50 }),
+    typo: typo as Typo | undefined,
   };
+}
+
+/**
+ * Reported (unconfirmed, §10.3): an STK payment to a paybill with C2B URLs registered may also reach
+ * the confirmation URL, with BillRefNumber = the STK AccountReference and the same receipt. Played
+ * for the shortcodes the control API names (`POST /__emulator/c2b/stk-echo`).
+ */
+export async function echoStkAsC2b(
+  state: State,
+  stk: { shortCode: string; amount: number; phone: string; accountReference?: string; receipt: string },
+) {
+  if (!state.c2bEchoStk.has(stk.shortCode) || !state.c2b.get(stk.shortCode)) return;
+  const reg = state.c2b.get(stk.shortCode)!;
+  const account = state.account(stk.shortCode);
+  await state.dispatcher.post("c2b:confirmation", reg.confirmationUrl, {
+    TransactionType: "Pay Bill",
+    TransID: stk.receipt,
+    TransTime: eatStamp(state.now()),
+    TransAmount: stk.amount.toFixed(2),
+    BusinessShortCode: stk.shortCode,
+    BillRefNumber: stk.accountReference ?? "",
+    InvoiceNumber: "",
+    OrgAccountBalance: account.utility.toFixed(2),
+    ThirdPartyTransID: "",
+    MSISDN: reg.version === "v1" ? createHash("sha256").update(stk.phone).digest("hex") : maskMsisdn(stk.phone),
+    FirstName: "JOHN",
+    MiddleName: "",
+    LastName: "",
+  });
 }

@@ -1,4 +1,5 @@
 // M-PESA Express (§2.1–2.5): push, asynchronous callback, query.
+import { echoStkAsC2b } from "./c2b";
 import { Codes, DarajaFailure, ok, type Reply } from "../reply";
 import { resolveStkOutcome, takeForced, STK_OUTCOMES, type StkOutcome } from "../outcomes";
 import type { State, StkTxn } from "../state";
@@ -76,6 +77,7 @@ export function stkPush({ state, body }: ApiContext): Reply {
   const live = [...state.stk.values()];
   if (state.rules.subscriberLock && live.some((t) => t.phone === phone && !t.final)) throw Codes.subscriberLocked();
   let outcome: StkOutcome = resolveStkOutcome(takeForced(state.forced, "stk"), phone);
+  if (!receiverFits(state, transactionType, shortCode, partyB)) outcome = STK_OUTCOMES.operator_missing;
   // Seen on Daraja: an AccountReference over 12 characters is accepted, then no prompt reaches the phone.
   if (longReference) outcome = STK_OUTCOMES.timeout;
   if (
@@ -106,6 +108,17 @@ export function stkPush({ state, body }: ApiContext): Reply {
   });
 }
 
+/**
+ * Does PartyB fit the TransactionType for this shortcode? Buy Goods: PartyB must be a till of the store
+ * BusinessShortCode (not the store itself, not another store's till). Pay Bill: PartyB must not be a
+ * till. A misfit is accepted synchronously and ends in SFC_IC0003 "The operator does not exist." (§6.2,
+ * §10 item 6: the most common till set-up failure).
+ */
+function receiverFits(state: State, transactionType: string, shortCode: string, partyB: string): boolean {
+  if (transactionType === "CustomerBuyGoodsOnline") return state.tills.get(partyB) === shortCode;
+  return !state.tills.has(partyB);
+}
+
 /** "ws_CO_" + ddMMyyyyHHmmss + milliseconds + the phone's 9 national digits, as the sandbox shapes it. */
 function checkoutRequestId(state: State, now: number, phone: string): string {
   const s = eatStamp(now);
@@ -133,6 +146,8 @@ function schedule(state: State, txn: StkTxn, outcome: StkOutcome, callbackUrl: s
     if (outcome.delivery === "late") {
       dispatcher.later(state.opts.lateCallbackDelayMs, () => dispatcher.post("stk", callbackUrl, body));
     }
+    const receipt = txn.final?.receipt;
+    if (receipt) await echoStkAsC2b(state, { ...txn, receipt });
   });
 }
 

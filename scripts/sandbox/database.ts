@@ -1,7 +1,7 @@
 import type { PrismaClient } from "@prisma/client";
 import { createPrismaClient } from "../../app/lib/prisma.server";
 import { createSecretBox } from "../../app/modules/settings/secret-box.server";
-import { findSettings, saveSettings, storedSecretsOf } from "../../app/modules/settings/repository.server";
+import { findShopSetup, saveSettings, storedSecretsOf } from "../../app/modules/settings/repository.server";
 import { validateSettings } from "../../app/modules/settings/validation";
 import { DEMO_ACCESS_TOKEN, DEMO_SCOPES, DEMO_SETTINGS_FORM, DEMO_SHOP } from "../../app/modules/sandbox/demo";
 
@@ -13,7 +13,8 @@ export function openDatabase(url: string): PrismaClient {
 }
 
 export function configuredShops(db: PrismaClient) {
-  return db.shopSettings.findMany({ select: { shopDomain: true, environment: true } });
+  // Every M-PESA account (not only the defaults): the sandbox refuses any production one.
+  return db.mpesaAccount.findMany({ select: { shopDomain: true, environment: true } });
 }
 
 /**
@@ -41,7 +42,7 @@ export async function seedDemoShop(db: PrismaClient, encryptionKey: string) {
     update: session,
   });
 
-  const stored = storedSecretsOf(await findSettings(db, DEMO_SHOP));
+  const stored = storedSecretsOf(await findShopSetup(db, DEMO_SHOP));
   const result = validateSettings({ ...DEMO_SETTINGS_FORM }, stored);
   if (!result.ok) throw new Error(`demo settings rejected: ${JSON.stringify(result.errors)}`);
   await saveSettings(db, createSecretBox({ current: encryptionKey }), DEMO_SHOP, result.value);

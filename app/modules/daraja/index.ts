@@ -19,6 +19,8 @@ export type {
   PulledTransaction,
   DynamicQrInput,
 } from "./operations/c2b-pull-qr";
+export { isNoApiProductMatch } from "./operations/c2b-pull-qr";
+export { c2bBannedWordIn, C2B_BANNED_URL_WORDS } from "./validation";
 export {
   DarajaError,
   DarajaAuthError,
@@ -49,7 +51,13 @@ export {
 } from "./token-store";
 export * from "./types";
 export { parseStkCallback, type StkCallback } from "./parsers/stk-callback";
-export { parseC2bValidation, parseC2bConfirmation, type C2bPayment } from "./parsers/c2b";
+export {
+  parseC2bValidation,
+  parseC2bConfirmation,
+  parseC2bValidationAsReceived,
+  parseC2bConfirmationAsReceived,
+  type C2bPayment,
+} from "./parsers/c2b";
 export {
   parseResult,
   parseQueueTimeout,

@@ -43,7 +43,14 @@ export function shortCode(field: string, value: unknown): string {
 }
 
 // Daraja rejects C2B URLs containing these words in any case (docs/DARAJA.md §3.1).
-const C2B_BANNED = ["m-pesa", "mpesa", "safaricom", "exe", "exec", "cmd", "sql", "query"];
+export const C2B_BANNED_URL_WORDS = ["m-pesa", "mpesa", "safaricom", "exec", "exe", "cmd", "sql", "query"] as const;
+const C2B_BANNED = C2B_BANNED_URL_WORDS;
+
+/** The first word of C2B_BANNED_URL_WORDS the URL contains (any case), or null. */
+export function c2bBannedWordIn(url: string): string | null {
+  const lower = url.toLowerCase();
+  return C2B_BANNED.find((w) => lower.includes(w)) ?? null;
+}
 
 /**
  * A URL Daraja will post to: absolute http(s), no whitespace (400.002.02 Invalid CallBackURL),
@@ -61,8 +68,7 @@ export function callbackUrl(field: string, value: unknown, env: DarajaEnvironmen
   if (url.protocol !== "https:" && url.protocol !== "http:") return fail(field, "must be an http(s) URL");
   if (env === "production" && url.protocol !== "https:") return fail(field, "must use https in production");
   if (c2b) {
-    const lower = value.toLowerCase();
-    const word = C2B_BANNED.find((w) => lower.includes(w));
+    const word = c2bBannedWordIn(value);
     if (word) return fail(field, `must not contain the word "${word}" (Daraja rejects it)`);
   }
   return value;

@@ -21,6 +21,8 @@ export interface NewAttempt {
   phoneMatchesOrder?: boolean;
   environment: string;
   callbackTokenHash: string;
+  /** The MpesaAccount the prompt is sent for. */
+  mpesaAccountId?: string | null;
 }
 
 export const getAttempt = (db: Db, id: string) => db.paymentAttempt.findUniqueOrThrow({ where: { id } });

@@ -54,7 +54,8 @@ export interface PaymentsDeps {
   now: () => Date;
   config: PaymentsConfig;
   /** The decrypted Daraja configuration; null when the shop has no settings. */
-  shopConfig: (shop: string) => Promise<ShopDarajaConfig | null>;
+  /** The shop's Daraja configuration: of that account when given (and still there), else the default's. */
+  shopConfig: (shop: string, accountId?: string | null) => Promise<ShopDarajaConfig | null>;
   /** The non-secret settings (no decryption). */
   shopPaymentSettings: (shop: string) => Promise<ShopPaymentSettings | null>;
   /** The one Daraja client factory (one client per credentials, shared OAuth token). */

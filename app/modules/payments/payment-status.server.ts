@@ -4,6 +4,8 @@ import { toAttemptView } from "./attempt-view";
 import type { PaymentsDeps } from "./deps.server";
 import { loadPayableOrder, type LoadOrderDeps } from "./load-order.server";
 import { parseConfirmationNumber } from "./order-binding";
+import { orderNumberOf } from "./payability";
+import { renderAccountReference } from "../settings/account-reference";
 import { clientIpKey } from "./rate-limits.server";
 
 // Use case "status poll": what the extension shows — whether the order can be paid, and the latest
@@ -63,5 +65,24 @@ export async function getPaymentStatus(
   }
   // A prompt is live: the order is "payable" in the sense that Pay returns that same attempt.
   if (attempt) status.attempt = toAttemptView(attempt);
+  // The fallback beside the prompt: pay the shop's default receiving account from the M-PESA menu,
+  // with the reference the paybill matcher expects (c2b/matching.ts), for what is left to pay.
+  if (loaded.payable) {
+    const { config, order: o } = loaded;
+    const paidKes = o.totalKes !== null ? o.totalKes - loaded.amountKes : 0;
+    status.paybill =
+      config.kind === "till"
+        ? { kind: "till", number: config.partyB, amountKes: loaded.amountKes }
+        : {
+            kind: "paybill",
+            number: config.businessShortCode,
+            accountReference: renderAccountReference(config.accountReferenceTemplate, {
+              orderNumber: orderNumberOf(o),
+              orderName: o.name,
+            }),
+            amountKes: loaded.amountKes,
+          };
+    if (paidKes > 0) status.paybill.paidKes = paidKes;
+  }
   return { kind: "status", status };
 }

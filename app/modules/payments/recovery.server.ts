@@ -60,7 +60,7 @@ export async function recoverPendingAttempt(deps: RecoveryDeps, attemptId: strin
   let askAgain = !lastQuery;
   let answer;
   try {
-    const config = await requireShopConfig(deps, attempt.shopDomain);
+    const config = await requireShopConfig(deps, attempt.shopDomain, attempt.mpesaAccountId);
     answer = await deps.daraja(config).stkQuery({
       businessShortCode: config.businessShortCode,
       passkey: config.passkey,

@@ -63,7 +63,25 @@ export async function settleAttempt(
       completedAt: now,
     });
     if (count === 0) return { applied: false as const, current: "CHANGED" };
-    if (trusted && !(await tx.mpesaReceipt.findUnique({ where: { receipt: evidence.receipt! } }))) {
+    const ledgered = trusted ? await tx.mpesaReceipt.findUnique({ where: { receipt: evidence.receipt! } }) : null;
+    if (ledgered && sameC2bPayment(ledgered, attempt)) {
+      // The paybill confirmation of this very payment came first (docs/C2B.md): one payment. The
+      // prompt's order is the stronger evidence; a C2B row still in the unmatched queue leaves it.
+      await tx.mpesaReceipt.update({
+        where: { receipt: ledgered.receipt },
+        data: { attemptId: attempt.id, orderGid: attempt.orderGid },
+      });
+      await tx.c2bPayment.updateMany({
+        where: { receipt: ledgered.receipt, status: "UNMATCHED" },
+        data: {
+          status: "STK_DUPLICATE",
+          reason: "STK_DUPLICATE",
+          reasonDetail: `the STK prompt of attempt ${attempt.id} reported this receipt: applied by the prompt`,
+          orderGid: attempt.orderGid,
+          orderName: attempt.orderName,
+        },
+      });
+    } else if (trusted && !ledgered) {
       await tx.mpesaReceipt.create({
         data: {
           receipt: evidence.receipt!,
@@ -167,7 +185,7 @@ async function orderLevelChecks(
   if (verdict.status !== "SUCCEEDED") return verdict;
   if (evidence.receipt) {
     const seen = await tx.mpesaReceipt.findUnique({ where: { receipt: evidence.receipt } });
-    if (seen && seen.attemptId !== attempt.id) {
+    if (seen && seen.attemptId !== attempt.id && !sameC2bPayment(seen, attempt)) {
       return {
         status: "NEEDS_REVIEW",
         reviewCode: "DUPLICATE_RECEIPT",
@@ -186,4 +204,15 @@ async function orderLevelChecks(
     };
   }
   return verdict;
+}
+
+/**
+ * A receipt first seen as a C2B confirmation (no attempt yet) that is unmatched or matched to this
+ * attempt's own order: the STK prompt's payment reported by both channels, not a second payment.
+ */
+function sameC2bPayment(
+  seen: { channel: string; attemptId: string | null; orderGid: string | null },
+  attempt: Pick<PaymentAttempt, "orderGid">,
+): boolean {
+  return seen.channel === "C2B" && !seen.attemptId && (seen.orderGid === null || seen.orderGid === attempt.orderGid);
 }

@@ -119,6 +119,7 @@ export async function startPayment(deps: StartPaymentDeps, input: StartPaymentIn
     phoneMatchesOrder: order.phoneCandidates.some((candidate) => sameMsisdn(candidate, msisdn)),
     environment: config.environment,
     callbackTokenHash: token.hash,
+    mpesaAccountId: config.accountId,
   });
   if (!created) return { kind: "existing", attempt };
 

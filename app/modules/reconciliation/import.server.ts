@@ -16,7 +16,7 @@ import type { ShortcodeCheck } from "./shortcodes.server";
 // recorded either way, with its reasons. Rows are keyed on (shop, shortcode, receipt, kind), so the same
 // or an overlapping file adds only what is new and reports the rest as already known.
 
-export type ImportDb = Pick<PrismaClient, "statementImport" | "statementRow" | "shopSettings" | "$executeRaw">;
+export type ImportDb = Pick<PrismaClient, "statementImport" | "statementRow" | "$executeRaw">;
 
 export type ImportResult = {
   importId: string;

@@ -13,7 +13,7 @@ export type SandboxConfig = {
   darajaProductionBaseUrl: string;
   adminApiOrigin?: string;
 };
-type Db = Pick<PrismaClient, "shopSettings" | "mpesaOrder" | "callbackLog">;
+type Db = Pick<PrismaClient, "mpesaAccount" | "mpesaOrder" | "callbackLog">;
 
 export function notFoundUnlessSandbox(config: Pick<SandboxConfig, "sandboxMode">): void {
   if (!config.sandboxMode) throw new Response("Not Found", { status: 404, headers: { "Content-Type": "text/plain" } });
@@ -21,7 +21,8 @@ export function notFoundUnlessSandbox(config: Pick<SandboxConfig, "sandboxMode">
 
 /** Re-checked on every page load: settings can change while the app runs. */
 export async function safetyProblems(db: Db, config: SandboxConfig): Promise<string[]> {
-  const shops = await db.shopSettings.findMany({ select: { shopDomain: true, environment: true } });
+  // Every M-PESA account of every shop, not only the defaults: any production one refuses the sandbox.
+  const shops = await db.mpesaAccount.findMany({ select: { shopDomain: true, environment: true } });
   const problems = sandboxSafetyProblems({
     darajaBaseUrls: {
       DARAJA_SANDBOX_BASE_URL: config.darajaSandboxBaseUrl,

@@ -13,12 +13,17 @@ export function callbackUrlPattern(callbackBaseUrl: string): string {
   return `${callbackBaseUrl.replace(/\/+$/, "")}/daraja/stk/…`;
 }
 
-export function setupChecklist(opts: { configured: boolean; paymentMethodName: string }): ChecklistItem[] {
+export function setupChecklist(opts: {
+  configured: boolean;
+  paymentMethodName: string;
+  c2bRegistered?: boolean;
+}): ChecklistItem[] {
   return [
     {
       id: "credentials",
-      title: "Save your Daraja credentials",
-      detail: "Shortcode, passkey, consumer key and secret, on the Settings page of this app.",
+      title: "Add your M-PESA account",
+      detail:
+        "Your paybill or till with its Daraja keys (shortcode, passkey, consumer key and secret), on the Settings page of this app.",
       status: opts.configured ? "done" : "todo",
     },
     {
@@ -36,9 +41,10 @@ export function setupChecklist(opts: { configured: boolean; paymentMethodName: s
     },
     {
       id: "c2b-urls",
-      title: "Register C2B URLs (coming later)",
-      detail: "To match payments customers make directly to your paybill or till. Not needed for STK Push.",
-      status: "later",
+      title: "Register C2B URLs (optional)",
+      detail:
+        "So the app hears of payments customers make to your paybill or till from the M-PESA menu. On the Settings page: Register URLs, per account. Not needed for the M-PESA prompt.",
+      status: opts.c2bRegistered ? "done" : "todo",
     },
   ];
 }

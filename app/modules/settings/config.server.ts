@@ -1,6 +1,8 @@
 import { env, type Env } from "../../lib/env.server";
 import { createSecretBox, type SecretBox } from "./secret-box.server";
-import { findSettings, openSecret, type SettingsDb } from "./repository.server";
+import type { MpesaAccount, ShopSettings } from "@prisma/client";
+import { findReceivingAccount, openAccountSecret, receivingNumber } from "./accounts.server";
+import { findShopSetup, openSecret, type SettingsDb } from "./repository.server";
 
 // What the payments code needs to talk to Daraja for one shop, decrypted. Server-only: never put
 // this object in loader data or logs (the logger redacts these keys, but don't rely on it).
@@ -8,11 +10,15 @@ import { findSettings, openSecret, type SettingsDb } from "./repository.server";
 export type DarajaEnvironment = "sandbox" | "production";
 
 export type ShopDarajaConfig = {
+  /** The MpesaAccount these credentials belong to (the shop's default receiving account). */
+  accountId: string;
+  kind: "paybill" | "till";
   environment: DarajaEnvironment;
   baseUrl: string;
   consumerKey: string;
   consumerSecret: string;
   passkey: string;
+  /** The Go-Live shortcode: the paybill, or for a till the store/head-office number. */
   businessShortCode: string;
   /** Paybill: the shortcode. Till: the till number. */
   partyB: string;
@@ -34,7 +40,8 @@ export function darajaBaseUrl(environment: DarajaEnvironment, config: Env = env(
 
 /** The non-secret settings a use case may need without touching the secrets (recording in Shopify). */
 export type ShopPaymentSettings = {
-  environment: DarajaEnvironment;
+  /** The default receiving account's environment; null when the shop has no M-PESA account. */
+  environment: DarajaEnvironment | null;
   paymentMethodName: string;
   /** The merchant allows Daraja sandbox payments to mark orders paid on a live (non-development) store. */
   allowSandboxOnLiveStore: boolean;
@@ -44,45 +51,65 @@ export type ShopPaymentSettings = {
  * Reads no secret: a key problem (rotation, a tampered envelope) can never delay recording money
  * already taken. Null when the shop has not saved settings.
  */
-export async function getShopPaymentSettings(db: SettingsDb, shop: string): Promise<ShopPaymentSettings | null> {
-  const row = await findSettings(db, shop);
-  if (!row) return null;
+export async function getShopPaymentSettings(
+  db: Pick<SettingsDb, "shopSettings" | "mpesaAccount">,
+  shop: string,
+): Promise<ShopPaymentSettings | null> {
+  const { settings, account } = await findShopSetup(db, shop);
+  if (!settings) return null;
   return {
-    environment: row.environment === "production" ? "production" : "sandbox",
-    paymentMethodName: row.paymentMethodName,
-    allowSandboxOnLiveStore: row.allowSandboxOnLiveStore,
+    environment: account ? environmentOf(account) : null,
+    paymentMethodName: settings.paymentMethodName,
+    allowSandboxOnLiveStore: settings.allowSandboxOnLiveStore,
   };
 }
 
+const environmentOf = (account: Pick<MpesaAccount, "environment">): DarajaEnvironment =>
+  account.environment === "production" ? "production" : "sandbox";
+
 /**
- * The shop's decrypted Daraja configuration, or null when the shop has not saved settings.
- * Throws SecretDecryptionError when a stored secret cannot be opened (wrong or missing key,
- * tampered row): an operator problem, not a "not configured" shop.
+ * The shop's decrypted Daraja configuration for its default receiving account (or `accountId`), or null when the shop
+ * has not saved settings or has no M-PESA account. Throws SecretDecryptionError when a stored secret
+ * cannot be opened (wrong or missing key, tampered row): an operator problem, not a "not configured" shop.
  */
 export async function getShopDarajaConfig(
-  db: SettingsDb,
+  db: Pick<SettingsDb, "shopSettings" | "mpesaAccount">,
   shop: string,
-  opts: { box?: SecretBox; env?: Env } = {},
+  opts: { box?: SecretBox; env?: Env; accountId?: string | null } = {},
 ): Promise<ShopDarajaConfig | null> {
-  const row = await findSettings(db, shop);
-  if (!row) return null;
+  const { settings, account: defaultAccount } = await findShopSetup(db, shop);
+  // A named account (the one an attempt was sent for) wins while it exists; removed, the default answers.
+  const named = opts.accountId ? await findReceivingAccount(db, shop, opts.accountId) : null;
+  const account = named ?? defaultAccount;
+  if (!settings || !account) return null;
+  return accountDarajaConfig(settings, account, opts);
+}
+
+/** The decrypted configuration of one receiving account of a shop (with the shop-wide settings). */
+export function accountDarajaConfig(
+  settings: ShopSettings,
+  account: MpesaAccount,
+  opts: { box?: SecretBox; env?: Env } = {},
+): ShopDarajaConfig {
   const config = opts.env ?? env();
   const box = opts.box ?? secretBoxFromEnv(config);
-  const environment: DarajaEnvironment = row.environment === "production" ? "production" : "sandbox";
-  const till = row.shortcodeType === "till";
-  const password = openSecret(box, row, "initiatorPassword");
-  const securityCredential = openSecret(box, row, "securityCredential");
+  const environment = environmentOf(account);
+  const till = account.kind === "till";
+  const password = openSecret(box, settings, "initiatorPassword");
+  const securityCredential = openSecret(box, settings, "securityCredential");
   return {
+    accountId: account.id,
+    kind: till ? "till" : "paybill",
     environment,
     baseUrl: darajaBaseUrl(environment, config),
-    consumerKey: row.consumerKey,
-    consumerSecret: openSecret(box, row, "consumerSecret")!,
-    passkey: openSecret(box, row, "passkey")!,
-    businessShortCode: row.businessShortCode,
-    partyB: till ? row.tillNumber! : row.businessShortCode,
+    consumerKey: account.consumerKey,
+    consumerSecret: openAccountSecret(box, account, "consumerSecret"),
+    passkey: openAccountSecret(box, account, "passkey"),
+    businessShortCode: account.businessShortCode,
+    partyB: receivingNumber(account),
     transactionType: till ? "CustomerBuyGoodsOnline" : "CustomerPayBillOnline",
-    paymentMethodName: row.paymentMethodName,
-    accountReferenceTemplate: row.accountReferenceTemplate,
-    initiator: row.initiatorName ? { name: row.initiatorName, password, securityCredential } : null,
+    paymentMethodName: settings.paymentMethodName,
+    accountReferenceTemplate: settings.accountReferenceTemplate,
+    initiator: settings.initiatorName ? { name: settings.initiatorName, password, securityCredential } : null,
   };
 }

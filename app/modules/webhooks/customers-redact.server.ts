@@ -4,7 +4,13 @@ import { findCustomerRecords } from "./customer-data.server";
 import { applyOnce } from "./delivery.server";
 import { customerIdForms } from "./order-payload";
 import { createScrubber, phoneForms } from "./redaction";
-import { scrubCallbackLogs, scrubJobs, scrubRateLimits, scrubStatementRows } from "./scrub-records.server";
+import {
+  scrubC2bPayments,
+  scrubCallbackLogs,
+  scrubJobs,
+  scrubRateLimits,
+  scrubStatementRows,
+} from "./scrub-records.server";
 import type { Db, Tx, VerifiedWebhook, WebhookOutcome } from "./types";
 
 /**
@@ -42,6 +48,7 @@ export async function handleCustomersRedact(db: Db, webhook: VerifiedWebhook): P
       attempts.map((a) => a.id),
       scrubber,
     );
+    const c2bPayments = await scrubC2bPayments(tx, shopDomain, orderGids, phones, scrubber);
     const jobs = await scrubJobs(tx, shopDomain, scrubber);
     // Statement rows carry the payer's masked number and name: those of the customer's receipts.
     const receipts = await tx.mpesaReceipt.findMany({
@@ -66,6 +73,7 @@ export async function handleCustomersRedact(db: Db, webhook: VerifiedWebhook): P
       detail: {
         orders: orderGids.length,
         attempts: attempts.length,
+        c2bPayments,
         callbacks,
         jobs,
         statementRows,

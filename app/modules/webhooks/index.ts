@@ -2,6 +2,7 @@
 // once (see delivery.server.ts) and returns an outcome that answerWebhook maps to an HTTP status.
 export { handleAppUninstalled, handleScopesUpdate } from "./app-lifecycle.server";
 export { handleOrderCreated, DEFAULT_PAYMENT_METHOD_NAME } from "./orders-create.server";
+export { handleOrderCancelled } from "./orders-cancelled.server";
 export { handleCustomersRedact } from "./customers-redact.server";
 export { handleCustomersDataRequest, type DataRequestReport } from "./customers-data-request.server";
 export { listDataRequestViews, type DataRequestView } from "./data-requests-view.server";

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { orderKeys } from "../c2b/matching";
+import { renderAccountReference } from "../settings/account-reference";
 import { orderGid } from "../shopify/order-id";
 
 // The parts of Shopify's REST-shaped order webhook payload the app uses. Personal fields may be
@@ -13,6 +15,8 @@ export const OrderPayload = z.object({
   admin_graphql_api_id: z.string().nullish(),
   name: z.string().nullish(),
   confirmation_number: z.string().nullish(),
+  order_number: z.union([z.number(), z.string()]).nullish(),
+  cancelled_at: z.string().nullish(),
   email: z.string().nullish(),
   contact_email: z.string().nullish(),
   phone: z.string().nullish(),
@@ -53,14 +57,30 @@ export function ceilWholeUnits(amount: string | number | null | undefined): numb
 
 const blankToNull = (v: string | null | undefined) => (v && v.trim() ? v.trim() : null);
 
-/** The MpesaOrder columns an order payload provides. */
-export function mpesaOrderFields(order: OrderPayload) {
+/**
+ * The MpesaOrder columns an order payload provides. `accountReferenceTemplate`: the shop's template,
+ * so the paybill matcher knows the reference the app issues for this order (payments/payability.ts
+ * orderNumberOf: the name's digits, else the confirmation number).
+ */
+export function mpesaOrderFields(order: OrderPayload, accountReferenceTemplate = "{order_number}") {
   const shopCurrency = order.currency?.toUpperCase() ?? null;
   const outstanding = ceilWholeUnits(order.total_outstanding ?? order.total_price);
+  const name = blankToNull(order.name);
+  const confirmationNumber = blankToNull(order.confirmation_number);
+  const number = name?.replace(/\D/g, "") || confirmationNumber;
+  const cancelledAt = blankToNull(order.cancelled_at);
   return {
     orderGid: order.admin_graphql_api_id || orderGid(order.id),
-    orderName: blankToNull(order.name),
-    confirmationNumber: blankToNull(order.confirmation_number),
+    orderName: name,
+    confirmationNumber,
+    ...orderKeys({
+      accountReference: number
+        ? renderAccountReference(accountReferenceTemplate, { orderNumber: number, orderName: name })
+        : null,
+      orderName: name,
+      confirmationNumber,
+    }),
+    cancelledAt: cancelledAt && !Number.isNaN(Date.parse(cancelledAt)) ? new Date(cancelledAt) : null,
     customerId: order.customer ? order.customer.admin_graphql_api_id || customerGid(order.customer.id) : null,
     phone:
       blankToNull(order.phone) ??

@@ -19,11 +19,14 @@ export async function handleOrderCreated(db: Db, webhook: VerifiedWebhook): Prom
   const shopDomain = webhook.shop;
 
   return applyOnce(db, webhook, async (tx) => {
-    const settings = await tx.shopSettings.findUnique({ where: { shopDomain }, select: { paymentMethodName: true } });
+    const settings = await tx.shopSettings.findUnique({
+      where: { shopDomain },
+      select: { paymentMethodName: true, accountReferenceTemplate: true },
+    });
     const methodName = settings?.paymentMethodName || DEFAULT_PAYMENT_METHOD_NAME;
     if (!paidWithMethod(order, methodName)) return { status: "ignored", reason: "not an M-PESA order" };
 
-    const fields = mpesaOrderFields(order);
+    const fields = mpesaOrderFields(order, settings?.accountReferenceTemplate);
     const key = { shopDomain_orderGid: { shopDomain, orderGid: fields.orderGid } };
     const existing = await tx.mpesaOrder.findUnique({ where: key });
     if (!existing) {

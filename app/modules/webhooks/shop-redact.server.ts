@@ -1,10 +1,10 @@
-import type { ShopSettings } from "@prisma/client";
+import type { MpesaAccount } from "@prisma/client";
 import { env } from "../../lib/env.server";
 import { hashingKey } from "../../lib/keys.server";
 import { logger } from "../../lib/logger.server";
 import { tokenCacheKey } from "../daraja";
 import { darajaBaseUrl, secretBoxFromEnv } from "../settings/config.server";
-import { openSecret } from "../settings/repository.server";
+import { openAccountSecret } from "../settings/accounts.server";
 import { applyOnce } from "./delivery.server";
 import { createScrubber } from "./redaction";
 import { scrubCallbackLogs, scrubRateLimits } from "./scrub-records.server";
@@ -25,7 +25,7 @@ export function handleShopRedact(db: Db, webhook: VerifiedWebhook): Promise<Webh
 
 export async function deleteShopData(tx: Tx, shop: string) {
   const where = { shopDomain: shop };
-  const settings = await tx.shopSettings.findUnique({ where });
+  const accounts = await tx.mpesaAccount.findMany({ where });
   const attempts = await tx.paymentAttempt.findMany({ where, select: { id: true, msisdn: true } });
   const attemptIds = attempts.map((a) => a.id);
   const orders = await tx.mpesaOrder.findMany({ where, select: { phone: true, email: true } });
@@ -40,6 +40,8 @@ export async function deleteShopData(tx: Tx, shop: string) {
       .count,
     unattributedCallbacksScrubbed: await scrubCallbackLogs(tx, shop, [], customers),
     receipts: (await tx.mpesaReceipt.deleteMany({ where })).count,
+    c2bPayments: (await tx.c2bPayment.deleteMany({ where })).count,
+    c2bAuditEntries: (await tx.c2bAuditEntry.deleteMany({ where })).count,
     attempts: (await tx.paymentAttempt.deleteMany({ where })).count,
     orders: (await tx.mpesaOrder.deleteMany({ where })).count,
     dataRequests: (await tx.dataRequest.deleteMany({ where })).count,
@@ -47,6 +49,7 @@ export async function deleteShopData(tx: Tx, shop: string) {
     statementImports: (await tx.statementImport.deleteMany({ where })).count,
     jobs: (await tx.job.deleteMany({ where })).count,
     settings: (await tx.shopSettings.deleteMany({ where })).count,
+    mpesaAccounts: (await tx.mpesaAccount.deleteMany({ where })).count,
     webhookDeliveries: (await tx.webhookDelivery.deleteMany({ where })).count,
     sessions: (await tx.session.deleteMany({ where: { shop } })).count,
     shops: (await tx.shop.deleteMany({ where: { domain: shop } })).count,
@@ -59,23 +62,23 @@ export async function deleteShopData(tx: Tx, shop: string) {
         })
       ).count + (await scrubRateLimits(tx, customers)),
     // The cached Daraja tokens of the shop's credentials, by their exact cache keys.
-    darajaTokens: (await tx.darajaToken.deleteMany({ where: { cacheKey: { in: darajaTokenKeys(settings) } } })).count,
+    darajaTokens: (await tx.darajaToken.deleteMany({ where: { cacheKey: { in: accounts.flatMap(darajaTokenKeys) } } }))
+      .count,
   };
   return counts;
 }
 
-/** Cache keys of the shop's credential set in either Daraja environment (it may have switched). */
-function darajaTokenKeys(settings: ShopSettings | null): string[] {
-  if (!settings) return [];
+/** Cache keys of one account's credential set in either Daraja environment (it may have switched). */
+function darajaTokenKeys(account: MpesaAccount): string[] {
   let consumerSecret: string | undefined;
   try {
-    consumerSecret = openSecret(secretBoxFromEnv(), settings, "consumerSecret");
+    consumerSecret = openAccountSecret(secretBoxFromEnv(), account, "consumerSecret");
   } catch {
     return []; // unreadable secret: the key cannot be computed; the token expires within the hour
   }
   if (!consumerSecret) return [];
   const secret = hashingKey(env());
   return (["sandbox", "production"] as const).map((environment) =>
-    tokenCacheKey({ baseUrl: darajaBaseUrl(environment), consumerKey: settings.consumerKey, consumerSecret }, secret),
+    tokenCacheKey({ baseUrl: darajaBaseUrl(environment), consumerKey: account.consumerKey, consumerSecret }, secret),
   );
 }

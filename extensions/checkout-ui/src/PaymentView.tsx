@@ -1,6 +1,6 @@
 // Thin rendering of the state machine's views with Polaris web components. No logic beyond
 // choosing words: every decision (what to show, whether Retry is offered) is made in state.ts.
-import type { AttemptView } from "./api";
+import type { AttemptView, PaybillInstructions } from "./api";
 import { copy } from "./copy";
 import type { State } from "./state";
 
@@ -74,7 +74,11 @@ function PayForm({ state, view, actions }: { state: State; view: FormView; actio
   return (
     <s-section heading={copy.heading}>
       <s-stack gap="base">
-        {state.amountKes !== undefined && <s-text>{copy.amountDue(state.amountKes)}</s-text>}
+        {state.paybill?.paidKes !== undefined && state.amountKes !== undefined ? (
+          <s-text>{copy.partlyPaid(state.paybill.paidKes, state.amountKes)}</s-text>
+        ) : (
+          state.amountKes !== undefined && <s-text>{copy.amountDue(state.amountKes)}</s-text>
+        )}
         {notice && (
           <s-banner tone={notice.kind === "rate_limited" ? "warning" : "critical"}>
             <s-text>
@@ -97,8 +101,22 @@ function PayForm({ state, view, actions }: { state: State; view: FormView; actio
         <s-button variant="primary" loading={view.submitting} onClick={() => actions.submit()}>
           {copy.payButton(state.amountKes)}
         </s-button>
+        {state.paybill && <PaybillText paybill={state.paybill} />}
       </s-stack>
     </s-section>
+  );
+}
+
+function PaybillText({ paybill }: { paybill: PaybillInstructions }) {
+  return (
+    <s-stack gap="small-200">
+      <s-text type="strong">{copy.paybillHeading}</s-text>
+      <s-text>
+        {paybill.kind === "till"
+          ? copy.till(paybill.number, paybill.amountKes)
+          : copy.paybill(paybill.number, paybill.accountReference ?? "", paybill.amountKes)}
+      </s-text>
+    </s-stack>
   );
 }
 

@@ -9,12 +9,13 @@ import {
   PAY_STATUS_PATH,
   type AttemptStatus,
   type AttemptView,
+  type PaybillInstructions,
   type PayRequest,
   type PayStatus,
   type PayStatusQuery,
 } from "@mpesa-checkout/pay-contract";
 
-export type { AttemptStatus, AttemptView, PayStatus };
+export type { AttemptStatus, AttemptView, PaybillInstructions, PayStatus };
 
 /** The order as the page knows it; the confirmation number binds every request to it. */
 export interface OrderRef {
@@ -135,7 +136,22 @@ export function parsePayStatus(body: unknown): PayStatus | null {
     if (!attempt) return null;
     status.attempt = attempt;
   }
+  const paybill = parsePaybill(body.paybill);
+  if (paybill) status.paybill = paybill;
   return status;
+}
+
+/** Pay-by-paybill instructions; anything unreadable is dropped (the block then shows only the prompt). */
+export function parsePaybill(raw: unknown): PaybillInstructions | null {
+  if (!isRecord(raw) || (raw.kind !== "paybill" && raw.kind !== "till")) return null;
+  if (typeof raw.number !== "string" || !raw.number || typeof raw.amountKes !== "number") return null;
+  return {
+    kind: raw.kind,
+    number: raw.number,
+    ...(typeof raw.accountReference === "string" ? { accountReference: raw.accountReference } : {}),
+    amountKes: raw.amountKes,
+    ...(typeof raw.paidKes === "number" ? { paidKes: raw.paidKes } : {}),
+  };
 }
 
 export function parseAttempt(raw: unknown): AttemptView | null {

@@ -9,6 +9,12 @@ export { formatKes };
 export const copy = {
   heading: "Pay with M-PESA",
   amountDue: (amountKes: number) => `Amount due: ${formatKes(amountKes)}`,
+  partlyPaid: (paidKes: number, amountKes: number) =>
+    `${formatKes(paidKes)} received. Remaining: ${formatKes(amountKes)}.`,
+  paybillHeading: "Or pay from the M-PESA menu",
+  paybill: (number: string, accountReference: string, amountKes: number) =>
+    `Paybill ${number}, account ${accountReference}, amount ${formatKes(amountKes)}`,
+  till: (number: string, amountKes: number) => `Till ${number} (Buy Goods), amount ${formatKes(amountKes)}`,
   phoneLabel: "M-PESA phone number",
   payButton: (amountKes?: number) => (amountKes === undefined ? "Pay with M-PESA" : `Pay ${formatKes(amountKes)}`),
   preparing: "Getting your M-PESA payment ready…",

@@ -1,7 +1,7 @@
 // The payment block as a pure state machine: reduce(state, event) -> next state plus at most one
 // command (fetch the status after a delay, or start a payment). Effects and timers live in
 // controller.ts, so every transition here is testable without a DOM, a network or a clock.
-import type { ApiResult, AttemptView, PayStatus } from "./api";
+import type { ApiResult, AttemptView, PaybillInstructions, PayStatus } from "./api";
 import { normalizeKenyanPhone } from "./phone";
 import type { Timings } from "./config";
 
@@ -24,6 +24,8 @@ export interface State {
   phone: string;
   /** From the app's answers only; never computed in the browser. */
   amountKes?: number;
+  /** How to pay from the M-PESA menu instead (the app's answer; shown beside the Pay button). */
+  paybill?: PaybillInstructions;
   view: View;
 }
 
@@ -121,7 +123,7 @@ function onStatus(state: State, result: ApiResult<PayStatus>, now: number, t: Ti
 
 function applyStatus(state: State, status: PayStatus, now: number, t: Timings): Transition {
   const amountKes = status.order?.amountKes ?? status.attempt?.amountKes ?? state.amountKes;
-  const base = { ...state, amountKes };
+  const base = { ...state, amountKes, paybill: status.paybill };
   const { attempt } = status;
 
   if (!status.payable && status.reason === "ORDER_NOT_FOUND_YET" && !attempt) return preparing(base, now, t);

@@ -93,3 +93,29 @@ describe("order-status block", () => {
     expect(document.body.innerHTML).toBe("");
   });
 });
+
+describe("order-status block: paying by paybill (issue 11)", () => {
+  test("a partially paid order shows what was received, the remainder with a Pay button, and the paybill details", async () => {
+    extension.fetch = vi.fn().mockResolvedValueOnce(
+      json(
+        payableStatus({
+          order: { name: "#1077", amountKes: 900, currency: "KES" },
+          paybill: { kind: "paybill", number: "123456", accountReference: "INV1077", amountKes: 900, paidKes: 600 },
+        }),
+      ),
+    );
+    await extension.render();
+    await waitForText("Pay KES 900");
+    await waitForText("KES 600 received. Remaining: KES 900.");
+    await waitForText("Paybill 123456, account INV1077, amount KES 900");
+  });
+
+  test("a till shows the till number and no account", async () => {
+    extension.fetch = vi
+      .fn()
+      .mockResolvedValueOnce(json(payableStatus({ paybill: { kind: "till", number: "654321", amountKes: 1500 } })));
+    await extension.render();
+    await waitForText("Till 654321 (Buy Goods), amount KES 1,500");
+    expect(document.body.textContent).not.toContain("account");
+  });
+});

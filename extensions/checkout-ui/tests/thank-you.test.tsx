@@ -249,3 +249,26 @@ describe("thank-you block: the app's availability", () => {
     expect(banner().tone).toBe("critical");
   });
 });
+
+describe("thank-you block: the paybill fallback (issue 11)", () => {
+  test("shows the paybill, the account reference the app expects and the amount beside the prompt", async () => {
+    answer(
+      json(
+        payableStatus({
+          paybill: { kind: "paybill", number: "174379", accountReference: "INV1001", amountKes: 1500 },
+        }),
+      ),
+    );
+    await extension.render();
+    await waitForText("Pay KES 1,500");
+    await waitForText("Or pay from the M-PESA menu");
+    await waitForText("Paybill 174379, account INV1001, amount KES 1,500");
+  });
+
+  test("instructions the app did not send (or could not be read) are not shown", async () => {
+    answer(json(payableStatus({ paybill: { kind: "bank", number: "1" } })));
+    await extension.render();
+    await waitForText("Pay KES 1,500");
+    expect(document.body.textContent).not.toContain("M-PESA menu");
+  });
+});

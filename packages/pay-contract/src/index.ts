@@ -61,6 +61,23 @@ export interface PayStatus {
   reason?: RefusalCode;
   order?: { name: string; amountKes: number; currency: string };
   attempt?: AttemptView;
+  /** How to pay by hand from the M-PESA menu, beside the prompt (only while something is left to pay). */
+  paybill?: PaybillInstructions;
+}
+
+/**
+ * "Paybill 123456, account INV10492, amount KES 1,499" or "Till 654321, amount KES 1,499": the shop's
+ * default receiving account, and the account reference the app's matcher expects for this order.
+ */
+export interface PaybillInstructions {
+  kind: "paybill" | "till";
+  number: string;
+  /** Paybill only: what to type as the account number. */
+  accountReference?: string;
+  /** What is left to pay, in whole KES. */
+  amountKes: number;
+  /** Already received on this order (a partially paid order), in whole KES. */
+  paidKes?: number;
 }
 
 /** Body of `POST /api/pay` (any `amount` is ignored: the app charges Shopify's outstanding balance). */

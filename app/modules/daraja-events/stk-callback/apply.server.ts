@@ -97,7 +97,7 @@ async function judge(
   const mustQuery = adopting || verifiesWithQuery(deps.config.verifyWithQuery, attempt.environment);
   if (claimed !== "SUCCEEDED" && !mustQuery) return { status: claimed };
   if (mustQuery) {
-    const config = await requireShopConfig(deps, attempt.shopDomain);
+    const config = await requireShopConfig(deps, attempt.shopDomain, attempt.mpesaAccountId);
     const answer = await deps.daraja(config).stkQuery({
       businessShortCode: config.businessShortCode,
       passkey: config.passkey,

@@ -7,9 +7,12 @@ import { amountSchema, idSchema, optionalString } from "../parsers/common";
 import * as v from "../validation";
 import { isZeroCode, readString, rejectedAck } from "./answers";
 
-// C2B URL registration (v2), Pull Transactions (register + paged query) and Dynamic QR.
+// C2B URL registration (v1 or v2), Pull Transactions (register + paged query) and Dynamic QR.
 
 export interface C2bRegisterInput {
+  /** The Register URL API version the shortcode's app product is on (default v2); the other answers
+   * "Invalid API call as no apiproduct match found" (isNoApiProductMatch). */
+  version?: "v1" | "v2";
   shortCode: string | number;
   responseType: "Completed" | "Cancelled"; // what M-PESA does if ValidationURL does not answer in time
   confirmationUrl: string;
@@ -23,8 +26,9 @@ export interface C2bRegisterAck {
 }
 
 export async function c2bRegisterUrl(core: DarajaCore, i: C2bRegisterInput): Promise<C2bRegisterAck> {
+  const version = v.oneOf("version", i.version ?? "v2", ["v1", "v2"] as const);
   const body = await core.post(
-    "/mpesa/c2b/v2/registerurl",
+    `/mpesa/c2b/${version}/registerurl`,
     {
       ShortCode: v.shortCode("shortCode", i.shortCode),
       ResponseType: v.oneOf("responseType", i.responseType, ["Completed", "Cancelled"] as const),
@@ -45,6 +49,11 @@ export async function c2bRegisterUrl(core: DarajaCore, i: C2bRegisterInput): Pro
     responseCode: String(body.ResponseCode),
     responseDescription: String(body.ResponseDescription ?? ""),
   };
+}
+
+/** Daraja's answer when the app's API product does not cover the resource (e.g. C2B v1 vs v2). */
+export function isNoApiProductMatch(error: unknown): boolean {
+  return error instanceof DarajaError && /no apiproduct match/i.test(error.errorMessage);
 }
 
 export interface PullRegisterInput {

@@ -27,7 +27,9 @@ export interface C2bPayment {
   transactionType: string;
   transId: string; // the receipt: idempotency key
   transTime: Date;
-  amount: number; // whole KES
+  amount: number; // whole KES (as received, possibly fractional or ≤ 0, from the *AsReceived parsers)
+  /** TransAmount exactly as sent ("1500.00"): kept for the ledger and the merchant's review. */
+  amountText: string;
   businessShortCode: string;
   billRefNumber: string; // as typed by the customer
   billRefNormalized: string; // upper-cased, whitespace removed: for matching to an order
@@ -40,8 +42,9 @@ export interface C2bPayment {
   lastName: string;
 }
 
-function parseC2b(what: string, body: unknown): C2bPayment {
+function parseC2b(what: string, body: unknown, strictAmount: boolean): C2bPayment {
   const p = parseWith(what, schema, body);
+  const rawAmount = rawField(body, "TransAmount");
   const transTime = parseEatTimestamp(p.TransTime);
   if (!transTime) throw new MalformedPayloadError(what, [`TransTime: ${p.TransTime} is not YYYYMMDDHHmmss`]);
   let payer: PayerIdentifier | null = null;
@@ -57,7 +60,8 @@ function parseC2b(what: string, body: unknown): C2bPayment {
     transactionType: p.TransactionType,
     transId: p.TransID.toUpperCase(),
     transTime,
-    amount: wholeKes(what, "TransAmount", p.TransAmount), // "1500.00" → 1500
+    amount: strictAmount ? wholeKes(what, "TransAmount", p.TransAmount) : p.TransAmount, // "1500.00" → 1500
+    amountText: typeof rawAmount === "string" || typeof rawAmount === "number" ? String(rawAmount).trim() : "",
     businessShortCode: p.BusinessShortCode,
     billRefNumber: p.BillRefNumber,
     billRefNormalized: p.BillRefNumber.replace(/\s+/g, "").toUpperCase(),
@@ -71,8 +75,25 @@ function parseC2b(what: string, body: unknown): C2bPayment {
   };
 }
 
-export const parseC2bValidation = (body: unknown) => parseC2bAs("C2B validation", body);
-export const parseC2bConfirmation = (body: unknown) => parseC2bAs("C2B confirmation", body);
-function parseC2bAs(what: string, body: unknown) {
-  return parseC2b(what, body);
+export const parseC2bValidation = (body: unknown) => parseC2b("C2B validation", body, true);
+export const parseC2bConfirmation = (body: unknown) => parseC2b("C2B confirmation", body, true);
+
+/**
+ * The same, except that the amount is kept as received even when it is not whole shillings or not
+ * positive: a confirmation reports money that has already moved, so an odd amount is a payment to
+ * review, never a body to refuse (the inbound C2B events use these).
+ */
+export const parseC2bConfirmationAsReceived = (body: unknown) => parseC2b("C2B confirmation", body, false);
+export const parseC2bValidationAsReceived = (body: unknown) => parseC2b("C2B validation", body, false);
+
+function rawField(body: unknown, field: string): unknown {
+  let value = body;
+  if (typeof body === "string") {
+    try {
+      value = JSON.parse(body);
+    } catch {
+      return undefined;
+    }
+  }
+  return value !== null && typeof value === "object" ? (value as Record<string, unknown>)[field] : undefined;
 }

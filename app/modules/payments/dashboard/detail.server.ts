@@ -14,6 +14,14 @@ import { statusDisplay, type StatusTone } from "./status-display";
 /** A replayed callback can be stored dozens of times; the page shows the newest ones. */
 export const CALLBACKS_SHOWN = 50;
 
+/** Result codes that mean the shop's M-PESA account is set up wrong, and what to change in Settings. */
+const SETUP_FIXES: Record<string, string> = {
+  SFC_IC0003:
+    "The operator does not exist: the number the money goes to does not fit the kind of account. For a till, the store (head-office) number goes in the shortcode field and the till number in the till field, and the till must belong to that store; a till must not be set up as a paybill. Check the account in Settings.",
+  "2028":
+    "The request is not permitted for this account's product: check in Settings that the account is a paybill or a till as Safaricom set it up, with the right numbers.",
+};
+
 export interface PaymentDetailView {
   id: string;
   orderName: string;
@@ -83,6 +91,7 @@ export async function getPaymentAttemptDetail(
     ["Recorded in Shopify", a.recordedInShopifyAt ? `Yes, ${formatEat(a.recordedInShopifyAt)}` : "No"],
     ["Result code", a.resultCode ?? ""],
     ["Result description", text(a.resultDesc)],
+    ["What to fix", a.resultCode ? (SETUP_FIXES[a.resultCode] ?? "") : ""],
     ["Failed at", a.failureStage ?? ""],
     ["CheckoutRequestID", a.checkoutRequestId ?? ""],
     ["MerchantRequestID", a.merchantRequestId ?? ""],

@@ -1,26 +1,30 @@
-import { BlockStack, Card, Checkbox, ChoiceList, FormLayout, InlineError, Text, TextField } from "@shopify/polaris";
+import { BlockStack, Card, Checkbox, FormLayout, Text, TextField } from "@shopify/polaris";
 import { accountReferenceTemplateProblem, renderAccountReference, SAMPLE_ORDER } from "../account-reference";
-import type { FieldErrors, PlainSettings, SecretField, SecretStatus } from "../fields";
+import type { FieldErrors, SecretStatus, ShopPlainSettings } from "../fields";
 
-// The settings form's fields (controlled). Secret fields start empty: the page never receives a
-// stored secret, only whether one is stored; leaving a secret field empty keeps it.
+// The shop-wide settings form's fields (controlled): what customers see at checkout, the sandbox flag
+// and the initiator. Secret fields start empty: the page never receives a stored secret, only whether
+// one is stored; leaving a secret field empty keeps it.
 
-export type FormValues = PlainSettings & Record<SecretField, string>;
-type TextName = Exclude<keyof FormValues, "allowSandboxOnLiveStore">;
+export type ShopSecretName = "initiatorPassword" | "securityCredential";
+export type ShopFormValues = ShopPlainSettings & Record<ShopSecretName, string>;
+type TextName = Exclude<keyof ShopFormValues, "allowSandboxOnLiveStore">;
 type Props = {
-  values: FormValues;
-  onChange: (patch: Partial<FormValues>) => void;
+  values: ShopFormValues;
+  onChange: (patch: Partial<ShopFormValues>) => void;
   errors: FieldErrors;
-  secrets: Record<SecretField, SecretStatus>;
+  secrets: Record<ShopSecretName, SecretStatus>;
+  /** Whether any account uses the Daraja sandbox (the sandbox-on-live flag only matters then). */
+  sandboxInUse: boolean;
 };
 
-function secretHelp(status: SecretStatus, fallback: string): string {
+export function secretHelp(status: SecretStatus, fallback: string): string {
   if (status.unreadable) return "A value is stored but cannot be decrypted with the current key: enter it again.";
   if (status.stored) return "Stored. Leave empty to keep it.";
   return fallback;
 }
 
-export function SettingsFields({ values, onChange, errors, secrets }: Props) {
+export function SettingsFields({ values, onChange, errors, secrets, sandboxInUse }: Props) {
   const text = (name: TextName) => ({
     name,
     value: values[name],
@@ -28,13 +32,12 @@ export function SettingsFields({ values, onChange, errors, secrets }: Props) {
     error: errors[name as keyof FieldErrors],
     autoComplete: "off",
   });
-  const secret = (name: SecretField, fallback: string) => ({
+  const secret = (name: ShopSecretName, fallback: string) => ({
     ...text(name),
     type: "password" as const,
     helpText: secretHelp(secrets[name], fallback),
     autoComplete: "new-password",
   });
-  const till = values.shortcodeType === "till";
   const templateProblem = accountReferenceTemplateProblem(values.accountReferenceTemplate);
   const example = templateProblem
     ? null
@@ -42,69 +45,6 @@ export function SettingsFields({ values, onChange, errors, secrets }: Props) {
 
   return (
     <BlockStack gap="400">
-      <Card>
-        <FormLayout>
-          <Text as="h2" variant="headingMd">
-            Daraja account
-          </Text>
-          <ChoiceList
-            title="Environment"
-            name="environment"
-            choices={[
-              { label: "Sandbox (test keys from the Daraja portal)", value: "sandbox" },
-              { label: "Production (live keys after Go-Live)", value: "production" },
-            ]}
-            selected={[values.environment]}
-            onChange={([v]) => onChange({ environment: v as FormValues["environment"] })}
-          />
-          {errors.environment && <InlineError message={errors.environment} fieldID="environment" />}
-          {values.environment === "sandbox" && (
-            <Checkbox
-              label="Let sandbox payments mark orders paid on this store even though it is not a development store"
-              helpText="Off by default. Sandbox payments are test money: on a development store they are always recorded, tagged mpesa-test; on a live store they go to review unless this is on."
-              name="allowSandboxOnLiveStore"
-              value="true"
-              checked={values.allowSandboxOnLiveStore}
-              onChange={(checked) => onChange({ allowSandboxOnLiveStore: checked })}
-            />
-          )}
-          <ChoiceList
-            title="Shortcode type"
-            name="shortcodeType"
-            choices={[
-              { label: "Paybill", value: "paybill" },
-              { label: "Till number (Buy Goods)", value: "till" },
-            ]}
-            selected={[values.shortcodeType]}
-            onChange={([v]) => onChange({ shortcodeType: v as FormValues["shortcodeType"] })}
-          />
-          {errors.shortcodeType && <InlineError message={errors.shortcodeType} fieldID="shortcodeType" />}
-          <TextField
-            label={till ? "Store number (head office)" : "Paybill number"}
-            helpText={
-              till
-                ? "The store / head-office number used at Go-Live, not the till."
-                : "Your paybill (business shortcode)."
-            }
-            inputMode="numeric"
-            {...text("businessShortCode")}
-          />
-          {till && <TextField label="Till number" inputMode="numeric" {...text("tillNumber")} />}
-        </FormLayout>
-      </Card>
-      <Card>
-        <FormLayout>
-          <Text as="h2" variant="headingMd">
-            API keys
-          </Text>
-          <TextField label="Consumer key" {...text("consumerKey")} />
-          <TextField label="Consumer secret" {...secret("consumerSecret", "From your app on the Daraja portal.")} />
-          <TextField
-            label="Passkey (Lipa na M-PESA Online)"
-            {...secret("passkey", "64 characters, sent by Safaricom.")}
-          />
-        </FormLayout>
-      </Card>
       <Card>
         <FormLayout>
           <Text as="h2" variant="headingMd">
@@ -121,6 +61,20 @@ export function SettingsFields({ values, onChange, errors, secrets }: Props) {
             {...text("accountReferenceTemplate")}
             error={errors.accountReferenceTemplate ?? templateProblem ?? undefined}
           />
+          {!sandboxInUse && values.allowSandboxOnLiveStore && (
+            // No sandbox account right now: the setting is not shown, and saving keeps it as it is.
+            <input type="hidden" name="allowSandboxOnLiveStore" value="true" />
+          )}
+          {sandboxInUse && (
+            <Checkbox
+              label="Let sandbox payments mark orders paid on this store even though it is not a development store"
+              helpText="Off by default. Sandbox payments are test money: on a development store they are always recorded, tagged mpesa-test; on a live store they go to review unless this is on."
+              name="allowSandboxOnLiveStore"
+              value="true"
+              checked={values.allowSandboxOnLiveStore}
+              onChange={(checked) => onChange({ allowSandboxOnLiveStore: checked })}
+            />
+          )}
         </FormLayout>
       </Card>
       <Card>
@@ -129,7 +83,8 @@ export function SettingsFields({ values, onChange, errors, secrets }: Props) {
             Initiator (optional)
           </Text>
           <Text as="p" tone="subdued">
-            For transaction status queries and refunds. Give a password or a ready security credential, not both.
+            For transaction status queries and refunds, acting for the default account. Give a password or a ready
+            security credential, not both.
           </Text>
           <TextField
             label="Initiator name"

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "MpesaAccount" ADD COLUMN "c2bRegisteringUntil" DATETIME;
+
