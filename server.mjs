@@ -31,7 +31,13 @@ app.use(
     onError: (error, routeId) => log("daraja route failed", { level: 50, routeId, err: String(error?.stack ?? error) }),
   }),
 );
-app.use(requestBodyLimit({ maxBytes: requestMaxBytesFromEnv(), exempt: (path) => path.startsWith("/daraja/") }));
+// The statement upload bounds its own body too (STATEMENT_MAX_BYTES, counted while it streams, signed-in staff only).
+app.use(
+  requestBodyLimit({
+    maxBytes: requestMaxBytesFromEnv(),
+    exempt: (path) => path.startsWith("/daraja/") || path === "/app/reconciliation/import",
+  }),
+);
 app.use("/assets", express.static("build/client/assets", { immutable: true, maxAge: "1y" }));
 app.use(express.static("build/client", { maxAge: "1h" }));
 app.all(

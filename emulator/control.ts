@@ -4,7 +4,30 @@ import type { CallbackRecord } from "./callbacks";
 import type { Balances, Resolved, Rules } from "./options";
 import { parseForcedOutcome, type ForcedOutcome } from "./outcomes";
 import type { Reply } from "./reply";
-import { createState, type EndpointBehaviour, type RequestRecord, type Stats, type StkTxn } from "./state";
+import {
+  createState,
+  type EndpointBehaviour,
+  type LedgerEntry,
+  type RequestRecord,
+  type Stats,
+  type StkTxn,
+} from "./state";
+import {
+  statementFile,
+  statementFromLedger,
+  type Settlement,
+  type StatementDocument,
+  type StatementFaults,
+} from "./statement";
+
+export type StatementRequest = {
+  shortCode: string;
+  format?: "csv" | "xlsx";
+  /** Epoch ms; default: from the first movement to now. */
+  from?: number;
+  to?: number;
+  faults?: StatementFaults;
+};
 
 export type EndpointSetting = { latencyMs?: number; failTimes?: number; failStatus?: 500 | 503 };
 
@@ -71,6 +94,41 @@ export function createControl(opts: Resolved) {
       return api.balances(shortCode);
     },
     stkTransactions: (): StkTxn[] => [...state.stk.values()],
+    /** Every completed money movement (STK, C2B, B2C, reversals), findable by receipt. */
+    ledger: (): LedgerEntry[] => [...state.ledger.values()],
+    /** The Org Portal statement (Utility Account) of one shortcode, from the emulator's own money movements. */
+    statementDocument(r: Omit<StatementRequest, "format" | "faults">): StatementDocument {
+      return statementFromLedger({
+        shortCode: String(r.shortCode),
+        ledger: state.ledger.values(),
+        settlements: state.settlements,
+        openingKes: opts.initialBalances.utility,
+        from: r.from,
+        to: r.to,
+        now: state.now(),
+      });
+    },
+    /** The statement file as the portal exports it (CSV or XLSX), with faults on request. */
+    statement: (r: StatementRequest): Promise<Buffer> =>
+      statementFile(api.statementDocument(r), r.format ?? "csv", r.faults ?? {}),
+    /** Sweeps the Utility Account's balance to the settlement account (a Settlement row on the statement). */
+    settle(shortCode: string | number): Settlement {
+      const account = state.account(String(shortCode));
+      // The statement's own balance (it also deducts the charge rows), in whole shillings.
+      const balance = Math.max(
+        0,
+        Math.floor(api.statementDocument({ shortCode: String(shortCode) }).closingCents / 100),
+      );
+      const s: Settlement = {
+        receipt: state.ids.receipt(),
+        shortCode: String(shortCode),
+        amount: balance,
+        at: state.now(),
+      };
+      account.utility = Math.max(0, account.utility - balance);
+      state.settlements.push(s);
+      return s;
+    },
     /** Every issued token stops working now (tests of the client's refresh-once rule). */
     expireTokens() {
       state.tokens.clear();
@@ -99,6 +157,7 @@ export function createControl(opts: Resolved) {
     const b = (body ?? {}) as Record<string, any>;
     const route = `${method} ${path.replace(/\/+$/, "") || "/"}`;
     const balance = /^(GET|POST) \/balances\/(\d+)$/.exec(route);
+    if (route === "GET /statement") return statementReply(query);
     try {
       if (balance) return ok(balance[1] === "GET" ? api.balances(balance[2]) : api.setBalances(balance[2], b));
       switch (route) {
@@ -130,6 +189,9 @@ export function createControl(opts: Resolved) {
           return ok({ shortCode: String(b.shortCode), enabled: b.enabled !== false });
         case "POST /rules":
           return ok(api.setRules(b));
+        case "POST /settle":
+          if (b.shortCode === undefined) throw new Error("shortCode is required");
+          return ok(api.settle(b.shortCode));
         case "POST /tokens/expire":
           api.expireTokens();
           return ok({ expired: true });
@@ -144,6 +206,37 @@ export function createControl(opts: Resolved) {
         default:
           return { status: 404, body: { error: `unknown control route ${route}`, endpoints: CONTROL_INDEX } };
       }
+    } catch (err) {
+      return { status: 400, body: { error: err instanceof Error ? err.message : String(err) } };
+    }
+  }
+
+  async function statementReply(q: URLSearchParams): Promise<Reply> {
+    try {
+      const shortCode = q.get("shortCode");
+      if (!shortCode || !/^\d{4,8}$/.test(shortCode)) throw new Error("shortCode is required (digits)");
+      const format = (q.get("format") ?? "csv") as "csv" | "xlsx";
+      if (format !== "csv" && format !== "xlsx") throw new Error("format must be csv or xlsx");
+      const num = (k: string) => (q.get(k) === null ? undefined : Number(q.get(k)));
+      const time = (k: string) => (q.get(k) === null ? undefined : Date.parse(q.get(k)!));
+      const faults: StatementFaults = {
+        totalsOffKes: num("totalsOffKes"),
+        truncateAt: num("truncateAt"),
+        shortCode: q.get("otherShortCode") ?? undefined,
+        duplicateRows: num("duplicateRows"),
+        monthFirst: q.get("monthFirst") === "1" || q.get("monthFirst") === "true",
+        formula: q.get("formula") === "1" || q.get("formula") === "true",
+      };
+      const bytes = await api.statement({ shortCode, format, from: time("from"), to: time("to"), faults });
+      return {
+        status: 200,
+        body: bytes,
+        contentType:
+          format === "csv"
+            ? "text/csv;charset=UTF-8"
+            : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers: { "content-disposition": `attachment; filename="ORG_${shortCode}_Statement.${format}"` },
+      };
     } catch (err) {
       return { status: 400, body: { error: err instanceof Error ? err.message : String(err) } };
     }
@@ -166,6 +259,8 @@ const CONTROL_INDEX = [
   "POST /__emulator/c2b/version {shortCode, version: v1|v2|null}",
   "POST /__emulator/rules {sameAmountWithin2Minutes?, subscriberLock?}",
   "GET|POST /__emulator/balances/:shortCode {working?, utility?, charges?}",
+  "GET /__emulator/statement?shortCode=&format=csv|xlsx&from=&to=&totalsOffKes=&truncateAt=&otherShortCode=&duplicateRows=&monthFirst=1&formula=1",
+  "POST /__emulator/settle {shortCode}",
   "POST /__emulator/tokens/expire",
   "GET /__emulator/stats",
   "GET /__emulator/idle",

@@ -1,5 +1,5 @@
 // What a handler answers: an HTTP status and a JSON body (or raw text for gateway-style failures).
-export type Reply = { status: number; body: unknown; contentType?: string };
+export type Reply = { status: number; body: unknown; contentType?: string; headers?: Record<string, string> };
 
 export const ok = (body: unknown): Reply => ({ status: 200, body });
 

@@ -156,9 +156,10 @@ function readBody(req: http.IncomingMessage): Promise<string | null> {
 }
 
 function send(res: http.ServerResponse, reply: Reply) {
-  const isText = typeof reply.body === "string" && reply.contentType;
-  const payload = isText ? (reply.body as string) : JSON.stringify(reply.body);
+  const isText = (typeof reply.body === "string" || Buffer.isBuffer(reply.body)) && reply.contentType;
+  const payload = isText ? (reply.body as string | Buffer) : JSON.stringify(reply.body);
   res.writeHead(reply.status, {
+    ...reply.headers,
     "content-type": reply.contentType ?? "application/json;charset=UTF-8",
     "content-length": Buffer.byteLength(payload),
   });

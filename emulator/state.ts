@@ -3,6 +3,7 @@ import { createDispatcher, type Dispatcher } from "./callbacks";
 import type { Balances, Resolved } from "./options";
 import { createIds, createRng, type Ids, type Rng } from "./rng";
 import type { ForcedOutcome } from "./outcomes";
+import type { Settlement } from "./statement";
 
 export type StkTxn = {
   merchantRequestId: string;
@@ -94,6 +95,8 @@ export function createState(opts: Resolved) {
     /** Shortcodes whose successful STK payments are also reported as C2B confirmations (§10.3). */
     c2bEchoStk: new Set<string>(),
     pull: new Map<string, { nominatedNumber: string; callbackUrl: string }>(),
+    /** Sweeps of a Utility Account to the organisation's settlement account (statement rows). */
+    settlements: [] as Settlement[],
     forced: [] as ForcedOutcome[],
     endpoints: new Map<string, EndpointBehaviour>(),
     requests: [] as RequestRecord[],

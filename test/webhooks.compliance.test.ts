@@ -147,6 +147,25 @@ async function seedShop() {
       }),
     },
   });
+  // An imported statement naming the customer (masked number and name) on the paid receipt.
+  const statementImport = await prisma.statementImport.create({
+    data: { shopDomain: shop, fileName: "statement.csv", fileBytes: 1, fileSha256: "x", status: "IMPORTED" },
+  });
+  await prisma.statementRow.create({
+    data: {
+      shopDomain: shop,
+      shortCode: "174379",
+      receipt,
+      kind: "credit",
+      amountKes: 1500,
+      completedAt: new Date(),
+      details: `Pay Bill from ${phone.slice(0, 5)}****${phone.slice(-3)} - STMTNAME${n} **** DOE Acc. ${order1.name}`,
+      otherPartyMsisdn: `${phone.slice(0, 5)}****${phone.slice(-3)}`,
+      otherPartyName: `STMTNAME${n} DOE`,
+      accountNo: order1.name,
+      importId: statementImport.id,
+    },
+  });
   // Paybill payments (issue 11): one on the customer's order (v2, masked MSISDN, the payer's name) and
   // one from the customer's phone under a reference nobody matched (v1: SHA-256 of the MSISDN).
   const payerHash = createHash("sha256").update(phone).digest("hex");
@@ -356,6 +375,17 @@ describe("customers/redact", () => {
     expect((await redactCustomer(s, [s.order2.id])).status).toBe(200);
 
     const after = await dumpAllTables();
+    for (const form of [...phoneForms(s), s.email, `Wanjiku${s.n}X`, `STMTNAME${s.n}`])
+      expect(after).not.toContain(form);
+    expect(after).not.toContain(`${s.phone.slice(0, 5)}****${s.phone.slice(-3)}`);
+    // The statement row stays as the financial record: receipt, amount, account typed.
+    expect(await prisma.statementRow.findFirstOrThrow({ where: { shopDomain: s.shop } })).toMatchObject({
+      receipt: s.receipt,
+      amountKes: 1500,
+      otherPartyMsisdn: null,
+      otherPartyName: null,
+      details: `Pay Bill from [redacted] Acc. ${s.order1.name}`,
+    });
     for (const form of [...phoneForms(s), s.email, `Wanjiku${s.n}X`, s.payerHash, `***** ${s.national.slice(-3)}`])
       expect(after).not.toContain(form);
     // Paybill payments keep their facts, lose the payer.

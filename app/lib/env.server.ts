@@ -72,6 +72,10 @@ export const EnvSchema = z
     // Jobs (and stored callbacks) one worker pass claims and runs concurrently: the worker's concurrency.
     JOB_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(10),
     CALLBACK_MAX_BYTES: int(64 * 1024, 1024),
+    // Statement uploads (/app/reconciliation/import): largest file, counted while it streams (server.mjs
+    // lets this path past REQUEST_MAX_BYTES; the route bounds the whole body itself), and most rows.
+    STATEMENT_MAX_BYTES: int(40 * 1024 * 1024, 1024),
+    STATEMENT_MAX_ROWS: int(200_000, 1),
     // Inbound Daraja events (app/modules/daraja-events): a stored event is retried on its row, then DEAD.
     CALLBACK_MAX_ATTEMPTS: int(25, 1),
     // C2B validation: the app's own answer budget (Daraja waits ~8 s, then applies the ResponseType).

@@ -4,7 +4,13 @@ import { findCustomerRecords } from "./customer-data.server";
 import { applyOnce } from "./delivery.server";
 import { customerIdForms } from "./order-payload";
 import { createScrubber, phoneForms } from "./redaction";
-import { scrubC2bPayments, scrubCallbackLogs, scrubJobs, scrubRateLimits } from "./scrub-records.server";
+import {
+  scrubC2bPayments,
+  scrubCallbackLogs,
+  scrubJobs,
+  scrubRateLimits,
+  scrubStatementRows,
+} from "./scrub-records.server";
 import type { Db, Tx, VerifiedWebhook, WebhookOutcome } from "./types";
 
 /**
@@ -50,6 +56,17 @@ export async function handleCustomersRedact(db: Db, webhook: VerifiedWebhook): P
     );
     const c2bPayments = await scrubC2bPayments(tx, shopDomain, orderGids, phones, scrubber);
     const jobs = await scrubJobs(tx, shopDomain, scrubber);
+    // Statement rows carry the payer's masked number and name: those of the customer's receipts.
+    const receipts = await tx.mpesaReceipt.findMany({
+      where: { shopDomain, orderGid: { in: orderGids } },
+      select: { receipt: true },
+    });
+    const statementRows = await scrubStatementRows(tx, shopDomain, [
+      ...new Set([
+        ...receipts.map((r) => r.receipt),
+        ...attempts.map((a) => a.mpesaReceipt).filter((r): r is string => !!r),
+      ]),
+    ]);
     await scrubRateLimits(tx, scrubber);
     const reports = await tx.dataRequest.deleteMany({
       where: { shopDomain, customerId: { in: customerIdForms(customer.id) } },
@@ -65,6 +82,7 @@ export async function handleCustomersRedact(db: Db, webhook: VerifiedWebhook): P
         c2bPayments,
         callbacks,
         jobs,
+        statementRows,
         reports: reports.count,
       },
     };

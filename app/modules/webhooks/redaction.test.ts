@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createScrubber, phoneForms, REDACTED } from "./redaction";
+import { createScrubber, phoneForms, REDACTED, redactStatementDetails } from "./redaction";
 import { ceilWholeUnits, customerIdForms, paidWithMethod, OrderPayload } from "./order-payload";
 
 describe("phoneForms", () => {
@@ -47,6 +47,23 @@ describe("createScrubber", () => {
 
   it("searches by the national number, which every written form contains", () => {
     expect([...scrubber.searchTerms].sort()).toEqual(["14155550100", "712345678", "buyer@example.com"]);
+  });
+});
+
+describe("redactStatementDetails", () => {
+  it("erases the other party of a statement row's Details and keeps the account typed", () => {
+    expect(redactStatementDetails("Pay Bill from 25470****111 - JANE **** DOE Acc. SHP10492")).toBe(
+      `Pay Bill from ${REDACTED} Acc. SHP10492`,
+    );
+    expect(redactStatementDetails("Merchant Payment from 25470****111 - JANE DOE")).toBe(
+      `Merchant Payment from ${REDACTED}`,
+    );
+    expect(redactStatementDetails("Business Payment to 2547****678 - JOHN")).toBe(`Business Payment to ${REDACTED}`);
+    expect(redactStatementDetails("Pay Bill Charge")).toBe("Pay Bill Charge");
+    expect(redactStatementDetails("Note 0712345678")).toBe(`Note ${REDACTED}`);
+    // Idempotent: redacting twice changes nothing more.
+    const once = redactStatementDetails("Pay Bill from 0722****212 - X Acc. 7");
+    expect(redactStatementDetails(once)).toBe(once);
   });
 });
 

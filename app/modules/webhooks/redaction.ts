@@ -67,3 +67,14 @@ export function createScrubber(known: { phones: string[]; emails: string[] }) {
 
   return { scrubDocument, scrubString, searchTerms };
 }
+
+/**
+ * A statement row's Details with the other party erased: `Pay Bill from 25470****111 - JANE DOE Acc.
+ * SHP10492` -> `Pay Bill from [redacted] Acc. SHP10492` (the account typed is an order reference, kept);
+ * `Business Payment to 2547****678 - JOHN` -> `Business Payment to [redacted]`. Full phone numbers anywhere
+ * else in the text are erased too.
+ */
+export function redactStatementDetails(details: string): string {
+  const out = details.replace(/\b(from|to)\s+(?!\[redacted\]).+?(?=\s+Acc\.|$)/i, `$1 ${REDACTED}`);
+  return maskPhonesInText(out, redact);
+}

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { phoneForms, REDACTED, type createScrubber } from "./redaction";
+import { phoneForms, REDACTED, redactStatementDetails, type createScrubber } from "./redaction";
 import type { Tx } from "./types";
 
 // Finding and scrubbing the stored records that may hold a customer's phone numbers or email.
@@ -52,6 +52,25 @@ export async function scrubRateLimits(tx: Tx, scrubber: Scrubber) {
     where: { OR: scrubber.searchTerms.map((term) => ({ key: { contains: term } })) },
   });
   return count;
+}
+
+/**
+ * Imported statement rows of the customer's receipts: the other party (masked number, name) and the name
+ * inside Details are erased; receipt, amount, times and account number stay as the financial record.
+ */
+export async function scrubStatementRows(tx: Tx, shopDomain: string, receipts: string[]) {
+  if (!receipts.length) return 0;
+  const rows = await tx.statementRow.findMany({
+    where: { shopDomain, receipt: { in: receipts } },
+    select: { id: true, details: true },
+  });
+  for (const row of rows) {
+    await tx.statementRow.update({
+      where: { id: row.id },
+      data: { otherPartyMsisdn: null, otherPartyName: null, details: redactStatementDetails(row.details) },
+    });
+  }
+  return rows.length;
 }
 
 const C2B_PERSONAL_FIELDS = ["MSISDN", "FirstName", "MiddleName", "LastName"];

@@ -46,6 +46,8 @@ export async function deleteShopData(tx: Tx, shop: string) {
     attempts: (await tx.paymentAttempt.deleteMany({ where })).count,
     orders: (await tx.mpesaOrder.deleteMany({ where })).count,
     dataRequests: (await tx.dataRequest.deleteMany({ where })).count,
+    statementRows: (await tx.statementRow.deleteMany({ where })).count,
+    statementImports: (await tx.statementImport.deleteMany({ where })).count,
     jobs: (await tx.job.deleteMany({ where })).count,
     settings: (await tx.shopSettings.deleteMany({ where })).count,
     mpesaAccounts: (await tx.mpesaAccount.deleteMany({ where })).count,

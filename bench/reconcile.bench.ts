@@ -1,0 +1,227 @@
+// npm run bench:reconcile [-- --pg postgresql://postgres@127.0.0.1:5432/postgres]
+//
+// Statement import at 1,000 / 10,000 / 100,000 rows (BENCH_SIZES), CSV and XLSX (BENCH_FORMATS): files
+// written by the emulator's statement writer, then parsed, checked against their control totals and
+// stored in a fresh migrated database — time and peak memory per size, in the same run, so the growth
+// is visible as a ratio (time per 1,000 rows against the smallest size). Each import runs in its own
+// child process, so its memory high-water (getrusage maxRSS, and the V8 heap sampled every 5 ms) is
+// its own. The re-import of the same file (every row already known: nothing written) is timed too.
+// Targets (issue 12): under 10 s and under 250 MB at 100,000 rows, growing linearly.
+import { execFileSync, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { pipeline } from "node:stream/promises";
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+const SIZES = (process.env.BENCH_SIZES ?? "1000,10000,100000").split(",").map(Number);
+const FORMATS = (process.env.BENCH_FORMATS ?? "csv,xlsx").split(",") as ("csv" | "xlsx")[];
+// Optional V8 old-space cap for the measured child (MB): shows how much of the high-water is live data
+// rather than garbage V8 had not collected yet.
+const MAX_OLD_SPACE_MB = process.env.BENCH_MAX_OLD_SPACE_MB;
+const pgArg = process.argv.indexOf("--pg");
+const pgBase = pgArg > 0 ? (process.argv[pgArg + 1] ?? "postgresql://postgres@127.0.0.1:5432/postgres") : null;
+const SHOP = "bench-shop.myshopify.com";
+const SHORTCODE = "600123";
+
+const TEST_ENV: Record<string, string> = {
+  NODE_ENV: "test",
+  SHOPIFY_API_KEY: "testApiKey",
+  SHOPIFY_API_SECRET: "testApiSecretKey",
+  SHOPIFY_APP_URL: "https://my-test-app.myshopify.io",
+  ENCRYPTION_KEY: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+  LOG_LEVEL: "silent",
+};
+
+type ChildResult = {
+  rows: number;
+  newRows: number;
+  status: string;
+  importMs: number;
+  reimportMs: number;
+  reimportKnown: number;
+  baselineRssMb: number;
+  maxRssMb: number;
+  heapPeakMb: number;
+};
+
+async function child(file: string) {
+  const mb = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
+  const { createReadStream } = await import("node:fs");
+  const { createPrismaClient } = await import("../app/db.server");
+  const { importStatement } = await import("../app/modules/reconciliation/import.server");
+  const { shortcodeCheckFromAccounts } = await import("../app/modules/reconciliation/shortcodes.server");
+  const db = createPrismaClient();
+  await db.mpesaAccount.create({
+    data: {
+      shopDomain: SHOP,
+      defaultForShop: SHOP,
+      environment: "sandbox",
+      kind: "paybill",
+      businessShortCode: SHORTCODE,
+      consumerKey: "k",
+      consumerSecretEnc: "sealed",
+      passkeyEnc: "sealed",
+    },
+  });
+  const baselineRss = process.memoryUsage().rss;
+  let heapPeak = 0;
+  const sampler = setInterval(() => (heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed)), 5);
+  const run = () =>
+    importStatement(db, {
+      shop: SHOP,
+      file: {
+        name: path.basename(file),
+        bytes: fs.statSync(file).size,
+        sha256: "bench",
+        source: { open: () => createReadStream(file) },
+      },
+      checkShortcode: shortcodeCheckFromAccounts(db),
+      limits: { maxRows: 200_000, maxBytes: 100 * 2 ** 20 },
+      now: new Date("2030-01-01T00:00:00Z"),
+    });
+  let t = performance.now();
+  const first = await run();
+  const importMs = performance.now() - t;
+  t = performance.now();
+  const again = await run();
+  const reimportMs = performance.now() - t;
+  clearInterval(sampler);
+  await db.$disconnect();
+  const result: ChildResult = {
+    rows: first.rows,
+    newRows: first.newRows,
+    status: first.status === "IMPORTED" ? "IMPORTED" : `REFUSED ${JSON.stringify(first.problems)}`,
+    importMs: Math.round(importMs),
+    reimportMs: Math.round(reimportMs),
+    reimportKnown: again.knownRows,
+    baselineRssMb: mb(baselineRss),
+    maxRssMb: mb(process.resourceUsage().maxRSS * 1024),
+    heapPeakMb: mb(heapPeak),
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+function sh(cmd: string, args: string[], env: Record<string, string> = {}) {
+  execFileSync(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "inherit"] });
+}
+
+async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  if (!pgBase) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mpesa-bench-reconcile-"));
+    const url = `file:${path.join(dir, "bench.sqlite")}`;
+    sh(process.execPath, ["scripts/db.mjs", "migrate"], { DATABASE_URL: url });
+    return { url, drop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+  }
+  const pg = (await import("pg")).default;
+  const name = `mpesa_bench_${Date.now().toString(36)}`;
+  const admin = new pg.Client({ connectionString: pgBase });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  const u = new URL(pgBase);
+  u.pathname = `/${name}`;
+  sh(process.execPath, ["scripts/db.mjs", "migrate"], { DATABASE_URL: u.toString() });
+  return {
+    url: u.toString(),
+    drop: async () => {
+      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+async function main() {
+  const { syntheticStatement, statementCsvStream, statementXlsxStream } = await import("../emulator/statement");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mpesa-bench-statements-"));
+  const results: ({ size: number; format: string; fileMb: number } & ChildResult)[] = [];
+  try {
+    for (const size of SIZES) {
+      const doc = syntheticStatement({ rows: size, shortCode: SHORTCODE, seed: size });
+      for (const format of FORMATS) {
+        const file = path.join(dir, `statement-${size}.${format}`);
+        await pipeline(
+          format === "csv" ? statementCsvStream(doc) : statementXlsxStream(doc),
+          fs.createWriteStream(file),
+        );
+        const db = await freshDatabase();
+        try {
+          const out = spawnSync(
+            process.execPath,
+            [
+              ...(MAX_OLD_SPACE_MB ? [`--max-old-space-size=${MAX_OLD_SPACE_MB}`] : []),
+              "--import",
+              "tsx",
+              path.join(ROOT, "bench/reconcile.bench.ts"),
+              "--child",
+              file,
+            ],
+            {
+              cwd: ROOT,
+              env: { ...process.env, ...TEST_ENV, DATABASE_URL: db.url },
+              encoding: "utf8",
+              maxBuffer: 10 * 2 ** 20,
+            },
+          );
+          if (out.status !== 0) throw new Error(`child failed: ${out.stderr}`);
+          const r = JSON.parse(out.stdout.trim().split("\n").pop()!) as ChildResult;
+          results.push({ size, format, fileMb: Math.round((fs.statSync(file).size / 2 ** 20) * 10) / 10, ...r });
+          console.error(`${format} ${size}: ${r.importMs} ms, max RSS ${r.maxRssMb} MB`);
+        } finally {
+          await db.drop();
+        }
+      }
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+
+  console.log(
+    `\nStatement import (${pgBase ? "PostgreSQL" : "SQLite"}), ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}` +
+      (MAX_OLD_SPACE_MB ? `, child --max-old-space-size=${MAX_OLD_SPACE_MB}` : ""),
+  );
+  console.log(
+    "format     rows  file MB  import ms  ms/1k rows  ×smallest  re-import ms  max RSS MB  (start)  heap peak MB  result",
+  );
+  for (const format of FORMATS) {
+    const own = results.filter((r) => r.format === format);
+    const base = own[0] ? own[0].importMs / own[0].size : 1;
+    for (const r of own) {
+      const perK = (r.importMs / r.size) * 1000;
+      console.log(
+        [
+          format.padEnd(6),
+          String(r.size).padStart(8),
+          String(r.fileMb).padStart(8),
+          String(r.importMs).padStart(10),
+          perK.toFixed(1).padStart(11),
+          (r.importMs / r.size / base).toFixed(2).padStart(10),
+          String(r.reimportMs).padStart(13),
+          String(r.maxRssMb).padStart(11),
+          `(${r.baselineRssMb})`.padStart(8),
+          String(r.heapPeakMb).padStart(13),
+          ` ${r.status === "IMPORTED" && r.newRows === r.size && r.reimportKnown === r.size ? "ok" : r.status}`,
+        ].join(" "),
+      );
+    }
+  }
+  const outDir = path.join(ROOT, "bench/results");
+  fs.mkdirSync(outDir, { recursive: true });
+  const out = path.join(outDir, `reconcile-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
+  fs.writeFileSync(
+    out,
+    JSON.stringify(
+      {
+        database: pgBase ? "postgresql" : "sqlite",
+        loadavg: os.loadavg(),
+        maxOldSpaceMb: MAX_OLD_SPACE_MB ?? null,
+        results,
+      },
+      null,
+      2,
+    ),
+  );
+  console.log(`\n${out}`);
+}
+
+if (process.argv.includes("--child")) await child(process.argv[process.argv.indexOf("--child") + 1]);
+else await main();
