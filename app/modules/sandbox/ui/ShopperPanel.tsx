@@ -16,6 +16,7 @@ import { PHONE_ANSWERS, phoneForAnswer, type PhoneAnswer } from "../demo";
 import type { SandboxOrder } from "../page.server";
 import type { RefusalCode } from "@mpesa-checkout/pay-contract";
 import { getPayStatus, startPayment, type AttemptView, type CheckoutOrder, type PayStatus } from "./checkout-client";
+import { PaybillPanel } from "./PaybillPanel";
 import { PaymentOutcome } from "./PaymentOutcome";
 
 // The shopper's side: pick an order, enter a phone number, choose how the phone answers, pay; then
@@ -178,6 +179,16 @@ export function ShopperPanel({ orders }: { orders: SandboxOrder[] }) {
           )}
         </BlockStack>
       </Card>
+      <PaybillPanel
+        orderId={orderId}
+        phone={phone}
+        paybill={status?.payable ? status.paybill : undefined}
+        onSent={() => {
+          // The worker applies the confirmation, then the record job writes the order: look twice.
+          setTimeout(() => refresh(orderId), POLL_MS);
+          setTimeout(() => refresh(orderId), 3 * POLL_MS);
+        }}
+      />
     </BlockStack>
   );
 }
