@@ -108,7 +108,7 @@ export function PaybillPanel(props: {
           <Banner tone={sent.status === "completed" ? "success" : "warning"} onDismiss={() => setSent(null)}>
             <Text as="p">
               {sent.status === "completed"
-                ? `M-PESA: ${sent.transId} confirmed, ${formatKes(sent.amountKes)} sent to ${paybill.number}. The app was told (HTTP ${sent.confirmationStatus ?? "—"}); watch the order below.`
+                ? `M-PESA: ${sent.transId} confirmed, ${formatKes(sent.amountKes)} sent to ${paybill.number}. The app was told (HTTP ${sent.confirmationStatus ?? "—"}); watch the order above.`
                 : `M-PESA refused the payment (${sent.transId}): the app's validation said no.`}
             </Text>
           </Banner>

@@ -81,6 +81,24 @@ export function ShopperPanel({ orders }: { orders: SandboxOrder[] }) {
     return () => clearTimeout(poll.current);
   }, [orderId, refresh]);
 
+  // A payment from the M-PESA menu changes the order underneath (the live panel polls the orders):
+  // read the block's view again when the chosen order's balance or status changes.
+  // The status route serves the order from a short cache (ORDER_CACHE_SECONDS), so the block's view
+  // catches up a few seconds later: look again, a bounded number of times, until it agrees.
+  const chosen = orders.find((o) => o.gid === orderId);
+  const behind = !!status?.payable && chosen?.amountKes != null && status.order?.amountKes !== chosen.amountKes;
+  const catchUp = useRef(0);
+  useEffect(() => {
+    if (!behind) {
+      catchUp.current = 0;
+      return;
+    }
+    if (attempt?.status === "PENDING" || catchUp.current >= 15) return;
+    catchUp.current++;
+    const timer = setTimeout(() => refresh(orderId), POLL_MS);
+    return () => clearTimeout(timer);
+  }, [behind, status, attempt?.status, orderId, refresh]);
+
   const pay = async () => {
     setBusy(true);
     setNotice(null);
@@ -183,11 +201,7 @@ export function ShopperPanel({ orders }: { orders: SandboxOrder[] }) {
         orderId={orderId}
         phone={phone}
         paybill={status?.payable ? status.paybill : undefined}
-        onSent={() => {
-          // The worker applies the confirmation, then the record job writes the order: look twice.
-          setTimeout(() => refresh(orderId), POLL_MS);
-          setTimeout(() => refresh(orderId), 3 * POLL_MS);
-        }}
+        onSent={() => setTimeout(() => refresh(orderId), POLL_MS)}
       />
     </BlockStack>
   );
