@@ -11,7 +11,8 @@ import { dialectOf } from "./modules/daraja-events/common/inbox.server";
 import { initiatorResultWork, queueTimeoutWork } from "./modules/daraja-events/initiator-result/work.server";
 import { stkCallbackWork } from "./modules/daraja-events/stk-callback/work.server";
 import { c2bConfirmationWork } from "./modules/daraja-events/c2b-confirmation/work.server";
-import { RECORD_C2B_PAYMENT } from "./modules/c2b/job-types";
+import { BACKFILL_ORDER_MATCH_KEYS, RECORD_C2B_PAYMENT } from "./modules/c2b/job-types";
+import { backfillOrderMatchKeys, enqueueOrderKeysBackfill } from "./modules/c2b/backfill-keys.server";
 import { recordC2bPayment } from "./modules/c2b/record.server";
 import { registerJobHandler } from "./modules/jobs/handlers";
 import { jobQueueSource } from "./modules/jobs/queue.server";
@@ -51,6 +52,7 @@ export function registerJobHandlers(db: PrismaClient) {
   registerJobHandler(SEND_REFUND, async (p) => sendRefund(await refundsDeps(), p.refundId));
   registerJobHandler(SETTLE_REFUND, async (p) => settleRefund(await refundsDeps(), p.refundId));
   registerJobHandler(RECORD_REFUND_IN_SHOPIFY, async (p) => recordRefundInShopify(await refundsDeps(), p.refundId));
+  registerJobHandler(BACKFILL_ORDER_MATCH_KEYS, async (p) => void (await backfillOrderMatchKeys(db, p)));
   registerJobHandler(PRUNE_WEBHOOK_DELIVERIES, (p) => runWebhookDeliveryPrune(db, p));
   registerJobHandler(PRUNE_CALLBACK_LOG, (p) => runCallbackLogPrune(db, p));
   for (const event of INBOUND_EVENTS)
@@ -65,6 +67,13 @@ export function periodicTasks(db: PrismaClient, now: () => Date = () => new Date
       // As often as an attempt may need its next query, but at least every 30 s.
       everyMs: Math.min(config.PENDING_RECOVERY_INTERVAL_SECONDS, 30) * 1000,
       run: async () => void (await sweepStalePending(await paymentsDeps())),
+    },
+    {
+      // At the worker's first pass (then hourly, one insert that conflicts): the dedupe key lets it run
+      // once per database, filling matching keys of MpesaOrder rows older than the paybill matcher.
+      name: "backfill-order-match-keys",
+      everyMs: HOUSEKEEPING_EVERY_MS,
+      run: async () => void (await enqueueOrderKeysBackfill(db, now())),
     },
     {
       name: "daily-housekeeping",

@@ -117,6 +117,53 @@ describe("the sandbox page in a browser", () => {
     await page.close();
   });
 
+  it(
+    "pays by paybill from the M-PESA menu: a part payment typed with zeros, then a reference naming no order reaches the merchant's queue",
+    { timeout: 90_000 },
+    async () => {
+      const page = await openSandbox();
+      await page.getByText("#1004", { exact: true }).click();
+      await expect.poll(() => page.getByLabel(/#1004/).isChecked()).toBe(true);
+      // The instructions as the checkout block shows them, then the menu.
+      await expect
+        .poll(() => page.getByText("Paybill 174379, account 1004, amount KES 12,750").count(), { timeout: 15_000 })
+        .toBe(1);
+      expect(await page.getByLabel("Account number (typed by hand)").inputValue()).toBe("1004");
+      await page.getByLabel("Amount").selectOption("part");
+      await page.getByLabel("How the customer types it (emulator)").selectOption("leading_zeros");
+      await shot(page, "08-paybill-menu");
+      await page.getByRole("button", { name: "Send from the M-PESA menu" }).click();
+      await expect
+        .poll(() => page.getByText(/confirmed, KES 6,375 sent to 174379/).count(), { timeout: 15_000 })
+        .toBe(1);
+      await expect
+        .poll(async () => (await shopifyOrder("#1004")).displayFinancialStatus, { timeout: 30_000 })
+        .toBe("PARTIALLY_PAID");
+      // The block now shows what is left, and the paybill amount follows.
+      await expect
+        .poll(() => page.getByText("KES 6,375 received. Remaining: KES 6,375.").count(), { timeout: 15_000 })
+        .toBe(1);
+      await expect.poll(() => page.getByText("C2B_CONFIRMATION").count(), { timeout: 15_000 }).toBeGreaterThan(0);
+      await shot(page, "09-paybill-partly-paid");
+
+      // A reference that names no order: the money arrives, the order stays as it was, the merchant sorts it.
+      await page.getByLabel("Account number (typed by hand)").fill("WRONG-77");
+      await page.getByLabel("How the customer types it (emulator)").selectOption("none");
+      await page.getByLabel("Amount").selectOption("full");
+      await page.getByRole("button", { name: "Send from the M-PESA menu" }).click();
+      await expect
+        .poll(() => page.getByText(/confirmed, KES 6,375 sent to 174379/).count(), { timeout: 15_000 })
+        .toBe(1);
+      const queue = await context.newPage();
+      await queue.goto(sandbox.adminUrl.replace("/app?", "/app/payments/unmatched?"));
+      await expect.poll(() => queue.getByText("WRONG-77").count(), { timeout: 30_000 }).toBeGreaterThan(0);
+      await shot(queue, "10-unmatched-queue");
+      expect((await shopifyOrder("#1004")).displayFinancialStatus).toBe("PARTIALLY_PAID");
+      await queue.close();
+      await page.close();
+    },
+  );
+
   it("opens the merchant's settings page without the Shopify admin, and saves it", { timeout: 60_000 }, async () => {
     const page = await context.newPage();
     await page.goto(sandbox.adminUrl.replace("/app?", "/app/settings?"));

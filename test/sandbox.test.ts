@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createPrismaClient } from "../app/db.server";
 import { parseEnv } from "../app/lib/env.server";
-import { DEMO_ORDERS, DEMO_SHOP, phoneForAnswer } from "../app/modules/sandbox/demo";
+import { DEMO_ORDERS, DEMO_SHOP, PAYBILL_TYPOS, paybillAmountFor, phoneForAnswer } from "../app/modules/sandbox/demo";
+import { TYPOS } from "../emulator/api/c2b";
 import { startSandbox, type Sandbox } from "../scripts/sandbox/index";
 import { SandboxRefusedError, isLocalUrl, sandboxSafetyProblems } from "../app/modules/sandbox/safety";
-import { signCheckoutSessionToken } from "../app/modules/sandbox/session-tokens.server";
+import { embeddedAppUrl, signCheckoutSessionToken } from "../app/modules/sandbox/session-tokens.server";
 import { activity } from "../app/modules/sandbox/page.server";
 import { createSecretBox } from "../app/modules/settings/secret-box.server";
 import { openAccountSecret } from "../app/modules/settings/accounts.server";
@@ -112,19 +113,35 @@ describe("sandbox safety", () => {
 
 describe("sandbox routes outside sandbox mode", () => {
   // The test environment has no SANDBOX_MODE: every sandbox route must answer 404, as an unknown URL would.
-  it.each(["sandbox._index", "sandbox.token", "sandbox.activity", "sandbox.id-token", "sandbox.app-bridge[.]js"])(
-    "%s is 404",
-    async (route) => {
-      const mod = await import(`../app/routes/${route}.tsx`);
-      const args = { request: new Request("http://127.0.0.1/sandbox"), params: {}, context: {} };
-      const thrown = await mod.loader(args).then(
-        () => null,
-        (e: unknown) => e,
-      );
-      expect(thrown).toBeInstanceOf(Response);
-      expect((thrown as Response).status).toBe(404);
-    },
-  );
+  it.each([
+    "sandbox._index",
+    "sandbox.token",
+    "sandbox.activity",
+    "sandbox.id-token",
+    "sandbox.app-bridge[.]js",
+    "sandbox.paybill",
+  ])("%s is 404", async (route) => {
+    const mod = await import(`../app/routes/${route}.tsx`);
+    const args = { request: new Request("http://127.0.0.1/sandbox"), params: {}, context: {} };
+    const thrown = await mod.loader(args).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(thrown).toBeInstanceOf(Response);
+    expect((thrown as Response).status).toBe(404);
+  });
+});
+
+describe("the paybill action outside sandbox mode", () => {
+  it("is 404", async () => {
+    const mod = await import("../app/routes/sandbox.paybill");
+    const request = new Request("http://127.0.0.1/sandbox/paybill", { method: "POST", body: "{}" });
+    const thrown = await mod.action({ request, params: {}, context: {} }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((thrown as Response).status).toBe(404);
+  });
 });
 
 describe("the sandbox, started", () => {
@@ -196,6 +213,139 @@ describe("the sandbox, started", () => {
     expect(await db.mpesaAccount.count()).toBe(1);
     expect(await db.session.count({ where: { shop: DEMO_SHOP } })).toBe(1);
     expect(await db.mpesaOrder.count({ where: { shopDomain: DEMO_SHOP } })).toBe(DEMO_ORDERS.length);
+  });
+
+  describe("pay by paybill (the M-PESA menu, played by the emulator)", () => {
+    const order = (i: number) => sandbox.orders[i];
+    const shopify = (gid: string) =>
+      fetch(`${sandbox.standinUrl}/__standin/orders/${encodeURIComponent(gid)}`)
+        .then((r) => r.json())
+        .then((r) => r.order as { displayFinancialStatus: string; outstanding: string; received: string });
+    const paybill = (body: Record<string, unknown>) =>
+      fetch(`${sandbox.appUrl}/sandbox/paybill`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    const payment = (receipt: string) =>
+      vi.waitFor(
+        async () => {
+          const row = await db.c2bPayment.findUnique({ where: { receipt } });
+          if (!row || row.status === "MATCHED") throw new Error(`payment ${receipt} not settled yet`);
+          return row;
+        },
+        { timeout: 30_000, interval: 200 },
+      );
+    const financial = (gid: string, want: string) =>
+      vi.waitFor(
+        async () => {
+          const o = await shopify(gid);
+          if (o.displayFinancialStatus !== want) throw new Error(`still ${o.displayFinancialStatus}`);
+          return o;
+        },
+        { timeout: 30_000, interval: 200 },
+      );
+    /** The account reference the order's checkout block shows (GET /api/pay/status). */
+    const instructions = async (i: number) => {
+      const { token } = await fetch(`${sandbox.appUrl}/sandbox/token`).then((r) => r.json());
+      const q = new URLSearchParams({ orderId: order(i).id, confirmationNumber: order(i).confirmationNumber });
+      const status = await fetch(`${sandbox.appUrl}/api/pay/status?${q}`, {
+        headers: { Authorization: `Bearer ${token}`, "User-Agent": "Mozilla/5.0 (sandbox test)" },
+      }).then((r) => r.json());
+      return status.paybill as { number: string; accountReference: string; amountKes: number; paidKes?: number };
+    };
+
+    it("offers the emulator's typo kinds, and amounts that can be sent", () => {
+      expect(Object.keys(PAYBILL_TYPOS)).toEqual(["none", ...TYPOS]);
+      expect(paybillAmountFor("part", 1)).toBeNull();
+      expect(paybillAmountFor("part", 1499)).toBe(749);
+      expect(paybillAmountFor("more", 250)).toBe(350);
+    });
+
+    it("registered the default account's C2B URLs with the emulator at start", async () => {
+      const account = await db.mpesaAccount.findFirstOrThrow({ where: { defaultForShop: DEMO_SHOP } });
+      expect(account.c2bTokenHash).toMatch(/^[0-9a-f]{64}$/);
+      const reg = await fetch(`${sandbox.emulatorUrl}/__emulator/requests?path=/mpesa/c2b/v2/registerurl`).then((r) =>
+        r.json(),
+      );
+      expect(reg.at(-1)).toMatchObject({ status: 200, body: { ShortCode: "174379", ResponseType: "Completed" } });
+    });
+
+    it("a messy account number lands on the right order, which is paid", { timeout: 60_000 }, async () => {
+      const shown = await instructions(1);
+      expect(shown).toMatchObject({ number: "174379", amountKes: DEMO_ORDERS[1].totalKes });
+      const sent = await paybill({
+        orderGid: order(1).id,
+        amount: "full",
+        billRef: shown.accountReference,
+        typo: "spaces",
+      });
+      expect(sent).toMatchObject({ status: 200, body: { ok: true, amountKes: 250, result: { status: "completed" } } });
+      const row = await payment(sent.body.result.transId);
+      expect(row).toMatchObject({ status: "APPLIED", matchRule: "reference", orderGid: order(1).id, appliedKes: 250 });
+      expect(row.billRefRaw).not.toBe(shown.accountReference); // it was typed with spaces
+      await financial(order(1).id, "PAID");
+    });
+
+    it("a part payment, then the rest typed as the order name, pays the order", { timeout: 60_000 }, async () => {
+      const gid = order(2).id;
+      const first = await paybill({ orderGid: gid, amount: "part", billRef: (await instructions(2)).accountReference });
+      expect(first.body.amountKes).toBe(749);
+      expect(await payment(first.body.result.transId)).toMatchObject({ status: "APPLIED", appliedKes: 749 });
+      await financial(gid, "PARTIALLY_PAID");
+      const left = await vi.waitFor(
+        async () => {
+          const p = await instructions(2);
+          if (p.amountKes !== 750) throw new Error(`still ${p.amountKes} due`);
+          return p;
+        },
+        { timeout: 30_000, interval: 200 },
+      );
+      expect(left.paidKes).toBe(749);
+      const rest = await paybill({ orderGid: gid, amount: "full", billRef: left.accountReference, typo: "order_name" });
+      expect(rest.body.amountKes).toBe(750);
+      expect(await payment(rest.body.result.transId)).toMatchObject({ status: "APPLIED", appliedKes: 750 });
+      await financial(gid, "PAID");
+    });
+
+    it("an over-payment pays the order and is flagged with its surplus", { timeout: 60_000 }, async () => {
+      const gid = order(3).id;
+      const sent = await paybill({ orderGid: gid, amount: "more", billRef: (await instructions(3)).accountReference });
+      expect(sent.body.amountKes).toBe(DEMO_ORDERS[3].totalKes + 100);
+      expect(await payment(sent.body.result.transId)).toMatchObject({
+        status: "APPLIED",
+        reason: "OVERPAID",
+        surplusKes: 100,
+        appliedKes: DEMO_ORDERS[3].totalKes,
+      });
+      await financial(gid, "PAID");
+    });
+
+    it("a reference naming no order waits in the merchant's unmatched queue", { timeout: 60_000 }, async () => {
+      const sent = await paybill({ orderGid: order(0).id, amount: "full", billRef: "NOPE-9999" });
+      expect(sent.status).toBe(200);
+      const receipt = sent.body.result.transId as string;
+      expect(await payment(receipt)).toMatchObject({ status: "UNMATCHED", shopDomain: DEMO_SHOP, orderGid: null });
+      expect((await shopify(order(0).id)).displayFinancialStatus).toBe("PENDING");
+      const keys = { apiKey: sandbox.apiKey, apiSecret: sandbox.apiSecret };
+      const page = await fetch(`${sandbox.appUrl}${await embeddedAppUrl(keys, DEMO_SHOP, "/app/payments/unmatched")}`, {
+        headers: { "User-Agent": "Mozilla/5.0 (sandbox test)", Accept: "text/html" }, // Shopify's library refuses bots
+      });
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toContain(receipt);
+      expect(html).toContain("NOPE-9999");
+    });
+
+    it("refuses what it cannot play, and changes nothing", async () => {
+      const before = await db.c2bPayment.count();
+      expect((await paybill({ orderGid: order(0).id, amount: "part", billRef: "X" })).status).toBe(409); // half of KES 1
+      expect((await paybill({ orderGid: order(0).id, amount: "all", billRef: "X" })).status).toBe(400);
+      expect((await paybill({ orderGid: order(0).id, amount: "full", billRef: "  " })).status).toBe(400);
+      expect((await paybill({ orderGid: "gid://shopify/Order/1", amount: "full", billRef: "X" })).status).toBe(404);
+      expect((await paybill({ orderGid: order(0).id, amount: "full", billRef: "X".repeat(21) })).status).toBe(400);
+      expect(await db.c2bPayment.count()).toBe(before);
+    });
   });
 
   it(

@@ -3,6 +3,7 @@ import { createPrismaClient } from "../../app/lib/prisma.server";
 import { createSecretBox } from "../../app/modules/settings/secret-box.server";
 import { findShopSetup, saveSettings, storedSecretsOf } from "../../app/modules/settings/repository.server";
 import { validateSettings } from "../../app/modules/settings/validation";
+import { registerC2bUrls } from "../../app/modules/settings/c2b-registration.server";
 import { DEMO_ACCESS_TOKEN, DEMO_SCOPES, DEMO_SETTINGS_FORM, DEMO_SHOP } from "../../app/modules/sandbox/demo";
 
 // What the sandbox writes to its database before the app starts. The launcher runs outside the app
@@ -57,6 +58,8 @@ export async function forgetDemoOrders(db: PrismaClient) {
   const shopDomain = DEMO_SHOP;
   await db.$transaction([
     db.paymentAttempt.deleteMany({ where: { shopDomain } }),
+    db.c2bAuditEntry.deleteMany({ where: { shopDomain } }),
+    db.c2bPayment.deleteMany({ where: { shopDomain } }),
     db.mpesaReceipt.deleteMany({ where: { shopDomain } }),
     db.mpesaOrder.deleteMany({ where: { shopDomain } }),
     db.callbackLog.deleteMany({ where: { shopDomain } }),
@@ -64,4 +67,30 @@ export async function forgetDemoOrders(db: PrismaClient) {
     db.webhookDelivery.deleteMany({ where: { shopDomain } }),
     db.rateLimiterFlexible.deleteMany({}),
   ]);
+}
+
+/**
+ * Registers the C2B URLs of the demo shop's default receiving account with the emulator, as the
+ * merchant's "Register URLs" button does (the settings module's registration, against the emulator),
+ * so payments made "from the M-PESA menu" reach the app. The emulator forgets registrations when it
+ * stops, so every start registers again (a fresh token each time).
+ */
+export async function registerDemoC2bUrls(
+  db: PrismaClient,
+  encryptionKey: string,
+  urls: { callbackBaseUrl: string; darajaBaseUrl: string },
+) {
+  const account = await db.mpesaAccount.findFirst({ where: { shopDomain: DEMO_SHOP, defaultForShop: DEMO_SHOP } });
+  if (!account) throw new Error("the demo shop has no default receiving account");
+  const outcome = await registerC2bUrls(
+    {
+      db,
+      box: createSecretBox({ current: encryptionKey }),
+      callbackBaseUrl: urls.callbackBaseUrl,
+      baseUrl: urls.darajaBaseUrl,
+      timeoutMs: 5_000,
+    },
+    account,
+  );
+  if (!outcome.ok) throw new Error(`registering the demo shop's C2B URLs failed: ${outcome.message}`);
 }

@@ -7,7 +7,7 @@ import { assertSandboxSafe } from "../../app/modules/sandbox/safety";
 import { embeddedAppUrl } from "../../app/modules/sandbox/session-tokens.server";
 import { appEnvironment, startAppProcess } from "./app-process";
 import { buildAndSnapshot, migrate } from "./build";
-import { configuredShops, forgetDemoOrders, openDatabase, seedDemoShop } from "./database";
+import { configuredShops, forgetDemoOrders, openDatabase, registerDemoC2bUrls, seedDemoShop } from "./database";
 import { loadOrCreateSecrets } from "./secrets";
 import { createDemoOrdersInStandin, deliverOrdersCreate } from "./shopify-side";
 
@@ -87,14 +87,17 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     const standin = await startShopifyStandin({ port: opts.standinPort ?? 8090, host });
     stops.push(() => standin.close());
 
-    await seedDemoShop(db, secrets.encryptionKey);
-    await forgetDemoOrders(db);
-    await db.$disconnect(); // the app owns the database from here on
-
-    log("starting the app (node server.mjs)…");
     const appPort =
       opts.appPort === 0 || opts.appPort === undefined ? await freePort(host, opts.appPort ?? 3000) : opts.appPort;
     const appUrl = `http://${host}:${appPort}`;
+
+    await seedDemoShop(db, secrets.encryptionKey);
+    await forgetDemoOrders(db);
+    log("registering the demo shop's C2B URLs with the emulator…");
+    await registerDemoC2bUrls(db, secrets.encryptionKey, { callbackBaseUrl: appUrl, darajaBaseUrl });
+    await db.$disconnect(); // the app owns the database from here on
+
+    log("starting the app (node server.mjs)…");
     const app = await startAppProcess({
       appDir,
       logFile: path.join(stateDir, "app.log"),

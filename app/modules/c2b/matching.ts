@@ -13,6 +13,8 @@
 //   3. the order's confirmation number ("XK4B9T2QZ").
 // A rule that finds two orders stops the search: an ambiguous reference is never guessed.
 
+import { renderAccountReference } from "../settings/account-reference";
+
 export interface OrderCandidate {
   orderGid: string;
   orderName: string | null;
@@ -75,6 +77,26 @@ export function orderKeys(order: {
     nameDigitsKey: digits ? dropLeadingZeros(digits) : null,
     confirmationKey: blank(normaliseReference(order.confirmationNumber)),
   };
+}
+
+/**
+ * The paybill matching keys of an order (orderKeys above), the issued account reference
+ * rendered with the shop's template from the order's number (the name's digits, else the confirmation
+ * number). One function for orders/create and the backfill of rows stored before the keys existed.
+ */
+export function matchingKeys(
+  order: { orderName: string | null; confirmationNumber: string | null },
+  accountReferenceTemplate = "{order_number}",
+) {
+  const name = order.orderName;
+  const number = name?.replace(/\D/g, "") || order.confirmationNumber;
+  return orderKeys({
+    accountReference: number
+      ? renderAccountReference(accountReferenceTemplate, { orderNumber: number, orderName: name })
+      : null,
+    orderName: name,
+    confirmationNumber: order.confirmationNumber,
+  });
 }
 
 /** What to look the candidates up by: every stored key that could equal this reference. */

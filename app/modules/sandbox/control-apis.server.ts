@@ -18,10 +18,39 @@ export type EmulatorRequest = {
   response?: unknown;
 };
 
+/** What the emulator's `POST /__emulator/c2b/pay` answers (emulator/api/c2b.ts CustomerPaymentResult). */
+export type EmulatorC2bResult = {
+  transId: string;
+  status: "completed" | "rejected";
+  validation?: { status: number | null; resultCode?: string; appliedResponseType?: boolean };
+  confirmationStatus?: number | null;
+};
+export type EmulatorC2bPayment = {
+  shortCode: string;
+  amount: number;
+  msisdn: string;
+  billRef?: string;
+  kind: "paybill" | "till";
+  typo?: string;
+};
+
 export function emulatorControl(baseUrl: string) {
   const base = `${baseUrl.replace(/\/$/, "")}/__emulator`;
   return {
     requests: () => getJson<EmulatorRequest[]>(`${base}/requests`),
+    /** A customer pays from the M-PESA menu: the emulator sends the app its C2B confirmation. */
+    c2bPay: async (payment: EmulatorC2bPayment): Promise<EmulatorC2bResult> => {
+      const res = await fetch(`${base}/c2b/pay`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(payment),
+        signal: AbortSignal.timeout(15_000),
+      });
+      const body = (await res.json().catch(() => null)) as EmulatorC2bResult | { error?: unknown } | null;
+      if (!res.ok || !body || !("transId" in body))
+        throw new Error(`the emulator refused the payment (${res.status}): ${JSON.stringify(body)}`);
+      return body;
+    },
   };
 }
 

@@ -85,3 +85,34 @@ export function phoneForAnswer(phone: string, answer: PhoneAnswer): string {
   const digits = trimmed.replace(/\D/g, "");
   return digits.length > 4 ? digits.slice(0, -4) + suffix : trimmed;
 }
+
+/**
+ * The slips a customer makes typing the account number in the M-PESA menu: the emulator's typo
+ * kinds (emulator/api/c2b.ts TYPOS, which applies them; test/sandbox.test.ts keeps the lists equal).
+ */
+export const PAYBILL_TYPOS = {
+  none: "As shown",
+  spaces: "With spaces ( INV 100 1 )",
+  hash: "With a # in front",
+  lower: "In lower case",
+  leading_zeros: "With leading zeros (INV001001)",
+  dash: "With a dash (INV-1001)",
+  order_name: "The order name instead (#1001)",
+} as const;
+export type PaybillTypo = keyof typeof PAYBILL_TYPOS;
+
+/** How much the shopper sends from the M-PESA menu, against what is left to pay. */
+export const PAYBILL_AMOUNTS = {
+  full: "The amount due",
+  part: "Part of it (half)",
+  more: "More than due (+ KES 100)",
+} as const;
+export type PaybillAmount = keyof typeof PAYBILL_AMOUNTS;
+
+/** The shillings sent for a choice; null when the choice cannot be made (half of KES 1). */
+export function paybillAmountFor(choice: PaybillAmount, dueKes: number): number | null {
+  if (choice === "full") return dueKes;
+  if (choice === "more") return dueKes + 100;
+  const half = Math.floor(dueKes / 2);
+  return half >= 1 ? half : null;
+}

@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { orderKeys } from "../c2b/matching";
-import { renderAccountReference } from "../settings/account-reference";
+import { matchingKeys } from "../c2b/matching";
 import { orderGid } from "../shopify/order-id";
 
 // The parts of Shopify's REST-shaped order webhook payload the app uses. Personal fields may be
@@ -67,19 +66,12 @@ export function mpesaOrderFields(order: OrderPayload, accountReferenceTemplate =
   const outstanding = ceilWholeUnits(order.total_outstanding ?? order.total_price);
   const name = blankToNull(order.name);
   const confirmationNumber = blankToNull(order.confirmation_number);
-  const number = name?.replace(/\D/g, "") || confirmationNumber;
   const cancelledAt = blankToNull(order.cancelled_at);
   return {
     orderGid: order.admin_graphql_api_id || orderGid(order.id),
     orderName: name,
     confirmationNumber,
-    ...orderKeys({
-      accountReference: number
-        ? renderAccountReference(accountReferenceTemplate, { orderNumber: number, orderName: name })
-        : null,
-      orderName: name,
-      confirmationNumber,
-    }),
+    ...matchingKeys({ orderName: name, confirmationNumber }, accountReferenceTemplate),
     cancelledAt: cancelledAt && !Number.isNaN(Date.parse(cancelledAt)) ? new Date(cancelledAt) : null,
     customerId: order.customer ? order.customer.admin_graphql_api_id || customerGid(order.customer.id) : null,
     phone:

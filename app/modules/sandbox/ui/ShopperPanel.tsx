@@ -16,6 +16,7 @@ import { PHONE_ANSWERS, phoneForAnswer, type PhoneAnswer } from "../demo";
 import type { SandboxOrder } from "../page.server";
 import type { RefusalCode } from "@mpesa-checkout/pay-contract";
 import { getPayStatus, startPayment, type AttemptView, type CheckoutOrder, type PayStatus } from "./checkout-client";
+import { PaybillPanel } from "./PaybillPanel";
 import { PaymentOutcome } from "./PaymentOutcome";
 
 // The shopper's side: pick an order, enter a phone number, choose how the phone answers, pay; then
@@ -79,6 +80,24 @@ export function ShopperPanel({ orders }: { orders: SandboxOrder[] }) {
     if (orderId) void refresh(orderId);
     return () => clearTimeout(poll.current);
   }, [orderId, refresh]);
+
+  // A payment from the M-PESA menu changes the order underneath (the live panel polls the orders):
+  // read the block's view again when the chosen order's balance or status changes.
+  // The status route serves the order from a short cache (ORDER_CACHE_SECONDS), so the block's view
+  // catches up a few seconds later: look again, a bounded number of times, until it agrees.
+  const chosen = orders.find((o) => o.gid === orderId);
+  const behind = !!status?.payable && chosen?.amountKes != null && status.order?.amountKes !== chosen.amountKes;
+  const catchUp = useRef(0);
+  useEffect(() => {
+    if (!behind) {
+      catchUp.current = 0;
+      return;
+    }
+    if (attempt?.status === "PENDING" || catchUp.current >= 15) return;
+    catchUp.current++;
+    const timer = setTimeout(() => refresh(orderId), POLL_MS);
+    return () => clearTimeout(timer);
+  }, [behind, status, attempt?.status, orderId, refresh]);
 
   const pay = async () => {
     setBusy(true);
@@ -178,6 +197,12 @@ export function ShopperPanel({ orders }: { orders: SandboxOrder[] }) {
           )}
         </BlockStack>
       </Card>
+      <PaybillPanel
+        orderId={orderId}
+        phone={phone}
+        paybill={status?.payable ? status.paybill : undefined}
+        onSent={() => setTimeout(() => refresh(orderId), POLL_MS)}
+      />
     </BlockStack>
   );
 }

@@ -1,0 +1,22 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import prisma from "../db.server";
+import { sandboxConfig } from "../modules/sandbox/config.server";
+import { notFoundUnlessSandbox } from "../modules/sandbox/page.server";
+import { payByPaybill } from "../modules/sandbox/paybill.server";
+
+// POST /sandbox/paybill — sandbox mode only (404 otherwise): the shopper pays the demo shop's paybill
+// from the M-PESA menu, played by the Daraja emulator (modules/sandbox/paybill.server.ts).
+
+export const loader = async (_args: LoaderFunctionArgs) => {
+  notFoundUnlessSandbox(sandboxConfig());
+  return new Response("Method Not Allowed", { status: 405, headers: { Allow: "POST" } });
+};
+
+export const action = async ({ request }: ActionFunctionArgs) => {
+  const config = sandboxConfig();
+  notFoundUnlessSandbox(config);
+  const body = await request.json().catch(() => null);
+  const outcome = await payByPaybill(prisma, config, body);
+  if (!outcome.ok) return Response.json({ error: outcome.message }, { status: outcome.status });
+  return Response.json(outcome, { headers: { "Cache-Control": "no-store" } });
+};
