@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import { PrismaClient } from "@prisma/client";
 import { PrismaLibSQL } from "@prisma/adapter-libsql";
 import { PrismaPg } from "@prisma/adapter-pg";
+import { installSqliteBusyTimeout } from "./sqlite-connections.server";
 
 // One build, either database. `npm ci` generates two Prisma clients (scripts/db.mjs generate): the
 // SQLite one where `@prisma/client` looks (node_modules/.prisma/client) and the PostgreSQL one beside
@@ -44,6 +45,7 @@ export function createPrismaClient(url: string, options: ClientOptions = {}): Db
     const PgClient = postgresClientClass();
     return new PgClient({ adapter: new PrismaPg({ connectionString: url, max: options.poolMax }) });
   }
+  installSqliteBusyTimeout(); // on every connection the driver opens, not only the first
   const client = new PrismaClient({ adapter: new PrismaLibSQL({ url }) });
   // SQLite is shared by the web process, its job worker and (in tests) other processes: WAL lets readers
   // run beside the writer, and busy_timeout makes a writer wait for the lock instead of failing with
