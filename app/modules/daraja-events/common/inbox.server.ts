@@ -11,9 +11,10 @@ import { Prisma, type PrismaClient } from "@prisma/client";
 //
 // Tried and dropped: running the SQLite inserts on a worker thread over a second connection (libsql
 // runs statements synchronously, so each fsync stalls the web thread). Acknowledgements got faster,
-// but the worker's deferred transactions on the main connection then lost their write upgrade to the
-// other connection's commits (SQLITE_BUSY_SNAPSHOT, which busy_timeout does not wait out) and were
-// retried: 50 simultaneous callbacks took 21–67 s to be applied instead of 3–8 s.
+// but the worker's own writes then met lock errors and were retried: 50 simultaneous callbacks took
+// 21–67 s to be applied instead of 3–8 s. Not re-measured since app/lib/sqlite-connections.server.ts
+// gave every connection a busy timeout (most connections had none then, which may have been the whole
+// cause; a deferred transaction losing its write upgrade, SQLITE_BUSY_SNAPSHOT, is the other suspect).
 
 export type Dialect = "sqlite" | "postgresql";
 export const dialectOf = (databaseUrl: string): Dialect =>
