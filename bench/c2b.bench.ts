@@ -7,92 +7,31 @@
 // every BENCH_C2B_INTERVAL_MS, each for its own order, while validation requests run beside them): the
 // time from a confirmation to its order PAID in the Shopify stand-in (p50/p99; also measured one at a
 // time with nothing else running, as the baseline), and validation p99 beside that load.
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-// @ts-expect-error autocannon ships no types; the few fields used are typed below.
-import autocannonUntyped from "autocannon";
+import {
+  ROOT,
+  TEST_ENV,
+  loadRun,
+  pgBaseFromArgv,
+  prepareDatabase as prepareBenchDatabase,
+  quantile,
+  sh,
+  type AutocannonOptions,
+  type AutocannonResult,
+} from "./support";
 
-interface AutocannonResult {
-  requests: { average: number };
-  latency: { p50: number; p99: number };
-  non2xx: number;
-  errors: number;
-}
-type AutocannonOptions = {
-  url: string;
-  connections?: number;
-  duration?: number;
-  method?: string;
-  body?: string;
-  headers?: Record<string, string>;
-};
-const autocannon = autocannonUntyped as (
-  o: AutocannonOptions,
-  cb: (err: unknown, result: AutocannonResult) => void,
-) => void;
-
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const CONNECTION_COUNTS = (process.env.BENCH_CONNECTIONS ?? "10,50").split(",").map(Number);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const IDLE_PAYMENTS = Number(process.env.BENCH_C2B_IDLE_PAYMENTS ?? 10);
 const STEADY_PAYMENTS = Number(process.env.BENCH_C2B_PAYMENTS ?? 40);
 const STEADY_INTERVAL_MS = Number(process.env.BENCH_C2B_INTERVAL_MS ?? 500);
-const pgArg = process.argv.indexOf("--pg");
-const pgBase = pgArg > 0 ? (process.argv[pgArg + 1] ?? "postgresql://postgres@127.0.0.1:5432/postgres") : null;
+const pgBase = pgBaseFromArgv();
 
-const TEST_ENV = {
-  NODE_ENV: "test",
-  SHOPIFY_API_KEY: "testApiKey",
-  SHOPIFY_API_SECRET: "testApiSecretKey",
-  SHOPIFY_APP_URL: "https://my-test-app.myshopify.io",
-  ENCRYPTION_KEY: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
-  LOG_LEVEL: "silent",
-};
-
-function sh(cmd: string, args: string[], env: Record<string, string> = {}) {
-  execFileSync(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "inherit"] });
-}
-
-async function prepareDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  if (!pgBase) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mpesa-bench-"));
-    const url = `file:${path.join(dir, "bench.sqlite")}`;
-    sh(process.execPath, ["scripts/db.mjs", "migrate"], { DATABASE_URL: url });
-    return { url, drop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
-  }
-  const pg = (await import("pg")).default;
-  const name = `mpesa_bench_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: pgBase });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  const u = new URL(pgBase);
-  u.pathname = `/${name}`;
-  const url = u.toString();
-  // Both Prisma clients come with the install; the app picks the PostgreSQL one by URL.
-  sh(process.execPath, ["scripts/db.mjs", "migrate"], { DATABASE_URL: url });
-  return {
-    url,
-    drop: async () => {
-      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await admin.end();
-    },
-  };
-}
-
-function run(url: string, opts: Partial<AutocannonOptions> = {}): Promise<AutocannonResult> {
-  return new Promise((resolve, reject) => {
-    autocannon({ url, connections: 10, duration: DURATION_S, ...opts }, (err, result) =>
-      err ? reject(err) : resolve(result),
-    );
-  });
-}
-
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
-};
+const prepareDatabase = () => prepareBenchDatabase(pgBase);
+const run = (url: string, opts: Partial<AutocannonOptions> = {}): Promise<AutocannonResult> =>
+  loadRun(url, DURATION_S, opts);
 
 async function main() {
   if (!fs.existsSync(path.join(ROOT, "build", "server", "index.js")))

@@ -7,20 +7,19 @@
 // child process, so its memory high-water (getrusage maxRSS, and the V8 heap sampled every 5 ms) is
 // its own. The re-import of the same file (every row already known: nothing written) is timed too.
 // Targets (issue 12): under 10 s and under 250 MB at 100,000 rows, growing linearly.
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
+import { ROOT, pgBaseFromArgv, prepareDatabase } from "./support";
 
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const SIZES = (process.env.BENCH_SIZES ?? "1000,10000,100000").split(",").map(Number);
 const FORMATS = (process.env.BENCH_FORMATS ?? "csv,xlsx").split(",") as ("csv" | "xlsx")[];
 // Optional V8 old-space cap for the measured child (MB): shows how much of the high-water is live data
 // rather than garbage V8 had not collected yet.
 const MAX_OLD_SPACE_MB = process.env.BENCH_MAX_OLD_SPACE_MB;
-const pgArg = process.argv.indexOf("--pg");
-const pgBase = pgArg > 0 ? (process.argv[pgArg + 1] ?? "postgresql://postgres@127.0.0.1:5432/postgres") : null;
+const pgBase = pgBaseFromArgv();
 const SHOP = "bench-shop.myshopify.com";
 const SHORTCODE = "600123";
 
@@ -102,34 +101,6 @@ async function child(file: string) {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-function sh(cmd: string, args: string[], env: Record<string, string> = {}) {
-  execFileSync(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "inherit"] });
-}
-
-async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  if (!pgBase) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mpesa-bench-reconcile-"));
-    const url = `file:${path.join(dir, "bench.sqlite")}`;
-    sh(process.execPath, ["scripts/db.mjs", "migrate"], { DATABASE_URL: url });
-    return { url, drop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
-  }
-  const pg = (await import("pg")).default;
-  const name = `mpesa_bench_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: pgBase });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  const u = new URL(pgBase);
-  u.pathname = `/${name}`;
-  sh(process.execPath, ["scripts/db.mjs", "migrate"], { DATABASE_URL: u.toString() });
-  return {
-    url: u.toString(),
-    drop: async () => {
-      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await admin.end();
-    },
-  };
-}
-
 async function main() {
   const { syntheticStatement, statementCsvStream, statementXlsxStream } = await import("../emulator/statement");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mpesa-bench-statements-"));
@@ -143,7 +114,7 @@ async function main() {
           format === "csv" ? statementCsvStream(doc) : statementXlsxStream(doc),
           fs.createWriteStream(file),
         );
-        const db = await freshDatabase();
+        const db = await prepareDatabase(pgBase, "mpesa-bench-reconcile-");
         try {
           const out = spawnSync(
             process.execPath,
