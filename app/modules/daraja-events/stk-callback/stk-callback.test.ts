@@ -121,9 +121,10 @@ describe("L2: stored callbacks that cannot be applied", () => {
       expect(row.claims).toBe(3); // CALLBACK_MAX_ATTEMPTS
       expect(row.error).toBeTruthy();
       expect((await h.db.paymentAttempt.findUniqueOrThrow({ where: { id: s.attempt.id } })).status).toBe("PENDING");
-      expect(h.app.output()).toMatch(
-        /"alert":"job_dead"[^\n]*"jobType":"process-stk-callback"|"jobType":"process-stk-callback"[^\n]*"alert":"job_dead"/,
-      );
+      // The alert is logged just after the row is marked DEAD (and reaches us through a pipe): wait for it.
+      const alert =
+        /"alert":"job_dead"[^\n]*"jobType":"process-stk-callback"|"jobType":"process-stk-callback"[^\n]*"alert":"job_dead"/;
+      await eventually(() => alert.test(h.app.output()), "job_dead alert logged");
     } finally {
       h.emulator.setEndpoint(QUERY, { failTimes: 0 });
     }
@@ -153,7 +154,8 @@ describe("L2: stored callbacks that cannot be applied", () => {
     expect(row.claims).toBe(3);
     expect(row.error).toMatch(/without finishing/);
     expect((await h.db.paymentAttempt.findUniqueOrThrow({ where: { id: s.attempt.id } })).status).toBe("PENDING");
-    expect(h.app.output()).toContain('"alert":"callback_dead"');
+    // The alert is logged just after the row is marked DEAD (and reaches us through a pipe): wait for it.
+    await eventually(() => h.app.output().includes('"alert":"callback_dead"'), "dead-letter alert logged");
   });
 });
 
