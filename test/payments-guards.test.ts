@@ -80,16 +80,20 @@ describe("forged and broken callbacks", () => {
     const res = await pay(h.app, order.id, "0712 345 613", { shop: PROD_SHOP });
     const row = await attempt(res.body.attempt.id);
     await postCallback(lastCallbackUrl(h.emulator), stkCallbackBody(row.checkoutRequestId!, { receipt: "TSTFORGED2" }));
+    // If the verifying STK query still answers "being processed" (the emulator has not finished the
+    // prompt yet on a loaded machine), the worker asks again after PENDING_RECOVERY_INTERVAL_SECONDS
+    // (15 s): wait for that second answer too.
     const settled = await eventually(
       async () => ((await attempt(row.id)).status !== "PENDING" ? attempt(row.id) : null),
       "settled",
+      45_000,
     );
     expect(settled.status).toBe("NEEDS_REVIEW");
     expect(settled.reviewCode).toBe("QUERY_CONTRADICTS");
     expect(settled.mpesaReceipt).toBeNull();
     expect(await h.db.mpesaReceipt.count({ where: { receipt: "TSTFORGED2" } })).toBe(0);
     expect(shopifyPayments(h.standin, order.id).sales).toBe(0);
-  });
+  }, 60_000);
 
   it("L1: a forged failure callback on a production shop is verified by STK query: a paid attempt is not ended as cancelled", async () => {
     const order = createOrder(h.standin, { shop: PROD_SHOP });
