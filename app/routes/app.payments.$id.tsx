@@ -21,6 +21,8 @@ import { authenticate } from "../shopify.server";
 import { getPaymentAttemptDetail, type CallbackView } from "../modules/payments/dashboard/index.server";
 import { merchantRefundAction, refundsPanel, type RefundView } from "../modules/refunds/merchant.server";
 import { refundsDeps } from "../refunds.server";
+import { reviewAction, reviewPanel } from "../modules/refunds/review.server";
+import { ReviewActions, ReviewResolution } from "../ui/refunds/review-actions";
 
 // /app/payments/:id — one attempt's facts, what to do when it needs review, and its stored
 // callbacks. Another shop's attempt is answered exactly like a missing one: 404.
@@ -29,25 +31,34 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   const detail = await getPaymentAttemptDetail(prisma, session.shop, params.id ?? "");
   if (!detail) throw new Response("Payment not found", { status: 404 });
-  return json({ ...detail, refunds: await refundsPanel({ db: prisma }, session.shop, params.id ?? "") });
+  return json({
+    ...detail,
+    refunds: await refundsPanel({ db: prisma }, session.shop, params.id ?? ""),
+    reviewPanel: await reviewPanel({ db: prisma }, session.shop, params.id ?? ""),
+  });
 };
 
 // The merchant's refund actions (app/modules/refunds/merchant.server.ts, docs/REFUNDS.md).
 export const action = async ({ request, params }: ActionFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   const by = session.onlineAccessInfo?.associated_user?.email ?? `staff of ${session.shop}`;
-  const result = await merchantRefundAction(
-    await refundsDeps(),
-    session.shop,
-    params.id ?? "",
-    await request.formData(),
-    by,
-  );
+  const form = await request.formData();
+  const intent = String(form.get("intent") ?? "");
+  // A review's actions (app/modules/refunds/review.server.ts) or a refund's.
+  const result = intent.startsWith("review-")
+    ? {
+        ...(await reviewAction(await refundsDeps(), session.shop, params.id ?? "", intent.slice(7), form, by)),
+        review: true,
+      }
+    : { ...(await merchantRefundAction(await refundsDeps(), session.shop, params.id ?? "", form, by)), review: false };
   return json(result, { status: result.ok ? 200 : 400 });
 };
 
 export default function PaymentPage() {
   const d = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const busy = useNavigation().state !== "idle";
+  const resolved = d.reviewPanel?.resolution ? d.reviewPanel : null;
   return (
     <Page
       title={`Payment for ${d.orderName}`}
@@ -60,12 +71,22 @@ export default function PaymentPage() {
       <Layout>
         {d.review && (
           <Layout.Section>
-            <Banner tone="critical" title={`Needs review: ${d.review.summary}`}>
+            <Banner
+              tone={resolved ? "info" : "critical"}
+              title={`${resolved ? "Reviewed" : "Needs review"}: ${d.review.summary}`}
+            >
               <BlockStack gap="200">
-                <Text as="p">{d.review.action}</Text>
+                {!resolved && <Text as="p">{d.review.action}</Text>}
                 <Text as="p" tone="subdued">
                   Recorded reason: {d.review.reason}
                 </Text>
+                {result?.review && (
+                  <Text as="p" tone={result.ok ? "success" : "critical"}>
+                    {result.ok ? result.message : result.error}
+                  </Text>
+                )}
+                {d.reviewPanel && <ReviewActions panel={d.reviewPanel} busy={busy} />}
+                {resolved && <ReviewResolution panel={resolved} />}
               </BlockStack>
             </Banner>
           </Layout.Section>
@@ -158,7 +179,14 @@ function CallbackCard({ callback: c }: { callback: CallbackView }) {
   );
 }
 
-type Panel = { receipt: string; receivedKes: number; refundableKes: number; refunds: RefundView[]; nonce: string };
+type Panel = {
+  receipt: string;
+  receivedKes: number;
+  refundableKes: number;
+  refunds: RefundView[];
+  reviewOpen: boolean;
+  nonce: string;
+};
 
 function RefundsCard({ panel }: { panel: Panel }) {
   const result = useActionData<typeof action>();
@@ -173,12 +201,12 @@ function RefundsCard({ panel }: { panel: Panel }) {
         <Text as="p" tone="subdued">
           {`Receipt ${panel.receipt}: KES ${panel.receivedKes} received, KES ${panel.refundableKes} can still be refunded.`}
         </Text>
-        {result && (
+        {result && !result.review && (
           <Banner tone={result.ok ? "success" : "critical"}>
             <Text as="p">{result.ok ? result.message : result.error}</Text>
           </Banner>
         )}
-        {panel.refundableKes > 0 && (
+        {panel.refundableKes > 0 && !panel.reviewOpen && (
           <Form method="post">
             <input type="hidden" name="intent" value="refund" />
             <input type="hidden" name="nonce" value={panel.nonce} />
@@ -207,13 +235,23 @@ function RefundsCard({ panel }: { panel: Panel }) {
                 {r.mpesaTransactionId && <Text as="span" tone="subdued">{`M-PESA ${r.mpesaTransactionId}`}</Text>}
               </InlineStack>
               {(r.note || r.resultDesc) && <Text as="p">{r.note ?? r.resultDesc}</Text>}
-              {(r.canApprove || r.canCancel || r.canMarkDone) && (
+              {r.approvedBy && r.approvedAt && (
+                <Text as="p" tone="subdued">
+                  {`${r.state === "MANUAL" ? "Marked paid back by" : "Approved by"} ${r.approvedBy} on ${new Date(r.approvedAt).toLocaleString("en-KE", { timeZone: "Africa/Nairobi" })}`}
+                </Text>
+              )}
+              {r.state === "CANCELLED" && r.closedAt && (
+                <Text as="p" tone="subdued">
+                  {`Cancelled on ${new Date(r.closedAt).toLocaleString("en-KE", { timeZone: "Africa/Nairobi" })}`}
+                </Text>
+              )}
+              {(r.canApprove || r.canCancel) && (
                 <InlineStack gap="200">
                   {r.canApprove && <RefundButton id={r.id} intent="approve" label="Approve and send" primary />}
-                  {r.canMarkDone && <RefundButton id={r.id} intent="manual-done" label="Paid back by hand" />}
                   {r.canCancel && <RefundButton id={r.id} intent="cancel" label="Cancel" />}
                 </InlineStack>
               )}
+              {r.canMarkDone && <ManualDoneForm id={r.id} manual={r.method === "MANUAL"} />}
             </BlockStack>
           </Box>
         ))}
@@ -240,6 +278,31 @@ function RefundButton({
       <Button submit variant={primary ? "primary" : "secondary"}>
         {label}
       </Button>
+    </Form>
+  );
+}
+
+/** "Paid back by hand" with the merchant's note of how (kept on the refund). */
+function ManualDoneForm({ id, manual }: { id: string; manual: boolean }) {
+  const [note, setNote] = useState("");
+  return (
+    <Form method="post">
+      <input type="hidden" name="intent" value="manual-done" />
+      <input type="hidden" name="refundId" value={id} />
+      <InlineStack gap="200" blockAlign="end" wrap>
+        <TextField
+          label={manual ? "Paid back outside the app: how?" : "Or pay it back outside the app: how?"}
+          name="note"
+          value={note}
+          onChange={setNote}
+          autoComplete="off"
+          maxLength={500}
+          placeholder="e.g. sent from the shop's M-PESA, code QK12…"
+        />
+        <Button submit variant={manual ? "primary" : "secondary"}>
+          Paid back by hand
+        </Button>
+      </InlineStack>
     </Form>
   );
 }

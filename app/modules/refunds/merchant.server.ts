@@ -4,7 +4,7 @@ import { maskMsisdn } from "../../lib/phone-mask";
 import type { RefundsDeps } from "./deps.server";
 import { applyRefundEvent } from "./repository.server";
 import { requestRefund } from "./request.server";
-import type { RefundState } from "./transition";
+import type { RefundEvent, RefundState } from "./transition";
 
 // The merchant's refund actions on a payment's page: "Refund via M-PESA" (the click is the approval:
 // the app moves the money first, Shopify is written after M-PESA's success), approve a refund that
@@ -35,6 +35,9 @@ export interface RefundView {
   mpesaTransactionId: string | null;
   resultDesc: string | null;
   approvedBy: string | null;
+  approvedAt: string | null;
+  /** Who dropped it, or said it was paid back by hand, and when (null: neither). */
+  closedAt: string | null;
   canApprove: boolean;
   canCancel: boolean;
   canMarkDone: boolean;
@@ -45,6 +48,8 @@ export interface RefundsPanel {
   receivedKes: number;
   refundableKes: number;
   refunds: RefundView[];
+  /** The payment waits for review: it is refunded from the review's actions (the whole receipt). */
+  reviewOpen: boolean;
   /** One per page view: the same form submitted twice creates one refund. */
   nonce: string;
 }
@@ -62,6 +67,8 @@ const view = (r: MpesaRefund): RefundView => {
     mpesaTransactionId: r.mpesaTransactionId,
     resultDesc: r.resultDesc,
     approvedBy: r.approvedBy,
+    approvedAt: r.approvedAt?.toISOString() ?? null,
+    closedAt: r.state === "CANCELLED" || r.state === "MANUAL" ? (r.settledAt?.toISOString() ?? null) : null,
     canApprove: r.state === "PENDING_APPROVAL" && r.method !== "MANUAL",
     canCancel: pending,
     canMarkDone: pending,
@@ -70,7 +77,10 @@ const view = (r: MpesaRefund): RefundView => {
 
 /** The refunds of the receipt that paid this attempt (null: the attempt took no money). */
 export async function refundsPanel(deps: Pick<RefundsDeps, "db">, shop: string, attemptId: string) {
-  const attempt = await deps.db.paymentAttempt.findFirst({ where: { id: attemptId, shopDomain: shop } });
+  const attempt = await deps.db.paymentAttempt.findFirst({
+    where: { id: attemptId, shopDomain: shop },
+    include: { reviewResolution: { select: { id: true } } },
+  });
   if (!attempt?.mpesaReceipt) return null;
   const receipt = await deps.db.mpesaReceipt.findUnique({ where: { receipt: attempt.mpesaReceipt } });
   if (!receipt || receipt.shopDomain !== shop) return null;
@@ -83,6 +93,7 @@ export async function refundsPanel(deps: Pick<RefundsDeps, "db">, shop: string, 
     receivedKes: receipt.amountKes,
     refundableKes: receipt.amountKes - receipt.refundedKes,
     refunds: refunds.map(view),
+    reviewOpen: attempt.status === "NEEDS_REVIEW" && !attempt.reviewResolution,
     nonce: crypto.randomUUID(),
   } satisfies RefundsPanel;
 }
@@ -100,6 +111,8 @@ export async function merchantRefundAction(
   if (!panel) return { ok: false, error: "This payment took no M-PESA money: there is nothing to refund." };
   const intent = String(form.get("intent") ?? "");
   if (intent === "refund") {
+    if (panel.reviewOpen)
+      return { ok: false, error: "This payment waits for review: refund it with the review's own action." };
     const raw = String(form.get("amount") ?? "").trim();
     const nonce = String(form.get("nonce") ?? "");
     if (!/^\d+$/.test(raw) || Number(raw) < 1)
@@ -112,7 +125,9 @@ export async function merchantRefundAction(
       shopDomain: shop,
       receipt: panel.receipt,
       amountKes,
-      initiatedBy: "ADMIN_ACTION",
+      // A payment that is not on the Shopify order (held for review, resolved another way) has
+      // nothing to refund there: the refund only moves the money.
+      initiatedBy: (await isOnShopifyOrder(deps, attemptId)) ? "ADMIN_ACTION" : "REVIEW",
       sourceKey: `admin:${attemptId}:${nonce}`,
     });
     if (!made.created && made.reason === "duplicate")
@@ -137,13 +152,32 @@ export async function merchantRefundAction(
     intent === "approve"
       ? ({ type: "approve", by, at: deps.now() } as const)
       : intent === "cancel"
-        ? ({ type: "cancel", by } as const)
+        ? ({ type: "cancel", by, at: deps.now() } as const)
         : intent === "manual-done"
-          ? ({ type: "manual-done", by, at: deps.now() } as const)
+          ? manualDone(by, deps.now(), String(form.get("note") ?? ""))
           : null;
   if (!event) return { ok: false, error: "Unknown action." };
+  if ("error" in event) return { ok: false, error: event.error };
   const result = await applyRefundEvent(deps, refund.id, event);
   if (!result.applied)
     return { ok: false, error: `Nothing changed: the refund is ${refund.stateLabel.toLowerCase()}.` };
   return { ok: true, message: `Refund ${LABELS[result.refund.state as RefundState].toLowerCase()}.` };
+}
+
+const MANUAL_NOTE_MAX = 500;
+
+/** "Paid back by hand" carries the merchant's note of how (a bank transfer, cash, an M-PESA send). */
+function manualDone(by: string, at: Date, raw: string) {
+  const note = raw.trim();
+  if (note.length > MANUAL_NOTE_MAX) return { error: `Keep the note under ${MANUAL_NOTE_MAX} characters.` };
+  const event: RefundEvent = { type: "manual-done", by, at, ...(note ? { note } : {}) };
+  return event;
+}
+
+async function isOnShopifyOrder(deps: Pick<RefundsDeps, "db">, attemptId: string): Promise<boolean> {
+  const a = await deps.db.paymentAttempt.findUnique({
+    where: { id: attemptId },
+    select: { status: true, recordedInShopifyAt: true },
+  });
+  return !!a && (a.status === "SUCCEEDED" || a.recordedInShopifyAt !== null);
 }

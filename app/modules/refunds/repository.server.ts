@@ -238,3 +238,26 @@ async function closeCallback(tx: Prisma.TransactionClient, id: string, now: Date
 }
 
 export const findRefund = (db: Db, id: string) => db.mpesaRefund.findUnique({ where: { id } });
+
+/**
+ * Approves a refund just created in the caller's transaction (the shop's auto-approve rule,
+ * docs/REFUNDS.md): the same transition as the merchant's click, its send job in the same transaction.
+ * Returns false when the machine refuses (a MANUAL refund is never sent).
+ */
+export async function approveCreatedIn(
+  tx: Prisma.TransactionClient,
+  refund: MpesaRefund,
+  by: string,
+  at: Date,
+): Promise<boolean> {
+  const t = transition(factsOf(refund), { type: "approve", by, at });
+  if (!t.applied) return false;
+  const { count } = await tx.mpesaRefund.updateMany({
+    where: { id: refund.id, state: refund.state, sendCount: refund.sendCount },
+    data: { state: t.state, ...t.patch },
+  });
+  if (count !== 1) return false;
+  if (t.effects.includes("send"))
+    await enqueueJob(tx, { type: SEND_REFUND, payload: { refundId: refund.id }, shopDomain: refund.shopDomain });
+  return true;
+}

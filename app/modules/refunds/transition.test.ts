@@ -218,7 +218,7 @@ function drain(w: World) {
 
 const scenario = fc.record({
   method: fc.constantFrom<RefundMethod>("B2C", "REVERSAL"),
-  origin: fc.constantFrom<RefundOrigin>("WEBHOOK", "ADMIN_ACTION"),
+  origin: fc.constantFrom<RefundOrigin>("WEBHOOK", "ADMIN_ACTION", "REVIEW"),
   steps: fc.array(fc.tuple(fc.nat({ max: 99 }), fc.nat({ max: 1000 }), fc.nat({ max: 1000 })), {
     minLength: 20,
     maxLength: 150,

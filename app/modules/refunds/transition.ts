@@ -25,7 +25,10 @@ export const REFUND_STATES = [
 ] as const;
 export type RefundState = (typeof REFUND_STATES)[number];
 export type RefundMethod = "REVERSAL" | "B2C" | "MANUAL";
-export type RefundOrigin = "WEBHOOK" | "ADMIN_ACTION";
+// WEBHOOK: a Shopify refund (already in Shopify). ADMIN_ACTION: the merchant refunds a payment that
+// is on the Shopify order (refundCreate after M-PESA's success). REVIEW: the merchant refunds a
+// payment held for review, which was never recorded on the order: nothing to write in Shopify.
+export type RefundOrigin = "WEBHOOK" | "ADMIN_ACTION" | "REVIEW";
 
 /** How many requests one refund may make with its key before the merchant must look (docs/REFUNDS.md). */
 export const MAX_SENDS = 3;
@@ -45,8 +48,8 @@ export interface RefundFacts {
 
 export type RefundEvent =
   | { type: "approve"; by: string; at: Date }
-  | { type: "cancel"; by: string }
-  | { type: "manual-done"; by: string; at: Date }
+  | { type: "cancel"; by: string; at?: Date }
+  | { type: "manual-done"; by: string; at: Date; note?: string }
   | { type: "balance-short"; availableKes: number; neededKes: number }
   /** One run claims the send (first one, or again with the same key after "not found"). */
   | { type: "dispatch"; at: Date }
@@ -119,13 +122,22 @@ export function transition(r: RefundFacts, e: RefundEvent): Transition {
 
     case "cancel":
       if (r.state !== "PENDING_APPROVAL" || r.sendCount > 0) return stay(`cannot cancel a refund that is ${r.state}`);
-      return to("CANCELLED", { note: `cancelled by ${e.by}` }, ["release"]);
+      return to(
+        "CANCELLED",
+        { note: `cancelled by ${e.by}`, ...(e.at ? { settledAt: e.at } : {}) },
+        ["release"],
+      );
 
     case "manual-done":
       // Once a request has left, M-PESA may still pay: paying outside too would pay back twice.
       if (r.state !== "PENDING_APPROVAL" || r.sendCount > 0)
         return stay(`cannot mark a ${r.state} refund done by hand`);
-      return to("MANUAL", { approvedBy: e.by, approvedAt: e.at, settledAt: e.at });
+      return to("MANUAL", {
+        approvedBy: e.by,
+        approvedAt: e.at,
+        settledAt: e.at,
+        ...(e.note ? { note: `paid back by hand: ${e.note}` } : {}),
+      });
 
     case "balance-short":
       if (r.state !== "APPROVED") return stay(`balance answer while ${r.state}`);

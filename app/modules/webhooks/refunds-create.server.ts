@@ -4,6 +4,7 @@ import { logger } from "../../lib/logger.server";
 import { APP_REFUND_NOTE_PREFIX } from "../refunds/documents";
 import { wholeShillings } from "../refunds/method";
 import { refundAccountOf } from "../refunds/refund-account.server";
+import { approveCreatedIn } from "../refunds/repository.server";
 import { requestRefundIn } from "../refunds/request.server";
 import { getShopDarajaConfig } from "../settings/config.server";
 import { applyOnce } from "./delivery.server";
@@ -56,8 +57,9 @@ export async function handleRefundCreated(db: Db, webhook: VerifiedWebhook): Pro
       return { status: "ignored", reason: "the app's own refund (money already sent)" };
     const settings = await tx.shopSettings.findUnique({
       where: { shopDomain: shop },
-      select: { paymentMethodName: true },
+      select: { paymentMethodName: true, refundAutoApproveMaxKes: true },
     });
+    const autoApproveMax = settings?.refundAutoApproveMaxKes ?? null;
     const method = (settings?.paymentMethodName || DEFAULT_PAYMENT_METHOD_NAME).toLowerCase();
     const mpesa = refund.transactions.filter(
       (t) =>
@@ -78,6 +80,9 @@ export async function handleRefundCreated(db: Db, webhook: VerifiedWebhook): Pro
       );
       return { status: "applied", detail: { orderGid, manual: "no linked receipt" } };
     }
+    // The rule compares the whole M-PESA part of this Shopify refund, however it splits over receipts.
+    const refundKes = mpesa.reduce((sum, t) => sum + wholeShillings(t.amount), 0);
+    const autoApprove = autoApproveMax !== null && refundKes <= autoApproveMax;
     // Split across the receipts that paid the order, oldest first, each up to what it still holds.
     const created: string[] = [];
     let unplaced = 0;
@@ -102,7 +107,12 @@ export async function handleRefundCreated(db: Db, webhook: VerifiedWebhook): Pro
           },
           hasAccount,
         );
-        if (made.created) created.push(made.refund.id);
+        if (made.created) {
+          created.push(made.refund.id);
+          // The shop's rule: refunds up to KES X are approved as they are created (never a MANUAL one).
+          if (autoApprove)
+            await approveCreatedIn(tx, made.refund, `auto-approved (up to KES ${autoApproveMax})`, deps.now());
+        }
         if (made.created || made.reason === "duplicate") left -= made.created ? portion : made.refund.amountKes;
       }
       unplaced += Math.max(0, left);
