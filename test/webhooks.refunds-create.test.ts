@@ -160,3 +160,57 @@ describe("refunds/create", () => {
     expect(await prisma.mpesaRefund.count({ where: { shopDomain: shop } })).toBe(0);
   });
 });
+
+describe("refunds/create with the shop's auto-approve rule", () => {
+  const limit = (shop: string, maxKes: number | null) =>
+    prisma.shopSettings.update({ where: { shopDomain: shop }, data: { refundAutoApproveMaxKes: maxKes } });
+  const sends = (id: string) => prisma.job.count({ where: { type: "send-refund", payload: { contains: id } } });
+
+  it("approves a refund up to the limit as it is created (send job queued, who and when kept); above it waits", async () => {
+    const shop = await shopWith();
+    await limit(shop, 500);
+    const small = await paidOrder(shop, [1500]);
+    expect((await send(shop, refundPayload(small.orderId, "499.50"))).status).toBe(200);
+    const [approved] = await refundsOf(small.orderGid);
+    expect(approved).toMatchObject({ state: "APPROVED", amountKes: 500, approvedBy: "auto-approved (up to KES 500)" });
+    expect(approved.approvedAt).not.toBeNull();
+    expect(await sends(approved.id)).toBe(1);
+
+    const big = await paidOrder(shop, [1500]);
+    expect((await send(shop, refundPayload(big.orderId, "501.00"))).status).toBe(200);
+    const [waiting] = await refundsOf(big.orderGid);
+    expect(waiting).toMatchObject({ state: "PENDING_APPROVAL", approvedBy: null });
+    expect(await sends(waiting.id)).toBe(0);
+  });
+
+  it("compares the whole Shopify refund, however it splits over receipts; a repeat delivery approves nothing twice", async () => {
+    const shop = await shopWith();
+    await limit(shop, 1000);
+    const { orderId, orderGid } = await paidOrder(shop, [300, 900]);
+    const payload = refundPayload(orderId, "1100.00");
+    expect((await send(shop, payload, "auto-a")).status).toBe(200);
+    expect((await send(shop, payload, "auto-b")).status).toBe(200);
+    const rows = await refundsOf(orderGid);
+    expect(rows.map((r) => r.state)).toEqual(["PENDING_APPROVAL", "PENDING_APPROVAL"]);
+    const under = await paidOrder(shop, [300, 900]);
+    const again = refundPayload(under.orderId, "600.00");
+    expect((await send(shop, again, "auto-c")).status).toBe(200);
+    expect((await send(shop, again, "auto-d")).status).toBe(200);
+    const parts = await refundsOf(under.orderGid);
+    expect(parts.map((r) => [r.receipt, r.amountKes, r.state])).toEqual([
+      [expect.stringMatching(/0$/), 300, "APPROVED"],
+      [expect.stringMatching(/1$/), 300, "APPROVED"],
+    ]);
+    for (const r of parts) expect(await sends(r.id)).toBe(1);
+  });
+
+  it("never approves a manual refund (no initiator): it waits to be paid back by hand", async () => {
+    const shop = await shopWith({ initiator: false });
+    await limit(shop, 100_000);
+    const { orderId, orderGid } = await paidOrder(shop, [400]);
+    expect((await send(shop, refundPayload(orderId, "100"))).status).toBe(200);
+    const [refund] = await refundsOf(orderGid);
+    expect(refund).toMatchObject({ method: "MANUAL", state: "PENDING_APPROVAL" });
+    expect(await sends(refund.id)).toBe(0);
+  });
+});
