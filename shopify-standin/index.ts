@@ -4,7 +4,9 @@ import { Faults, type FaultSpec } from "./faults";
 import { answerGraphql, type Answer, type RecordedRequest } from "./graphql-endpoint";
 import { orderSnapshot } from "./root";
 import { adminSchema } from "./admin-schema";
+import { adminRefund, type WebhookTarget } from "./refunds";
 import { StandinState, type CreateOrderInput } from "./state";
+import { toCents } from "./money";
 import { resolvePlan, Throttles, type PlanSpec, type ThrottlePlan, type ThrottleStatus } from "./throttle";
 
 // Local stand-in for the Shopify Admin GraphQL API. See README.md for the HTTP and control API.
@@ -31,6 +33,8 @@ export interface StandinOptions {
   latencyMs?: number;
   /** the Admin API plan of shops registered without one (default "standard": 2,000 points, 100/s) */
   plan?: PlanSpec;
+  /** where Shopify's webhooks (refunds/create) go, signed with the app secret; settable later too */
+  webhooks?: WebhookTarget;
 }
 
 // A long-running sandbox keeps only the most recent calls.
@@ -54,6 +58,7 @@ export async function startShopifyStandin(opts: StandinOptions = {}) {
     u.pointsCharged += r.cost?.actual ?? 0;
   };
   let latencyMs = opts.latencyMs ?? 0;
+  let webhookTarget: WebhookTarget | null = opts.webhooks ?? null;
 
   const control = {
     /**
@@ -85,6 +90,23 @@ export async function startShopifyStandin(opts: StandinOptions = {}) {
       if (!order) return null;
       order.cancelledAt ??= new Date().toISOString();
       return orderSnapshot(order);
+    },
+    /**
+     * What a merchant does in the admin: refund an order (all that is left, or `amount` in the
+     * order's currency), then Shopify sends `refunds/create` to the app (when a target is set).
+     */
+    async refundOrder(id: string | number, opts: { amount?: string | number; note?: string | null } = {}) {
+      const order = [...state.orders.values()].find((o) => o.gid === id || String(o.id) === String(id));
+      if (!order) return null;
+      const amountCents = opts.amount === undefined ? undefined : toCents(opts.amount);
+      if (amountCents !== undefined && Number.isNaN(amountCents)) throw new Error("amount is not a decimal");
+      const result = await adminRefund(state, order, { amountCents, note: opts.note, target: webhookTarget });
+      return { ...result, order: orderSnapshot(order) };
+    },
+    /** Where webhooks go ({url, secret}; null: nowhere). */
+    setWebhookTarget(target: WebhookTarget | null) {
+      webhookTarget = target;
+      return target ? { url: target.url } : null;
     },
     requests: (): RecordedRequest[] => [...log],
     /** Per-shop totals of every Admin call (the request log keeps only the latest calls). */
@@ -123,14 +145,14 @@ export async function startShopifyStandin(opts: StandinOptions = {}) {
   const server = http.createServer((req, res) => {
     readJson(req)
       .then(async (body) => {
-        const answer = route(req.method ?? "GET", new URL(req.url ?? "/", "http://standin"), req, body);
+        const answer = await route(req.method ?? "GET", new URL(req.url ?? "/", "http://standin"), req, body);
         if (latencyMs && !req.url?.startsWith("/__standin/")) await new Promise((r) => setTimeout(r, latencyMs));
         send(res, answer);
       })
       .catch((e) => send(res, { status: 400, body: { error: String(e?.message ?? e) } }));
   });
 
-  function route(method: string, url: URL, req: http.IncomingMessage, body: any): Answer {
+  function route(method: string, url: URL, req: http.IncomingMessage, body: any): Answer | Promise<Answer> {
     const admin = ADMIN_PATH.exec(url.pathname);
     if (admin && method === "POST") {
       const token = req.headers["x-shopify-access-token"];
@@ -156,7 +178,7 @@ export async function startShopifyStandin(opts: StandinOptions = {}) {
     return { status: 404, body: { errors: "Not Found" } };
   }
 
-  function controlRoute(method: string, url: URL, body: any): Answer {
+  function controlRoute(method: string, url: URL, body: any): Answer | Promise<Answer> {
     const parts = url.pathname.split("/").filter(Boolean).slice(1); // after "__standin"
     const ok = (b: unknown, status = 200): Answer => ({ status, body: b });
     const key = `${method} ${parts[0] ?? ""}${parts.length > 1 ? "/:id" : ""}${parts[2] ? `/${parts[2]}` : ""}`;
@@ -184,6 +206,18 @@ export async function startShopifyStandin(opts: StandinOptions = {}) {
         const order = control.cancelOrder(decodeURIComponent(parts[1]));
         return order ? ok({ order }) : ok({ error: "order not found" }, 404);
       }
+      case "POST orders/:id/refund":
+        return control
+          .refundOrder(decodeURIComponent(parts[1]), { amount: body?.amount, note: body?.note })
+          .then(
+            (made) => (made ? ok(made, 201) : ok({ error: "order not found" }, 404)),
+            (e: Error) => ok({ error: e.message }, 422),
+          );
+      case "POST webhooks":
+        if (body?.url === null) return ok({ webhooks: control.setWebhookTarget(null) });
+        if (typeof body?.url !== "string" || typeof body?.secret !== "string" || !body.secret)
+          return ok({ error: "url and secret are required" }, 400);
+        return ok({ webhooks: control.setWebhookTarget({ url: body.url, secret: body.secret }) });
       case "GET requests":
         return ok({ requests: control.requests() });
       case "GET usage":

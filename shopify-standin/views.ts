@@ -1,4 +1,5 @@
 import { toDecimal } from "./money";
+import { suggestedRefundView } from "./refunds";
 import {
   canMarkAsPaid,
   financialStatus,
@@ -109,6 +110,7 @@ export function orderView(order: StandinOrder) {
     tags: () => [...order.tags],
     transactions: ({ first }: { first?: number | null }) =>
       order.transactions.slice(0, first ?? undefined).map((tx) => transactionView(order, tx)),
+    suggestedRefund: suggestedRefundView(order),
     metafield: ({ namespace, key }: { namespace?: string; key: string }) => {
       const m = findMetafield(order, namespace, key);
       return m ? metafieldView(order, m) : null;

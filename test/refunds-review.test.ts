@@ -46,16 +46,22 @@ async function reviewAttempt(shop: string, code: ReviewCode, opts: { receipt?: b
 }
 
 async function page(id: string, shop = SHOP) {
+  const data = await (await loader(args(await getPage(`/app/payments/${id}`, shop), id))).json();
+  if (!data.reviewPanel) throw new Error("no review panel");
+  return { ...data, reviewPanel: data.reviewPanel };
+}
+async function pageStatus(id: string, shop: string) {
   try {
-    return await (await loader(args(await getPage(`/app/payments/${id}`, shop), id))).json();
+    await loader(args(await getPage(`/app/payments/${id}`, shop), id));
+    return 200;
   } catch (thrown) {
-    if (thrown instanceof Response) return { status: thrown.status };
+    if (thrown instanceof Response) return thrown.status;
     throw thrown;
   }
 }
 const post = async (id: string, fields: Record<string, string>, shop = SHOP) => {
   const res = await action(args(await postForm(`/app/payments/${id}`, fields, shop), id));
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as { ok: boolean; message?: string; error?: string } };
 };
 
 const settings = (initiator: boolean) => ({
@@ -84,9 +90,9 @@ describe("review actions on the payment page", () => {
     const shown = await page(attempt.id);
     expect(shown.reviewPanel).toMatchObject({ open: true, canRefund: true, canApply: false, refundableKes: 1200 });
     expect(shown.reviewPanel.applyBlocked).toBe("The order is already paid by another payment.");
-    expect(shown.refunds.reviewOpen).toBe(true);
+    expect(shown.refunds?.reviewOpen).toBe(true);
     // The generic refund form is not the way while the review is open.
-    const generic = await post(attempt.id, { intent: "refund", amount: "100", nonce: shown.refunds.nonce });
+    const generic = await post(attempt.id, { intent: "refund", amount: "100", nonce: shown.refunds?.nonce ?? "" });
     expect(generic.status).toBe(400);
     // Apply is refused for a second payment of a paid order.
     expect((await post(attempt.id, { intent: "review-apply" })).status).toBe(400);
@@ -100,7 +106,7 @@ describe("review actions on the payment page", () => {
     expect(oks[0].body.message).toBe("Sending KES 1200 back by reversal.");
     expect([first, second].find((r) => !r.body.ok)?.status).toBe(400);
 
-    const refunds = await prisma.mpesaRefund.findMany({ where: { receipt } });
+    const refunds = await prisma.mpesaRefund.findMany({ where: { receipt: receipt! } });
     expect(refunds).toHaveLength(1);
     expect(refunds[0]).toMatchObject({ state: "APPROVED", initiatedBy: "REVIEW", method: "REVERSAL", amountKes: 1200 });
     expect(refunds[0].approvedBy).toBe(`staff of ${SHOP}`);
@@ -159,7 +165,7 @@ describe("review actions on the payment page", () => {
 
   it("another shop's review cannot be seen or resolved", async () => {
     const { attempt } = await reviewAttempt(SHOP, "LATE_SUCCESS");
-    expect(await page(attempt.id, OTHER)).toEqual({ status: 404 });
+    expect(await pageStatus(attempt.id, OTHER)).toBe(404);
     for (const intent of ["review-refund", "review-apply", "review-handled-outside"])
       expect((await post(attempt.id, { intent, note: "mine now" }, OTHER)).status).toBe(400);
     expect(await prisma.paymentReviewResolution.count({ where: { attemptId: attempt.id } })).toBe(0);
@@ -171,10 +177,10 @@ describe("review actions on the payment page", () => {
     const made = await post(attempt.id, { intent: "review-refund" }, MANUAL_SHOP);
     expect(made.body.ok).toBe(true);
     expect(made.body.message).toContain("pay back outside the app, then mark it done");
-    const refund = await prisma.mpesaRefund.findFirstOrThrow({ where: { receipt } });
+    const refund = await prisma.mpesaRefund.findFirstOrThrow({ where: { receipt: receipt! } });
     expect(refund).toMatchObject({ method: "MANUAL", state: "PENDING_APPROVAL", initiatedBy: "REVIEW" });
     expect(await prisma.job.count({ where: { payload: { contains: refund.id } } })).toBe(0);
-    const view = (await page(attempt.id, MANUAL_SHOP)).refunds.refunds[0];
+    const view = (await page(attempt.id, MANUAL_SHOP)).refunds?.refunds[0];
     expect(view).toMatchObject({ canApprove: false, canMarkDone: true, canCancel: true });
     expect(
       (await post(attempt.id, { intent: "manual-done", refundId: refund.id, note: "y".repeat(501) }, MANUAL_SHOP))
