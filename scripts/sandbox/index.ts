@@ -90,6 +90,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     const appPort =
       opts.appPort === 0 || opts.appPort === undefined ? await freePort(host, opts.appPort ?? 3000) : opts.appPort;
     const appUrl = `http://${host}:${appPort}`;
+    // A refund made in the (stand-in) admin reaches the app as Shopify's signed refunds/create.
+    standin.setWebhookTarget({ url: appUrl, secret: secrets.apiSecret });
 
     await seedDemoShop(db, secrets.encryptionKey);
     await forgetDemoOrders(db);

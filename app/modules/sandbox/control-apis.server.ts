@@ -78,5 +78,26 @@ export function standinControl(baseUrl: string) {
         .then((r) => r.order)
         .catch(() => null),
     mutations: () => getJson<{ mutations: StandinMutation[] }>(`${base}/mutations`).then((r) => r.mutations),
+    /** The merchant refunds the order in the admin: the stand-in then sends the app refunds/create. */
+    refund: async (gid: string, amount: string | undefined): Promise<StandinRefundAnswer> => {
+      const res = await fetch(`${base}/orders/${encodeURIComponent(gid)}/refund`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(amount === undefined ? {} : { amount }),
+        signal: AbortSignal.timeout(15_000),
+      });
+      const body = (await res.json().catch(() => ({}))) as StandinRefundAnswer & { error?: string };
+      if (!res.ok) throw new StandinRefusal(body.error ?? `the stand-in answered ${res.status}`);
+      return body;
+    },
   };
 }
+
+export type StandinRefundAnswer = {
+  refund: { id: string; amount: string };
+  delivery: { topic: string; status: number | null; error: string | null } | null;
+  order: StandinOrder;
+};
+
+/** The stand-in refused what the admin would refuse (more than is left, nothing paid). */
+export class StandinRefusal extends Error {}

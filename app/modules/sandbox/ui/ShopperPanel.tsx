@@ -16,6 +16,7 @@ import { PHONE_ANSWERS, phoneForAnswer, type PhoneAnswer } from "../demo";
 import type { SandboxOrder } from "../page.server";
 import type { RefusalCode } from "@mpesa-checkout/pay-contract";
 import { getPayStatus, startPayment, type AttemptView, type CheckoutOrder, type PayStatus } from "./checkout-client";
+import { AdminRefundPanel } from "./AdminRefundPanel";
 import { PaybillPanel } from "./PaybillPanel";
 import { PaymentOutcome } from "./PaymentOutcome";
 
@@ -202,6 +203,10 @@ export function ShopperPanel({ orders }: { orders: SandboxOrder[] }) {
         phone={phone}
         paybill={status?.payable ? status.paybill : undefined}
         onSent={() => setTimeout(() => refresh(orderId), POLL_MS)}
+      />
+      <AdminRefundPanel
+        orderId={orderId}
+        paid={Number(orders.find((o) => o.gid === orderId)?.shopify?.received ?? 0) > 0}
       />
     </BlockStack>
   );
