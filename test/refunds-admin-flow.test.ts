@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { secretBoxFromEnv, getShopDarajaConfig } from "../app/modules/settings/config.server";
+import { saveSettings } from "../app/modules/settings/repository.server";
+import { applyRefundEvent } from "../app/modules/refunds/repository.server";
+import { refundAccountOf } from "../app/modules/refunds/refund-account.server";
+import { openReviewCount, reviewAction } from "../app/modules/refunds/review.server";
+import { createOrder, eventually, pay, SHOP, startHarness, type Harness } from "./support/payments-harness";
+
+// Money going back when the merchant refunds in the Shopify admin, end to end: the stand-in makes
+// the refund and sends the built app a signed refunds/create; the app holds a pending M-PESA refund;
+// approved, the worker sends B2C to the emulator; the result settles it with M-PESA's transaction
+// id. And a second payment of a paid order refunded from its review.
+
+const SECRET = "testApiSecretKey"; // vitest.config.ts SHOPIFY_API_SECRET, the app's
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({
+    appEnv: { REFUND_QUERY_WAIT_SECONDS: "1", REFUND_RESULT_WAIT_SECONDS: "2", DARAJA_TIMEOUT_MS: "1500" },
+  });
+  await saveSettings(h.db, secretBoxFromEnv(), SHOP, {
+    environment: "sandbox",
+    shortcodeType: "paybill",
+    businessShortCode: "174379",
+    tillNumber: null,
+    consumerKey: "emulator-consumer-key",
+    paymentMethodName: "M-PESA",
+    accountReferenceTemplate: "INV{order_number}",
+    initiatorName: "apiop_refunds",
+    newSecrets: { initiatorPassword: "Safaricom999!*!" },
+  });
+  h.standin.setWebhookTarget({ url: h.app.url, secret: SECRET });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const deps = () => ({
+  db: h.db,
+  now: () => new Date(),
+  config: { callbackBaseUrl: "", resultWaitMs: 0, queryWaitMs: 0, reversalWindowMs: 24 * 3600 * 1000 },
+  refundAccount: async (shop: string) => refundAccountOf(await getShopDarajaConfig(h.db, shop)),
+});
+
+let phones = 700;
+async function paidOrder(total = "1500.00") {
+  const order = createOrder(h.standin, { total });
+  expect((await pay(h.app, order.id, `0712 345 ${phones++}`)).status).toBe(200);
+  const receipt = await eventually(
+    () => h.db.mpesaReceipt.findFirst({ where: { orderGid: order.id, shopifyRecordedAt: { not: null } } }),
+    "payment recorded",
+  );
+  return { order, receipt };
+}
+const refundsOf = (orderGid: string) => h.db.mpesaRefund.findMany({ where: { orderGid } });
+const appRefundCreates = () => h.standin.mutations("RecordMpesaRefund").length;
+
+describe("a refund made in the Shopify admin", () => {
+  it("becomes a pending M-PESA refund; approved, B2C pays it and M-PESA's transaction id is kept", async () => {
+    const { order, receipt } = await paidOrder();
+    const before = appRefundCreates();
+    const made = await h.standin.refundOrder(order.id, { amount: "400.00", note: "one item back" });
+    expect(made?.delivery).toMatchObject({ topic: "refunds/create", status: 200 });
+    const [pending] = await eventually(async () => {
+      const rows = await refundsOf(order.id);
+      return rows.length ? rows : null;
+    }, "pending refund");
+    expect(pending).toMatchObject({
+      state: "PENDING_APPROVAL",
+      method: "B2C",
+      amountKes: 400,
+      initiatedBy: "WEBHOOK",
+      receipt: receipt.receipt,
+      shopifyRefundGid: made!.refund.id,
+    });
+    // Nothing moves on the webhook alone.
+    expect(
+      h.emulator
+        .requests({ path: "/mpesa/b2c/v3/paymentrequest" })
+        .filter((r) => (r.body as { OriginatorConversationID: string }).OriginatorConversationID === pending.idempotencyKey),
+    ).toHaveLength(0);
+
+    await applyRefundEvent(deps(), pending.id, { type: "approve", by: "owner@example.com", at: new Date() });
+    const paid = await eventually(async () => {
+      const r = await h.db.mpesaRefund.findUniqueOrThrow({ where: { id: pending.id } });
+      return r.state === "SUCCEEDED" ? r : null;
+    }, "refund paid", 30_000);
+    expect(paid.mpesaTransactionId).toMatch(/^[A-Z0-9]{10}$/);
+    expect(paid.approvedBy).toBe("owner@example.com");
+    // Shopify already has this refund (the merchant made it): the app writes no second one.
+    expect(appRefundCreates()).toBe(before);
+    const snapshot = h.standin.getOrder(order.id)!;
+    expect(snapshot.transactions.filter((t) => t.kind === "REFUND").map((t) => Number(t.amount))).toEqual([400]);
+    // The same refunds/create again (Shopify retries) creates nothing.
+    expect(await refundsOf(order.id)).toHaveLength(1);
+  });
+
+  it("with the shop's auto-approve rule it is sent at once", async () => {
+    await h.db.shopSettings.update({ where: { shopDomain: SHOP }, data: { refundAutoApproveMaxKes: 300 } });
+    try {
+      const { order } = await paidOrder();
+      expect((await h.standin.refundOrder(order.id, { amount: "250" }))?.delivery?.status).toBe(200);
+      const done = await eventually(async () => {
+        const [r] = await refundsOf(order.id);
+        return r?.state === "SUCCEEDED" ? r : null;
+      }, "auto-approved refund paid", 30_000);
+      expect(done).toMatchObject({ approvedBy: "auto-approved (up to KES 300)", amountKes: 250, method: "B2C" });
+    } finally {
+      await h.db.shopSettings.update({ where: { shopDomain: SHOP }, data: { refundAutoApproveMaxKes: null } });
+    }
+  });
+});
+
+describe("a second payment refunded from its review", () => {
+  it("is reversed through the refund flow; nothing is written to Shopify; the review closes", async () => {
+    // A real M-PESA payment whose attempt the payment flow held as a second payment of a paid order
+    // (settleAttempt's SECOND_PAYMENT_REFUND, unit-tested in payments-settle.test.ts): the money is
+    // in the emulator's books, the payment is not on the Shopify order.
+    const { order, receipt } = await paidOrder("900.00");
+    await h.db.paymentAttempt.update({
+      where: { id: receipt.attemptId! },
+      data: { status: "NEEDS_REVIEW", reviewCode: "SECOND_PAYMENT_REFUND", recordedInShopifyAt: null },
+    });
+    const open = await openReviewCount(h.db, SHOP);
+    const before = appRefundCreates();
+    const form = new FormData();
+    const result = await reviewAction(deps(), SHOP, receipt.attemptId!, "refund", form, "owner@example.com");
+    expect(result).toEqual({ ok: true, message: "Sending KES 900 back by reversal." });
+    expect(await openReviewCount(h.db, SHOP)).toBe(open - 1);
+    const [refund] = await refundsOf(order.id);
+    const done = await eventually(async () => {
+      const r = await h.db.mpesaRefund.findUniqueOrThrow({ where: { id: refund.id } });
+      return r.state === "SUCCEEDED" ? r : null;
+    }, "reversal paid", 30_000);
+    expect(done).toMatchObject({ initiatedBy: "REVIEW", method: "REVERSAL", amountKes: 900 });
+    const reversal = h.emulator
+      .requests({ path: "/mpesa/reversal/v1/request" })
+      .filter((r) => (r.body as { TransactionID: string }).TransactionID === receipt.receipt);
+    expect(reversal).toHaveLength(1);
+    // Give the worker a moment it would need to (wrongly) write Shopify: nothing comes.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(appRefundCreates()).toBe(before);
+    expect(
+      await h.db.paymentReviewResolution.findUniqueOrThrow({ where: { attemptId: receipt.attemptId! } }),
+    ).toMatchObject({ action: "REFUNDED", refundId: refund.id, resolvedBy: "owner@example.com" });
+  });
+});
