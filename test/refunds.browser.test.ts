@@ -60,10 +60,11 @@ describe("refunds in a browser", () => {
 
       // 2. The merchant adds the initiator in settings.
       await page.goto(adminPage("/app/settings"));
-      await expect.poll(() => page.getByRole("button", { name: "Save" }).count(), { timeout: 15_000 }).toBe(1);
+      const save = page.getByRole("button", { name: "Save", exact: true });
+      await expect.poll(() => save.count(), { timeout: 15_000 }).toBe(1);
       await page.getByLabel("Initiator name").fill("apiop_sandbox");
       await page.getByLabel("Initiator password").fill("Safaricom999!*!");
-      await page.getByRole("button", { name: "Save" }).click();
+      await save.click();
       await expect.poll(() => page.getByText("Settings saved").count(), { timeout: 15_000 }).toBe(1);
 
       // 3. The payment's page: refund part of it.
@@ -100,6 +101,117 @@ describe("refunds in a browser", () => {
         ]);
       } finally {
         await db.$disconnect();
+      }
+      await page.close();
+    },
+  );
+
+  it(
+    "a refund made in the admin waits on the payment's page; approved, B2C pays it back",
+    { timeout: 150_000 },
+    async () => {
+      const page = await context.newPage();
+      await page.goto(sandbox.sandboxUrl);
+      await expect.poll(() => page.getByRole("button", { name: /^Pay KES/ }).count(), { timeout: 15_000 }).toBe(1);
+      const order = sandbox.orders[2]; // KES 1,499
+      await page.getByText(order.name, { exact: true }).click();
+      await page.getByRole("button", { name: /^Pay KES/ }).click();
+      await expect.poll(() => page.getByText("Payment received").count(), { timeout: 30_000 }).toBe(1);
+      // The merchant refunds part of it in the (stand-in) Shopify admin.
+      await expect
+        .poll(() => page.getByRole("button", { name: "Refund in the admin" }).count(), { timeout: 30_000 })
+        .toBe(1);
+      await page.getByLabel("Amount to refund (KES; blank: all of it)").fill("abc");
+      await page.getByRole("button", { name: "Refund in the admin" }).click();
+      await expect.poll(() => page.getByText(/Not a refund/).count(), { timeout: 15_000 }).toBe(1);
+      await page.getByLabel("Amount to refund (KES; blank: all of it)").fill("300");
+      await page.getByRole("button", { name: "Refund in the admin" }).click();
+      await expect.poll(() => page.getByText("Refunded KES 300.0 in the admin").count(), { timeout: 15_000 }).toBe(1);
+      await page.getByText("Refund in the admin").last().scrollIntoViewIfNeeded();
+      await shot(page, "04-sandbox-refund-in-admin");
+
+      const db = createPrismaClient(sandbox.databaseUrl);
+      try {
+        const attempt = await db.paymentAttempt.findFirstOrThrow({ where: { orderGid: order.id, status: "SUCCEEDED" } });
+        await page.goto(adminPage(`/app/payments/${attempt.id}`));
+        await expect.poll(() => page.getByText("Waiting for approval").count(), { timeout: 15_000 }).toBe(1);
+        await shot(page, "05-pending-refund-from-shopify");
+        await page.getByRole("button", { name: "Approve and send" }).click();
+        await expect
+          .poll(async () => (await db.mpesaRefund.findFirst({ where: { orderGid: order.id } }))?.state, {
+            timeout: 30_000,
+          })
+          .toBe("SUCCEEDED");
+        const refund = await db.mpesaRefund.findFirstOrThrow({ where: { orderGid: order.id } });
+        expect(refund).toMatchObject({ method: "B2C", amountKes: 300, initiatedBy: "WEBHOOK" });
+        await page.reload();
+        await expect.poll(() => page.getByText(`M-PESA ${refund.mpesaTransactionId}`).count(), { timeout: 15_000 }).toBe(1);
+        await shot(page, "06-shopify-refund-paid-back");
+      } finally {
+        await db.$disconnect();
+      }
+      await page.close();
+    },
+  );
+
+  it(
+    "a payment held for review: handled outside the app with a note; the refund rule in settings",
+    { timeout: 120_000 },
+    async () => {
+      const page = await context.newPage();
+      await page.goto(sandbox.sandboxUrl);
+      await expect.poll(() => page.getByRole("button", { name: /^Pay KES/ }).count(), { timeout: 15_000 }).toBe(1);
+      const order = sandbox.orders[3];
+      await page.getByText(order.name, { exact: true }).click();
+      await page.getByRole("button", { name: /^Pay KES/ }).click();
+      await expect.poll(() => page.getByText("Payment received").count(), { timeout: 30_000 }).toBe(1);
+      const db = createPrismaClient(sandbox.databaseUrl);
+      try {
+        await expect
+          .poll(() => db.paymentAttempt.count({ where: { orderGid: order.id, recordedInShopifyAt: { not: null } } }), {
+            timeout: 30_000,
+          })
+          .toBe(1);
+        // Held as a second payment of a paid order (the payment flow's SECOND_PAYMENT_REFUND).
+        const attempt = await db.paymentAttempt.findFirstOrThrow({ where: { orderGid: order.id, status: "SUCCEEDED" } });
+        await db.paymentAttempt.update({
+          where: { id: attempt.id },
+          data: { status: "NEEDS_REVIEW", reviewCode: "SECOND_PAYMENT_REFUND", reviewDetail: "order already paid" },
+        });
+        await page.goto(adminPage(`/app/payments/${attempt.id}`));
+        await expect.poll(() => page.getByRole("button", { name: /^Refund KES \d+ via M-PESA$/ }).count(), {
+          timeout: 15_000,
+        }).toBe(1);
+        // The generic refund form is not offered while the review is open.
+        expect(await page.getByRole("button", { name: "Refund via M-PESA" }).count()).toBe(0);
+        await shot(page, "07-review-actions");
+        await page.getByRole("button", { name: "Mark handled outside the app" }).click();
+        await expect.poll(() => page.getByText("Say how it was handled").count(), { timeout: 15_000 }).toBe(1);
+        await page.getByLabel("Handled outside the app: how?").fill("customer asked to keep it as store credit");
+        await page.getByRole("button", { name: "Mark handled outside the app" }).click();
+        await expect.poll(() => page.getByText(/^Handled outside the app by /).count(), { timeout: 15_000 }).toBe(1);
+        await shot(page, "08-review-handled-outside");
+        expect(await db.paymentReviewResolution.findUnique({ where: { attemptId: attempt.id } })).toMatchObject({
+          action: "HANDLED_OUTSIDE",
+          note: "customer asked to keep it as store credit",
+        });
+      } finally {
+        await db.$disconnect();
+      }
+      await page.goto(adminPage("/app/settings"));
+      await expect.poll(() => page.getByRole("button", { name: "Save refund rule" }).count(), { timeout: 15_000 }).toBe(1);
+      const field = page.getByLabel("Approve refunds automatically up to (KES, whole shillings)");
+      await field.fill("12.5");
+      await page.getByRole("button", { name: "Save refund rule" }).click();
+      await expect.poll(() => page.getByText(/^Enter whole shillings/).count(), { timeout: 15_000 }).toBeGreaterThan(0);
+      await field.fill("500");
+      await page.getByRole("button", { name: "Save refund rule" }).click();
+      try {
+        await expect
+          .poll(() => page.getByText("Refunds up to KES 500 are approved automatically.").count(), { timeout: 15_000 })
+          .toBe(1);
+      } finally {
+        await shot(page, "09-settings-refund-rule");
       }
       await page.close();
     },

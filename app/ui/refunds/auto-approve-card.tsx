@@ -18,8 +18,13 @@ export function AutoApproveCard() {
     asked.current = true;
     load.load("/app/refund-rule");
   }, [load]);
+  // The stored value fills the field once; later revalidations of the fetcher (after every action)
+  // must not overwrite what the merchant is typing.
+  const filled = useRef(false);
   useEffect(() => {
-    if (load.data) setValue(load.data.maxKes === null ? "" : String(load.data.maxKes));
+    if (!load.data || filled.current) return;
+    filled.current = true;
+    setValue(load.data.maxKes === null ? "" : String(load.data.maxKes));
   }, [load.data]);
   const saved = save.data;
   return (
