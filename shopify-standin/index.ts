@@ -207,12 +207,10 @@ export async function startShopifyStandin(opts: StandinOptions = {}) {
         return order ? ok({ order }) : ok({ error: "order not found" }, 404);
       }
       case "POST orders/:id/refund":
-        return control
-          .refundOrder(decodeURIComponent(parts[1]), { amount: body?.amount, note: body?.note })
-          .then(
-            (made) => (made ? ok(made, 201) : ok({ error: "order not found" }, 404)),
-            (e: Error) => ok({ error: e.message }, 422),
-          );
+        return control.refundOrder(decodeURIComponent(parts[1]), { amount: body?.amount, note: body?.note }).then(
+          (made) => (made ? ok(made, 201) : ok({ error: "order not found" }, 404)),
+          (e: Error) => ok({ error: e.message }, 422),
+        );
       case "POST webhooks":
         if (body?.url === null) return ok({ webhooks: control.setWebhookTarget(null) });
         if (typeof body?.url !== "string" || typeof body?.secret !== "string" || !body.secret)

@@ -76,14 +76,20 @@ describe("a refund made in the Shopify admin", () => {
     expect(
       h.emulator
         .requests({ path: "/mpesa/b2c/v3/paymentrequest" })
-        .filter((r) => (r.body as { OriginatorConversationID: string }).OriginatorConversationID === pending.idempotencyKey),
+        .filter(
+          (r) => (r.body as { OriginatorConversationID: string }).OriginatorConversationID === pending.idempotencyKey,
+        ),
     ).toHaveLength(0);
 
     await applyRefundEvent(deps(), pending.id, { type: "approve", by: "owner@example.com", at: new Date() });
-    const paid = await eventually(async () => {
-      const r = await h.db.mpesaRefund.findUniqueOrThrow({ where: { id: pending.id } });
-      return r.state === "SUCCEEDED" ? r : null;
-    }, "refund paid", 30_000);
+    const paid = await eventually(
+      async () => {
+        const r = await h.db.mpesaRefund.findUniqueOrThrow({ where: { id: pending.id } });
+        return r.state === "SUCCEEDED" ? r : null;
+      },
+      "refund paid",
+      30_000,
+    );
     expect(paid.mpesaTransactionId).toMatch(/^[A-Z0-9]{10}$/);
     expect(paid.approvedBy).toBe("owner@example.com");
     // Shopify already has this refund (the merchant made it): the app writes no second one.
@@ -99,10 +105,14 @@ describe("a refund made in the Shopify admin", () => {
     try {
       const { order } = await paidOrder();
       expect((await h.standin.refundOrder(order.id, { amount: "250" }))?.delivery?.status).toBe(200);
-      const done = await eventually(async () => {
-        const [r] = await refundsOf(order.id);
-        return r?.state === "SUCCEEDED" ? r : null;
-      }, "auto-approved refund paid", 30_000);
+      const done = await eventually(
+        async () => {
+          const [r] = await refundsOf(order.id);
+          return r?.state === "SUCCEEDED" ? r : null;
+        },
+        "auto-approved refund paid",
+        30_000,
+      );
       expect(done).toMatchObject({ approvedBy: "auto-approved (up to KES 300)", amountKes: 250, method: "B2C" });
     } finally {
       await h.db.shopSettings.update({ where: { shopDomain: SHOP }, data: { refundAutoApproveMaxKes: null } });
@@ -127,10 +137,14 @@ describe("a second payment refunded from its review", () => {
     expect(result).toEqual({ ok: true, message: "Sending KES 900 back by reversal." });
     expect(await openReviewCount(h.db, SHOP)).toBe(open - 1);
     const [refund] = await refundsOf(order.id);
-    const done = await eventually(async () => {
-      const r = await h.db.mpesaRefund.findUniqueOrThrow({ where: { id: refund.id } });
-      return r.state === "SUCCEEDED" ? r : null;
-    }, "reversal paid", 30_000);
+    const done = await eventually(
+      async () => {
+        const r = await h.db.mpesaRefund.findUniqueOrThrow({ where: { id: refund.id } });
+        return r.state === "SUCCEEDED" ? r : null;
+      },
+      "reversal paid",
+      30_000,
+    );
     expect(done).toMatchObject({ initiatedBy: "REVIEW", method: "REVERSAL", amountKes: 900 });
     const reversal = h.emulator
       .requests({ path: "/mpesa/reversal/v1/request" })

@@ -126,7 +126,9 @@ describe("review actions on the payment page", () => {
     expect((await page(attempt.id)).reviewPanel).toMatchObject({ canApply: true, canRefund: true });
     const results = await Promise.all([1, 2, 3].map(() => post(attempt.id, { intent: "review-apply" })));
     expect(results.filter((r) => r.body.ok)).toHaveLength(1);
-    expect(results.find((r) => r.body.ok)?.body.message).toBe(`Recording this payment on ${attempt.orderName} in Shopify.`);
+    expect(results.find((r) => r.body.ok)?.body.message).toBe(
+      `Recording this payment on ${attempt.orderName} in Shopify.`,
+    );
     expect((await prisma.paymentAttempt.findUniqueOrThrow({ where: { id: attempt.id } })).status).toBe("SUCCEEDED");
     expect(
       await prisma.job.count({ where: { type: "record-payment-in-shopify", payload: { contains: attempt.id } } }),
@@ -151,7 +153,10 @@ describe("review actions on the payment page", () => {
     expect((await post(attempt.id, { intent: "review-delete" })).status).toBe(400);
     expect(await prisma.paymentReviewResolution.count({ where: { attemptId: attempt.id } })).toBe(0);
 
-    const done = await post(attempt.id, { intent: "review-handled-outside", note: "found in the statement, paid by hand" });
+    const done = await post(attempt.id, {
+      intent: "review-handled-outside",
+      note: "found in the statement, paid by hand",
+    });
     expect(done).toMatchObject({ status: 200, body: { ok: true, message: "Marked as handled outside the app." } });
     const after = (await page(attempt.id)).reviewPanel;
     expect(after.resolution).toMatchObject({
@@ -202,12 +207,19 @@ describe("review actions on the payment page", () => {
 
 describe("the refund auto-approve rule (settings)", () => {
   const save = async (maxKes: string, shop = SHOP) => {
-    const res = await refundRule.action({ request: await postForm("/app/refund-rule", { maxKes }, shop), params: {}, context: {} });
+    const res = await refundRule.action({
+      request: await postForm("/app/refund-rule", { maxKes }, shop),
+      params: {},
+      context: {},
+    });
     return { status: res.status, body: await res.json() };
   };
   const read = async (shop = SHOP) =>
-    (await (await refundRule.loader({ request: await getPage("/app/refund-rule", shop), params: {}, context: {} })).json())
-      .maxKes;
+    (
+      await (
+        await refundRule.loader({ request: await getPage("/app/refund-rule", shop), params: {}, context: {} })
+      ).json()
+    ).maxKes;
 
   it("saves whole shillings from 1 to the B2C maximum, blank clears it, anything else is refused", async () => {
     expect(await save("500")).toEqual({ status: 200, body: { ok: true, maxKes: 500 } });

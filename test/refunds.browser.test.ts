@@ -132,7 +132,9 @@ describe("refunds in a browser", () => {
 
       const db = createPrismaClient(sandbox.databaseUrl);
       try {
-        const attempt = await db.paymentAttempt.findFirstOrThrow({ where: { orderGid: order.id, status: "SUCCEEDED" } });
+        const attempt = await db.paymentAttempt.findFirstOrThrow({
+          where: { orderGid: order.id, status: "SUCCEEDED" },
+        });
         await page.goto(adminPage(`/app/payments/${attempt.id}`));
         await expect.poll(() => page.getByText("Waiting for approval").count(), { timeout: 15_000 }).toBe(1);
         await shot(page, "05-pending-refund-from-shopify");
@@ -145,7 +147,9 @@ describe("refunds in a browser", () => {
         const refund = await db.mpesaRefund.findFirstOrThrow({ where: { orderGid: order.id } });
         expect(refund).toMatchObject({ method: "B2C", amountKes: 300, initiatedBy: "WEBHOOK" });
         await page.reload();
-        await expect.poll(() => page.getByText(`M-PESA ${refund.mpesaTransactionId}`).count(), { timeout: 15_000 }).toBe(1);
+        await expect
+          .poll(() => page.getByText(`M-PESA ${refund.mpesaTransactionId}`).count(), { timeout: 15_000 })
+          .toBe(1);
         await shot(page, "06-shopify-refund-paid-back");
       } finally {
         await db.$disconnect();
@@ -173,15 +177,19 @@ describe("refunds in a browser", () => {
           })
           .toBe(1);
         // Held as a second payment of a paid order (the payment flow's SECOND_PAYMENT_REFUND).
-        const attempt = await db.paymentAttempt.findFirstOrThrow({ where: { orderGid: order.id, status: "SUCCEEDED" } });
+        const attempt = await db.paymentAttempt.findFirstOrThrow({
+          where: { orderGid: order.id, status: "SUCCEEDED" },
+        });
         await db.paymentAttempt.update({
           where: { id: attempt.id },
           data: { status: "NEEDS_REVIEW", reviewCode: "SECOND_PAYMENT_REFUND", reviewDetail: "order already paid" },
         });
         await page.goto(adminPage(`/app/payments/${attempt.id}`));
-        await expect.poll(() => page.getByRole("button", { name: /^Refund KES \d+ via M-PESA$/ }).count(), {
-          timeout: 15_000,
-        }).toBe(1);
+        await expect
+          .poll(() => page.getByRole("button", { name: /^Refund KES \d+ via M-PESA$/ }).count(), {
+            timeout: 15_000,
+          })
+          .toBe(1);
         // The generic refund form is not offered while the review is open.
         expect(await page.getByRole("button", { name: "Refund via M-PESA" }).count()).toBe(0);
         await shot(page, "07-review-actions");
@@ -199,7 +207,9 @@ describe("refunds in a browser", () => {
         await db.$disconnect();
       }
       await page.goto(adminPage("/app/settings"));
-      await expect.poll(() => page.getByRole("button", { name: "Save refund rule" }).count(), { timeout: 15_000 }).toBe(1);
+      await expect
+        .poll(() => page.getByRole("button", { name: "Save refund rule" }).count(), { timeout: 15_000 })
+        .toBe(1);
       const field = page.getByLabel("Approve refunds automatically up to (KES, whole shillings)");
       await field.fill("12.5");
       await page.getByRole("button", { name: "Save refund rule" }).click();

@@ -94,7 +94,9 @@ describe("suggestedRefund", () => {
     ]);
     expect(full.suggestedTransactions[0].parentTransaction.kind).toBe("SALE");
 
-    expect((await control("POST", `orders/${encodeURIComponent(order.id)}/refund`, { amount: "1200" })).status).toBe(201);
+    expect((await control("POST", `orders/${encodeURIComponent(order.id)}/refund`, { amount: "1200" })).status).toBe(
+      201,
+    );
     const after = (await gql(SUGGESTED, { id: order.id })).data.order.suggestedRefund;
     expect(after.amountSet.shopMoney.amount).toBe("300.0");
     expect(after.suggestedTransactions.map((t: any) => t.amountSet.shopMoney.amount)).toEqual(["300.0"]);

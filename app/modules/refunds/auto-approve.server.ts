@@ -8,14 +8,18 @@ import { B2C_MAX_KES } from "../daraja";
 export type AutoApproveSave = { ok: true; maxKes: number | null } | { ok: false; error: string };
 
 export async function readAutoApprove(db: Pick<PrismaClient, "shopSettings">, shop: string): Promise<number | null> {
-  const s = await db.shopSettings.findUnique({ where: { shopDomain: shop }, select: { refundAutoApproveMaxKes: true } });
+  const s = await db.shopSettings.findUnique({
+    where: { shopDomain: shop },
+    select: { refundAutoApproveMaxKes: true },
+  });
   return s?.refundAutoApproveMaxKes ?? null;
 }
 
 export function parseAutoApprove(raw: unknown): AutoApproveSave {
   const text = typeof raw === "string" ? raw.trim() : "";
   if (text === "") return { ok: true, maxKes: null };
-  if (!/^\d{1,7}$/.test(text)) return { ok: false, error: "Enter whole shillings (for example 500), or leave it blank." };
+  if (!/^\d{1,7}$/.test(text))
+    return { ok: false, error: "Enter whole shillings (for example 500), or leave it blank." };
   const maxKes = Number(text);
   if (maxKes < 1 || maxKes > B2C_MAX_KES)
     return { ok: false, error: `Enter an amount from KES 1 to KES ${B2C_MAX_KES}, or leave it blank.` };

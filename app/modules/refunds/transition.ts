@@ -122,11 +122,7 @@ export function transition(r: RefundFacts, e: RefundEvent): Transition {
 
     case "cancel":
       if (r.state !== "PENDING_APPROVAL" || r.sendCount > 0) return stay(`cannot cancel a refund that is ${r.state}`);
-      return to(
-        "CANCELLED",
-        { note: `cancelled by ${e.by}`, ...(e.at ? { settledAt: e.at } : {}) },
-        ["release"],
-      );
+      return to("CANCELLED", { note: `cancelled by ${e.by}`, ...(e.at ? { settledAt: e.at } : {}) }, ["release"]);
 
     case "manual-done":
       // Once a request has left, M-PESA may still pay: paying outside too would pay back twice.

@@ -9,7 +9,7 @@ import { safetyProblems, type SandboxConfig } from "./page.server";
 // the Shopify admin, played by the stand-in, which sends the app its refunds/create webhook. The
 // app then holds a pending M-PESA refund for the merchant to approve on the payment's page.
 
-type Db = Pick<PrismaClient, "mpesaAccount" | "callbackLog" | "mpesaReceipt">;
+type Db = Parameters<typeof safetyProblems>[0] & Pick<PrismaClient, "mpesaReceipt">;
 
 export const AdminRefundForm = z.object({
   orderGid: z.string().min(1).max(100),
