@@ -4,6 +4,9 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import prisma from "../app/db.server";
 import * as refundsCreate from "../app/routes/webhooks.refunds.create";
+import * as adminRefundRoute from "../app/routes/sandbox.admin-refund";
+import { refundInAdmin } from "../app/modules/sandbox/admin-refund.server";
+import { DEMO_SHOP } from "../app/modules/sandbox/demo";
 import { startShopifyStandin, type ShopifyStandin } from "../shopify-standin/index";
 import { deliver } from "./support/webhooks";
 
@@ -193,5 +196,80 @@ describe("a refund made in the admin (control API)", () => {
     expect(down.status).toBeNull();
     expect(down.error).toBeTruthy();
     expect(standin.getOrder(order.id)!.received).toBe("270.0");
+  });
+});
+
+describe("the sandbox's 'refund this order in the admin'", () => {
+  const config = () => ({
+    sandboxMode: true,
+    darajaSandboxBaseUrl: "http://127.0.0.1:8089",
+    darajaProductionBaseUrl: "http://127.0.0.1:8089",
+    adminApiOrigin: standin.url,
+  });
+  // Only the demo shop's rows matter here (other files' shops may hold production accounts).
+  const db = () =>
+    ({
+      mpesaAccount: { findMany: async () => [] },
+      mpesaOrder: prisma.mpesaOrder,
+      callbackLog: prisma.callbackLog,
+      mpesaReceipt: prisma.mpesaReceipt,
+    }) as unknown as Parameters<typeof refundInAdmin>[0];
+  const keys = { apiKey: "testApiKey", apiSecret: SECRET };
+
+  it("refunds an M-PESA-paid demo order through the stand-in, which delivers refunds/create; refuses the rest", async () => {
+    standin.registerShop(DEMO_SHOP, "shpat_demo");
+    standin.setWebhookTarget({ url: appUrl, secret: SECRET });
+    const paid = standin.createOrder({ shop: DEMO_SHOP, total: "500", paid: "500" });
+    const unpaid = standin.createOrder({ shop: DEMO_SHOP, total: "500" });
+    await prisma.mpesaReceipt.create({
+      data: {
+        receipt: `TSA${Date.now() % 10_000_000}`,
+        shopDomain: DEMO_SHOP,
+        channel: "STK",
+        orderGid: paid.id,
+        amountKes: 500,
+        shopifyRecordedAt: new Date(),
+      },
+    });
+    for (const amount of ["abc", "-1", "1.234", "1e3"])
+      expect(await refundInAdmin(db(), config(), keys, { orderGid: paid.id, amount })).toMatchObject({
+        ok: false,
+        status: 400,
+      });
+    expect(await refundInAdmin(db(), config(), keys, { amount: "1" })).toMatchObject({ ok: false, status: 400 });
+    expect(await refundInAdmin(db(), config(), keys, { orderGid: unpaid.id })).toMatchObject({
+      ok: false,
+      status: 409,
+      message: "This order was not paid with M-PESA through the app.",
+    });
+    expect(await refundInAdmin(db(), config(), keys, { orderGid: paid.id, amount: "600" })).toMatchObject({
+      ok: false,
+      status: 409,
+    });
+    expect(received).toHaveLength(0);
+    expect(await refundInAdmin(db(), config(), keys, { orderGid: paid.id, amount: "200" })).toEqual({
+      ok: true,
+      refundedAmount: "200.0",
+      webhookStatus: 200,
+      paymentUrl: null,
+    });
+    expect(received.map((r) => r.headers["x-shopify-shop-domain"])).toEqual([DEMO_SHOP]);
+    expect(
+      await refundInAdmin(db(), { ...config(), adminApiOrigin: undefined }, keys, { orderGid: paid.id }),
+    ).toMatchObject({
+      ok: false,
+      status: 503,
+    });
+  });
+
+  it("is 404 outside sandbox mode", async () => {
+    const request = new Request("http://127.0.0.1/sandbox/admin-refund", { method: "POST", body: "{}" });
+    for (const run of [adminRefundRoute.action, adminRefundRoute.loader]) {
+      const thrown = await run({ request, params: {}, context: {} }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect((thrown as Response).status).toBe(404);
+    }
   });
 });
