@@ -13,6 +13,7 @@ import {
   paymentReceivedPayload,
 } from "../app/modules/flow/triggers";
 import { settleAttempt } from "../app/modules/payments/settle.server";
+import { recordPaymentInShopify } from "../app/modules/payments/record-in-shopify.server";
 import { FLOW_TRIGGER_RECEIVE_MUTATION } from "../app/modules/shopify/documents";
 import { ShopifyFinalError, ShopifyRetryableError } from "../app/modules/shopify/errors";
 import { startShopifyStandin, type ShopifyStandin } from "../shopify-standin";
@@ -266,5 +267,66 @@ describe("the trigger job is written with the state change", () => {
       { status: "SUCCEEDED" },
     );
     expect((await flowJobs()).length).toBe(before + 1);
+  });
+
+  async function paidAttempt(shop: string, orderGid: string, receipt: string) {
+    const attempt = await db.paymentAttempt.create({
+      data: {
+        shopDomain: shop,
+        orderGid,
+        orderName: "#1001",
+        amountKes: 1500,
+        msisdn: "254712345678",
+        environment: "sandbox",
+        callbackTokenHash: crypto.randomUUID(),
+        status: "SUCCEEDED",
+        mpesaReceipt: receipt,
+        completedAt: new Date(),
+      },
+    });
+    await db.mpesaReceipt.create({
+      data: { receipt, shopDomain: shop, channel: "STK", attemptId: attempt.id, orderGid, amountKes: 1500 },
+    });
+    return attempt;
+  }
+  const recordDeps = () => ({
+    db,
+    now: () => new Date(),
+    config: { recordClaimMs: 30_000 },
+    adminGraphql: deps.adminGraphql,
+    shopPaymentSettings: async () => ({
+      environment: "sandbox" as const,
+      paymentMethodName: "M-PESA",
+      allowSandboxOnLiveStore: false,
+    }),
+  });
+
+  it("recording the payment in Shopify enqueues 'payment received' once; re-runs add nothing", async () => {
+    const order = standin.createOrder({ shop: SHOP });
+    const attempt = await paidAttempt(SHOP, order.id, "QKRECV0001");
+    await recordPaymentInShopify(recordDeps(), attempt.id);
+    await recordPaymentInShopify(recordDeps(), attempt.id);
+    expect(standin.getOrder(order.id)?.displayFinancialStatus).toBe("PAID");
+    const jobs = await db.job.findMany({ where: { dedupeKey: "flow:mpesa-payment-received:QKRECV0001" } });
+    expect(jobs).toHaveLength(1);
+    expect(JSON.parse(jobs[0]!.payload).payload).toEqual({
+      order_id: order.legacyResourceId,
+      "Receipt number": "QKRECV0001",
+      Amount: 1500,
+      Channel: "Payment prompt",
+      Phone: "2547****5678",
+    });
+  });
+
+  it("sandbox money held for review on a live store enqueues 'needs review', not 'received'", async () => {
+    const live = "flow-live.myshopify.com";
+    standin.registerShop(live, TOKEN, { developmentStore: false });
+    const order = standin.createOrder({ shop: live });
+    const attempt = await paidAttempt(live, order.id, "QKLIVE0001");
+    await recordPaymentInShopify(recordDeps(), attempt.id);
+    expect((await db.paymentAttempt.findUniqueOrThrow({ where: { id: attempt.id } })).status).toBe("NEEDS_REVIEW");
+    const jobs = await db.job.findMany({ where: { type: FIRE_FLOW_TRIGGER.name, shopDomain: live } });
+    expect(jobs.map((j) => JSON.parse(j.payload).handle)).toEqual(["mpesa-payment-needs-review"]);
+    expect(JSON.parse(jobs[0]!.payload).payload).toMatchObject({ "Review code": "SANDBOX_ON_LIVE_STORE" });
   });
 });
