@@ -209,4 +209,57 @@ describe("admin order block: refund via M-PESA", () => {
     const res = await post(b.id, { intent: "refund", attemptId: attempt.id, amountKes: 1, nonce: crypto.randomUUID() });
     expect(res.status).toBe(404);
   });
+
+  it("refuses what a tampered request could send: bad amounts, a stale nonce, a payment that took no money, no JSON", async () => {
+    const order = createOrder(h.standin, { phone: "0712 345 671" });
+    expect((await post(order.id, { intent: "prompt" })).status).toBe(200);
+    const paid = await eventually(async () => {
+      const v = (await getView(order.id)).body as AdminOrderView;
+      return v.payments[0]?.refunds ? v : null;
+    }, "paid");
+    const p = paid.payments[0]!;
+    for (const amountKes of [-5, 0, 12.5, "1e3", null]) {
+      const res = await post(order.id, {
+        intent: "refund",
+        attemptId: p.attemptId,
+        amountKes,
+        nonce: p.refunds!.nonce,
+      });
+      expect(res.status, String(amountKes)).toBe(409);
+      expect(res.body.error.message).toContain("whole shillings");
+    }
+    const stale = await post(order.id, { intent: "refund", attemptId: p.attemptId, amountKes: 10, nonce: "x" });
+    expect(stale.body.error.message).toContain("out of date");
+    expect(await h.db.mpesaRefund.count({ where: { receipt: p.receipt! } })).toBe(0);
+
+    // A cancelled prompt took no money: nothing to refund.
+    const unpaid = createOrder(h.standin, { phone: "0712 340 032" });
+    expect((await post(unpaid.id, { intent: "prompt" })).status).toBe(200);
+    const cancelled = await eventually(async () => {
+      const a = await h.db.paymentAttempt.findFirst({ where: { orderGid: unpaid.id, status: "CANCELLED" } });
+      return a;
+    }, "cancelled");
+    const none = await post(unpaid.id, {
+      intent: "refund",
+      attemptId: cancelled.id,
+      amountKes: 10,
+      nonce: crypto.randomUUID(),
+    });
+    expect(none.status).toBe(409);
+    expect(none.body.error.message).toContain("nothing to refund");
+    const view = (await getView(unpaid.id)).body as AdminOrderView;
+    expect(view.payments[0]).toMatchObject({
+      status: "CANCELLED",
+      statusLabel: "Cancelled on the customer's phone",
+      refunds: null,
+    });
+    expect(view.prompt).toMatchObject({ allowed: true }); // a cancelled prompt may be sent again
+
+    const garbage = await fetch(`${h.app.url}/api/admin/order/${numeric(order.id)}`, {
+      method: "POST",
+      headers: { ...BROWSER, Authorization: `Bearer ${await adminToken()}`, "Content-Type": "application/json" },
+      body: "{not json",
+    });
+    expect(garbage.status).toBe(422);
+  });
 });
