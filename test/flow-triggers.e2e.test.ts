@@ -10,6 +10,7 @@ import {
   stkCallbackBody,
   type Harness,
 } from "./support/payments-harness";
+import { announceOrder, c2bBody, registerC2b } from "./support/c2b";
 
 // The Flow triggers end to end: the built app pays through the Daraja emulator and fires
 // flowTriggerReceive at the Shopify stand-in from its job queue, never holding up the payment.
@@ -93,5 +94,24 @@ describe("Flow triggers from the payment flow", () => {
       "Review code": "AMOUNT_SHORT",
     });
     expect(triggersOf(order.id, "mpesa-payment-received")).toHaveLength(0);
+  });
+
+  it("a paybill payment applied to its order fires 'M-PESA payment received' with the paybill channel", async () => {
+    const urls = await registerC2b(h.db, h.app.url, SHOP);
+    const order = createOrder(h.standin, { total: "1200.00" });
+    await announceOrder(h, order);
+    const body = c2bBody({ TransAmount: "1200.00", BillRefNumber: `INV${order.name.replace(/\D/g, "")}` });
+    expect((await postCallback(urls.confirmation, body)).status).toBe(200);
+    const [fired] = await eventually(() => {
+      const found = triggersOf(order.id, "mpesa-payment-received");
+      return found.length ? found : null;
+    }, "the paybill trigger");
+    expect(fired!.payload).toEqual({
+      order_id: order.legacyResourceId,
+      "Receipt number": body.TransID,
+      Amount: 1200,
+      Channel: "Paybill or till",
+      Phone: "",
+    });
   });
 });
