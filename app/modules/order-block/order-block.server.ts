@@ -207,7 +207,7 @@ export async function sendPaymentPrompt(deps: OrderBlockDeps, input: PromptInput
         message:
           outcome.kind === "existing"
             ? `A prompt is already on ${to}'s phone.`
-            : `Prompt for KES ${a.amountKes} sent to ${to}. This block shows the answer when you refresh it.`,
+            : `Prompt for KES ${a.amountKes} sent to ${to}. Ask them to enter their M-PESA PIN.`,
         view,
       };
     }

@@ -80,6 +80,7 @@ export function OrderBlockView({ orderId, api }: { orderId: string; api: AdminOr
             amounts={amounts}
             onAmount={(id, value) => setAmounts({ ...amounts, [id]: value })}
             onRefund={refund}
+            onReload={() => void reload()}
           />
         )}
       </s-stack>
@@ -96,9 +97,10 @@ interface ReadyProps {
   amounts: Record<string, string>;
   onAmount: (attemptId: string, value: string) => void;
   onRefund: (payment: AdminPayment) => void;
+  onReload: () => void;
 }
 
-function Ready({ view, busy, phone, onPhone, onPrompt, amounts, onAmount, onRefund }: ReadyProps) {
+function Ready({ view, busy, phone, onPhone, onPrompt, amounts, onAmount, onRefund, onReload }: ReadyProps) {
   if (!view.order) return <s-text>{copy.noOrder}</s-text>;
   if (!view.mpesa && view.payments.length === 0) return <s-text color="subdued">{copy.notMpesa}</s-text>;
   return (
@@ -114,6 +116,11 @@ function Ready({ view, busy, phone, onPhone, onPrompt, amounts, onAmount, onRefu
           onRefund={() => onRefund(payment)}
         />
       ))}
+      {view.payments.some((p) => p.status === "PENDING") && (
+        <s-button variant="secondary" onClick={onReload}>
+          {copy.refresh}
+        </s-button>
+      )}
       {view.prompt.allowed ? (
         <s-stack gap="small">
           <s-divider />

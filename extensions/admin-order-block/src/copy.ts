@@ -6,6 +6,7 @@ export const copy = {
   loading: "Loading M-PESA payments…",
   unreachable: "The M-PESA app could not be reached. Try again in a moment.",
   reload: "Reload",
+  refresh: "Check for the customer's answer",
   noOrder: "Shopify does not show this order to the M-PESA app yet.",
   notMpesa: "This order was not placed with your M-PESA payment method.",
   noPayments: "No M-PESA payment on this order yet.",

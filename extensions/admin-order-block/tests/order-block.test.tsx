@@ -90,6 +90,13 @@ describe("order block: an unpaid order", () => {
     expect(text()).toContain("Prompt sent, waiting for the customer");
     expect(text()).toContain("wait for its answer");
     expect(hasButton("Send payment prompt for KES 1,500")).toBe(false);
+
+    // The customer answers; "Check for the customer's answer" reloads the view from the app.
+    fetch.mockResolvedValueOnce(json(paidView()));
+    fireEvent.click(button("Check for the customer's answer"));
+    await waitForText("Receipt QK12ABC345");
+    expect(fetch.mock.calls[2]![0]).toBe("/api/admin/order/1");
+    expect(hasButton("Check for the customer's answer")).toBe(false);
   });
 
   test("sends a number the merchant typed, and shows the app's refusal", async () => {
