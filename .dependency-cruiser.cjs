@@ -42,7 +42,7 @@ module.exports = {
       comment:
         "Use cases run anywhere (jobs, scripts, tests): Remix and the Shopify app library stay in routes, app/lib " +
         "and the composition roots — also through indirect imports.",
-      from: { path: "^app/modules/(payments|refunds|jobs|daraja|daraja-events|settings|shopify)/" },
+      from: { path: "^app/modules/(payments|refunds|jobs|daraja|daraja-events|settings|shopify|order-block|flow)/" },
       to: {
         path: "^app/(shopify\\.server|routes/)|node_modules/(@remix-run|@shopify/shopify-app-remix)/",
         reachable: true,

@@ -8,6 +8,7 @@ WORKDIR /app
 ENV CHECKPOINT_DISABLE=1
 COPY package.json package-lock.json ./
 COPY extensions/checkout-ui/package.json extensions/checkout-ui/package.json
+COPY extensions/admin-order-block/package.json extensions/admin-order-block/package.json
 COPY prisma ./prisma
 COPY prisma.config.ts ./
 COPY scripts/db.mjs scripts/db.mjs
@@ -23,6 +24,7 @@ ENV NODE_ENV=production \
 COPY package.json package-lock.json prisma.config.ts server.mjs ./
 COPY server ./server
 COPY extensions/checkout-ui/package.json extensions/checkout-ui/package.json
+COPY extensions/admin-order-block/package.json extensions/admin-order-block/package.json
 COPY prisma ./prisma
 COPY scripts ./scripts
 # The app's files stay root-owned (the process cannot rewrite its own code); only /data is writable.

@@ -45,6 +45,15 @@ export default defineConfig({
           server: { deps: { inline: ["@shopify/ui-extensions-tester"] } },
         },
       },
+      {
+        esbuild: { jsx: "automatic", jsxImportSource: "preact" },
+        test: {
+          name: "admin-order-block",
+          environment: "jsdom",
+          include: ["extensions/admin-order-block/**/*.test.{ts,tsx}"],
+          server: { deps: { inline: ["@shopify/ui-extensions-tester"] } },
+        },
+      },
     ],
   },
 });

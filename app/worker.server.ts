@@ -15,6 +15,8 @@ import { BACKFILL_ORDER_MATCH_KEYS, RECORD_C2B_PAYMENT } from "./modules/c2b/job
 import { backfillOrderMatchKeys, enqueueOrderKeysBackfill } from "./modules/c2b/backfill-keys.server";
 import { recordC2bPayment } from "./modules/c2b/record.server";
 import { registerJobHandler } from "./modules/jobs/handlers";
+import { fireFlowTrigger } from "./modules/flow/fire.server";
+import { FIRE_FLOW_TRIGGER } from "./modules/flow/job-types";
 import { jobQueueSource } from "./modules/jobs/queue.server";
 import { listenForWork } from "./modules/jobs/wakeup.server";
 import { startWorker, type PeriodicTask, type Worker, type WorkerOptions } from "./modules/jobs/worker.server";
@@ -55,6 +57,7 @@ export function registerJobHandlers(db: PrismaClient) {
   registerJobHandler(BACKFILL_ORDER_MATCH_KEYS, async (p) => void (await backfillOrderMatchKeys(db, p)));
   registerJobHandler(PRUNE_WEBHOOK_DELIVERIES, (p) => runWebhookDeliveryPrune(db, p));
   registerJobHandler(PRUNE_CALLBACK_LOG, (p) => runCallbackLogPrune(db, p));
+  registerJobHandler(FIRE_FLOW_TRIGGER, async (p) => fireFlowTrigger(await paymentsDeps(), p));
   for (const event of INBOUND_EVENTS)
     registerJobHandler(event.jobType, async (p) => event.run(await paymentsDeps(), p));
 }

@@ -22,6 +22,7 @@ run("import boundaries (dependency-cruiser)", "npm", ["run", "--silent", "lint:d
 run("prisma/postgres schema in sync", "node", ["scripts/db.mjs", "check"]);
 run("typecheck", "npx", ["tsc", "--noEmit"]);
 run("typecheck extension", "npx", ["tsc", "-p", "extensions/checkout-ui/tsconfig.json"]);
+run("typecheck admin extension", "npx", ["tsc", "-p", "extensions/admin-order-block/tsconfig.json"]);
 run("build", "npx", ["remix", "vite:build"], { NODE_ENV: "production" });
 // Each vitest run also writes a JSON report, so the totals of both runs can be summed at the end.
 fs.mkdirSync(".cache", { recursive: true });

@@ -7,11 +7,13 @@ import { adminSchema } from "./admin-schema";
 import { adminRefund, type WebhookTarget } from "./refunds";
 import { StandinState, type CreateOrderInput } from "./state";
 import { toCents } from "./money";
+import { loadFlowTriggers, type FlowTriggerDefinition, type ReceivedFlowTrigger } from "./flow";
 import { resolvePlan, Throttles, type PlanSpec, type ThrottlePlan, type ThrottleStatus } from "./throttle";
 
 // Local stand-in for the Shopify Admin GraphQL API. See README.md for the HTTP and control API.
 
 export type { FaultSpec, RecordedRequest, CreateOrderInput, PlanSpec, ThrottlePlan, ThrottleStatus };
+export type { FlowTriggerDefinition, ReceivedFlowTrigger };
 export { PLANS } from "./throttle";
 export { MAX_QUERY_COST } from "./cost";
 export type OrderSnapshot = ReturnType<typeof orderSnapshot>;
@@ -35,6 +37,8 @@ export interface StandinOptions {
   plan?: PlanSpec;
   /** where Shopify's webhooks (refunds/create) go, signed with the app secret; settable later too */
   webhooks?: WebhookTarget;
+  /** the app's Flow triggers (default: the flow_trigger extensions under extensions/ of this repository) */
+  flowTriggers?: FlowTriggerDefinition[];
 }
 
 // A long-running sandbox keeps only the most recent calls.
@@ -44,6 +48,7 @@ const ADMIN_PATH = /^\/([a-z0-9][a-z0-9.-]*)\/admin\/api\/([0-9]{4}-[0-9]{2}|uns
 export async function startShopifyStandin(opts: StandinOptions = {}) {
   adminSchema(); // ~1 s, synchronous: pay it at start rather than inside the first request
   const state = new StandinState();
+  state.flowTriggerDefinitions = opts.flowTriggers ?? loadFlowTriggers();
   const faults = new Faults();
   const throttles = new Throttles(resolvePlan(opts.plan ?? "standard"));
   let log: RecordedRequest[] = [];
@@ -117,6 +122,11 @@ export async function startShopifyStandin(opts: StandinOptions = {}) {
           r.operationType === "mutation" && r.outcome === "ok" && (!operationName || r.operationName === operationName),
       ),
     rejected: () => log.filter((r) => r.outcome === "rejected"),
+    /** Flow triggers flowTriggerReceive accepted (of one shop when given), oldest first. */
+    flowTriggers: (shop?: string): ReceivedFlowTrigger[] =>
+      state.flowTriggers.filter((t) => !shop || t.shop === shop.toLowerCase()).map((t) => ({ ...t })),
+    /** The Flow triggers the stand-in knows (the app's flow_trigger extensions). */
+    flowTriggerDefinitions: (): FlowTriggerDefinition[] => state.flowTriggerDefinitions,
     addFault(spec: FaultSpec) {
       faults.add(spec);
       return faults.list();
@@ -224,6 +234,11 @@ export async function startShopifyStandin(opts: StandinOptions = {}) {
         return ok({ mutations: control.mutations(url.searchParams.get("operationName") ?? undefined) });
       case "GET rejected":
         return ok({ rejected: control.rejected() });
+      case "GET flow-triggers":
+        return ok({
+          definitions: control.flowTriggerDefinitions(),
+          received: control.flowTriggers(url.searchParams.get("shop") ?? undefined),
+        });
       case "GET faults":
         return ok({ faults: control.faults() });
       case "POST faults":

@@ -2,6 +2,7 @@ import { GraphQLError, Kind, type GraphQLFieldResolver, type GraphQLResolveInfo 
 import { toCents, toDecimal } from "./money";
 import { canMarkAsPaid, financialStatus, numericId, sums, type StandinOrder, type StandinState } from "./state";
 import { APP_NAMESPACE, metafieldView, moneyBag, orderView } from "./views";
+import { checkFlowTrigger } from "./flow";
 
 // Root value for one request: the queries and mutations the app uses, with Shopify's rules for manual
 // payment methods. Anything else in the schema validates but answers "not implemented", loudly.
@@ -132,6 +133,16 @@ export function rootValue(state: StandinState, shop: string) {
         }
       }
       return { node: orderView(order), userErrors: [] };
+    },
+
+    flowTriggerReceive: ({ handle, payload, body }: Args) => {
+      // `body` (deprecated) carried handle and payload as one JSON string.
+      if (body !== undefined && body !== null && handle == null)
+        return { userErrors: [userError(["body"], "body is deprecated: send handle and payload")] };
+      const userErrors = checkFlowTrigger(state.flowTriggerDefinitions, handle, payload, (id) => !!find(String(id)));
+      if (userErrors.length) return { userErrors };
+      state.flowTriggers.push({ at: new Date().toISOString(), shop, handle, payload });
+      return { userErrors: [] };
     },
 
     refundCreate: ({ input }: Args, _ctx: unknown, info: GraphQLResolveInfo) => {

@@ -1,5 +1,6 @@
 import crypto from "node:crypto";
 import { toCents } from "./money";
+import type { FlowTriggerDefinition, ReceivedFlowTrigger } from "./flow";
 
 // In-memory Shopify: shops (access tokens) and their orders with transactions, metafields and tags.
 // Payment rules follow the Admin API docs for manual payment methods (see README.md).
@@ -109,6 +110,10 @@ export class StandinState {
   idempotent = new Map<string, () => unknown>();
   /** Refunds made through refundCreate, in order (the control API shows them). */
   refunds: { shop: string; orderGid: string; id: string; note: string | null; amountCents: number }[] = [];
+  /** The app's Flow trigger extensions (flowTriggerReceive checks payloads against them). */
+  flowTriggerDefinitions: FlowTriggerDefinition[] = [];
+  /** Triggers flowTriggerReceive accepted, in order (the control API shows them). */
+  flowTriggers: ReceivedFlowTrigger[] = [];
   private nextId = 5_000_000_001;
   private nextNumber = new Map<string, number>();
   private nextTxId = 9_000_000_001;
@@ -214,6 +219,7 @@ export class StandinState {
 
   resetOrders() {
     this.orders.clear();
+    this.flowTriggers = [];
     this.nextNumber.clear();
   }
 }

@@ -21,10 +21,12 @@ function sources(dir: string): string[] {
 describe("the extension's HTTP contract, defined once", () => {
   it("no copy of its types is declared in the app, the extension or the sandbox page", () => {
     const declaration =
-      /\b(interface|type)\s+(AttemptView|PayStatus|PaymentStatus|AttemptStatus|RefusalCode)\b\s*(=\s*[{"(]|\{|<)/;
-    const copies = [...sources("app"), ...sources("extensions/checkout-ui/src")].filter((file) =>
-      declaration.test(fs.readFileSync(path.join(ROOT, file), "utf8")),
-    );
+      /\b(interface|type)\s+(AttemptView|PayStatus|PaymentStatus|AttemptStatus|RefusalCode|AdminOrderView|AdminPayment|AdminPrompt|AdminOrderAction)\b\s*(=\s*[{"(]|\{|<)/;
+    const copies = [
+      ...sources("app"),
+      ...sources("extensions/checkout-ui/src"),
+      ...sources("extensions/admin-order-block/src"),
+    ].filter((file) => declaration.test(fs.readFileSync(path.join(ROOT, file), "utf8")));
     expect(copies).toEqual([]);
   });
 

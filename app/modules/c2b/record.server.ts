@@ -1,4 +1,5 @@
 import type { C2bPayment } from "@prisma/client";
+import { enqueuePaymentReceived } from "../flow/fire.server";
 import { AppError, kindOf, ShopNotConfiguredError } from "../../lib/errors";
 import { logger } from "../../lib/logger.server";
 import { RetryLaterError } from "../jobs/handlers";
@@ -123,7 +124,15 @@ async function markApplied(
           : {}),
       },
     });
-    if (count === 0 || remainingKes === undefined) return;
+    if (count === 0) return;
+    await enqueuePaymentReceived(tx, payment.shopDomain, {
+      orderGid: order.id,
+      receipt: payment.receipt,
+      amountKes: payment.amountKes ?? appliedKes,
+      channel: "C2B",
+      phoneMasked: null,
+    });
+    if (remainingKes === undefined) return;
     await tx.mpesaOrder.updateMany({
       where: { shopDomain: payment.shopDomain, orderGid: order.id },
       data: remainingKes > 0 ? { outstandingKes: remainingKes } : { outstandingKes: 0, paidAt: now },

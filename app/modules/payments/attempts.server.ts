@@ -179,8 +179,8 @@ export async function markRecordedInShopify(
   db: Db,
   attempt: Pick<PaymentAttempt, "id" | "shopDomain" | "orderGid">,
   now: Date,
-) {
-  await db.paymentAttempt.updateMany({
+): Promise<boolean> {
+  const { count } = await db.paymentAttempt.updateMany({
     where: { id: attempt.id, recordedInShopifyAt: null },
     data: { recordedInShopifyAt: now },
   });
@@ -188,4 +188,5 @@ export async function markRecordedInShopify(
     where: { shopDomain: attempt.shopDomain, orderGid: attempt.orderGid, paidAt: null },
     data: { paidAt: now },
   });
+  return count === 1;
 }

@@ -2,7 +2,10 @@ import { AppError, kindOf, ShopNotConfiguredError } from "../../lib/errors";
 import { logger } from "../../lib/logger.server";
 import { RetryLaterError } from "../jobs/handlers";
 import { isDevelopmentStore, recordMpesaPayment } from "../shopify/orders.server";
+import { maskMsisdn } from "../../lib/phone-mask";
+import { enqueueNeedsReview, enqueuePaymentReceived } from "../flow/fire.server";
 import { findAttempt, holdPaidAttemptForReview, markRecordedInShopify } from "./attempts.server";
+import { reviewGuidance } from "./dashboard/review-guidance";
 import type { PaymentsConfig, PaymentsDeps } from "./deps.server";
 import { claimBusyRetryMs, claimReceiptWrite, receiptRecorded, releaseReceiptClaim } from "./receipt-claims.server";
 
@@ -34,19 +37,30 @@ export async function recordPaymentInShopify(deps: RecordDeps, attemptId: string
 
   const sandboxMoney = attempt.environment !== "production";
   if (sandboxMoney && !settings.allowSandboxOnLiveStore && !(await isDevelopmentStore(graphql))) {
-    const held = await holdPaidAttemptForReview(
-      deps.db,
-      attempt.id,
-      "SANDBOX_ON_LIVE_STORE",
-      "Daraja sandbox payment on a store that is not a development store: the order was not marked paid",
-    );
+    const held = await deps.db.$transaction(async (tx) => {
+      const moved = await holdPaidAttemptForReview(
+        tx,
+        attempt.id,
+        "SANDBOX_ON_LIVE_STORE",
+        "Daraja sandbox payment on a store that is not a development store: the order was not marked paid",
+      );
+      if (moved)
+        await enqueueNeedsReview(tx, attempt.shopDomain, attempt.id, {
+          orderGid: attempt.orderGid,
+          receipt,
+          amountKes: attempt.paidAmountKes ?? attempt.amountKes,
+          reviewCode: "SANDBOX_ON_LIVE_STORE",
+          reason: reviewGuidance("SANDBOX_ON_LIVE_STORE").summary,
+        });
+      return moved;
+    });
     if (held) log.warn("sandbox payment on a live store: not recorded in Shopify, sent to review");
     return;
   }
 
   const claim = await claimReceiptWrite(deps.db, receipt, deps.now(), deps.config.recordClaimMs);
   if (!claim.claimed) {
-    if (claim.recorded) return markRecordedInShopify(deps.db, attempt, deps.now());
+    if (claim.recorded) return recorded(deps, attempt, receipt, deps.now());
     // settleAttempt writes the ledger row with every SUCCEEDED transition: its absence is a bug to look at.
     if (claim.missing) throw new AppError(`receipt ${receipt} has no ledger row: not recorded`, { kind: "final" });
     // Another run is writing this receipt right now: look again once its claim has run out.
@@ -81,5 +95,24 @@ export async function recordPaymentInShopify(deps: RecordDeps, attemptId: string
   log.info({ outcome: result.outcome, test: sandboxMoney }, "payment recorded in Shopify");
   const now = deps.now();
   await receiptRecorded(deps.db, receipt, claim.token, now);
-  await markRecordedInShopify(deps.db, attempt, now);
+  await recorded(deps, attempt, receipt, now);
+}
+
+/** The attempt is on the Shopify order: so noted, and the "M-PESA payment received" Flow trigger queued, at once. */
+async function recorded(
+  deps: RecordDeps,
+  attempt: NonNullable<Awaited<ReturnType<typeof findAttempt>>>,
+  receipt: string,
+  now: Date,
+): Promise<void> {
+  await deps.db.$transaction(async (tx) => {
+    if (!(await markRecordedInShopify(tx, attempt, now))) return;
+    await enqueuePaymentReceived(tx, attempt.shopDomain, {
+      orderGid: attempt.orderGid,
+      receipt,
+      amountKes: attempt.paidAmountKes ?? attempt.amountKes,
+      channel: "STK",
+      phoneMasked: attempt.msisdn ? maskMsisdn(attempt.msisdn) : null,
+    });
+  });
 }

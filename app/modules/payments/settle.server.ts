@@ -4,6 +4,8 @@ import { enqueueJob } from "../jobs/queue.server";
 import type { AttemptStatus } from "./attempt-status";
 import { getAttempt, otherPaidAttempt, transitionAttempt } from "./attempts.server";
 import { RECORD_PAYMENT_IN_SHOPIFY } from "./job-types";
+import { enqueueNeedsReview } from "../flow/fire.server";
+import { reviewGuidance } from "./dashboard/review-guidance";
 
 // The one place an attempt leaves PENDING, whatever the evidence (callback, STK query, recovery).
 // Every transition is a conditional update on the status read in the same transaction, so duplicates,
@@ -99,6 +101,16 @@ export async function settleAttempt(
         payload: { attemptId: attempt.id },
         dedupeKey: `record:${attempt.id}`,
         shopDomain: attempt.shopDomain,
+      });
+    }
+    if (verdict.status === "NEEDS_REVIEW") {
+      // The merchant's Flow workflows hear of it (a job: Shopify never holds up this transition).
+      await enqueueNeedsReview(tx, attempt.shopDomain, attempt.id, {
+        orderGid: attempt.orderGid,
+        receipt: trusted ? evidence.receipt! : (attempt.mpesaReceipt ?? evidence.receipt ?? null),
+        amountKes: Math.floor(evidence.amount ?? attempt.amountKes),
+        reviewCode: verdict.reviewCode,
+        reason: reviewGuidance(verdict.reviewCode).summary,
       });
     }
     if (opts.callbackLogId) await markCallbackProcessed(tx, opts.callbackLogId, now, verdict);

@@ -90,3 +90,16 @@ export const TAGS_ADD_MUTATION = `#graphql
     }
   }
 `;
+
+/**
+ * Fires one of the app's Shopify Flow triggers (extensions/flow-*): `handle` is the trigger
+ * extension's handle, `payload` an object whose keys are exactly its TOML field keys (reference
+ * fields as `<object>_id` with the numeric id). `body` is deprecated.
+ */
+export const FLOW_TRIGGER_RECEIVE_MUTATION = `#graphql
+  mutation FlowTriggerReceive($handle: String!, $payload: JSON!) {
+    flowTriggerReceive(handle: $handle, payload: $payload) {
+      userErrors { field message }
+    }
+  }
+`;

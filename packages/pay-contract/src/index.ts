@@ -105,3 +105,6 @@ export function formatKes(amountKes: number): string {
   const sign = amountKes < 0 ? "-" : "";
   return `KES ${sign}${String(Math.abs(Math.trunc(amountKes))).replace(/\B(?=(\d{3})+(?!\d))/g, ",")}`;
 }
+
+// The admin order-page block's API (a second client of the same app).
+export * from "./admin-order";
