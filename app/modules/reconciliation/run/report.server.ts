@@ -278,3 +278,12 @@ export function reportCsv(db: PrismaClient, shop: string, runId: string, pageSiz
   }
   return Readable.from(lines());
 }
+
+/** The latest run of the shop, for the home page banner. */
+export async function latestRunAttention(db: PrismaClient, shop: string) {
+  const run = await db.reconciliationRun.findFirst({
+    where: { shopDomain: shop, status: "DONE" },
+    orderBy: [{ windowTo: "desc" }, { finishedAt: "desc" }],
+  });
+  return run ? { window: windowLabel(run.windowFrom, run.windowTo), needsPerson: run.needsPerson } : null;
+}
