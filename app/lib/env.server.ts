@@ -84,6 +84,8 @@ export const EnvSchema = z
     SMTP_TIMEOUT_MS: int(15_000, 100),
     // A reconciliation run's claim on its window lapses after this (a crashed run is taken over).
     RECONCILE_CLAIM_SECONDS: int(300, 5),
+    // Sandbox only: the local mailbox's HTTP address (the sandbox launcher's SMTP server), shown at /sandbox/mail.
+    SANDBOX_MAILBOX_URL: url.optional(),
     // Inbound Daraja events (app/modules/daraja-events): a stored event is retried on its row, then DEAD.
     CALLBACK_MAX_ATTEMPTS: int(25, 1),
     // C2B validation: the app's own answer budget (Daraja waits ~8 s, then applies the ResponseType).
