@@ -183,7 +183,7 @@ export default function ReconciliationPage() {
                     ) : (
                       <Badge tone="critical">{`${open.length} need attention`}</Badge>
                     )}
-                    <CsvButton runId={run.id} day={run.windowFromIso.slice(0, 10)} />
+                    <CsvButton runId={run.id} day={run.day} />
                   </InlineStack>
                 </InlineStack>
                 {run.error && <Banner tone="critical">{`The last computation failed: ${run.error}`}</Banner>}
@@ -194,7 +194,7 @@ export default function ReconciliationPage() {
                       ? "Emailed to the operations address."
                       : mail.status === "DEAD"
                         ? `The email could not be sent: ${mail.lastError ?? "unknown error"}`
-                        : `Email queued${mail.attempts ? ` (tried ${mail.attempts} times${mail.lastError ? `: ${mail.lastError}` : ""})` : ""}.`}
+                        : `Email queued${mail.attempts > 1 ? ` (tried ${mail.attempts} times${mail.lastError ? `: ${mail.lastError}` : ""})` : ""}.`}
                   </Text>
                 )}
                 <InlineStack gap="200" wrap>

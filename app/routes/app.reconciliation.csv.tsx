@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
 import prisma from "../db.server";
+import { eatWallClock } from "../lib/eat";
 import { getRun, reportCsv } from "../modules/reconciliation/run/report.server";
 import { authenticate } from "../shopify.server";
 
@@ -12,7 +13,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const id = new URL(request.url).searchParams.get("run") ?? "";
   const run = id ? await getRun(prisma, session.shop, id) : null;
   if (!run) return new Response("No such report.", { status: 404 });
-  const day = new Date(run.windowFrom.getTime() + 3 * 3600_000).toISOString().slice(0, 10);
+  const day = eatWallClock(run.windowFrom).toISOString().slice(0, 10);
   return new Response(createReadableStreamFromReadable(reportCsv(prisma, session.shop, run.id)), {
     headers: {
       "Content-Type": "text/csv; charset=utf-8",

@@ -6,6 +6,7 @@ import { AppProvider, Badge, Banner, BlockStack, Box, Card, InlineStack, Page, T
 import en from "@shopify/polaris/locales/en.json";
 import polarisStyles from "@shopify/polaris/build/esm/styles.css?url";
 import { env } from "../lib/env.server";
+import { formatEat } from "../modules/payments/dashboard/format";
 import { sandboxConfig } from "../modules/sandbox/config.server";
 import { notFoundUnlessSandbox } from "../modules/sandbox/page.server";
 
@@ -35,6 +36,7 @@ export const loader = async (_args: LoaderFunctionArgs) => {
     // The page needs no attachment bodies (the CSV is in the report page too).
     const messages = body.messages.map((m) => ({
       ...m,
+      receivedAt: `${formatEat(new Date(m.receivedAt), { seconds: true })} EAT`,
       attachments: m.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType })),
     }));
     return json({ messages, problem: null as string | null }, { headers: { "Cache-Control": "no-store" } });
@@ -68,7 +70,7 @@ export default function SandboxMailPage() {
                     {m.subject}
                   </Text>
                   <Text as="span" tone="subdued">
-                    {new Date(m.receivedAt).toLocaleString("en-GB")}
+                    {m.receivedAt}
                   </Text>
                 </InlineStack>
                 <Text as="p" tone="subdued">

@@ -130,6 +130,6 @@ ${reportUrl ? `<p><a href="${escapeHtml(reportUrl)}">Open the report</a></p>` : 
     subject,
     text,
     html,
-    attachments: [{ filename: `reconciliation-${view.windowFromIso.slice(0, 10)}.csv`, content: csv, contentType: "text/csv" }],
+    attachments: [{ filename: `reconciliation-${view.day}.csv`, content: csv, contentType: "text/csv" }],
   };
 }

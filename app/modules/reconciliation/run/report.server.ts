@@ -1,6 +1,7 @@
 import { Readable } from "node:stream";
 import Papa from "papaparse";
 import type { PrismaClient, ReconciliationItem, ReconciliationRun } from "@prisma/client";
+import { eatWallClock } from "../../../lib/eat";
 import { formatEat, formatKes } from "../../payments/dashboard/format";
 import { KIND_INFO, MISMATCH_KINDS, type ItemAction, type MismatchKind } from "./kinds";
 import type { RunSummary } from "./run.server";
@@ -10,6 +11,8 @@ import type { RunSummary } from "./run.server";
 export interface RunView {
   id: string;
   window: string;
+  /** The window's first EAT day, YYYY-MM-DD (file names). */
+  day: string;
   windowFromIso: string;
   windowToIso: string;
   trigger: string;
@@ -74,6 +77,7 @@ export function runView(run: ReconciliationRun): RunView {
   return {
     id: run.id,
     window: windowLabel(run.windowFrom, run.windowTo),
+    day: eatWallClock(run.windowFrom).toISOString().slice(0, 10),
     windowFromIso: run.windowFrom.toISOString(),
     windowToIso: run.windowTo.toISOString(),
     trigger: run.trigger === "SCHEDULED" ? "Daily" : "On demand",
