@@ -142,7 +142,12 @@ async function c2bPaid(amount: number, billRef: string) {
   const hits = await rx.waitFor("/confirm", before + 1);
   const outcome = await enterConfirmation(
     prisma,
-    { shopDomain: SHOP, accountId: null, callbackLogId: null, payment: parseC2bConfirmationAsReceived(hits.at(-1)!.body) },
+    {
+      shopDomain: SHOP,
+      accountId: null,
+      callbackLogId: null,
+      payment: parseC2bConfirmationAsReceived(hits.at(-1)!.body),
+    },
     new Date(),
   );
   return { receipt: paid.transId, outcome };
@@ -205,7 +210,10 @@ describe("reconciliation run", () => {
       where: { receipt: over.receipt },
       data: { status: "APPLIED", appliedKes: 700, surplusKes: 300, reason: "OVERPAID", recordedAt: new Date() },
     });
-    await prisma.mpesaOrder.updateMany({ where: { orderGid: small.orderGid }, data: { outstandingKes: 0, paidAt: new Date() } });
+    await prisma.mpesaOrder.updateMany({
+      where: { orderGid: small.orderGid },
+      data: { outstandingKes: 0, paidAt: new Date() },
+    });
     drift = await stkPaid(1_250);
     await prisma.mpesaReceipt.update({ where: { receipt: drift.receipt }, data: { amountKes: 1_249 } });
     await importEmulatorStatement();
@@ -220,7 +228,9 @@ describe("reconciliation run", () => {
       ["OVERPAID_UNREFUNDED", overpaid.receipt, "REFUND"],
     ]);
     expect(items.find((i) => i.kind === "AMOUNT_DRIFT")).toMatchObject({ amount: "KES 1,250", other: "KES 1,249" });
-    expect(items.find((i) => i.kind === "UNMATCHED_CREDIT")!.actionUrl).toMatch(/^\/app\/payments\/unmatched\?payment=/);
+    expect(items.find((i) => i.kind === "UNMATCHED_CREDIT")!.actionUrl).toMatch(
+      /^\/app\/payments\/unmatched\?payment=/,
+    );
 
     await drainJobs(() => mailbox.messages().length > 0);
     const mail = mailbox.messages()[0];
@@ -265,7 +275,12 @@ describe("reconciliation run", () => {
       data: { status: "RUNNING", claimToken: "other-instance", claimUntil: new Date(Date.now() + 60_000) },
     });
     await expect(
-      runReconciliationJob(prisma, { shop: SHOP, from: w.from.toISOString(), to: w.to.toISOString(), trigger: "ON_DEMAND" }),
+      runReconciliationJob(prisma, {
+        shop: SHOP,
+        from: w.from.toISOString(),
+        to: w.to.toISOString(),
+        trigger: "ON_DEMAND",
+      }),
     ).rejects.toMatchObject({ name: "RetryLaterError" });
     await prisma.reconciliationRun.update({ where: { id: held.id }, data: { status: "DONE", claimToken: null } });
   });
@@ -306,11 +321,14 @@ describe("reconciliation run", () => {
     const run = await prisma.reconciliationRun.findFirstOrThrow({ where: { windowTo: plantedWindow.to } });
     await prisma.reconciliationItem.updateMany({
       where: { runId: run.id, kind: "UNMATCHED_CREDIT" },
-      data: { orderName: "=HYPERLINK(\"http://x\")" },
+      data: { orderName: '=HYPERLINK("http://x")' },
     });
     let csv = "";
     for await (const chunk of reportCsv(prisma, SHOP, run.id, 2)) csv += chunk;
-    const lines = csv.replace(/^\uFEFF/, "").trim().split("\r\n");
+    const lines = csv
+      .replace(/^\uFEFF/, "")
+      .trim()
+      .split("\r\n");
     expect(lines[0]).toBe(
       "kind,severity,receipt,order,order_gid,amount_kes,other_kes,occurred_at_eat,detail,resolve,handled_at_eat,handled_by,handled_note",
     );
@@ -340,7 +358,9 @@ describe("reconciliation run", () => {
     });
     await drainJobs(async () => (await prisma.job.findUniqueOrThrow({ where: { id: job.id } })).status === "DONE");
     expect(
-      await prisma.reconciliationRun.count({ where: { shopDomain: SHOP, windowFrom: new Date("2026-03-08T21:00:00Z") } }),
+      await prisma.reconciliationRun.count({
+        where: { shopDomain: SHOP, windowFrom: new Date("2026-03-08T21:00:00Z") },
+      }),
     ).toBe(1);
   });
 });

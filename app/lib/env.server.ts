@@ -79,7 +79,10 @@ export const EnvSchema = z
     // Reconciliation mail (docs/RECONCILIATION.md): SMTP server URL (smtp://user:pass@host:587, smtps://…
     // for TLS on connect; unset: no mail is sent and the report page says so), the From address, and how
     // long one SMTP conversation may take before the send job retries.
-    SMTP_URL: z.string().regex(/^smtps?:\/\//, "must be smtp://… or smtps://…").optional(),
+    SMTP_URL: z
+      .string()
+      .regex(/^smtps?:\/\//, "must be smtp://… or smtps://…")
+      .optional(),
     SMTP_FROM: z.string().min(3).default("M-PESA Checkout <no-reply@localhost>"),
     SMTP_TIMEOUT_MS: int(15_000, 100),
     // A reconciliation run's claim on its window lapses after this (a crashed run is taken over).

@@ -21,7 +21,14 @@ import { env } from "../lib/env.server";
 import { actorFrom } from "../modules/c2b/queue.server";
 import { runDeps } from "../modules/reconciliation/run/deps.server";
 import { SEND_RECONCILIATION_EMAIL } from "../modules/reconciliation/run/job-types";
-import { getRun, listRuns, markHandled, runItems, runView, type ItemView } from "../modules/reconciliation/run/report.server";
+import {
+  getRun,
+  listRuns,
+  markHandled,
+  runItems,
+  runView,
+  type ItemView,
+} from "../modules/reconciliation/run/report.server";
 import { runReconciliation } from "../modules/reconciliation/run/run.server";
 import { eatDay, eatDaysWindow } from "../modules/reconciliation/run/schedule.server";
 import {
@@ -73,8 +80,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 };
 
 type ActionData =
-  | { ok: true; message: string; runId?: string }
-  | { ok: false; message: string; errors?: Record<string, string> };
+  { ok: true; message: string; runId?: string } | { ok: false; message: string; errors?: Record<string, string> };
 
 export const action = async ({ request }: ActionFunctionArgs) => {
   const { session, sessionToken } = await authenticate.admin(request);
@@ -227,7 +233,14 @@ export default function ReconciliationPage() {
                 </Text>
                 <InlineStack gap="300" blockAlign="end">
                   <Box minWidth="180px">
-                    <TextField label="First day" type="date" name="from" value={from} onChange={setFrom} autoComplete="off" />
+                    <TextField
+                      label="First day"
+                      type="date"
+                      name="from"
+                      value={from}
+                      onChange={setFrom}
+                      autoComplete="off"
+                    />
                   </Box>
                   <Box minWidth="180px">
                     <TextField label="Last day" type="date" name="to" value={to} onChange={setTo} autoComplete="off" />

@@ -29,7 +29,8 @@ type Mail = {
 export const loader = async (_args: LoaderFunctionArgs) => {
   notFoundUnlessSandbox(sandboxConfig());
   const base = env().SANDBOX_MAILBOX_URL;
-  if (!base) return json({ messages: [] as Mail[], problem: "No local mailbox: start the sandbox with npm run sandbox." });
+  if (!base)
+    return json({ messages: [] as Mail[], problem: "No local mailbox: start the sandbox with npm run sandbox." });
   try {
     const res = await fetch(`${base}/messages`, { signal: AbortSignal.timeout(3000) });
     const body = (await res.json()) as { messages: (Mail & { attachments: { content?: string }[] })[] };

@@ -35,7 +35,9 @@ export interface Mailbox {
   close(): Promise<void>;
 }
 
-export async function startMailbox(opts: { host?: string; smtpPort?: number; httpPort?: number } = {}): Promise<Mailbox> {
+export async function startMailbox(
+  opts: { host?: string; smtpPort?: number; httpPort?: number } = {},
+): Promise<Mailbox> {
   const host = opts.host ?? "127.0.0.1";
   const received: ReceivedMail[] = [];
   let toRefuse = 0;

@@ -11,7 +11,8 @@ let mailer: { url: string; mailer: Mailer } | null = null;
 function sharedMailer(): Mailer | null {
   const { SMTP_URL, SMTP_TIMEOUT_MS } = env();
   if (!SMTP_URL) return null;
-  if (mailer?.url !== SMTP_URL) mailer = { url: SMTP_URL, mailer: smtpMailer(SMTP_URL, { timeoutMs: SMTP_TIMEOUT_MS }) };
+  if (mailer?.url !== SMTP_URL)
+    mailer = { url: SMTP_URL, mailer: smtpMailer(SMTP_URL, { timeoutMs: SMTP_TIMEOUT_MS }) };
   return mailer.mailer;
 }
 
@@ -30,7 +31,8 @@ export async function runReconciliationJob(
     trigger: p.trigger,
   });
   // Another instance is computing this window now: come back when its claim would have lapsed.
-  if (outcome.status === "busy") throw new RetryLaterError("reconciliation window being computed elsewhere", deps.claimMs);
+  if (outcome.status === "busy")
+    throw new RetryLaterError("reconciliation window being computed elsewhere", deps.claimMs);
 }
 
 export async function sendReconciliationEmailJob(

@@ -73,7 +73,10 @@ export async function sendReconciliationEmail(
   if (!deps.mailer) throw new PermanentJobError("SMTP_URL is not set: reconciliation mail cannot be sent");
   const message = await composeMail(deps, run.shopDomain, run.id, payload.mail, settings.operationsEmail);
   const info = await deps.mailer.send(message);
-  logger.info({ runId: run.id, shop: run.shopDomain, mail: payload.mail, messageId: info.messageId }, "reconciliation mail sent");
+  logger.info(
+    { runId: run.id, shop: run.shopDomain, mail: payload.mail, messageId: info.messageId },
+    "reconciliation mail sent",
+  );
   return { sent: true };
 }
 
@@ -115,12 +118,16 @@ export async function composeMail(
   ].join("\n");
   const html = `<p>Reconciliation of <b>${escapeHtml(shop)}</b>, ${escapeHtml(view.window)} (EAT).</p>
 <p>${escapeHtml(view.coverage)}</p>
-${items.length ? `<table border="1" cellpadding="4" cellspacing="0"><tr><th>Mismatch</th><th>Receipt</th><th>Order</th><th>Amount</th><th>What happened</th><th>To resolve</th></tr>${items
-    .map(
-      (i) =>
-        `<tr><td>${escapeHtml(i.label)}</td><td>${escapeHtml(i.receipt ?? "")}</td><td>${escapeHtml(i.order ?? "")}</td><td>${escapeHtml(i.amount)}</td><td>${escapeHtml(i.detail)}</td><td>${escapeHtml(i.resolve)}</td></tr>`,
-    )
-    .join("")}</table>` : "<p>No mismatches: every shilling is accounted for.</p>"}
+${
+  items.length
+    ? `<table border="1" cellpadding="4" cellspacing="0"><tr><th>Mismatch</th><th>Receipt</th><th>Order</th><th>Amount</th><th>What happened</th><th>To resolve</th></tr>${items
+        .map(
+          (i) =>
+            `<tr><td>${escapeHtml(i.label)}</td><td>${escapeHtml(i.receipt ?? "")}</td><td>${escapeHtml(i.order ?? "")}</td><td>${escapeHtml(i.amount)}</td><td>${escapeHtml(i.detail)}</td><td>${escapeHtml(i.resolve)}</td></tr>`,
+        )
+        .join("")}</table>`
+    : "<p>No mismatches: every shilling is accounted for.</p>"
+}
 ${reportUrl ? `<p><a href="${escapeHtml(reportUrl)}">Open the report</a></p>` : ""}`;
   let csv = "";
   for await (const chunk of reportCsv(deps.db, shop, runId)) csv += chunk;

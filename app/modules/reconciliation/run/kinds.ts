@@ -101,7 +101,9 @@ export const itemKey = (kind: MismatchKind, ref: string) => `${kind}:${ref}`;
 /** Items in one order whatever order the queries returned them in: a report is comparable run to run. */
 export function sortItems(items: ReportItem[]): ReportItem[] {
   const rank = new Map(MISMATCH_KINDS.map((k, i) => [k, i]));
-  return [...items].sort((a, b) => rank.get(a.kind)! - rank.get(b.kind)! || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return [...items].sort(
+    (a, b) => rank.get(a.kind)! - rank.get(b.kind)! || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+  );
 }
 
 /** One key per item: a second finding of the same row for the same kind adds nothing. */

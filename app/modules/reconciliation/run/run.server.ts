@@ -89,20 +89,23 @@ export async function runReconciliation(deps: RunDeps, input: RunInput): Promise
       coverage: coverageJson(collected.coverage),
       statementMatched: collected.statementMatched,
     };
-    const mail =
-      !settings.operationsEmail
-        ? null
-        : needsPerson > 0
-          ? ("alert" as const)
-          : input.trigger === "SCHEDULED" && settings.dailySummaryEmail
-            ? ("summary" as const)
-            : null;
+    const mail = !settings.operationsEmail
+      ? null
+      : needsPerson > 0
+        ? ("alert" as const)
+        : input.trigger === "SCHEDULED" && settings.dailySummaryEmail
+          ? ("summary" as const)
+          : null;
     const finishedAt = deps.now();
     const stored = await deps.db.$transaction(
       async (tx) => {
         const current = await tx.reconciliationRun.findUnique({ where: { id: run.id } });
         const mailNew =
-          mail === "alert" ? current?.alertFingerprint !== fp : mail === "summary" ? current?.summaryFingerprint !== fp : false;
+          mail === "alert"
+            ? current?.alertFingerprint !== fp
+            : mail === "summary"
+              ? current?.summaryFingerprint !== fp
+              : false;
         const { count } = await tx.reconciliationRun.updateMany({
           where: { id: run.id, claimToken: token },
           data: {

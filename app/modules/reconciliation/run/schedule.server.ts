@@ -55,7 +55,9 @@ export async function enqueueDueDailyRuns(db: PrismaClient, now: Date): Promise<
     },
   });
   const uninstalled = new Set(
-    (await db.shop.findMany({ where: { uninstalledAt: { not: null } }, select: { domain: true } })).map((s) => s.domain),
+    (await db.shop.findMany({ where: { uninstalledAt: { not: null } }, select: { domain: true } })).map(
+      (s) => s.domain,
+    ),
   );
   const due = shops
     .filter((s) => !uninstalled.has(s.shopDomain))

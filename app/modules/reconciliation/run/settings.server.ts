@@ -16,12 +16,14 @@ export interface ReconcileSettings {
 
 export type ReconcileSettingsDb = Pick<PrismaClient, "shopSettings">;
 
-export function settingsFrom(row: {
-  reconcileAtEat: string | null;
-  operationsEmail: string | null;
-  dailySummaryEmail: boolean | null;
-  receiptPendingHours: number | null;
-} | null): ReconcileSettings {
+export function settingsFrom(
+  row: {
+    reconcileAtEat: string | null;
+    operationsEmail: string | null;
+    dailySummaryEmail: boolean | null;
+    receiptPendingHours: number | null;
+  } | null,
+): ReconcileSettings {
   return {
     reconcileAtEat: row?.reconcileAtEat === "off" ? null : (row?.reconcileAtEat ?? DEFAULT_RECONCILE_AT_EAT),
     operationsEmail: row?.operationsEmail ?? null,
@@ -42,7 +44,8 @@ export async function getReconcileSettings(db: ReconcileSettingsDb, shop: string
 const TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
 // One address, the practical subset of RFC 5321: no display name, no spaces, no angle brackets or
 // commas (nothing that could add a recipient or a header).
-const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const EMAIL =
+  /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
 export type SettingsInput = { [K in keyof ReconcileSettings]?: unknown };
 export type SaveResult = { ok: true; settings: ReconcileSettings } | { ok: false; errors: Record<string, string> };
@@ -56,7 +59,8 @@ export function parseReconcileSettings(form: {
 }): SaveResult {
   const errors: Record<string, string> = {};
   const time = (form.reconcileAtEat ?? "").trim();
-  if (time !== "off" && !TIME.test(time)) errors.reconcileAtEat = 'Enter a time of day as HH:MM (24-hour, EAT), or "off".';
+  if (time !== "off" && !TIME.test(time))
+    errors.reconcileAtEat = 'Enter a time of day as HH:MM (24-hour, EAT), or "off".';
   const email = (form.operationsEmail ?? "").trim();
   if (email && (email.length > 254 || !EMAIL.test(email))) errors.operationsEmail = "Enter one email address.";
   const hoursRaw = (form.receiptPendingHours ?? "").trim();

@@ -38,7 +38,9 @@ export function ScheduleSettings({
           <Text as="p" tone="subdued">
             Every day at this time (East Africa Time) the previous day is reconciled, and the operations address is
             emailed when something needs a person.
-            {settings.mailConfigured ? "" : " Email is not set up on this deployment (SMTP_URL): reports are on this page only."}
+            {settings.mailConfigured
+              ? ""
+              : " Email is not set up on this deployment (SMTP_URL): reports are on this page only."}
           </Text>
           <FormLayout>
             <FormLayout.Group condensed>
