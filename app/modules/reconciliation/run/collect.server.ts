@@ -416,7 +416,8 @@ export async function collectMismatches(
     // Money out in the statement that no refund of the app accounts for (a B2C or reversal made elsewhere).
     const debits = await db.statementRow.findMany({
       where: { shopDomain: shop, kind: "debit", completedAt: { gte: coverage.from, lt: coverage.to } },
-      select: { receipt: true, amountKes: true, completedAt: true, details: true, linkedTransactionId: true },
+      // Not `details`: it names the other party (personal data customers/redact erases from the row).
+      select: { receipt: true, amountKes: true, completedAt: true, reasonType: true, linkedTransactionId: true },
     });
     const known = new Set<string>();
     for (let i = 0; i < debits.length; i += BATCH) {
@@ -435,7 +436,7 @@ export async function collectMismatches(
           receipt: d.linkedTransactionId ?? d.receipt,
           amountKes: d.amountKes,
           occurredAt: d.completedAt,
-          detail: `The M-PESA statement shows ${formatKes(d.amountKes)} paid out at ${at(d.completedAt)} (${d.receipt}: ${d.details}); no refund of the app accounts for it.`,
+          detail: `The M-PESA statement shows ${formatKes(d.amountKes)} paid out at ${at(d.completedAt)} (${d.receipt}${d.reasonType ? `, ${d.reasonType}` : ""}); no refund of the app accounts for it.`,
           action: "INVESTIGATE",
         });
   }
