@@ -29,6 +29,9 @@ import { recordRefundInShopify } from "./modules/refunds/record-in-shopify.serve
 import { sendRefund } from "./modules/refunds/send.server";
 import { settleRefund } from "./modules/refunds/settle.server";
 import { refundsDeps } from "./refunds.server";
+import { RUN_RECONCILIATION, SEND_RECONCILIATION_EMAIL } from "./modules/reconciliation/run/job-types";
+import { runReconciliationJob, sendReconciliationEmailJob } from "./modules/reconciliation/run/deps.server";
+import { enqueueDueDailyRuns } from "./modules/reconciliation/run/schedule.server";
 import {
   PRUNE_WEBHOOK_DELIVERIES,
   enqueueDailyHousekeeping,
@@ -44,6 +47,8 @@ const INBOUND_EVENTS = [stkCallbackWork, c2bConfirmationWork, initiatorResultWor
 
 /** How often each instance checks whether today's housekeeping jobs exist (one insert that usually conflicts). */
 const HOUSEKEEPING_EVERY_MS = 60 * 60 * 1000;
+/** How often each instance looks for shops whose daily reconciliation time has passed. */
+const RECONCILE_SWEEP_EVERY_MS = 5 * 60 * 1000;
 
 export function registerJobHandlers(db: PrismaClient) {
   registerJobHandler(RECORD_PAYMENT_IN_SHOPIFY, async (p) => recordPaymentInShopify(await paymentsDeps(), p.attemptId));
@@ -58,6 +63,8 @@ export function registerJobHandlers(db: PrismaClient) {
   registerJobHandler(PRUNE_WEBHOOK_DELIVERIES, (p) => runWebhookDeliveryPrune(db, p));
   registerJobHandler(PRUNE_CALLBACK_LOG, (p) => runCallbackLogPrune(db, p));
   registerJobHandler(FIRE_FLOW_TRIGGER, async (p) => fireFlowTrigger(await paymentsDeps(), p));
+  registerJobHandler(RUN_RECONCILIATION, (p) => runReconciliationJob(db, p));
+  registerJobHandler(SEND_RECONCILIATION_EMAIL, (p) => sendReconciliationEmailJob(db, p));
   for (const event of INBOUND_EVENTS)
     registerJobHandler(event.jobType, async (p) => event.run(await paymentsDeps(), p));
 }
@@ -77,6 +84,12 @@ export function periodicTasks(db: PrismaClient, now: () => Date = () => new Date
       name: "backfill-order-match-keys",
       everyMs: HOUSEKEEPING_EVERY_MS,
       run: async () => void (await enqueueOrderKeysBackfill(db, now())),
+    },
+    {
+      // Each shop's daily reconciliation, once its EAT time has passed (one job per shop and day).
+      name: "reconcile-daily",
+      everyMs: RECONCILE_SWEEP_EVERY_MS,
+      run: async () => void (await enqueueDueDailyRuns(db, now())),
     },
     {
       name: "daily-housekeeping",

@@ -6,6 +6,10 @@
 // is visible as a ratio (time per 1,000 rows against the smallest size). Each import runs in its own
 // child process, so its memory high-water (getrusage maxRSS, and the V8 heap sampled every 5 ms) is
 // its own. The re-import of the same file (every row already known: nothing written) is timed too.
+// Then the reconciliation run (CSV databases): one ledger row per statement credit is written (a
+// SUCCEEDED PaymentAttempt and its MpesaReceipt, same receipt, amount and time), and a fresh child times
+// runReconciliation over the statement's period — the statement against the ledger, the ledger's own
+// checks, the open-matter queries — with its own peak memory; the report must hold zero mismatches.
 // Targets (issue 12): under 10 s and under 250 MB at 100,000 rows, growing linearly.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -19,6 +23,8 @@ const FORMATS = (process.env.BENCH_FORMATS ?? "csv,xlsx").split(",") as ("csv" |
 // Optional V8 old-space cap for the measured child (MB): shows how much of the high-water is live data
 // rather than garbage V8 had not collected yet.
 const MAX_OLD_SPACE_MB = process.env.BENCH_MAX_OLD_SPACE_MB;
+// The reconciliation run is timed after each CSV import unless BENCH_RUN=false.
+const RUN_RECONCILIATION_BENCH = process.env.BENCH_RUN !== "false";
 const pgBase = pgBaseFromArgv();
 const SHOP = "bench-shop.myshopify.com";
 const SHORTCODE = "600123";
@@ -101,10 +107,122 @@ async function child(file: string) {
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
+type RunChildResult = {
+  ledgerRows: number;
+  seedMs: number;
+  runMs: number;
+  rerunMs: number;
+  items: number;
+  matched: number;
+  maxRssMb: number;
+  heapPeakMb: number;
+};
+
+/** Writes one ledger row (attempt + receipt) per imported credit, in batches. */
+async function seedLedger() {
+  const { createPrismaClient } = await import("../app/db.server");
+  const db = createPrismaClient();
+  const t = performance.now();
+  let written = 0;
+  let cursor: string | undefined;
+  for (;;) {
+    const credits = await db.statementRow.findMany({
+      where: { shopDomain: SHOP, kind: "credit" },
+      select: { id: true, receipt: true, amountKes: true, completedAt: true },
+      orderBy: { id: "asc" },
+      take: 1000,
+      ...(cursor ? { skip: 1, cursor: { id: cursor } } : {}),
+    });
+    if (!credits.length) break;
+    cursor = credits[credits.length - 1].id;
+    await db.paymentAttempt.createMany({
+      data: credits.map((c) => ({
+        shopDomain: SHOP,
+        orderGid: `gid://shopify/Order/${c.receipt}`,
+        amountKes: c.amountKes,
+        paidAmountKes: c.amountKes,
+        environment: "production",
+        status: "SUCCEEDED",
+        callbackTokenHash: `bench-${c.receipt}`,
+        checkoutRequestId: `ws_CO_${c.receipt}`,
+        mpesaReceipt: c.receipt,
+        transactionDate: c.completedAt,
+        createdAt: c.completedAt,
+        completedAt: c.completedAt,
+      })),
+    });
+    await db.mpesaReceipt.createMany({
+      data: credits.map((c) => ({
+        receipt: c.receipt,
+        shopDomain: SHOP,
+        channel: "STK",
+        amountKes: c.amountKes,
+        orderGid: `gid://shopify/Order/${c.receipt}`,
+        createdAt: c.completedAt,
+      })),
+    });
+    written += credits.length;
+  }
+  await db.$disconnect();
+  return { written, seedMs: Math.round(performance.now() - t) };
+}
+
+async function runChild(seedJson: string) {
+  const mb = (b: number) => Math.round((b / 2 ** 20) * 10) / 10;
+  const seed = JSON.parse(seedJson) as { written: number; seedMs: number };
+  const { createPrismaClient } = await import("../app/db.server");
+  const { runReconciliation } = await import("../app/modules/reconciliation/run/run.server");
+  const db = createPrismaClient();
+  const imp = await db.statementImport.findFirstOrThrow({ where: { shopDomain: SHOP, status: "IMPORTED" } });
+  const window = { from: imp.periodFrom!, to: new Date(imp.periodTo!.getTime() + 1000) };
+  let heapPeak = process.memoryUsage().heapUsed;
+  const sample = () => (heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed));
+  const sampler = setInterval(sample, 5);
+  const deps = { db, now: () => new Date(), claimMs: 600_000 };
+  let t = performance.now();
+  const first = await runReconciliation(deps, { shop: SHOP, window, trigger: "ON_DEMAND" });
+  const runMs = performance.now() - t;
+  t = performance.now();
+  await runReconciliation(deps, { shop: SHOP, window, trigger: "ON_DEMAND" });
+  const rerunMs = performance.now() - t;
+  sample();
+  clearInterval(sampler);
+  const run = await db.reconciliationRun.findFirstOrThrow({ where: { shopDomain: SHOP } });
+  await db.$disconnect();
+  const result: RunChildResult = {
+    ledgerRows: seed.written,
+    seedMs: seed.seedMs,
+    runMs: Math.round(runMs),
+    rerunMs: Math.round(rerunMs),
+    items: first.status === "done" ? first.itemCount : -1,
+    matched: JSON.parse(run.summary ?? "{}").statementMatched ?? 0,
+    maxRssMb: mb(process.resourceUsage().maxRSS * 1024),
+    heapPeakMb: mb(heapPeak),
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+function spawnChild(args: string[], dbUrl: string): string {
+  const out = spawnSync(
+    process.execPath,
+    [
+      ...(MAX_OLD_SPACE_MB ? [`--max-old-space-size=${MAX_OLD_SPACE_MB}`] : []),
+      "--import",
+      "tsx",
+      path.join(ROOT, "bench/reconcile.bench.ts"),
+      ...args,
+    ],
+    { cwd: ROOT, env: { ...process.env, ...TEST_ENV, DATABASE_URL: dbUrl }, encoding: "utf8", maxBuffer: 10 * 2 ** 20 },
+  );
+  if (out.status !== 0) throw new Error(`child failed: ${out.stderr}`);
+  return out.stdout.trim().split("\n").pop()!;
+}
+
 async function main() {
   const { syntheticStatement, statementCsvStream, statementXlsxStream } = await import("../emulator/statement");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mpesa-bench-statements-"));
   const results: ({ size: number; format: string; fileMb: number } & ChildResult)[] = [];
+  const runs: ({ size: number } & RunChildResult)[] = [];
   try {
     for (const size of SIZES) {
       const doc = syntheticStatement({ rows: size, shortCode: SHORTCODE, seed: size });
@@ -137,6 +255,12 @@ async function main() {
           const r = JSON.parse(out.stdout.trim().split("\n").pop()!) as ChildResult;
           results.push({ size, format, fileMb: Math.round((fs.statSync(file).size / 2 ** 20) * 10) / 10, ...r });
           console.error(`${format} ${size}: ${r.importMs} ms, max RSS ${r.maxRssMb} MB`);
+          if (format === "csv" && RUN_RECONCILIATION_BENCH) {
+            const seed = spawnChild(["--seed-child"], db.url);
+            const rr = JSON.parse(spawnChild(["--run-child", seed], db.url)) as RunChildResult;
+            runs.push({ size, ...rr });
+            console.error(`run ${size}: ${rr.runMs} ms, max RSS ${rr.maxRssMb} MB, ${rr.items} mismatches`);
+          }
         } finally {
           await db.drop();
         }
@@ -175,6 +299,25 @@ async function main() {
       );
     }
   }
+  if (runs.length) {
+    console.log("\nReconciliation run (statement of N credits against N ledger rows: attempts + receipts)");
+    console.log("ledger rows  seed ms  run ms  ms/1k rows  ×smallest  re-run ms  max RSS MB  heap peak MB  result");
+    const base = runs[0].runMs / runs[0].ledgerRows;
+    for (const r of runs)
+      console.log(
+        [
+          String(r.ledgerRows).padStart(11),
+          String(r.seedMs).padStart(8),
+          String(r.runMs).padStart(7),
+          ((r.runMs / r.ledgerRows) * 1000).toFixed(1).padStart(11),
+          (r.runMs / r.ledgerRows / base).toFixed(2).padStart(10),
+          String(r.rerunMs).padStart(10),
+          String(r.maxRssMb).padStart(11),
+          String(r.heapPeakMb).padStart(13),
+          ` ${r.items === 0 && r.matched === r.ledgerRows ? "ok (0 mismatches)" : `${r.items} mismatches, ${r.matched} matched`}`,
+        ].join(" "),
+      );
+  }
   const outDir = path.join(ROOT, "bench/results");
   fs.mkdirSync(outDir, { recursive: true });
   const out = path.join(outDir, `reconcile-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
@@ -186,6 +329,7 @@ async function main() {
         loadavg: os.loadavg(),
         maxOldSpaceMb: MAX_OLD_SPACE_MB ?? null,
         results,
+        runs,
       },
       null,
       2,
@@ -195,4 +339,6 @@ async function main() {
 }
 
 if (process.argv.includes("--child")) await child(process.argv[process.argv.indexOf("--child") + 1]);
+else if (process.argv.includes("--seed-child")) process.stdout.write(`${JSON.stringify(await seedLedger())}\n`);
+else if (process.argv.includes("--run-child")) await runChild(process.argv[process.argv.indexOf("--run-child") + 1]);
 else await main();

@@ -52,6 +52,8 @@ try {
     Merchant's settings     ${sandbox.adminUrl.replace("/app?", "/app/settings?")}
     Daraja emulator         ${sandbox.emulatorUrl}   (control API: /__emulator/)
     Shopify Admin stand-in  ${sandbox.standinUrl}   (control API: /__standin/)
+    Reconciliation          ${sandbox.adminUrl.replace("/app?", "/app/reconciliation?")}
+    Mail the app sent       ${sandbox.appUrl}/sandbox/mail   (a local SMTP server)
 
   App log: .sandbox/app.log${args.verbose ? " (also shown here)" : " (--verbose shows it here)"}. Press Ctrl-C to stop.
 `);

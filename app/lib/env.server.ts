@@ -76,6 +76,19 @@ export const EnvSchema = z
     // lets this path past REQUEST_MAX_BYTES; the route bounds the whole body itself), and most rows.
     STATEMENT_MAX_BYTES: int(40 * 1024 * 1024, 1024),
     STATEMENT_MAX_ROWS: int(200_000, 1),
+    // Reconciliation mail (docs/RECONCILIATION.md): SMTP server URL (smtp://user:pass@host:587, smtps://…
+    // for TLS on connect; unset: no mail is sent and the report page says so), the From address, and how
+    // long one SMTP conversation may take before the send job retries.
+    SMTP_URL: z
+      .string()
+      .regex(/^smtps?:\/\//, "must be smtp://… or smtps://…")
+      .optional(),
+    SMTP_FROM: z.string().min(3).default("M-PESA Checkout <no-reply@localhost>"),
+    SMTP_TIMEOUT_MS: int(15_000, 100),
+    // A reconciliation run's claim on its window lapses after this (a crashed run is taken over).
+    RECONCILE_CLAIM_SECONDS: int(300, 5),
+    // Sandbox only: the local mailbox's HTTP address (the sandbox launcher's SMTP server), shown at /sandbox/mail.
+    SANDBOX_MAILBOX_URL: url.optional(),
     // Inbound Daraja events (app/modules/daraja-events): a stored event is retried on its row, then DEAD.
     CALLBACK_MAX_ATTEMPTS: int(25, 1),
     // C2B validation: the app's own answer budget (Daraja waits ~8 s, then applies the ResponseType).

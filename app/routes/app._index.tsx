@@ -8,6 +8,8 @@ import { loadSettingsPage } from "../modules/settings/use-cases.server";
 import { SetupChecklist } from "../modules/settings/ui/setup-checklist";
 import { countNeedsReview } from "../modules/payments/dashboard/index.server";
 import { countUnmatched } from "../modules/c2b/queue.server";
+import { latestRunAttention } from "../modules/reconciliation/run/report.server";
+import { ReconciliationBanner } from "../modules/reconciliation/ui/home-banner";
 
 // /app — status at a glance and what is left to set up. Only non-secret fields leave the loader.
 
@@ -22,12 +24,14 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     callbackUrl,
     needsReview: await countNeedsReview(prisma, session.shop),
     unmatched: await countUnmatched(prisma, session.shop),
+    reconciliation: await latestRunAttention(prisma, session.shop),
   });
 };
 
 export default function Index() {
   const { configured, environment, paymentMethodName, checklist, callbackUrl, needsReview, unmatched } =
     useLoaderData<typeof loader>();
+  const { reconciliation } = useLoaderData<typeof loader>();
   return (
     <Page title="M-PESA Checkout">
       <Layout>
@@ -58,6 +62,7 @@ export default function Index() {
             </Banner>
           </Layout.Section>
         )}
+        <ReconciliationBanner latest={reconciliation} />
         <Layout.Section>
           <Card>
             <BlockStack gap="300">

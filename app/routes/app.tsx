@@ -32,6 +32,7 @@ export default function App() {
         </Link>
         <Link to="/app/payments">Payments</Link>
         <Link to="/app/payments/unmatched">Unmatched payments</Link>
+        <Link to="/app/reconciliation">Reconciliation</Link>
         <Link to="/app/reconciliation/import">Statements</Link>
         <Link to="/app/settings">Settings</Link>
         <Link to="/app/data-requests">Data requests</Link>

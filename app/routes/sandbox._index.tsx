@@ -66,7 +66,10 @@ export default function SandboxPage() {
                   <Link url={data.settingsUrl} target="_blank">
                     Open the merchant’s M-PESA settings
                   </Link>
-                )}
+                )}{" "}
+                <Link url="/sandbox/mail" target="_blank">
+                  Mail the app sent
+                </Link>
               </Text>
             </Box>
             <InlineGrid columns={{ xs: 1, md: ["oneThird", "twoThirds"] }} gap="400">

@@ -8,6 +8,7 @@ import { embeddedAppUrl } from "../../app/modules/sandbox/session-tokens.server"
 import { appEnvironment, startAppProcess } from "./app-process";
 import { buildAndSnapshot, migrate } from "./build";
 import { configuredShops, forgetDemoOrders, openDatabase, registerDemoC2bUrls, seedDemoShop } from "./database";
+import { startMailbox } from "./mailbox";
 import { loadOrCreateSecrets } from "./secrets";
 import { createDemoOrdersInStandin, deliverOrdersCreate } from "./shopify-side";
 
@@ -40,6 +41,8 @@ export type Sandbox = {
   adminUrl: string;
   emulatorUrl: string;
   standinUrl: string;
+  /** The local mailbox's HTTP address (GET /messages): what the app mailed. */
+  mailboxUrl: string;
   databaseUrl: string;
   apiKey: string;
   apiSecret: string;
@@ -87,6 +90,10 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     const standin = await startShopifyStandin({ port: opts.standinPort ?? 8090, host });
     stops.push(() => standin.close());
 
+    // A real SMTP server for the app's reconciliation mail (free ports; shown at /sandbox/mail).
+    const mailbox = await startMailbox({ host });
+    stops.push(() => mailbox.close());
+
     const appPort =
       opts.appPort === 0 || opts.appPort === undefined ? await freePort(host, opts.appPort ?? 3000) : opts.appPort;
     const appUrl = `http://${host}:${appPort}`;
@@ -94,6 +101,11 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     standin.setWebhookTarget({ url: appUrl, secret: secrets.apiSecret });
 
     await seedDemoShop(db, secrets.encryptionKey);
+    // Reconciliation mail goes to the sandbox mailbox: give the demo shop an operations address.
+    await db.shopSettings.updateMany({
+      where: { shopDomain: DEMO_SHOP, operationsEmail: null },
+      data: { operationsEmail: "operations@demo-shop.example" },
+    });
     await forgetDemoOrders(db);
     log("registering the demo shop's C2B URLs with the emulator…");
     await registerDemoC2bUrls(db, secrets.encryptionKey, { callbackBaseUrl: appUrl, darajaBaseUrl });
@@ -124,6 +136,9 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
         JOB_WORKER: "true",
         JOB_POLL_MS: "200",
         RATE_LIMIT_PER_PHONE: "60", // a demo retries the same phone number many times
+        SMTP_URL: mailbox.smtpUrl,
+        SMTP_FROM: "M-PESA Checkout sandbox <sandbox@localhost>",
+        SANDBOX_MAILBOX_URL: mailbox.httpUrl,
       }),
     });
     stops.push(() => app.stop());
@@ -140,6 +155,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       adminUrl: `${app.url}${await embeddedAppUrl(keys, DEMO_SHOP)}`,
       emulatorUrl: darajaBaseUrl,
       standinUrl: standin.url,
+      mailboxUrl: mailbox.httpUrl,
       databaseUrl,
       ...keys,
       orders: created.map((o) => ({
