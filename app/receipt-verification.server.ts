@@ -1,5 +1,10 @@
 import { env } from "./lib/env.server";
 import { darajaClientFactory } from "./payments.server";
+import {
+  createVerifyRateLimiter,
+  type RateLimitVerdict,
+  type VerifySubject,
+} from "./modules/payments/rate-limits.server";
 import type { VerifyDeps } from "./modules/receipt-verification/request.server";
 import { refundAccountOf } from "./modules/refunds/refund-account.server";
 import { getShopDarajaConfig } from "./modules/settings/config.server";
@@ -33,4 +38,21 @@ async function build(): Promise<VerifyDeps> {
     },
     transactionStatus: (account, input) => clients(account).transactionStatus(input),
   };
+}
+
+let limiter: Promise<(subject: VerifySubject) => Promise<RateLimitVerdict>> | undefined;
+
+/** The shopper's verify limits (VERIFY_LIMIT_*), on the shared database like the other shopper limits. */
+export function consumeShopperVerify(subject: VerifySubject): Promise<RateLimitVerdict> {
+  limiter ??= (async () => {
+    const config = env();
+    const db = (await import("./db.server")).default;
+    return createVerifyRateLimiter(db, {
+      perOrder: config.VERIFY_LIMIT_PER_ORDER,
+      perIp: config.VERIFY_LIMIT_PER_IP,
+      perShop: config.VERIFY_LIMIT_PER_SHOP,
+      windowSeconds: config.VERIFY_LIMIT_WINDOW_SECONDS,
+    });
+  })();
+  return limiter.then((consume) => consume(subject));
 }

@@ -22,6 +22,7 @@ import { SettingsFields, type ShopFormValues } from "../modules/settings/ui/sett
 import { AccountFields, PaybillOrTill, type AccountFormValues } from "../modules/settings/ui/account-form";
 import { AccountsList } from "../modules/settings/ui/accounts-list";
 import { EMPTY_ACCOUNT, type FieldErrors } from "../modules/settings/fields";
+import { ShopperVerifySetting } from "../modules/receipt-verification/ui/shopper-setting";
 
 // /app/settings — thin adapter: authenticate, call one settings use case, map the outcome.
 
@@ -228,6 +229,7 @@ export default function SettingsPage() {
             <Card>
               <PaybillOrTill />
             </Card>
+            <ShopperVerifySetting />
           </BlockStack>
         </Layout.Section>
       </Layout>

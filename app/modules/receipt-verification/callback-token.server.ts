@@ -9,10 +9,14 @@ export function verificationCallbackToken(id: string, key: Buffer = hashingKey()
   return crypto.createHmac("sha256", key).update(`verify-callback:${id}`).digest("base64url").slice(0, 32);
 }
 
-export const verificationTokenHash = (id: string, key?: Buffer) => hashCallbackToken(verificationCallbackToken(id, key));
+export const verificationTokenHash = (id: string, key?: Buffer) =>
+  hashCallbackToken(verificationCallbackToken(id, key));
 
 export function verificationUrls(baseUrl: string, id: string) {
   const base = baseUrl.replace(/\/$/, "");
   const token = verificationCallbackToken(id);
-  return { resultUrl: `${base}/daraja/result/verify/${token}`, queueTimeOutUrl: `${base}/daraja/timeout/verify/${token}` };
+  return {
+    resultUrl: `${base}/daraja/result/verify/${token}`,
+    queueTimeOutUrl: `${base}/daraja/timeout/verify/${token}`,
+  };
 }

@@ -13,7 +13,8 @@ export function parseReceiptCode(input: unknown): ReceiptCodeVerdict {
   if (/^\+?\d{9,13}$/.test(code))
     return {
       ok: false,
-      message: "That looks like a phone number, not an M-PESA code. The code is 10 letters and digits, e.g. TCE4XK91QZ.",
+      message:
+        "That looks like a phone number, not an M-PESA code. The code is 10 letters and digits, e.g. TCE4XK91QZ.",
     };
   if (!RECEIPT.test(code) || !/[A-Z]/.test(code))
     return {

@@ -134,7 +134,10 @@ export async function requestVerification(deps: VerifyDeps, input: VerifyInput):
         resolvedAt: now(),
       },
     });
-    return rejected("DARAJA_ERROR", shopper ? "Your code could not be checked right now. Please try again later." : message);
+    return rejected(
+      "DARAJA_ERROR",
+      shopper ? "Your code could not be checked right now. Please try again later." : message,
+    );
   }
   logger.info({ shop, verificationId: id, source: input.source }, "M-PESA code sent for verification");
   return { kind: "pending", verification: row, existing: false };
@@ -169,7 +172,10 @@ async function alreadyUsed(
       where: { shopDomain_orderGid: { shopDomain: shop, orderGid: onOrder } },
       select: { orderName: true },
     });
-    return rejected("ALREADY_USED", `${receipt} is already used: it is recorded on order ${other?.orderName ?? onOrder}.`);
+    return rejected(
+      "ALREADY_USED",
+      `${receipt} is already used: it is recorded on order ${other?.orderName ?? onOrder}.`,
+    );
   }
   return rejected("ALREADY_USED", `${receipt} has already been used for another payment.`);
 }
@@ -216,7 +222,8 @@ export async function findOrderForMerchant(
         take: 3,
       });
   if (rows.length === 0) return { ok: false, message: `No M-PESA order "${t.slice(0, 40)}" in this shop.` };
-  if (rows.length > 1) return { ok: false, message: `"${t.slice(0, 40)}" names several orders: type the full order name.` };
+  if (rows.length > 1)
+    return { ok: false, message: `"${t.slice(0, 40)}" names several orders: type the full order name.` };
   const o = rows[0];
   const name = o.orderName ?? o.orderGid;
   if (o.cancelledAt) return { ok: false, message: `${name} is cancelled: nothing is applied to it.` };

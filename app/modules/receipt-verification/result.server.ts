@@ -39,7 +39,14 @@ export async function applyVerificationEvent(
   if (v.state !== "PENDING") return void (await close("PROCESSED", `no change: verification already ${v.state}`));
 
   if (timedOut)
-    return finish(deps, v, row, "EXPIRED", "EXPIRED", "M-PESA's queue timed out before Safaricom answered: try the code again.");
+    return finish(
+      deps,
+      v,
+      row,
+      "EXPIRED",
+      "EXPIRED",
+      "M-PESA's queue timed out before Safaricom answered: try the code again.",
+    );
 
   const r = parseTransactionStatusResult(JSON.parse(row.body) as unknown);
   const [order, accounts] = await Promise.all([

@@ -63,9 +63,15 @@ export function creditShortCode(name: string | undefined): string | null {
 export function judgeStatus(answer: StatusAnswer, e: Expectation): Verdict {
   const code = e.receipt;
   if (answer.resultCode === STATUS_NOT_FOUND)
-    return reject("UNKNOWN_RECEIPT", `Safaricom has no M-PESA transaction with the code ${code}. Check the code in the SMS.`);
+    return reject(
+      "UNKNOWN_RECEIPT",
+      `Safaricom has no M-PESA transaction with the code ${code}. Check the code in the SMS.`,
+    );
   if (answer.resultCode !== "0")
-    return reject("DARAJA_ERROR", `Safaricom could not check ${code}: ${answer.resultCode} ${answer.resultDesc}`.trim());
+    return reject(
+      "DARAJA_ERROR",
+      `Safaricom could not check ${code}: ${answer.resultCode} ${answer.resultDesc}`.trim(),
+    );
   if (answer.receiptNo && answer.receiptNo.toUpperCase() !== code)
     return reject("DARAJA_ERROR", `Safaricom answered about another transaction (${answer.receiptNo}), not ${code}.`);
   const receiver = creditShortCode(answer.creditPartyName);
@@ -80,7 +86,10 @@ export function judgeStatus(answer: StatusAnswer, e: Expectation): Verdict {
     return reject("OTHER_SHORTCODE", `${code} is not a payment to this shop's ${list || "M-PESA account"}: ${where}.`);
   }
   if (answer.transactionStatus && answer.transactionStatus.toLowerCase() !== "completed")
-    return reject("NOT_COMPLETED", `${code} is "${answer.transactionStatus}" at M-PESA, not completed: no money arrived.`);
+    return reject(
+      "NOT_COMPLETED",
+      `${code} is "${answer.transactionStatus}" at M-PESA, not completed: no money arrived.`,
+    );
   const amount = answer.amount;
   if (amount === undefined || !Number.isInteger(amount) || amount <= 0)
     return reject(

@@ -24,11 +24,12 @@ export function toVerificationView(v: ReceiptVerification, payment: C2bPayment |
   const order = v.orderName ?? v.orderGid;
   const amount = formatKes(payment?.amountKes ?? v.amountKes);
   const base = { id: v.id, receipt: v.receipt, orderName: order, amount, at: formatEat(v.createdAt), actor: v.actor };
-  if (v.state === "PENDING")
-    return { ...base, state: "verifying", message: `Verifying ${v.receipt} with Safaricom…` };
+  if (v.state === "PENDING") return { ...base, state: "verifying", message: `Verifying ${v.receipt} with Safaricom…` };
   if (v.state !== "VERIFIED") return { ...base, state: "rejected", message: v.message ?? "Not verified." };
   if (payment?.status === "APPLIED") {
-    const surplus = payment.surplusKes ? ` (${formatKes(payment.surplusKes)} more than owed: flagged for a refund)` : "";
+    const surplus = payment.surplusKes
+      ? ` (${formatKes(payment.surplusKes)} more than owed: flagged for a refund)`
+      : "";
     return { ...base, state: "applied", message: `${v.receipt} (${amount}) is recorded on ${order}${surplus}.` };
   }
   if (payment?.status === "UNMATCHED")

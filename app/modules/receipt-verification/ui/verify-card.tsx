@@ -49,8 +49,8 @@ export function VerifyByCodeCard({
             </Text>
             <Text as="p" tone="subdued">
               The code is in the customer&apos;s M-PESA SMS (10 letters and digits, e.g. TCE4XK91QZ). The app asks
-              Safaricom for the amount, the time and the account it was paid to, and applies it to the order only if
-              it was paid to this shop and is not already recorded.
+              Safaricom for the amount, the time and the account it was paid to, and applies it to the order only if it
+              was paid to this shop and is not already recorded.
             </Text>
             <InlineStack gap="300" blockAlign="end" wrap>
               <TextField
