@@ -30,7 +30,8 @@ function answer(outcome: ShopperOutcome): Response {
     case "code_rejected":
       return errorJson(422, "CODE_REJECTED", outcome.message);
     case "refused":
-      return errorJson(409, outcome.code, outcome.message);
+      // As Pay: an order this caller may not see answers like one that does not exist.
+      return errorJson(outcome.code === "ORDER_NOT_FOUND_YET" ? 404 : 409, outcome.code, outcome.message);
     case "rate_limited":
       return errorJson(429, "RATE_LIMITED", "Too many codes tried. Please wait a while.", {
         "Retry-After": String(outcome.retryAfterSeconds),

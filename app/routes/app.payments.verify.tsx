@@ -5,7 +5,12 @@ import { Banner, Layout, Page } from "@shopify/polaris";
 import prisma from "../db.server";
 import { authenticate } from "../shopify.server";
 import { actorFrom } from "../modules/c2b/queue.server";
-import { expireStale, findOrderForMerchant, requestVerification } from "../modules/receipt-verification/request.server";
+import {
+  checkCode,
+  expireStale,
+  findOrderForMerchant,
+  requestVerification,
+} from "../modules/receipt-verification/request.server";
 import { recentVerifications } from "../modules/receipt-verification/view.server";
 import { VerifyByCodeCard } from "../modules/receipt-verification/ui/verify-card";
 import { verifyDeps } from "../receipt-verification.server";
@@ -35,7 +40,12 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   const field = (k: string) => String(form.get(k) ?? "");
   if (field("intent") !== "verify") return json({ ok: false, message: "Unknown action." }, { status: 422 });
   const found = await findOrderForMerchant(prisma, session.shop, field("order"));
-  if (!found.ok) return json({ ok: false, message: found.message }, { status: 422 });
+  if (!found.ok) {
+    const refused = await checkCode(prisma, session.shop, field("code"), found.orderGid ?? null, "merchant");
+    if (refused?.kind === "rejected")
+      return json({ ok: false, reason: refused.reason, message: refused.message }, { status: 422 });
+    return json({ ok: false, message: found.message }, { status: 422 });
+  }
   const outcome = await requestVerification(await verifyDeps(), {
     shop: session.shop,
     code: field("code"),

@@ -143,6 +143,23 @@ export async function requestVerification(deps: VerifyDeps, input: VerifyInput):
   return { kind: "pending", verification: row, existing: false };
 }
 
+/**
+ * The checks that need no order and no question to Safaricom — the code's form and the ledger — for a
+ * page that reports them before "the order cannot take a payment" (a code already recorded on a now
+ * paid order is told as "already recorded", not as "the order is paid").
+ */
+export async function checkCode(
+  db: PrismaClient,
+  shop: string,
+  code: unknown,
+  orderGid: string | null,
+  source: "merchant" | "shopper",
+): Promise<VerifyOutcome | null> {
+  const parsed = parseReceiptCode(code);
+  if (!parsed.ok) return rejected("MALFORMED", parsed.message);
+  return alreadyUsed(db, shop, parsed.receipt, orderGid ?? "", source === "shopper");
+}
+
 /** A receipt the ledger already knows is never verified again (one receipt, one payment). */
 async function alreadyUsed(
   db: PrismaClient,
@@ -211,7 +228,7 @@ export async function findOrderForMerchant(
   db: PrismaClient,
   shop: string,
   text: string,
-): Promise<{ ok: true; order: OrderTarget & { createdAt: Date } } | { ok: false; message: string }> {
+): Promise<{ ok: true; order: OrderTarget & { createdAt: Date } } | { ok: false; message: string; orderGid?: string }> {
   const t = text.trim();
   if (!t) return { ok: false, message: "Enter the order the payment is for (e.g. #1001)." };
   const key = normaliseReference(t);
@@ -226,9 +243,9 @@ export async function findOrderForMerchant(
     return { ok: false, message: `"${t.slice(0, 40)}" names several orders: type the full order name.` };
   const o = rows[0];
   const name = o.orderName ?? o.orderGid;
-  if (o.cancelledAt) return { ok: false, message: `${name} is cancelled: nothing is applied to it.` };
-  if (o.outstandingKes === null) return { ok: false, message: `${name} is not in KES.` };
-  if (o.paidAt || o.outstandingKes <= 0) return { ok: false, message: `${name} is already paid.` };
+  if (o.cancelledAt) return { ok: false, message: `${name} is cancelled: nothing is applied to it.`, orderGid: o.orderGid };
+  if (o.outstandingKes === null) return { ok: false, message: `${name} is not in KES.`, orderGid: o.orderGid };
+  if (o.paidAt || o.outstandingKes <= 0) return { ok: false, message: `${name} is already paid.`, orderGid: o.orderGid };
   return {
     ok: true,
     order: { orderGid: o.orderGid, orderName: name, expectedKes: o.outstandingKes, createdAt: o.createdAt },

@@ -48,6 +48,7 @@ const REFUSED_WORDS: Partial<Record<RefusalCode, string>> = {
   ALREADY_PAID: "This order is already paid.",
   CANCELLED: "This order is cancelled.",
   NOTHING_OUTSTANDING: "Nothing is left to pay on this order.",
+  ORDER_NOT_FOUND_YET: "This order was not found.",
 };
 
 export async function shopperVerify(
