@@ -252,7 +252,7 @@ const CONTROL_INDEX = [
   "GET /__emulator/callbacks?kind=",
   "POST /__emulator/next-outcome {api, outcome?|resultCode?, delivery?, queueTimeout?}",
   "POST /__emulator/endpoints {path, latencyMs?, failTimes?, failStatus?: 500|503}",
-  "POST /__emulator/c2b/pay {shortCode, amount, msisdn, billRef?, kind?: paybill|till, msisdnStyle?: v1|v2, typo?}",
+  "POST /__emulator/c2b/pay {shortCode, amount, msisdn, billRef?, kind?: paybill|till, msisdnStyle?: v1|v2, typo?, confirmation?: normal|none}",
   "POST /__emulator/c2b/stk-echo {shortCode, enabled}",
   "POST /__emulator/c2b/validation {shortCode, enabled}",
   "POST /__emulator/tills {tillNumber, storeNumber}",

@@ -290,6 +290,47 @@ describe("Reversal, Transaction Status, Account Balance", () => {
     expect((await status("QQQQQQQQQQ")).ResultCode).toBe(2032);
   });
 
+  it("Transaction Status of another shortcode's receipt names the shortcode it was paid to (CreditPartyName)", async () => {
+    const mine = String(nextShortCode++);
+    const theirs = String(nextShortCode++);
+    const { transId } = await emu.c2bPay({ shortCode: theirs, amount: 700, msisdn: "254712345678" });
+    const u = urls();
+    await call(
+      emu,
+      "/mpesa/transactionstatus/v1/query",
+      {
+        ...initiator(u),
+        CommandID: "TransactionStatusQuery",
+        TransactionID: transId,
+        PartyA: mine,
+        IdentifierType: "4",
+        Occasion: "",
+      },
+      { token: bearer },
+    );
+    const result = (await rx.waitFor(u.result))[0].body.Result;
+    expect(result.ResultCode).toBe(0);
+    expect(params(result).CreditPartyName).toBe(`${theirs} - EMULATED MERCHANT`);
+  });
+
+  it("a customer payment whose confirmation is lost moves the money (findable by receipt) but posts nothing", async () => {
+    const shortCode = String(nextShortCode++);
+    const registered = await call(
+      emu,
+      "/mpesa/c2b/v2/registerurl",
+      { ShortCode: shortCode, ResponseType: "Completed", ConfirmationURL: `${rx.url}/confirm/${shortCode}` },
+      { token: bearer },
+    );
+    expect(registered.status).toBe(200);
+    const delivered = await emu.c2bPay({ shortCode, amount: 100, msisdn: "254712345678" });
+    expect(delivered.confirmationStatus).toBe(200); // the registration works: confirmations are posted
+    const before = emu.callbacks({ kind: "c2b:confirmation" }).length;
+    const paid = await emu.c2bPay({ shortCode, amount: 250, msisdn: "254712345678", confirmation: "none" });
+    expect(paid.confirmationStatus).toBeUndefined();
+    expect(emu.ledger().some((e) => e.receipt === paid.transId && e.amount === 250)).toBe(true);
+    expect(emu.callbacks({ kind: "c2b:confirmation" }).length).toBe(before);
+  });
+
   it("Transaction Status finds a B2C by its OriginatorConversationID", async () => {
     const shortCode = String(nextShortCode++);
     const u = urls();

@@ -126,6 +126,14 @@ export const EnvSchema = z
     // query with no answer after REFUND_QUERY_WAIT_SECONDS is asked again.
     REFUND_RESULT_WAIT_SECONDS: int(300, 1),
     REFUND_QUERY_WAIT_SECONDS: int(60, 1),
+    // Verify a payment by M-PESA code (docs/C2B.md): a Transaction Status with no answer after this is
+    // given up (the code may be tried again); the shopper's verifications are limited per order, per
+    // client address and per shop per window.
+    VERIFY_RESULT_WAIT_SECONDS: int(120, 1),
+    VERIFY_LIMIT_PER_ORDER: int(5, 1),
+    VERIFY_LIMIT_PER_IP: int(20, 1),
+    VERIFY_LIMIT_PER_SHOP: int(300, 1),
+    VERIFY_LIMIT_WINDOW_SECONDS: int(3600, 1),
   })
   .superRefine((env, ctx) => {
     if (env.SANDBOX_MODE && !isLoopbackHost(env.HOST)) {

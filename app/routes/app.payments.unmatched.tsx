@@ -75,6 +75,7 @@ export default function UnmatchedPaymentsPage() {
       title="Unmatched paybill payments"
       subtitle="M-PESA paybill and till payments no order could be found for (times in EAT)"
       backAction={{ content: "Payments", url: "/app/payments" }}
+      secondaryActions={[{ content: "Verify a payment by M-PESA code", url: "/app/payments/verify" }]}
     >
       <Layout>
         {result && (

@@ -23,6 +23,7 @@ import { AccountFields, PaybillOrTill, type AccountFormValues } from "../modules
 import { AccountsList } from "../modules/settings/ui/accounts-list";
 import { EMPTY_ACCOUNT, type FieldErrors } from "../modules/settings/fields";
 import { AutoApproveCard } from "../ui/refunds/auto-approve-card";
+import { ShopperVerifySetting } from "../modules/receipt-verification/ui/shopper-setting";
 
 // /app/settings — thin adapter: authenticate, call one settings use case, map the outcome.
 
@@ -230,6 +231,7 @@ export default function SettingsPage() {
               <PaybillOrTill />
             </Card>
             <AutoApproveCard />
+            <ShopperVerifySetting />
           </BlockStack>
         </Layout.Section>
       </Layout>

@@ -1,6 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import prisma from "../db.server";
-import { sandboxConfig } from "../modules/sandbox/config.server";
+import { sandboxConfig, tokenKeys } from "../modules/sandbox/config.server";
+import { DEMO_SHOP } from "../modules/sandbox/demo";
+import { embeddedAppUrl } from "../modules/sandbox/session-tokens.server";
 import { notFoundUnlessSandbox } from "../modules/sandbox/page.server";
 import { payByPaybill } from "../modules/sandbox/paybill.server";
 
@@ -18,5 +20,11 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   const body = await request.json().catch(() => null);
   const outcome = await payByPaybill(prisma, config, body);
   if (!outcome.ok) return Response.json({ error: outcome.message }, { status: outcome.status });
-  return Response.json(outcome, { headers: { "Cache-Control": "no-store" } });
+  // A lost confirmation: the merchant's "Verify a payment by M-PESA code" page, opened as the admin would.
+  const verifyUrl = outcome.lost
+    ? await embeddedAppUrl(tokenKeys(), DEMO_SHOP, "/app/payments/verify").then(
+        (url) => `${url}&order=${encodeURIComponent(outcome.orderName ?? "")}`,
+      )
+    : null;
+  return Response.json({ ...outcome, verifyUrl }, { headers: { "Cache-Control": "no-store" } });
 };

@@ -79,6 +79,8 @@ export type CustomerPayment = {
   typo?: Typo;
   /** The M-PESA receipt to use (an STK payment also reported by C2B carries the STK receipt). */
   transId?: string;
+  /** "none": the money moves but the confirmation is never posted (a lost notification). */
+  confirmation?: "normal" | "none";
 };
 
 export const TYPOS = ["spaces", "hash", "lower", "leading_zeros", "dash", "order_name"] as const;
@@ -173,7 +175,7 @@ export async function customerPays(state: State, p: CustomerPayment): Promise<Cu
     transactionType: payload.TransactionType as "Pay Bill" | "Buy Goods",
     firstName: payload.FirstName,
   });
-  if (reg) {
+  if (reg && p.confirmation !== "none") {
     const confirmation = { ...payload, OrgAccountBalance: account.utility.toFixed(2) };
     const rec = await state.dispatcher.post("c2b:confirmation", reg.confirmationUrl, confirmation);
     result.confirmationStatus = rec.status;
@@ -202,6 +204,9 @@ export function parseCustomerPayment(input: unknown): CustomerPayment {
   if (style !== undefined && style !== "v1" && style !== "v2") throw Codes.invalidField("msisdnStyle");
   const typo = body.typo;
   if (typo !== undefined && !(TYPOS as readonly unknown[]).includes(typo)) throw Codes.invalidField("typo");
+  const confirmation = body.confirmation;
+  if (confirmation !== undefined && confirmation !== "normal" && confirmation !== "none")
+    throw Codes.invalidField("confirmation");
   return {
     shortCode: v.shortCode(body, "shortCode"),
     amount: v.amount(body, "amount", 1, 250_000),
@@ -211,6 +216,7 @@ export function parseCustomerPayment(input: unknown): CustomerPayment {
     msisdnStyle: style,
     firstName: v.text(body, "firstName", { max: 50 }),
     typo: typo as Typo | undefined,
+    confirmation,
   };
 }
 

@@ -60,6 +60,7 @@ export async function forgetDemoOrders(db: PrismaClient) {
     db.paymentAttempt.deleteMany({ where: { shopDomain } }),
     db.c2bAuditEntry.deleteMany({ where: { shopDomain } }),
     db.c2bPayment.deleteMany({ where: { shopDomain } }),
+    db.receiptVerification.deleteMany({ where: { shopDomain } }),
     db.mpesaReceipt.deleteMany({ where: { shopDomain } }),
     db.mpesaOrder.deleteMany({ where: { shopDomain } }),
     db.callbackLog.deleteMany({ where: { shopDomain } }),

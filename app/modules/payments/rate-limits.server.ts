@@ -184,3 +184,43 @@ export function clientIpKey(ip: string): string {
   const parts = (address as ipaddr.IPv6).parts.slice(0, 4);
   return `${new ipaddr.IPv6([...parts, 0, 0, 0, 0]).toString()}/64`;
 }
+
+export interface VerifyLimitConfig {
+  perOrder: number;
+  perIp: number;
+  perShop: number;
+  windowSeconds: number;
+}
+
+export interface VerifySubject {
+  shop: string;
+  orderGid: string;
+  clientIp: string | null;
+}
+
+/**
+ * Limits on the shopper's "verify by M-PESA code" (each try costs a Transaction Status): per order,
+ * per client address (per shop) and per shop; checked first and consumed only when all pass, as a Pay.
+ */
+export function createVerifyRateLimiter(db: PrismaClient, config: VerifyLimitConfig) {
+  const make = (keyPrefix: string, points: number) => makeLimiter(db, keyPrefix, points, config.windowSeconds);
+  const limiters = {
+    order: make("verify:order", config.perOrder),
+    ip: make("verify:ip", config.perIp),
+    shop: make("verify:shop", config.perShop),
+  };
+  return async function consumeVerify(subject: VerifySubject): Promise<RateLimitVerdict> {
+    const { shop } = subject;
+    const ip = subject.clientIp ? clientIpKey(subject.clientIp) : null;
+    const checks: Check[] = [
+      { limit: "order", limiter: limiters.order, key: `${shop}|${subject.orderGid}` },
+      ...(ip ? [{ limit: "ip", limiter: limiters.ip, key: `${shop}|${ip}` }] : []),
+      { limit: "shop", limiter: limiters.shop, key: shop },
+    ];
+    try {
+      return await checkThenConsume(checks);
+    } catch (error) {
+      return storeDown(error);
+    }
+  };
+}

@@ -32,6 +32,8 @@ export type EmulatorC2bPayment = {
   billRef?: string;
   kind: "paybill" | "till";
   typo?: string;
+  /** "none": the money moves but the app is never told (a lost confirmation). */
+  confirmation?: "normal" | "none";
 };
 
 export function emulatorControl(baseUrl: string) {

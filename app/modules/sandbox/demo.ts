@@ -22,6 +22,9 @@ export const DEMO_SETTINGS_FORM = {
   passkey: SANDBOX_PASSKEY,
   paymentMethodName: "M-PESA",
   accountReferenceTemplate: "{order_number}",
+  // The emulator's initiator (any name and password pass it): Transaction Status for "verify by code".
+  initiatorName: "sandbox_apiop",
+  initiatorPassword: "Safaricom999!*!",
 } as const;
 
 export type DemoOrder = { key: string; totalKes: number; customer: string; email: string; phone: string; item: string };

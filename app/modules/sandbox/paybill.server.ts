@@ -23,10 +23,20 @@ export const PaybillForm = z.object({
   billRef: z.string().max(20).default(""),
   typo: z.enum(keys(PAYBILL_TYPOS)).default("none"),
   phone: z.string().default("254712345678"),
+  /** The confirmation never reaches the app (Safaricom does not re-send): verified later by its code. */
+  lost: z.boolean().default(false),
 });
 
 export type PaybillOutcome =
-  | { ok: true; amountKes: number; shortCode: string; kind: "paybill" | "till"; result: EmulatorC2bResult }
+  | {
+      ok: true;
+      amountKes: number;
+      shortCode: string;
+      kind: "paybill" | "till";
+      lost: boolean;
+      orderName: string | null;
+      result: EmulatorC2bResult;
+    }
   | { ok: false; status: number; message: string };
 
 export async function payByPaybill(db: Db, config: SandboxConfig, input: unknown): Promise<PaybillOutcome> {
@@ -35,7 +45,7 @@ export async function payByPaybill(db: Db, config: SandboxConfig, input: unknown
   const form = PaybillForm.safeParse(input);
   if (!form.success)
     return { ok: false, status: 400, message: `Not a payment the sandbox can play: ${form.error.issues[0].message}` };
-  const { orderGid, amount, billRef, typo, phone } = form.data;
+  const { orderGid, amount, billRef, typo, phone, lost } = form.data;
 
   const [order, account] = await Promise.all([
     db.mpesaOrder.findUnique({ where: { shopDomain_orderGid: { shopDomain: DEMO_SHOP, orderGid } } }),
@@ -63,6 +73,7 @@ export async function payByPaybill(db: Db, config: SandboxConfig, input: unknown
     msisdn,
     kind,
     ...(kind === "paybill" ? { billRef, ...(typo !== "none" ? { typo } : {}) } : {}),
+    ...(lost ? { confirmation: "none" as const } : {}),
   });
-  return { ok: true, amountKes, shortCode: receivingNumber(account), kind, result };
+  return { ok: true, amountKes, shortCode: receivingNumber(account), kind, lost, orderName: order.orderName, result };
 }

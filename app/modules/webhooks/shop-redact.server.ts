@@ -42,6 +42,7 @@ export async function deleteShopData(tx: Tx, shop: string) {
     receipts: (await tx.mpesaReceipt.deleteMany({ where })).count,
     c2bPayments: (await tx.c2bPayment.deleteMany({ where })).count,
     c2bAuditEntries: (await tx.c2bAuditEntry.deleteMany({ where })).count,
+    receiptVerifications: (await tx.receiptVerification.deleteMany({ where })).count,
     refunds: (await tx.mpesaRefund.deleteMany({ where })).count,
     attempts: (await tx.paymentAttempt.deleteMany({ where })).count,
     orders: (await tx.mpesaOrder.deleteMany({ where })).count,

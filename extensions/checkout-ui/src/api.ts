@@ -5,17 +5,21 @@
 import {
   isAttemptStatus,
   isRefusalCode,
+  isVerificationState,
   PAY_PATH,
   PAY_STATUS_PATH,
+  PAY_VERIFY_PATH,
   type AttemptStatus,
   type AttemptView,
   type PaybillInstructions,
   type PayRequest,
   type PayStatus,
   type PayStatusQuery,
+  type VerifyAnswer,
+  type VerifyRequest,
 } from "@mpesa-checkout/pay-contract";
 
-export type { AttemptStatus, AttemptView, PaybillInstructions, PayStatus };
+export type { AttemptStatus, AttemptView, PaybillInstructions, PayStatus, VerifyAnswer };
 
 /** The order as the page knows it; the confirmation number binds every request to it. */
 export interface OrderRef {
@@ -36,6 +40,12 @@ export interface PayApi {
   pay(order: OrderRef, phone: string): Promise<ApiResult<AttemptView>>;
 }
 
+/** Verify by M-PESA code (order-status block): is it offered, and the order's latest verification. */
+export interface VerifyApi {
+  getVerify(order: OrderRef, id?: string): Promise<ApiResult<VerifyAnswer>>;
+  verify(order: OrderRef, code: string): Promise<ApiResult<VerifyAnswer>>;
+}
+
 export interface PayApiOptions {
   appUrl: string;
   getSessionToken: () => Promise<string>;
@@ -46,12 +56,12 @@ export interface PayApiOptions {
 
 const DEFAULT_RETRY_AFTER_SECONDS = 30;
 
-export function createPayApi(opts: PayApiOptions): PayApi {
+export function createPayApi(opts: PayApiOptions): PayApi & VerifyApi {
   const doFetch: typeof fetch = opts.fetch ?? ((input, init) => fetch(input, init));
   const timeoutMs = opts.timeoutMs ?? 15_000;
 
   // The app reads who is asking from the session token alone (no surface parameter).
-  function url(path: string, params?: PayStatusQuery): string {
+  function url(path: string, params?: PayStatusQuery & { id?: string }): string {
     const query = params ? new URLSearchParams({ ...params }).toString() : "";
     return `${opts.appUrl}${path}${query ? `?${query}` : ""}`;
   }
@@ -85,6 +95,24 @@ export function createPayApi(opts: PayApiOptions): PayApi {
         url(PAY_PATH),
         { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(request) },
         (body) => (isRecord(body) ? parseAttempt(body.attempt) : null),
+      );
+    },
+    getVerify: (order, id) =>
+      call(
+        url(PAY_VERIFY_PATH, {
+          orderId: order.id,
+          confirmationNumber: order.confirmationNumber,
+          ...(id ? { id } : {}),
+        }),
+        { method: "GET" },
+        parseVerifyAnswer,
+      ),
+    verify: (order, code) => {
+      const request: VerifyRequest = { orderId: order.id, confirmationNumber: order.confirmationNumber, code };
+      return call(
+        url(PAY_VERIFY_PATH),
+        { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(request) },
+        parseVerifyAnswer,
       );
     },
   };
@@ -166,6 +194,21 @@ export function parseAttempt(raw: unknown): AttemptView | null {
     ...(typeof raw.resultCode === "string" ? { resultCode: raw.resultCode } : {}),
     message: typeof raw.message === "string" ? raw.message : "",
     canRetry: raw.canRetry === true,
+  };
+}
+
+export function parseVerifyAnswer(body: unknown): VerifyAnswer | null {
+  if (!isRecord(body) || typeof body.enabled !== "boolean") return null;
+  const v = body.verification;
+  if (!isRecord(v) || !isVerificationState(v.state)) return { enabled: body.enabled };
+  return {
+    enabled: body.enabled,
+    verification: {
+      id: String(v.id ?? ""),
+      receipt: String(v.receipt ?? ""),
+      state: v.state,
+      message: typeof v.message === "string" ? v.message : "",
+    },
   };
 }
 

@@ -40,4 +40,8 @@ export const copy = {
   rejectedFallback: "This payment can't be started right now. Refresh the page and try again.",
   unreachable: "We couldn't reach the payment service. Check your connection and try again.",
   tryAgain: "Try again",
+  verifyHeading: "Paid from the M-PESA menu already?",
+  verifyLabel: "M-PESA code from your SMS (e.g. TCE4XK91QZ)",
+  verifyButton: "Check my payment",
+  verifyRejected: "That code could not be used.",
 } as const;

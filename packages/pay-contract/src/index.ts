@@ -4,6 +4,7 @@
 
 export const PAY_PATH = "/api/pay";
 export const PAY_STATUS_PATH = "/api/pay/status";
+export const PAY_VERIFY_PATH = "/api/pay/verify";
 
 export const ATTEMPT_STATUSES = ["PENDING", "SUCCEEDED", "CANCELLED", "TIMED_OUT", "FAILED", "NEEDS_REVIEW"] as const;
 export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
@@ -44,6 +45,10 @@ export const PAY_ERROR_CODES = [
   "TOO_MANY_PHONES",
   "RATE_LIMITED",
   "TEMPORARILY_UNAVAILABLE",
+  /** Verify by M-PESA code: the shop has not switched it on (403). */
+  "VERIFY_NOT_ALLOWED",
+  /** Verify by M-PESA code: the code was refused at once (malformed, already used, …): see `message` (422). */
+  "CODE_REJECTED",
 ] as const;
 export type PayErrorCode = (typeof PAY_ERROR_CODES)[number];
 
@@ -89,6 +94,35 @@ export interface PayRequest extends PayStatusQuery {
 export interface PayResponse {
   attempt: AttemptView;
 }
+
+/**
+ * Verify by M-PESA code (order-status block, when the shop allows it): `POST /api/pay/verify` with
+ * `VerifyRequest`; `GET /api/pay/verify?orderId=&confirmationNumber=[&id=]` polls. The amount is always
+ * the order's outstanding balance in Shopify; only the code comes from the shopper.
+ */
+export const VERIFICATION_STATES = ["verifying", "verified", "applied", "queued", "rejected"] as const;
+export type VerificationState = (typeof VERIFICATION_STATES)[number];
+
+export interface VerifyRequest extends PayStatusQuery {
+  code: string;
+}
+
+export interface ShopperVerification {
+  id: string;
+  receipt: string;
+  state: VerificationState;
+  /** Shopper-facing words for this state. */
+  message: string;
+}
+
+/** `200` of both: whether the block may offer the form, and the order's latest verification. */
+export interface VerifyAnswer {
+  enabled: boolean;
+  verification?: ShopperVerification;
+}
+
+export const isVerificationState = (value: unknown): value is VerificationState =>
+  (VERIFICATION_STATES as readonly unknown[]).includes(value);
 
 /** Every 4xx/5xx answer (429 and 503 also carry `Retry-After`). */
 export interface PayErrorBody {

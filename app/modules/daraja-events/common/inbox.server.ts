@@ -29,8 +29,11 @@ export interface ReceivedEvent {
   body: string;
   /** The source address passed the Daraja allowlist; if not, only non-production attempts accept it. */
   sourceAllowed: boolean;
-  /** Whose token it is: a payment attempt's (default) or a refund's (initiator results, queue time-outs). */
-  owner?: "attempt" | "refund";
+  /**
+   * Whose token it is: a payment attempt's (default), a refund's or a receipt verification's (initiator
+   * results, queue time-outs).
+   */
+  owner?: "attempt" | "refund" | "verification";
 }
 
 export interface Inbox {
@@ -193,6 +196,15 @@ async function insertRows(db: PrismaClient, dialect: Dialect, rows: Row[], at: D
       return Prisma.sql`SELECT ${fields}, NULL, r."id", r."shopDomain", ${ts}, ${ts}
         FROM "MpesaRefund" r LEFT JOIN "MpesaAccount" s ON s."defaultForShop" = r."shopDomain"
         WHERE r."callbackTokenHash" = ${e.tokenHash} ${sourceRule}`;
+    }
+    if (e.owner === "verification") {
+      // A verification's environment is its receiving account's (the shortcode it asked about).
+      const sourceRule = e.sourceAllowed
+        ? Prisma.empty
+        : Prisma.sql`AND COALESCE(s."environment", 'production') <> 'production'`;
+      return Prisma.sql`SELECT ${fields}, NULL, NULL, v."shopDomain", ${ts}, ${ts}
+        FROM "ReceiptVerification" v LEFT JOIN "MpesaAccount" s ON s."id" = v."accountId"
+        WHERE v."callbackTokenHash" = ${e.tokenHash} ${sourceRule}`;
     }
     const sourceRule = e.sourceAllowed ? Prisma.empty : Prisma.sql`AND a."environment" <> 'production'`;
     return Prisma.sql`SELECT ${fields}, a."id", NULL, a."shopDomain", ${ts}, ${ts}

@@ -10,6 +10,7 @@ import { enqueueJob } from "../../jobs/queue.server";
 import { SEND_REFUND } from "../../refunds/job-types";
 import { applyRefundEvent } from "../../refunds/repository.server";
 import type { RefundEvent } from "../../refunds/transition";
+import { applyVerificationEvent } from "../../receipt-verification/result.server";
 import { operationOf, QUEUE_TIMEOUT_KIND } from "./store.server";
 
 // Apply step (work types `process-initiator-result`, `process-queue-timeout`): turn one stored
@@ -32,6 +33,8 @@ const ALREADY_REVERSED = "R000001";
 
 export async function applyInitiatorEvent(deps: ApplyInitiatorDeps, callbackLogId: string): Promise<void> {
   const row = await deps.db.callbackLog.findUnique({ where: { id: callbackLogId } });
+  if (row?.status === "RECEIVED" && operationOf(row.path) === "verify")
+    return applyVerificationEvent(deps, row, row.kind === QUEUE_TIMEOUT_KIND);
   if (!row || row.status !== "RECEIVED" || !row.refundId) return;
   const close = (status: "PROCESSED" | "IGNORED", note: string) =>
     deps.db.callbackLog.update({
@@ -84,6 +87,8 @@ export async function applyInitiatorEvent(deps: ApplyInitiatorDeps, callbackLogI
     }
     case "balance":
       return applyBalance(deps, refund, row, body, close);
+    case "verify":
+      return; // applied above (receipt-verification/result.server.ts)
   }
 }
 

@@ -15,7 +15,8 @@ export const RESULT_KIND = "RESULT";
 export const QUEUE_TIMEOUT_KIND = "QUEUE_TIMEOUT";
 export type InitiatorEventKind = typeof RESULT_KIND | typeof QUEUE_TIMEOUT_KIND;
 
-export const INITIATOR_OPERATIONS = ["b2c", "reversal", "status", "balance"] as const;
+// "verify": a receipt verification's Transaction Status (receipt-verification/), the rest a refund's.
+export const INITIATOR_OPERATIONS = ["b2c", "reversal", "status", "balance", "verify"] as const;
 export type InitiatorOperation = (typeof INITIATOR_OPERATIONS)[number];
 
 /** The route pattern kept on the row (never the token): the operation tells the apply step what it reads. */
@@ -62,19 +63,14 @@ export async function receiveInitiatorEvent(
     headers: ev.headers,
     body: ev.body,
     sourceAllowed: ipAllowed,
-    owner: "refund" as const,
+    owner: ev.op === "verify" ? ("verification" as const) : ("refund" as const),
   };
 
   if (answer === ACCEPTED && tokenHash && (await deps.inbox.storeForAttempt(event))) return ACCEPTED;
 
   // Rarer paths: find out why nothing was stored (or why the body is refused) and keep the evidence.
-  const refund = tokenHash
-    ? await deps.db.mpesaRefund.findUnique({
-        where: { callbackTokenHash: tokenHash },
-        select: { id: true, shopDomain: true },
-      })
-    : null;
-  if (!refund) {
+  const owner = tokenHash ? await ownerOf(deps, event.owner, tokenHash) : null;
+  if (!owner) {
     await deps.keepUnknown({
       kind: ev.kind,
       path,
@@ -86,13 +82,9 @@ export async function receiveInitiatorEvent(
     });
     return answer;
   }
-  // Refunds go out through the shop's default account (refunds/refund-account.server.ts).
-  const account = await deps.db.mpesaAccount.findUnique({
-    where: { defaultForShop: refund.shopDomain },
-    select: { environment: true },
-  });
-  const environment = account?.environment ?? "production";
-  const log = logger.child({ callbackPath: path, sourceIp: ev.sourceIp, refundId: refund.id });
+  const { environment, refund } = owner; // a refund, or a verification (op "verify")
+  const ownerKey = event.owner === "refund" ? "refundId" : "verificationId";
+  const log = logger.child({ callbackPath: path, sourceIp: ev.sourceIp, [ownerKey]: refund.id });
   const keep = (status: string, error: string) =>
     deps.db.callbackLog.create({
       data: {
@@ -102,7 +94,7 @@ export async function receiveInitiatorEvent(
         sourceIp: ev.sourceIp,
         headers: JSON.stringify(ev.headers),
         body: ev.body,
-        refundId: refund.id,
+        refundId: event.owner === "refund" ? refund.id : null,
         shopDomain: refund.shopDomain,
         status,
         error,
@@ -122,6 +114,32 @@ export async function receiveInitiatorEvent(
     throw new Error("initiator result could not be stored");
   }
   return answer;
+}
+
+/** The refund or verification a token belongs to, with the environment its source is judged by. */
+async function ownerOf(deps: EventsDeps, owner: "refund" | "verification", tokenHash: string) {
+  if (owner === "verification") {
+    const v = await deps.db.receiptVerification.findUnique({
+      where: { callbackTokenHash: tokenHash },
+      select: { id: true, shopDomain: true, accountId: true },
+    });
+    if (!v) return null;
+    const account = v.accountId
+      ? await deps.db.mpesaAccount.findUnique({ where: { id: v.accountId }, select: { environment: true } })
+      : null;
+    return { refund: v, environment: account?.environment ?? "production" };
+  }
+  const refund = await deps.db.mpesaRefund.findUnique({
+    where: { callbackTokenHash: tokenHash },
+    select: { id: true, shopDomain: true },
+  });
+  if (!refund) return null;
+  // Refunds go out through the shop's default account (refunds/refund-account.server.ts).
+  const account = await deps.db.mpesaAccount.findUnique({
+    where: { defaultForShop: refund.shopDomain },
+    select: { environment: true },
+  });
+  return { refund, environment: account?.environment ?? "production" };
 }
 
 function malformation(kind: InitiatorEventKind, body: string): string | null {

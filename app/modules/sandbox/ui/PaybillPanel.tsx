@@ -1,5 +1,16 @@
 import { useEffect, useState } from "react";
-import { Banner, BlockStack, Button, Card, InlineStack, Select, Text, TextField } from "@shopify/polaris";
+import {
+  Banner,
+  BlockStack,
+  Button,
+  Card,
+  Checkbox,
+  InlineStack,
+  Link,
+  Select,
+  Text,
+  TextField,
+} from "@shopify/polaris";
 import { copy, formatKes } from "../../../../extensions/checkout-ui/src/copy";
 import type { PaybillInstructions } from "@mpesa-checkout/pay-contract";
 import { PAYBILL_AMOUNTS, PAYBILL_TYPOS, paybillAmountFor, type PaybillAmount, type PaybillTypo } from "../demo";
@@ -9,7 +20,13 @@ import { PAYBILL_AMOUNTS, PAYBILL_TYPOS, paybillAmountFor, type PaybillAmount, t
 // the reference shown, editable, optionally with a customer's typical slip). POST /sandbox/paybill
 // has the emulator play the payment; its C2B confirmation then reaches the app.
 
-type Sent = { amountKes: number; transId: string; status: string; confirmationStatus?: number | null };
+type Sent = {
+  amountKes: number;
+  transId: string;
+  status: string;
+  confirmationStatus?: number | null;
+  verifyUrl?: string | null;
+};
 
 export function PaybillPanel(props: {
   orderId: string;
@@ -21,6 +38,7 @@ export function PaybillPanel(props: {
   const [amount, setAmount] = useState<PaybillAmount>("full");
   const [billRef, setBillRef] = useState(paybill?.accountReference ?? "");
   const [typo, setTypo] = useState<PaybillTypo>("none");
+  const [lost, setLost] = useState(false);
   const [busy, setBusy] = useState(false);
   const [sent, setSent] = useState<Sent | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -44,12 +62,12 @@ export function PaybillPanel(props: {
       const res = await fetch("/sandbox/paybill", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ orderGid: props.orderId, amount, billRef, typo, phone: props.phone }),
+        body: JSON.stringify({ orderGid: props.orderId, amount, billRef, typo, phone: props.phone, lost }),
       });
       const body = await res.json().catch(() => ({}));
       if (!res.ok) setError(body.error ?? `The sandbox answered ${res.status}`);
       else {
-        setSent({ amountKes: body.amountKes, ...body.result });
+        setSent({ amountKes: body.amountKes, ...body.result, verifyUrl: body.verifyUrl });
         props.onSent();
       }
     } catch (e) {
@@ -99,6 +117,11 @@ export function PaybillPanel(props: {
             />
           </>
         )}
+        <Checkbox
+          label="The app is never told (lost confirmation): verify it by code afterwards"
+          checked={lost}
+          onChange={setLost}
+        />
         {error && (
           <Banner tone="critical" onDismiss={() => setError(null)}>
             <Text as="p">{error}</Text>
@@ -106,11 +129,22 @@ export function PaybillPanel(props: {
         )}
         {sent && (
           <Banner tone={sent.status === "completed" ? "success" : "warning"} onDismiss={() => setSent(null)}>
-            <Text as="p">
-              {sent.status === "completed"
-                ? `M-PESA: ${sent.transId} confirmed, ${formatKes(sent.amountKes)} sent to ${paybill.number}. The app was told (HTTP ${sent.confirmationStatus ?? "—"}); watch the order above.`
-                : `M-PESA refused the payment (${sent.transId}): the app's validation said no.`}
-            </Text>
+            {sent.verifyUrl && sent.status === "completed" ? (
+              <Text as="p">
+                M-PESA: {sent.transId}, {formatKes(sent.amountKes)} sent to {paybill.number}, but the confirmation was
+                lost: the app does not know. The customer has the code {sent.transId} in their SMS —{" "}
+                <Link url={sent.verifyUrl} target="_blank">
+                  verify it as the merchant
+                </Link>
+                .
+              </Text>
+            ) : (
+              <Text as="p">
+                {sent.status === "completed"
+                  ? `M-PESA: ${sent.transId} confirmed, ${formatKes(sent.amountKes)} sent to ${paybill.number}. The app was told (HTTP ${sent.confirmationStatus ?? "—"}); watch the order above.`
+                  : `M-PESA refused the payment (${sent.transId}): the app's validation said no.`}
+              </Text>
+            )}
           </Banner>
         )}
         <InlineStack>
