@@ -6,58 +6,33 @@ import prisma from "../db.server";
 import { authenticate } from "../shopify.server";
 import { loadSettingsPage } from "../modules/settings/use-cases.server";
 import { SetupChecklist } from "../modules/settings/ui/setup-checklist";
-import { countNeedsReview } from "../modules/payments/dashboard/index.server";
-import { countUnmatched } from "../modules/c2b/queue.server";
+import { integrationHealth } from "../modules/health/integration-health.server";
+import { HealthBanners } from "../modules/health/ui/health-banners";
 
 // /app — status at a glance and what is left to set up. Only non-secret fields leave the loader.
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
-  const { view, checklist, callbackUrl } = await loadSettingsPage({ db: prisma }, session.shop);
+  const [{ view, checklist, callbackUrl }, health] = await Promise.all([
+    loadSettingsPage({ db: prisma }, session.shop),
+    integrationHealth(prisma, session.shop),
+  ]);
   return json({
     configured: view.configured,
     environment: view.values.environment,
     paymentMethodName: view.values.paymentMethodName,
     checklist,
     callbackUrl,
-    needsReview: await countNeedsReview(prisma, session.shop),
-    unmatched: await countUnmatched(prisma, session.shop),
+    health,
   });
 };
 
 export default function Index() {
-  const { configured, environment, paymentMethodName, checklist, callbackUrl, needsReview, unmatched } =
-    useLoaderData<typeof loader>();
+  const { configured, environment, paymentMethodName, checklist, callbackUrl, health } = useLoaderData<typeof loader>();
   return (
     <Page title="M-PESA Checkout">
       <Layout>
-        {needsReview > 0 && (
-          <Layout.Section>
-            <Banner
-              tone="critical"
-              title={needsReview === 1 ? "1 payment needs review" : `${needsReview} payments need review`}
-              action={{ content: "Review payments", url: "/app/payments?status=needs_review" }}
-            >
-              M-PESA money arrived in a way the app could not settle by itself (for example a second payment or a short
-              amount).
-            </Banner>
-          </Layout.Section>
-        )}
-        {unmatched > 0 && (
-          <Layout.Section>
-            <Banner
-              tone="warning"
-              title={
-                unmatched === 1
-                  ? "1 paybill payment waits to be matched"
-                  : `${unmatched} paybill payments wait to be matched`
-              }
-              action={{ content: "Match payments", url: "/app/payments/unmatched" }}
-            >
-              Customers paid your paybill or till with an account number no order could be found for.
-            </Banner>
-          </Layout.Section>
-        )}
+        <HealthBanners banners={health} />
         <Layout.Section>
           <Card>
             <BlockStack gap="300">
