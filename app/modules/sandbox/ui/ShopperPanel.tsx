@@ -52,7 +52,14 @@ export function ShopperPanel({ orders }: { orders: SandboxOrder[] }) {
   const [attempt, setAttempt] = useState<AttemptView | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // Bumped on every new attempt (prompt or paybill): the panels drop the banners of the previous one.
+  const [attemptSeq, setAttemptSeq] = useState(0);
   const poll = useRef<ReturnType<typeof setTimeout>>();
+
+  // After "Reset" (or an order gone) the chosen order no longer exists: take the first one.
+  useEffect(() => {
+    if (orders.length && !orders.some((o) => o.gid === orderId)) setOrderId(orders[0].gid);
+  }, [orders, orderId]);
 
   // The thank-you page's view of the chosen order (read through a ref: `refresh` stays stable).
   const ordersRef = useRef(orders);
@@ -101,19 +108,26 @@ export function ShopperPanel({ orders }: { orders: SandboxOrder[] }) {
 
   const pay = async () => {
     setBusy(true);
+    // A new attempt: nothing said about the previous one stays on screen.
+    clearTimeout(poll.current);
     setNotice(null);
+    setAttempt(null);
+    setAttemptSeq((n) => n + 1);
+    const sent = phoneForAnswer(phone, answer);
+    // The number as typed (and as sent, when the emulator's ending replaced its last digits).
+    const typed = `You typed “${phone}”${sent !== phone.trim() ? `, sent as ${sent} (${PHONE_ANSWERS[answer].label.toLowerCase()})` : ""}.`;
     try {
-      const result = await startPayment(selected(orderId), phoneForAnswer(phone, answer));
+      const result = await startPayment(selected(orderId), sent);
       if (result.ok) {
         setAttempt(result.attempt);
         poll.current = setTimeout(() => refresh(orderId), POLL_MS);
       } else if (result.retryAfterSeconds) {
-        setNotice(copy.rateLimited(result.retryAfterSeconds));
+        setNotice(`${copy.rateLimited(result.retryAfterSeconds)} ${typed}`);
       } else {
-        setNotice(result.message ?? `${copy.rejectedFallback} (${result.code})`);
+        setNotice(`${result.message ?? `${copy.rejectedFallback} (${result.code})`} ${typed}`);
       }
     } catch (e) {
-      setNotice(`${copy.unreachable} (${(e as Error).message})`);
+      setNotice(`${copy.unreachable} (${(e as Error).message}) ${typed}`);
     } finally {
       setBusy(false);
     }
@@ -171,7 +185,7 @@ export function ShopperPanel({ orders }: { orders: SandboxOrder[] }) {
               <Text as="p">{notice}</Text>
             </Banner>
           )}
-          {attempt && <PaymentOutcome attempt={attempt} onRetry={pay} />}
+          {attempt && <PaymentOutcome attempt={attempt} />}
           {showForm && (!status || status.payable) && (
             <BlockStack gap="300">
               <TextField label={copy.phoneLabel} value={phone} onChange={setPhone} autoComplete="tel" type="tel" />
@@ -186,13 +200,11 @@ export function ShopperPanel({ orders }: { orders: SandboxOrder[] }) {
                     : `The emulator answers by the number's last four digits: this sends ${phoneForAnswer(phone, answer)}.`
                 }
               />
-              {!attempt?.canRetry && (
-                <InlineStack>
-                  <Button variant="primary" loading={busy} onClick={pay}>
-                    {copy.payButton(amount ?? undefined)}
-                  </Button>
-                </InlineStack>
-              )}
+              <InlineStack>
+                <Button variant="primary" loading={busy} onClick={pay}>
+                  {attempt?.canRetry ? copy.retry : copy.payButton(amount ?? undefined)}
+                </Button>
+              </InlineStack>
             </BlockStack>
           )}
         </BlockStack>
@@ -201,6 +213,11 @@ export function ShopperPanel({ orders }: { orders: SandboxOrder[] }) {
         orderId={orderId}
         phone={phone}
         paybill={status?.payable ? status.paybill : undefined}
+        attemptSeq={attemptSeq}
+        onStart={() => {
+          setNotice(null);
+          setAttemptSeq((n) => n + 1);
+        }}
         onSent={() => setTimeout(() => refresh(orderId), POLL_MS)}
       />
     </BlockStack>
