@@ -114,20 +114,24 @@ export function ShopperPanel({ orders }: { orders: SandboxOrder[] }) {
     setAttempt(null);
     setAttemptSeq((n) => n + 1);
     const sent = phoneForAnswer(phone, answer);
-    // The number as typed (and as sent, when the emulator's ending replaced its last digits).
-    const typed = `You typed “${phone}”${sent !== phone.trim() ? `, sent as ${sent} (${PHONE_ANSWERS[answer].label.toLowerCase()})` : ""}.`;
+    // Errors name the number as typed (and as sent, when the emulator's ending replaced its last
+    // digits), unless the app's message already quotes exactly what was typed.
+    const echo = (message: string) =>
+      sent === phone.trim() && message.includes(sent)
+        ? message
+        : `${message} You typed “${phone}”${sent !== phone.trim() ? `, sent as ${sent} (${PHONE_ANSWERS[answer].label.toLowerCase()})` : ""}.`;
     try {
       const result = await startPayment(selected(orderId), sent);
       if (result.ok) {
         setAttempt(result.attempt);
         poll.current = setTimeout(() => refresh(orderId), POLL_MS);
       } else if (result.retryAfterSeconds) {
-        setNotice(`${copy.rateLimited(result.retryAfterSeconds)} ${typed}`);
+        setNotice(echo(copy.rateLimited(result.retryAfterSeconds)));
       } else {
-        setNotice(`${result.message ?? `${copy.rejectedFallback} (${result.code})`} ${typed}`);
+        setNotice(echo(result.message ?? `${copy.rejectedFallback} (${result.code})`));
       }
     } catch (e) {
-      setNotice(`${copy.unreachable} (${(e as Error).message}) ${typed}`);
+      setNotice(echo(`${copy.unreachable} (${(e as Error).message})`));
     } finally {
       setBusy(false);
     }
