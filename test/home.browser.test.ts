@@ -279,6 +279,10 @@ describe("the sandbox page", () => {
     const orders = page.locator("label", { hasText: /^#100\d/ });
     await expect.poll(() => orders.getByText("paid", { exact: true }).count(), { timeout: 20_000 }).toBe(0);
     await expect.poll(() => page.getByText("Payment received").count(), { timeout: 20_000 }).toBe(0);
+    // The order chosen before (paid, now gone) leaves nothing behind: the first new one is payable.
+    await expect.poll(() => page.getByRole("button", { name: /^Pay KES 1$/ }).count(), { timeout: 20_000 }).toBe(1);
+    expect(await page.getByText("Not payable").count()).toBe(0);
+    expect(await page.getByText("This order is already paid.").count()).toBe(0);
     await shot(page, "07-sandbox-reset");
     await page.close();
   });

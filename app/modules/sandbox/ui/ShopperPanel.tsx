@@ -69,21 +69,26 @@ export function ShopperPanel({ orders }: { orders: SandboxOrder[] }) {
     confirmationNumber: ordersRef.current.find((o) => o.gid === id)?.confirmationNumber ?? null,
   });
 
+  // The order shown now: an answer about another one (chosen before, or gone after "Reset") is dropped.
+  const current = useRef(orderId);
+  current.current = orderId;
   const refresh = useCallback(async (id: string) => {
     clearTimeout(poll.current);
     try {
       const s = await getPayStatus(selected(id));
+      if (current.current !== id) return;
       setStatus(s);
       setAttempt(s.attempt ?? null);
       if (s.attempt?.status === "PENDING") poll.current = setTimeout(() => refresh(id), POLL_MS);
     } catch (e) {
-      setNotice((e as Error).message);
+      if (current.current === id) setNotice((e as Error).message);
     }
   }, []);
 
   useEffect(() => {
     setAttempt(null);
     setNotice(null);
+    setStatus(null); // nothing said about the previous order stays while this one's status loads
     if (orderId) void refresh(orderId);
     return () => clearTimeout(poll.current);
   }, [orderId, refresh]);
