@@ -20,6 +20,10 @@ export function createDispatcher(opts: { timeoutMs: number; now: () => number })
   const inFlight = new Set<Promise<unknown>>();
   let nextId = 1;
   let idleWaiters: Array<() => void> = [];
+  // Kinds whose callbacks are not delivered ("*": all): as when the CallBackURL registered with Daraja
+  // points nowhere (a deploy moved the app) — Daraja sends, nobody receives, nothing is retried.
+  const stopped = new Set<string>();
+  const isStopped = (kind: string) => stopped.has("*") || stopped.has(kind) || stopped.has(kind.split(":")[0]);
 
   const settleIdle = () => {
     if (timers.size === 0 && inFlight.size === 0) {
@@ -50,6 +54,10 @@ export function createDispatcher(opts: { timeoutMs: number; now: () => number })
     };
     records.push(record);
     if (records.length > 10_000) records.splice(0, records.length - 10_000); // benchmarks: recent ones only
+    if (isStopped(kind)) {
+      record.error = "not delivered: callbacks stopped by the control API";
+      return record;
+    }
     return track(
       (async () => {
         try {
@@ -93,6 +101,15 @@ export function createDispatcher(opts: { timeoutMs: number; now: () => number })
         settleIdle();
       }),
     pending: () => timers.size + inFlight.size,
+    /** Stops (or resumes) delivering callbacks of these kinds ("stk", "c2b", "b2c:result", or "*"). */
+    setStopped(kinds: string[], stop: boolean) {
+      for (const k of kinds) {
+        if (stop) stopped.add(k);
+        else stopped.delete(k);
+      }
+      return [...stopped];
+    },
+    stoppedKinds: () => [...stopped],
     cancelAll() {
       timers.forEach(clearTimeout);
       timers.clear();

@@ -44,6 +44,28 @@ describe("control API", () => {
     });
   });
 
+  it("stops delivering callbacks on request (pushes still succeed) and resumes", async () => {
+    const stopped = await control("POST", "/callbacks/stop", { kinds: ["stk"] });
+    expect(stopped).toEqual({ status: 200, body: { stopped: ["stk"] } });
+    const lost = cbPath();
+    try {
+      const push = await call(emu, STK_PUSH, stkBody(254712345678, `${rx.url}${lost}`), { token: bearer });
+      expect(push.body).toMatchObject({ ResponseCode: "0" });
+      await emu.idle();
+      expect(rx.at(lost)).toHaveLength(0);
+      expect(emu.callbacks().find((c) => c.url.endsWith(lost))).toMatchObject({
+        status: null,
+        error: expect.stringMatching(/^not delivered/),
+      });
+    } finally {
+      expect((await control("POST", "/callbacks/resume", { kinds: ["stk"] })).body).toEqual({ stopped: [] });
+    }
+    const back = cbPath();
+    await call(emu, STK_PUSH, stkBody(254712345678, `${rx.url}${back}`), { token: bearer });
+    await rx.waitFor(back);
+    expect((await control("POST", "/callbacks/stop", { kinds: "stk" })).status).toBe(400);
+  });
+
   it("never retries a callback the receiver failed, and records the failure", async () => {
     const path = cbPath();
     rx.answer(path, { status: 500, body: { error: "down" } });

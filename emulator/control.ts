@@ -129,6 +129,16 @@ export function createControl(opts: Resolved) {
       state.settlements.push(s);
       return s;
     },
+    /**
+     * Callbacks of these kinds (default: all) are recorded but not delivered until resumed: the
+     * "wrong CallBackURL after a deploy" failure, seen from the app as callbacks that stop arriving.
+     */
+    stopCallbacks(kinds: string[] = ["*"]): string[] {
+      return state.dispatcher.setStopped(kinds, true);
+    },
+    resumeCallbacks(kinds: string[] = ["*"]): string[] {
+      return state.dispatcher.setStopped(kinds, false);
+    },
     /** Every issued token stops working now (tests of the client's refresh-once rule). */
     expireTokens() {
       state.tokens.clear();
@@ -192,6 +202,10 @@ export function createControl(opts: Resolved) {
         case "POST /settle":
           if (b.shortCode === undefined) throw new Error("shortCode is required");
           return ok(api.settle(b.shortCode));
+        case "POST /callbacks/stop":
+          return ok({ stopped: api.stopCallbacks(kindsOf(b.kinds)) });
+        case "POST /callbacks/resume":
+          return ok({ stopped: api.resumeCallbacks(kindsOf(b.kinds)) });
         case "POST /tokens/expire":
           api.expireTokens();
           return ok({ expired: true });
@@ -247,6 +261,13 @@ export function createControl(opts: Resolved) {
 
 const ok = (body: unknown): Reply => ({ status: 200, body });
 
+function kindsOf(kinds: unknown): string[] {
+  if (kinds === undefined) return ["*"];
+  if (!Array.isArray(kinds) || !kinds.every((k) => typeof k === "string" && k.length > 0))
+    throw new Error("kinds must be a list of callback kinds (stk, c2b, b2c:result, …) or absent for all");
+  return kinds;
+}
+
 const CONTROL_INDEX = [
   "GET /__emulator/requests?path=",
   "GET /__emulator/callbacks?kind=",
@@ -261,6 +282,8 @@ const CONTROL_INDEX = [
   "GET|POST /__emulator/balances/:shortCode {working?, utility?, charges?}",
   "GET /__emulator/statement?shortCode=&format=csv|xlsx&from=&to=&totalsOffKes=&truncateAt=&otherShortCode=&duplicateRows=&monthFirst=1&formula=1",
   "POST /__emulator/settle {shortCode}",
+  "POST /__emulator/callbacks/stop {kinds?: [stk|c2b|b2c:result|…]} (default all)",
+  "POST /__emulator/callbacks/resume {kinds?}",
   "POST /__emulator/tokens/expire",
   "GET /__emulator/stats",
   "GET /__emulator/idle",

@@ -240,10 +240,11 @@ describe("payments list through the route module", () => {
 
   it("counts attempts needing review on the home page", async () => {
     const home = async (shop: string) =>
-      (await (await homeLoader(args(await getPage("/app", shop)))).json()).needsReview;
-    expect(await home(SHOP)).toBe(3);
-    expect(await home(OTHER)).toBe(1);
-    expect(await home(EMPTY)).toBe(0);
+      (await (await homeLoader(args(await getPage("/app", shop)))).json()).health.find((b) => b.id === "reviews")
+        ?.title ?? null;
+    expect(await home(SHOP)).toBe("3 payments need review");
+    expect(await home(OTHER)).toBe("1 payment needs review");
+    expect(await home(EMPTY)).toBe(null);
   });
 });
 

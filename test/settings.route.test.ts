@@ -58,6 +58,7 @@ describe("settings page through the route module", () => {
       "payment-method",
       "checkout-block",
       "c2b-urls",
+      "callback-address",
     ]);
     expect(data.checklist[0].status).toBe("todo");
   });

@@ -47,6 +47,7 @@ async function seedShop() {
   const tokenKey = tokenCacheKey({ baseUrl: darajaBaseUrl("sandbox"), consumerKey, consumerSecret }, hashingKey());
 
   await prisma.shop.create({ data: { domain: shop } });
+  await prisma.setupEvidence.create({ data: { shopDomain: shop, firstExtensionPath: "/api/pay/status" } });
   await prisma.session.create({ data: { id: `offline_${shop}`, shop, state: "", accessToken: `tok-${n}` } });
   await prisma.shopSettings.create({ data: { shopDomain: shop } });
   const accountId = `acct-of-shop-${n}`;

@@ -4,6 +4,9 @@ import { isOrderGid } from "~/modules/shopify/order-id";
 import { getPaymentStatus } from "~/modules/payments/payment-status.server";
 import { paymentsDeps } from "~/payments.server";
 import { authenticateExtension } from "~/lib/extension-auth.server";
+import { logger } from "~/lib/logger.server";
+import prisma from "~/db.server";
+import { noteExtensionRequest } from "~/modules/settings/setup-evidence.server";
 import { errorJson, unlessFarSideDown } from "~/modules/payments/http.server";
 
 // GET /api/pay/status?orderId=<gid>&confirmationNumber=<number> — polled by the checkout extension
@@ -11,6 +14,10 @@ import { errorJson, unlessFarSideDown } from "~/modules/payments/http.server";
 
 export const loader = async ({ request, context }: LoaderFunctionArgs) => {
   const { shop, cors, customerGid, sessionId } = await authenticateExtension(request);
+  // The block is placed (home checklist): the first request per shop is recorded, once.
+  await noteExtensionRequest(prisma, shop, "/api/pay/status", (err) =>
+    logger.warn({ shop, err: String(err) }, "could not record the checkout block's first request"),
+  );
   const params = new URL(request.url).searchParams;
   const orderId = params.get("orderId") ?? "";
   if (!isOrderGid(orderId)) {

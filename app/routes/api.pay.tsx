@@ -5,6 +5,9 @@ import { startPayment } from "~/modules/payments/start-payment.server";
 import { toAttemptView } from "~/modules/payments/attempt-view";
 import { paymentsDeps } from "~/payments.server";
 import { authenticateExtension } from "~/lib/extension-auth.server";
+import { logger } from "~/lib/logger.server";
+import prisma from "~/db.server";
+import { noteExtensionRequest } from "~/modules/settings/setup-evidence.server";
 import { errorJson, unlessFarSideDown } from "~/modules/payments/http.server";
 
 // POST /api/pay — the checkout extension's Pay button (contract: packages/pay-contract, docs/ARCHITECTURE.md).
@@ -16,6 +19,10 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 
 export const action = async ({ request, context }: ActionFunctionArgs) => {
   const { shop, cors, customerGid } = await authenticateExtension(request);
+  // The block is placed (home checklist): the first request per shop is recorded, once.
+  await noteExtensionRequest(prisma, shop, "/api/pay", (err) =>
+    logger.warn({ shop, err: String(err) }, "could not record the checkout block's first request"),
+  );
   const body = (await request.json().catch(() => null)) as Record<string, unknown> | null;
   return cors(
     await unlessFarSideDown(async () => {

@@ -1,13 +1,13 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { Badge, Banner, BlockStack, Button, Card, InlineStack, Layout, Page, Text } from "@shopify/polaris";
+import { Badge, BlockStack, Button, Card, InlineStack, Layout, Page, Text } from "@shopify/polaris";
 import prisma from "../db.server";
 import { authenticate } from "../shopify.server";
 import { loadSettingsPage } from "../modules/settings/use-cases.server";
 import { SetupChecklist } from "../modules/settings/ui/setup-checklist";
-import { countNeedsReview } from "../modules/payments/dashboard/index.server";
-import { countUnmatched } from "../modules/c2b/queue.server";
+import { integrationHealth } from "../modules/health/integration-health.server";
+import { HealthBanners } from "../modules/health/ui/health-banners";
 import { latestRunAttention } from "../modules/reconciliation/run/report.server";
 import { ReconciliationBanner } from "../modules/reconciliation/ui/home-banner";
 
@@ -15,53 +15,28 @@ import { ReconciliationBanner } from "../modules/reconciliation/ui/home-banner";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
-  const { view, checklist, callbackUrl } = await loadSettingsPage({ db: prisma }, session.shop);
+  const [{ view, checklist, callbackUrl }, health] = await Promise.all([
+    loadSettingsPage({ db: prisma }, session.shop),
+    integrationHealth(prisma, session.shop),
+  ]);
   return json({
     configured: view.configured,
     environment: view.values.environment,
     paymentMethodName: view.values.paymentMethodName,
     checklist,
     callbackUrl,
-    needsReview: await countNeedsReview(prisma, session.shop),
-    unmatched: await countUnmatched(prisma, session.shop),
+    health,
     reconciliation: await latestRunAttention(prisma, session.shop),
   });
 };
 
 export default function Index() {
-  const { configured, environment, paymentMethodName, checklist, callbackUrl, needsReview, unmatched } =
+  const { configured, environment, paymentMethodName, checklist, callbackUrl, health, reconciliation } =
     useLoaderData<typeof loader>();
-  const { reconciliation } = useLoaderData<typeof loader>();
   return (
     <Page title="M-PESA Checkout">
       <Layout>
-        {needsReview > 0 && (
-          <Layout.Section>
-            <Banner
-              tone="critical"
-              title={needsReview === 1 ? "1 payment needs review" : `${needsReview} payments need review`}
-              action={{ content: "Review payments", url: "/app/payments?status=needs_review" }}
-            >
-              M-PESA money arrived in a way the app could not settle by itself (for example a second payment or a short
-              amount).
-            </Banner>
-          </Layout.Section>
-        )}
-        {unmatched > 0 && (
-          <Layout.Section>
-            <Banner
-              tone="warning"
-              title={
-                unmatched === 1
-                  ? "1 paybill payment waits to be matched"
-                  : `${unmatched} paybill payments wait to be matched`
-              }
-              action={{ content: "Match payments", url: "/app/payments/unmatched" }}
-            >
-              Customers paid your paybill or till with an account number no order could be found for.
-            </Banner>
-          </Layout.Section>
-        )}
+        <HealthBanners banners={health} />
         <ReconciliationBanner latest={reconciliation} />
         <Layout.Section>
           <Card>

@@ -11,6 +11,7 @@ import { DEMO_SHOP } from "../modules/sandbox/demo";
 import { demoOrders, notFoundUnlessSandbox, safetyProblems, type SandboxOrder } from "../modules/sandbox/page.server";
 import { embeddedAppUrl } from "../modules/sandbox/session-tokens.server";
 import { ActivityPanel, useActivity } from "../modules/sandbox/ui/ActivityPanel";
+import { DemoControls } from "../modules/sandbox/ui/DemoControls";
 import { ShopperPanel } from "../modules/sandbox/ui/ShopperPanel";
 import sandboxStyles from "../modules/sandbox/ui/sandbox.css?url";
 
@@ -72,6 +73,7 @@ export default function SandboxPage() {
                 </Link>
               </Text>
             </Box>
+            <DemoControls />
             <InlineGrid columns={{ xs: 1, md: ["oneThird", "twoThirds"] }} gap="400">
               <ShopperPanel orders={orders} />
               <BlockStack gap="200">

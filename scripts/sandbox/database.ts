@@ -49,26 +49,9 @@ export async function seedDemoShop(db: PrismaClient, encryptionKey: string) {
   await saveSettings(db, createSecretBox({ current: encryptionKey }), DEMO_SHOP, result.value);
 }
 
-/**
- * The stand-in keeps orders in memory only, so each sandbox start creates the demo orders afresh and
- * first forgets the demo shop's previous orders, payments and callbacks (only the demo shop's).
- * Rate-limit counters are cleared too: a demo retries the same phone number often.
- */
-export async function forgetDemoOrders(db: PrismaClient) {
-  const shopDomain = DEMO_SHOP;
-  await db.$transaction([
-    db.paymentAttempt.deleteMany({ where: { shopDomain } }),
-    db.c2bAuditEntry.deleteMany({ where: { shopDomain } }),
-    db.c2bPayment.deleteMany({ where: { shopDomain } }),
-    db.receiptVerification.deleteMany({ where: { shopDomain } }),
-    db.mpesaReceipt.deleteMany({ where: { shopDomain } }),
-    db.mpesaOrder.deleteMany({ where: { shopDomain } }),
-    db.callbackLog.deleteMany({ where: { shopDomain } }),
-    db.job.deleteMany({ where: { shopDomain } }),
-    db.webhookDelivery.deleteMany({ where: { shopDomain } }),
-    db.rateLimiterFlexible.deleteMany({}),
-  ]);
-}
+// The stand-in keeps orders in memory only, so each sandbox start creates the demo orders afresh and
+// first forgets the demo shop's previous orders, payments and callbacks (the page's "Reset" does too).
+export { forgetDemoOrders } from "../../app/modules/sandbox/demo-orders.server";
 
 /**
  * Registers the C2B URLs of the demo shop's default receiving account with the emulator, as the

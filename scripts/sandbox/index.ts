@@ -33,6 +33,8 @@ export type SandboxOptions = {
   logLevel?: string;
   echoAppLogs?: boolean;
   log?: (msg: string) => void;
+  /** More app variables (tests: shorter recovery waits); the sandbox's own settings win. */
+  appEnv?: Record<string, string>;
 };
 
 export type Sandbox = {
@@ -117,6 +119,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       logFile: path.join(stateDir, "app.log"),
       echo: opts.echoAppLogs,
       env: appEnvironment(process.env, {
+        ...opts.appEnv,
         NODE_ENV: "development", // SANDBOX_MODE is refused with NODE_ENV=production
         SANDBOX_MODE: "true",
         HOST: host,

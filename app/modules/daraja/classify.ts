@@ -71,3 +71,41 @@ export function classifyErrorAnswer(a: ErrorAnswer, unsafe: boolean): DarajaErro
   // 5xx without a code we know: for money-moving calls we cannot tell whether M-PESA acted.
   return unsafe ? "unknown-outcome" : "retryable";
 }
+
+/**
+ * A refused request (or a failure callback) that only a change of the shop's Daraja set-up can fix
+ * (the home page's health banner). Null: not a set-up problem, or not one we can name.
+ */
+export type SetupProblem =
+  | "oauth" // consumer key/secret refused (wrong keys, or the other environment's)
+  | "wrong_credentials" // 500.001.1001 Wrong credentials: the passkey does not belong to the shortcode
+  | "merchant_missing" // 500.001.1001 Merchant does not exist: the shortcode is not on M-PESA Express
+  | "invalid_shortcode" // 400.002.02 Invalid BusinessShortCode
+  | "invalid_party_b" // 400.002.02 Invalid PartyB: the till (or paybill) number receiving the money
+  | "invalid_callback_url" // 400.002.02 Invalid CallBackURL, or a word Daraja refuses in it
+  | "no_api_product" // the Daraja app has no M-PESA Express product
+  | "operator_missing" // SFC_IC0003 The operator does not exist: till/store number swapped
+  | "not_permitted"; // 2028 The request is not permitted according to product assignment
+
+const OAUTH_CODES = new Set(["400.008.01", "400.008.02", "999991", "999996", "999997"]);
+
+export function setupProblemOfAnswer(errorCode: string | null, errorMessage: string): SetupProblem | null {
+  const code = (errorCode ?? "").trim();
+  const m = errorMessage.toLowerCase();
+  if (OAUTH_CODES.has(code)) return "oauth";
+  if (code === "SFC_IC0003") return "operator_missing";
+  if (code === "2028") return "not_permitted";
+  if (m.includes("no apiproduct match")) return "no_api_product";
+  if (code === "500.001.1001") {
+    const reason = reasonOf5000011001(errorMessage);
+    if (reason === "wrong_credentials" || reason === "merchant_missing") return reason;
+    return null;
+  }
+  if (code === "400.003.02" && m.includes("callbackurl")) return "invalid_callback_url";
+  if (code === "400.002.02") {
+    if (m.includes("invalid businessshortcode")) return "invalid_shortcode";
+    if (m.includes("invalid partyb")) return "invalid_party_b";
+    if (m.includes("invalid callbackurl")) return "invalid_callback_url";
+  }
+  return null;
+}

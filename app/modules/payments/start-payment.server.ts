@@ -2,7 +2,7 @@ import type { PaymentAttempt } from "@prisma/client";
 import { isOrderGid } from "../shopify/order-id";
 import { logger } from "../../lib/logger.server";
 import { maskMsisdn } from "../../lib/phone-mask";
-import { DarajaError, InvalidPhoneNumberError } from "../daraja/errors";
+import { DarajaAuthError, DarajaError, InvalidPhoneNumberError } from "../daraja/errors";
 import { normalizeMsisdn } from "../daraja/phone";
 import { renderAccountReference } from "../settings/account-reference";
 import {
@@ -210,7 +210,13 @@ async function handlePushError(
 ): Promise<PushVerdict> {
   if (error instanceof DarajaError && error.kind !== "unknown-outcome") {
     const unavailable = error.kind === "retryable";
-    const reason = `${unavailable ? "Daraja unavailable" : "Daraja refused the STK Push"}: ${[error.errorCode, error.errorMessage].filter(Boolean).join(" ")}`;
+    // The prefix names the step that refused (the home page's health check reads it: health/setup-failures.ts).
+    const what = unavailable
+      ? "Daraja unavailable"
+      : error instanceof DarajaAuthError
+        ? "Daraja refused the consumer key/secret"
+        : "Daraja refused the STK Push";
+    const reason = `${what}: ${[error.errorCode, error.errorMessage].filter(Boolean).join(" ")}`;
     log.warn({ errorCode: error.errorCode, kind: error.kind, httpStatus: error.httpStatus }, reason);
     await failBeforePrompt(deps.db, id, reason, deps.now(), unavailable ? "stk_push_unavailable" : "stk_push_request");
     return unavailable ? "unavailable" : "refused";

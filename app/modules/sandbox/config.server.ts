@@ -13,3 +13,15 @@ export function sandboxConfig(): SandboxConfig {
 }
 
 export const tokenKeys = () => ({ apiKey: env().SHOPIFY_API_KEY, apiSecret: env().SHOPIFY_API_SECRET });
+
+/** What "Add a demo order" and "Reset" need beyond the page's settings: the app's own address and secret. */
+export function demoAdminConfig() {
+  const e = env();
+  return {
+    ...sandboxConfig(),
+    appUrl: e.SHOPIFY_APP_URL,
+    apiSecret: e.SHOPIFY_API_SECRET,
+    callbackBaseUrl: e.CALLBACK_BASE_URL ?? e.SHOPIFY_APP_URL,
+  };
+}
+export type DemoAdminConfig = ReturnType<typeof demoAdminConfig>;

@@ -61,7 +61,11 @@ export async function payByPaybill(db: Db, config: SandboxConfig, input: unknown
   try {
     msisdn = normalizeMsisdn(phone);
   } catch {
-    return { ok: false, status: 400, message: "Enter a Kenyan mobile number (07XX XXX XXX)." };
+    return {
+      ok: false,
+      status: 400,
+      message: `“${phone}” is not a Kenyan mobile number: enter one like 07XX XXX XXX (the phone box above pays from it).`,
+    };
   }
   const kind = account.kind === "till" ? "till" : "paybill";
   if (kind === "paybill" && !billRef.trim())

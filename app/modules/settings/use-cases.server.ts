@@ -19,6 +19,8 @@ import {
   type RegisterOutcome,
 } from "./c2b-registration.server";
 import { callbackUrlPattern, setupChecklist, type ChecklistItem } from "./checklist";
+import { findSetupEvidence, type SetupEvidenceDb } from "./setup-evidence.server";
+import { formatEat } from "../payments/dashboard/format";
 import { darajaBaseUrl, secretBoxFromEnv, type ShopDarajaConfig } from "./config.server";
 import type { DarajaClient } from "../daraja";
 import { findSettings, findShopSetup, saveSettings, saveShopWideSettings, type SettingsDb } from "./repository.server";
@@ -82,10 +84,17 @@ export type SettingsPage = {
 const boxOf = (deps: Deps) => deps.box ?? secretBoxFromEnv(deps.env ?? env());
 const callbackBase = (config: Env) => config.CALLBACK_BASE_URL ?? config.SHOPIFY_APP_URL;
 
-export async function loadSettingsPage(deps: Deps, shop: string): Promise<SettingsPage> {
+export async function loadSettingsPage(
+  deps: Deps & { db: SettingsDb & SetupEvidenceDb },
+  shop: string,
+): Promise<SettingsPage> {
   const config = deps.env ?? env();
   const box = boxOf(deps);
-  const [setup, accounts] = await Promise.all([findShopSetup(deps.db, shop), listReceivingAccounts(deps.db, shop)]);
+  const [setup, accounts, evidence] = await Promise.all([
+    findShopSetup(deps.db, shop),
+    listReceivingAccounts(deps.db, shop),
+    findSetupEvidence(deps.db, shop),
+  ]);
   const view = settingsView(setup, box);
   const base = callbackBase(config);
   return {
@@ -96,6 +105,15 @@ export async function loadSettingsPage(deps: Deps, shop: string): Promise<Settin
       configured: view.configured,
       paymentMethodName: view.values.paymentMethodName,
       c2bRegistered: accounts.some((a) => a.c2bRegisteredAt),
+      evidence: {
+        firstMpesaOrder: evidence.firstMpesaOrder && {
+          name: evidence.firstMpesaOrder.name,
+          when: formatEat(evidence.firstMpesaOrder.at),
+        },
+        firstExtensionRequest: evidence.firstExtensionRequest && { when: formatEat(evidence.firstExtensionRequest.at) },
+      },
+      callbackBaseUrl: base,
+      production: config.NODE_ENV === "production",
     }),
     callbackUrl: callbackUrlPattern(base),
     callbackUrlInsecure: !base.startsWith("https://"),

@@ -56,6 +56,7 @@ export async function deleteShopData(tx: Tx, shop: string) {
     settings: (await tx.shopSettings.deleteMany({ where })).count,
     mpesaAccounts: (await tx.mpesaAccount.deleteMany({ where })).count,
     webhookDeliveries: (await tx.webhookDelivery.deleteMany({ where })).count,
+    setupEvidence: (await tx.setupEvidence.deleteMany({ where })).count,
     sessions: (await tx.session.deleteMany({ where: { shop } })).count,
     shops: (await tx.shop.deleteMany({ where: { domain: shop } })).count,
     // Rate-limit counters keyed by shop: the domain as a whole key segment (`<prefix>:<shop>` or

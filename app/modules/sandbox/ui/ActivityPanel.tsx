@@ -98,7 +98,7 @@ export function ActivityPanel({ data }: { data: SandboxActivity | null }) {
       >
         {(data.daraja ?? []).map((r) => (
           <details key={r.id}>
-            <summary>
+            <summary title="Show the request and the answer">
               <InlineStack gap="200" blockAlign="center">
                 <Text as="span" variant="bodySm" tone="subdued">
                   {time(r.at)}
@@ -122,7 +122,7 @@ export function ActivityPanel({ data }: { data: SandboxActivity | null }) {
       >
         {data.callbacks.map((c) => (
           <details key={c.id}>
-            <summary>
+            <summary title="Show the callback as stored">
               <InlineStack gap="200" blockAlign="center">
                 <Text as="span" variant="bodySm" tone="subdued">
                   {time(c.receivedAt)}
@@ -130,9 +130,7 @@ export function ActivityPanel({ data }: { data: SandboxActivity | null }) {
                 <Text as="span" fontWeight="semibold">
                   {c.kind} {resultOf(c.body)}
                 </Text>
-                <Badge tone={c.status === "PROCESSED" ? "success" : c.status === "RECEIVED" ? "info" : "attention"}>
-                  {c.status}
-                </Badge>
+                <CallbackBadges kind={c.kind} status={c.status} body={c.body} />
               </InlineStack>
             </summary>
             <Json value={c.body} />
@@ -146,7 +144,7 @@ export function ActivityPanel({ data }: { data: SandboxActivity | null }) {
       >
         {(data.mutations ?? []).map((m, i) => (
           <details key={`${m.at}-${i}`}>
-            <summary>
+            <summary title="Show the mutation's variables">
               <InlineStack gap="200" blockAlign="center">
                 {typeof m.at === "string" && (
                   <Text as="span" variant="bodySm" tone="subdued">
@@ -166,12 +164,39 @@ export function ActivityPanel({ data }: { data: SandboxActivity | null }) {
   );
 }
 
-/** "ResultCode 1032" from a stored STK callback body, for the one-line summary. */
-function resultOf(body: string) {
+/** The ResultCode of a stored STK callback body (as a string), or null. */
+function resultCodeOf(body: string): string | null {
   try {
     const cb = JSON.parse(body)?.Body?.stkCallback;
-    return cb ? `ResultCode ${cb.ResultCode}` : "";
+    return cb && cb.ResultCode !== undefined ? String(cb.ResultCode) : null;
   } catch {
-    return "";
+    return null;
   }
+}
+
+/** "ResultCode 1032" from a stored STK callback body, for the one-line summary. */
+function resultOf(body: string) {
+  const code = resultCodeOf(body);
+  return code === null ? "" : `ResultCode ${code}`;
+}
+
+// What the customer's payment did (green only for money received), then what the app did with the
+// callback (stored, processed, refused): a processed failure is a failure, not a green badge.
+const NOT_ANSWERED = new Set(["1032", "1037", "1019"]);
+function CallbackBadges({ kind, status, body }: { kind: string; status: string; body: string }) {
+  const code = kind === "STK" ? resultCodeOf(body) : null;
+  const handling = status === "REJECTED" || status === "DEAD" ? "critical" : status === "RECEIVED" ? "info" : undefined;
+  return (
+    <>
+      {code !== null &&
+        (code === "0" ? (
+          <Badge tone="success">paid</Badge>
+        ) : (
+          <Badge tone={NOT_ANSWERED.has(code) ? "warning" : "critical"}>
+            {NOT_ANSWERED.has(code) ? "not paid" : "failed"}
+          </Badge>
+        ))}
+      <Badge tone={handling}>{status.toLowerCase()}</Badge>
+    </>
+  );
 }

@@ -32,6 +32,9 @@ export function PaybillPanel(props: {
   orderId: string;
   phone: string;
   paybill: PaybillInstructions | undefined;
+  /** Changes with every new attempt: the banners of the previous one go. */
+  attemptSeq: number;
+  onStart: () => void;
   onSent: () => void;
 }) {
   const { paybill } = props;
@@ -48,6 +51,10 @@ export function PaybillPanel(props: {
     setSent(null);
     setError(null);
   }, [props.orderId, paybill?.accountReference]);
+  useEffect(() => {
+    setSent(null);
+    setError(null);
+  }, [props.attemptSeq]);
 
   if (!paybill) return null;
   const amountOptions = (Object.keys(PAYBILL_AMOUNTS) as PaybillAmount[])
@@ -56,8 +63,8 @@ export function PaybillPanel(props: {
     .map((o) => ({ value: o.value, label: `${PAYBILL_AMOUNTS[o.value]}: ${formatKes(o.kes!)}` }));
 
   const send = async () => {
+    props.onStart(); // bumps attemptSeq: this panel's old banners go too
     setBusy(true);
-    setError(null);
     try {
       const res = await fetch("/sandbox/paybill", {
         method: "POST",

@@ -3,12 +3,14 @@ import { copy } from "../../../../extensions/checkout-ui/src/copy";
 import type { AttemptView } from "./checkout-client";
 
 // The attempt as the checkout extension shows it: the same headings and messages (its copy.ts).
-export function PaymentOutcome({ attempt, onRetry }: { attempt: AttemptView; onRetry: () => void }) {
-  const retry = attempt.canRetry ? (
-    <Button variant="primary" onClick={onRetry}>
-      {copy.retry}
-    </Button>
-  ) : null;
+// Without onRetry the banner has no button (the sandbox puts Retry beside the inputs it uses).
+export function PaymentOutcome({ attempt, onRetry }: { attempt: AttemptView; onRetry?: () => void }) {
+  const retry =
+    attempt.canRetry && onRetry ? (
+      <Button variant="primary" onClick={onRetry}>
+        {copy.retry}
+      </Button>
+    ) : null;
   switch (attempt.status) {
     case "PENDING":
       return (

@@ -53,7 +53,14 @@ export function ShopperPanel({ orders }: { orders: SandboxOrder[] }) {
   const [attempt, setAttempt] = useState<AttemptView | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // Bumped on every new attempt (prompt or paybill): the panels drop the banners of the previous one.
+  const [attemptSeq, setAttemptSeq] = useState(0);
   const poll = useRef<ReturnType<typeof setTimeout>>();
+
+  // After "Reset" (or an order gone) the chosen order no longer exists: take the first one.
+  useEffect(() => {
+    if (orders.length && !orders.some((o) => o.gid === orderId)) setOrderId(orders[0].gid);
+  }, [orders, orderId]);
 
   // The thank-you page's view of the chosen order (read through a ref: `refresh` stays stable).
   const ordersRef = useRef(orders);
@@ -63,21 +70,26 @@ export function ShopperPanel({ orders }: { orders: SandboxOrder[] }) {
     confirmationNumber: ordersRef.current.find((o) => o.gid === id)?.confirmationNumber ?? null,
   });
 
+  // The order shown now: an answer about another one (chosen before, or gone after "Reset") is dropped.
+  const current = useRef(orderId);
+  current.current = orderId;
   const refresh = useCallback(async (id: string) => {
     clearTimeout(poll.current);
     try {
       const s = await getPayStatus(selected(id));
+      if (current.current !== id) return;
       setStatus(s);
       setAttempt(s.attempt ?? null);
       if (s.attempt?.status === "PENDING") poll.current = setTimeout(() => refresh(id), POLL_MS);
     } catch (e) {
-      setNotice((e as Error).message);
+      if (current.current === id) setNotice((e as Error).message);
     }
   }, []);
 
   useEffect(() => {
     setAttempt(null);
     setNotice(null);
+    setStatus(null); // nothing said about the previous order stays while this one's status loads
     if (orderId) void refresh(orderId);
     return () => clearTimeout(poll.current);
   }, [orderId, refresh]);
@@ -102,19 +114,30 @@ export function ShopperPanel({ orders }: { orders: SandboxOrder[] }) {
 
   const pay = async () => {
     setBusy(true);
+    // A new attempt: nothing said about the previous one stays on screen.
+    clearTimeout(poll.current);
     setNotice(null);
+    setAttempt(null);
+    setAttemptSeq((n) => n + 1);
+    const sent = phoneForAnswer(phone, answer);
+    // Errors name the number as typed (and as sent, when the emulator's ending replaced its last
+    // digits), unless the app's message already quotes exactly what was typed.
+    const echo = (message: string) =>
+      sent === phone.trim() && message.includes(sent)
+        ? message
+        : `${message} You typed “${phone}”${sent !== phone.trim() ? `, sent as ${sent} (${PHONE_ANSWERS[answer].label.toLowerCase()})` : ""}.`;
     try {
-      const result = await startPayment(selected(orderId), phoneForAnswer(phone, answer));
+      const result = await startPayment(selected(orderId), sent);
       if (result.ok) {
         setAttempt(result.attempt);
         poll.current = setTimeout(() => refresh(orderId), POLL_MS);
       } else if (result.retryAfterSeconds) {
-        setNotice(copy.rateLimited(result.retryAfterSeconds));
+        setNotice(echo(copy.rateLimited(result.retryAfterSeconds)));
       } else {
-        setNotice(result.message ?? `${copy.rejectedFallback} (${result.code})`);
+        setNotice(echo(result.message ?? `${copy.rejectedFallback} (${result.code})`));
       }
     } catch (e) {
-      setNotice(`${copy.unreachable} (${(e as Error).message})`);
+      setNotice(echo(`${copy.unreachable} (${(e as Error).message})`));
     } finally {
       setBusy(false);
     }
@@ -172,7 +195,7 @@ export function ShopperPanel({ orders }: { orders: SandboxOrder[] }) {
               <Text as="p">{notice}</Text>
             </Banner>
           )}
-          {attempt && <PaymentOutcome attempt={attempt} onRetry={pay} />}
+          {attempt && <PaymentOutcome attempt={attempt} />}
           {showForm && (!status || status.payable) && (
             <BlockStack gap="300">
               <TextField label={copy.phoneLabel} value={phone} onChange={setPhone} autoComplete="tel" type="tel" />
@@ -187,13 +210,11 @@ export function ShopperPanel({ orders }: { orders: SandboxOrder[] }) {
                     : `The emulator answers by the number's last four digits: this sends ${phoneForAnswer(phone, answer)}.`
                 }
               />
-              {!attempt?.canRetry && (
-                <InlineStack>
-                  <Button variant="primary" loading={busy} onClick={pay}>
-                    {copy.payButton(amount ?? undefined)}
-                  </Button>
-                </InlineStack>
-              )}
+              <InlineStack>
+                <Button variant="primary" loading={busy} onClick={pay}>
+                  {attempt?.canRetry ? copy.retry : copy.payButton(amount ?? undefined)}
+                </Button>
+              </InlineStack>
             </BlockStack>
           )}
         </BlockStack>
@@ -202,6 +223,11 @@ export function ShopperPanel({ orders }: { orders: SandboxOrder[] }) {
         orderId={orderId}
         phone={phone}
         paybill={status?.payable ? status.paybill : undefined}
+        attemptSeq={attemptSeq}
+        onStart={() => {
+          setNotice(null);
+          setAttemptSeq((n) => n + 1);
+        }}
         onSent={() => setTimeout(() => refresh(orderId), POLL_MS)}
       />
       <AdminRefundPanel
