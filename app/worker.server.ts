@@ -19,6 +19,8 @@ import { jobQueueSource } from "./modules/jobs/queue.server";
 import { listenForWork } from "./modules/jobs/wakeup.server";
 import { startWorker, type PeriodicTask, type Worker, type WorkerOptions } from "./modules/jobs/worker.server";
 import { RECORD_PAYMENT_IN_SHOPIFY, RECOVER_PENDING_ATTEMPT } from "./modules/payments/job-types";
+import { ATTACH_RECEIPT_IN_SHOPIFY } from "./modules/payments/job-types";
+import { attachReceiptInShopify } from "./modules/payments/receipt-pending.server";
 import { recordPaymentInShopify } from "./modules/payments/record-in-shopify.server";
 import { recoverPendingAttempt, sweepStalePending } from "./modules/payments/recovery.server";
 import { paymentsDeps } from "./payments.server";
@@ -48,6 +50,7 @@ export function registerJobHandlers(db: PrismaClient) {
   registerJobHandler(RECOVER_PENDING_ATTEMPT, async (p, ctx) =>
     recoverPendingAttempt(await paymentsDeps(), p.attemptId, ctx),
   );
+  registerJobHandler(ATTACH_RECEIPT_IN_SHOPIFY, async (p) => attachReceiptInShopify(await paymentsDeps(), p.attemptId));
   registerJobHandler(RECORD_C2B_PAYMENT, async (p) => recordC2bPayment(await paymentsDeps(), p.paymentId));
   registerJobHandler(SEND_REFUND, async (p) => sendRefund(await refundsDeps(), p.refundId));
   registerJobHandler(SETTLE_REFUND, async (p) => settleRefund(await refundsDeps(), p.refundId));

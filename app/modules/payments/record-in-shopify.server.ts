@@ -1,7 +1,8 @@
 import { AppError, kindOf, ShopNotConfiguredError } from "../../lib/errors";
 import { logger } from "../../lib/logger.server";
 import { RetryLaterError } from "../jobs/handlers";
-import { isDevelopmentStore, recordMpesaPayment } from "../shopify/orders.server";
+import { isDevelopmentStore, PENDING_RECEIPT, recordMpesaPayment } from "../shopify/orders.server";
+import { claimPendingWrite, releasePendingClaim } from "./receipt-pending.server";
 import { findAttempt, holdPaidAttemptForReview, markRecordedInShopify } from "./attempts.server";
 import type { PaymentsConfig, PaymentsDeps } from "./deps.server";
 import { claimBusyRetryMs, claimReceiptWrite, receiptRecorded, releaseReceiptClaim } from "./receipt-claims.server";
@@ -25,8 +26,10 @@ export const SANDBOX_NOTE = "Daraja sandbox payment: test money, no real M-PESA 
 
 export async function recordPaymentInShopify(deps: RecordDeps, attemptId: string): Promise<void> {
   const attempt = await findAttempt(deps.db, attemptId);
-  if (!attempt || attempt.recordedInShopifyAt || attempt.status !== "SUCCEEDED" || !attempt.mpesaReceipt) return;
-  const receipt = attempt.mpesaReceipt;
+  if (!attempt || attempt.recordedInShopifyAt || attempt.status !== "SUCCEEDED") return;
+  // Paid per STK query, receipt not known yet: recorded with receipt "pending" (receipt-pending.server.ts).
+  if (!attempt.mpesaReceipt && !(attempt.receiptPendingSince && attempt.checkoutRequestId)) return;
+  const receipt = attempt.mpesaReceipt ?? PENDING_RECEIPT;
   const settings = await deps.shopPaymentSettings(attempt.shopDomain);
   if (!settings) throw new ShopNotConfiguredError(attempt.shopDomain, "has no settings (uninstalled?)");
   const log = logger.child({ attemptId, shop: attempt.shopDomain });
@@ -44,7 +47,10 @@ export async function recordPaymentInShopify(deps: RecordDeps, attemptId: string
     return;
   }
 
-  const claim = await claimReceiptWrite(deps.db, receipt, deps.now(), deps.config.recordClaimMs);
+  const claim =
+    receipt === PENDING_RECEIPT
+      ? await claimPendingWrite(deps.db, attempt.id, deps.now(), deps.config.recordClaimMs)
+      : await claimReceiptWrite(deps.db, receipt, deps.now(), deps.config.recordClaimMs);
   if (!claim.claimed) {
     if (claim.recorded) return markRecordedInShopify(deps.db, attempt, deps.now());
     // settleAttempt writes the ledger row with every SUCCEEDED transition: its absence is a bug to look at.
@@ -61,13 +67,17 @@ export async function recordPaymentInShopify(deps: RecordDeps, attemptId: string
       orderGid: attempt.orderGid,
       amountKes: attempt.amountKes,
       receipt,
+      checkoutRequestId: attempt.checkoutRequestId,
       paymentMethodName: settings.paymentMethodName,
       processedAt: attempt.transactionDate ?? attempt.completedAt ?? deps.now(),
       ...(sandboxMoney ? { testPaymentNote: SANDBOX_NOTE } : {}),
     });
   } catch (error) {
     // A call that may still land (timed out) keeps the claim until it runs out; otherwise give it back.
-    if (kindOf(error) !== "unknown-outcome") await releaseReceiptClaim(deps.db, receipt, claim.token);
+    if (kindOf(error) !== "unknown-outcome")
+      await (receipt === PENDING_RECEIPT
+        ? releasePendingClaim(deps.db, attempt.id, claim.token)
+        : releaseReceiptClaim(deps.db, receipt, claim.token));
     if (error instanceof AppError && error.kind === "final")
       log.error({ err: error.message }, "Shopify refused to record the payment");
     throw error;
@@ -80,6 +90,6 @@ export async function recordPaymentInShopify(deps: RecordDeps, attemptId: string
   }
   log.info({ outcome: result.outcome, test: sandboxMoney }, "payment recorded in Shopify");
   const now = deps.now();
-  await receiptRecorded(deps.db, receipt, claim.token, now);
+  if (receipt !== PENDING_RECEIPT) await receiptRecorded(deps.db, receipt, claim.token, now);
   await markRecordedInShopify(deps.db, attempt, now);
 }
