@@ -9,6 +9,7 @@ import {
   type EndpointBehaviour,
   type LedgerEntry,
   type RequestRecord,
+  type PullQuirks,
   type Stats,
   type StkTxn,
 } from "./state";
@@ -129,6 +130,12 @@ export function createControl(opts: Resolved) {
       state.settlements.push(s);
       return s;
     },
+    /** Pull Transactions answer forms and faults (emulator/README.md, "Pull Transactions"); merged, returns all. */
+    setPullQuirks(q: Partial<PullQuirks>): PullQuirks {
+      Object.assign(state.pullQuirks, q);
+      if (q.expireTokensAfterPages !== undefined) state.pullPagesServed = 0;
+      return { ...state.pullQuirks };
+    },
     /** Every issued token stops working now (tests of the client's refresh-once rule). */
     expireTokens() {
       state.tokens.clear();
@@ -192,6 +199,8 @@ export function createControl(opts: Resolved) {
         case "POST /settle":
           if (b.shortCode === undefined) throw new Error("shortCode is required");
           return ok(api.settle(b.shortCode));
+        case "POST /pull/quirks":
+          return ok(api.setPullQuirks(b as Partial<PullQuirks>));
         case "POST /tokens/expire":
           api.expireTokens();
           return ok({ expired: true });
@@ -261,6 +270,7 @@ const CONTROL_INDEX = [
   "GET|POST /__emulator/balances/:shortCode {working?, utility?, charges?}",
   "GET /__emulator/statement?shortCode=&format=csv|xlsx&from=&to=&totalsOffKes=&truncateAt=&otherShortCode=&duplicateRows=&monthFirst=1&formula=1",
   "POST /__emulator/settle {shortCode}",
+  "POST /__emulator/pull/quirks",
   "POST /__emulator/tokens/expire",
   "GET /__emulator/stats",
   "GET /__emulator/idle",
