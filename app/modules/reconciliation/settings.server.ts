@@ -113,7 +113,7 @@ export async function reconciliationSettingsAction(
     case "register-pull": {
       const outcome = await registerPull(deps, shop, accountId, String(form.nominatedNumber ?? ""));
       return {
-        status: outcome.ok ? 200 : outcome.field ? 422 : 409,
+        status: outcome.ok ? 200 : outcome.field === "nominatedNumber" ? 422 : 409,
         result: { intent, ok: outcome.ok, message: outcome.message, accountId, ...(outcome.ok ? {} : { field: outcome.field }) },
       };
     }

@@ -5,7 +5,7 @@ import { PULL_TRANSACTIONS, type PullJob } from "./job-types";
 // When Pull Transactions runs (docs/RECONCILIATION.md): for every receiving account registered for Pull,
 //   - hourly: the last PULL_HOURLY_LOOKBACK_HOURS hours up to the last full hour;
 //   - daily: a 48-hour sweep up to the start of the UTC day (Pull serves the last 48 hours only);
-//   - on demand ("Pull now"): the last 48 hours up to the current minute.
+//   - on demand ("Pull now"): the last 48 hours up to the end of the current minute.
 // Windows are aligned (hour, day, minute), so every instance computes the same ones: the job's dedupe key
 // `pull:<account>:<start>:<end>` and PullRun's unique key make one pull per account and window.
 
@@ -59,8 +59,8 @@ export async function enqueueScheduledPulls(db: PrismaClient, now: Date, hourlyL
   return created;
 }
 
-/** "Pull now" (settings, sandbox): the last 48 hours up to this minute. */
+/** "Pull now" (settings): the last 48 hours up to the end of this minute (payments of this minute included). */
 export async function enqueueManualPull(db: PrismaClient, account: { id: string; shopDomain: string }, now: Date) {
-  const windowEnd = floorTo(now, 60_000);
+  const windowEnd = new Date(floorTo(now, 60_000).getTime() + 60_000);
   return enqueuePull(db, account, { windowStart: new Date(windowEnd.getTime() - PULL_MAX_WINDOW_MS + 60_000), windowEnd }, "manual");
 }
