@@ -12,6 +12,8 @@ import {
   stkCallbackBody,
   type Harness,
 } from "./support/payments-harness";
+import { RequestType, setUpValidRequest } from "@shopify/shopify-api/test-helpers";
+import { action as importAction } from "../app/routes/app.reconciliation.import";
 
 // A missed callback ends paid (issue 12, part 1), through the real routes: the shopper pays (the
 // emulator's phone ending 0004 keeps the money and drops the callback), recovery's STK query says paid,
@@ -161,5 +163,37 @@ describe("a missed callback ends paid", () => {
     } finally {
       await h.db.shopSettings.update({ where: { shopDomain: SHOP }, data: { holdUntilReceiptKnown: false } });
     }
+  }, 120_000);
+
+  it("the statement import finds the receipt: attached to the order recorded with receipt pending", async () => {
+    const { order, id, settled } = await missedCallback("0712 340 004");
+    expect(settled).toMatchObject({ status: "SUCCEEDED", mpesaReceipt: null });
+    await eventually(async () => ((await attempt(id)).recordedInShopifyAt ? true : null), "recorded", 30_000);
+    const receipt = emulatorReceipt(settled.checkoutRequestId!);
+    // The merchant downloads the Org Portal statement (the emulator's) and uploads it.
+    const bytes = await h.emulator.statement({ shortCode: "174379", format: "csv" });
+    const form = new FormData();
+    form.append("statement", new File([Buffer.from(bytes)], "statement.csv", { type: "text/csv" }));
+    const request = await setUpValidRequest(
+      {
+        type: RequestType.Admin,
+        store: SHOP.replace(".myshopify.com", ""),
+        apiKey: "testApiKey",
+        apiSecretKey: "testApiSecretKey",
+      },
+      new Request("https://my-test-app.myshopify.io/app/reconciliation/import", { method: "POST", body: form }),
+    );
+    const res = (await importAction({ request, params: {}, context: {} })) as Response;
+    const body = (await res.json()) as any;
+    expect(body.result).toMatchObject({ status: "IMPORTED" });
+    expect(await attempt(id)).toMatchObject({ mpesaReceipt: receipt, receiptFoundBy: "statement" });
+    await eventually(async () => (meta(order.id, "receipt") === receipt ? true : null), "receipt on the order", 30_000);
+    await eventually(
+      async () => (await h.db.mpesaReceipt.findUnique({ where: { receipt } }))?.shopifyRecordedAt,
+      "attach finished",
+      30_000,
+    );
+    expect(tags(order.id)).not.toContain("mpesa-receipt-pending");
+    expect(receiptWrites(order.id, receipt)).toBe(1);
   }, 120_000);
 });
