@@ -21,6 +21,12 @@ import { jobQueueSource } from "./modules/jobs/queue.server";
 import { listenForWork } from "./modules/jobs/wakeup.server";
 import { startWorker, type PeriodicTask, type Worker, type WorkerOptions } from "./modules/jobs/worker.server";
 import { RECORD_PAYMENT_IN_SHOPIFY, RECOVER_PENDING_ATTEMPT } from "./modules/payments/job-types";
+import { ATTACH_RECEIPT_IN_SHOPIFY } from "./modules/payments/job-types";
+import { attachReceiptInShopify } from "./modules/payments/receipt-pending.server";
+import { PULL_TRANSACTIONS } from "./modules/reconciliation/pull/job-types";
+import { runPull } from "./modules/reconciliation/pull/run.server";
+import { enqueueScheduledPulls } from "./modules/reconciliation/pull/schedule.server";
+import { pullDeps } from "./reconciliation-pull.server";
 import { recordPaymentInShopify } from "./modules/payments/record-in-shopify.server";
 import { recoverPendingAttempt, sweepStalePending } from "./modules/payments/recovery.server";
 import { paymentsDeps } from "./payments.server";
@@ -55,6 +61,8 @@ export function registerJobHandlers(db: PrismaClient) {
   registerJobHandler(RECOVER_PENDING_ATTEMPT, async (p, ctx) =>
     recoverPendingAttempt(await paymentsDeps(), p.attemptId, ctx),
   );
+  registerJobHandler(ATTACH_RECEIPT_IN_SHOPIFY, async (p) => attachReceiptInShopify(await paymentsDeps(), p.attemptId));
+  registerJobHandler(PULL_TRANSACTIONS, async (p) => void (await runPull(await pullDeps(), p)));
   registerJobHandler(RECORD_C2B_PAYMENT, async (p) => recordC2bPayment(await paymentsDeps(), p.paymentId));
   registerJobHandler(SEND_REFUND, async (p) => sendRefund(await refundsDeps(), p.refundId));
   registerJobHandler(SETTLE_REFUND, async (p) => settleRefund(await refundsDeps(), p.refundId));
@@ -90,6 +98,13 @@ export function periodicTasks(db: PrismaClient, now: () => Date = () => new Date
       name: "reconcile-daily",
       everyMs: RECONCILE_SWEEP_EVERY_MS,
       run: async () => void (await enqueueDueDailyRuns(db, now())),
+    },
+    {
+      // Pull Transactions of every registered account: this hour's window and this day's 48-hour sweep
+      // (aligned windows, deduplicated across instances: reconciliation/pull/schedule.server.ts).
+      name: "pull-transactions",
+      everyMs: 10 * 60 * 1000,
+      run: async () => void (await enqueueScheduledPulls(db, now(), config.PULL_HOURLY_LOOKBACK_HOURS)),
     },
     {
       name: "daily-housekeeping",

@@ -9,6 +9,7 @@ import {
   type EndpointBehaviour,
   type LedgerEntry,
   type RequestRecord,
+  type PullQuirks,
   type Stats,
   type StkTxn,
 } from "./state";
@@ -139,6 +140,12 @@ export function createControl(opts: Resolved) {
     resumeCallbacks(kinds: string[] = ["*"]): string[] {
       return state.dispatcher.setStopped(kinds, false);
     },
+    /** Pull Transactions answer forms and faults (emulator/README.md, "Pull Transactions"); merged, returns all. */
+    setPullQuirks(q: Partial<PullQuirks>): PullQuirks {
+      Object.assign(state.pullQuirks, q);
+      if (q.expireTokensAfterPages !== undefined) state.pullPagesServed = 0;
+      return { ...state.pullQuirks };
+    },
     /** Every issued token stops working now (tests of the client's refresh-once rule). */
     expireTokens() {
       state.tokens.clear();
@@ -206,6 +213,8 @@ export function createControl(opts: Resolved) {
           return ok({ stopped: api.stopCallbacks(kindsOf(b.kinds)) });
         case "POST /callbacks/resume":
           return ok({ stopped: api.resumeCallbacks(kindsOf(b.kinds)) });
+        case "POST /pull/quirks":
+          return ok(api.setPullQuirks(b as Partial<PullQuirks>));
         case "POST /tokens/expire":
           api.expireTokens();
           return ok({ expired: true });
@@ -284,6 +293,7 @@ const CONTROL_INDEX = [
   "POST /__emulator/settle {shortCode}",
   "POST /__emulator/callbacks/stop {kinds?: [stk|c2b|b2c:result|…]} (default all)",
   "POST /__emulator/callbacks/resume {kinds?}",
+  "POST /__emulator/pull/quirks",
   "POST /__emulator/tokens/expire",
   "GET /__emulator/stats",
   "GET /__emulator/idle",

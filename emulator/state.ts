@@ -34,6 +34,31 @@ export type LedgerEntry = {
   reversedBy?: string;
 };
 
+/** How Pull Transactions answers (the forms seen in the field; docs/RECONCILIATION.md). */
+export type PullQuirks = {
+  /** Register answer key: "ResponseStatus" (the API) or "Response Status" (the docs table's spelling). */
+  registerSpelling: "ResponseStatus" | "Response Status";
+  /** No rows: the sandbox's 1001 body, or the portal's `"Transaction": "[[]]"`. */
+  emptyForm: "sandbox" | "portal";
+  /** Rows as a nested array (the docs) or the same nested array as a JSON string. */
+  rowsAsString: boolean;
+  /** The next N queries fail with HTTP 200 and a non-success ResponseCode (Daraja's 200-failures). */
+  failNext: number;
+  /** Every page repeats the last row of the page before it (duplicates across pages). */
+  overlapPages: boolean;
+  /** After this many pages served, every issued token stops working once (expiry mid-pagination). */
+  expireTokensAfterPages: number | null;
+};
+
+export const DEFAULT_PULL_QUIRKS: PullQuirks = {
+  registerSpelling: "ResponseStatus",
+  emptyForm: "sandbox",
+  rowsAsString: false,
+  failNext: 0,
+  overlapPages: false,
+  expireTokensAfterPages: null,
+};
+
 export type C2bRegistration = {
   version: "v1" | "v2";
   responseType: "Completed" | "Cancelled";
@@ -95,6 +120,9 @@ export function createState(opts: Resolved) {
     /** Shortcodes whose successful STK payments are also reported as C2B confirmations (§10.3). */
     c2bEchoStk: new Set<string>(),
     pull: new Map<string, { nominatedNumber: string; callbackUrl: string }>(),
+    /** Pull Transactions answer shapes and faults (control `setPullQuirks`, emulator/README.md). */
+    pullQuirks: { ...DEFAULT_PULL_QUIRKS } as PullQuirks,
+    pullPagesServed: 0,
     /** Sweeps of a Utility Account to the organisation's settlement account (statement rows). */
     settlements: [] as Settlement[],
     forced: [] as ForcedOutcome[],

@@ -145,6 +145,21 @@ export function rootValue(state: StandinState, shop: string) {
       return { userErrors: [] };
     },
 
+    tagsRemove: ({ id, tags }: Args) => {
+      const order = find(id);
+      if (!order) return { node: null, userErrors: [userError(["id"], "Resource not found")] };
+      const gone = new Set(
+        (tags as string[]).flatMap((raw) =>
+          raw
+            .split(",")
+            .map((t) => t.trim().toLowerCase())
+            .filter(Boolean),
+        ),
+      );
+      order.tags = order.tags.filter((t) => !gone.has(t.toLowerCase()));
+      return { node: orderView(order), userErrors: [] };
+    },
+
     refundCreate: ({ input }: Args, _ctx: unknown, info: GraphQLResolveInfo) => {
       // From Admin 2026-04 the key is required; a replayed key answers the refund it already made.
       const key = idempotencyKey(info);

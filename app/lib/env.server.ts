@@ -55,6 +55,8 @@ export const EnvSchema = z
     PENDING_RECOVERY_AFTER_SECONDS: int(90, 1),
     PENDING_RECOVERY_MAX_QUERIES: int(10, 1),
     PENDING_RECOVERY_INTERVAL_SECONDS: int(15, 1),
+    PULL_PAGE_SIZE: int(100, 1), // rows Daraja's Pull Transactions answers per page (a shorter page is the last)
+    PULL_HOURLY_LOOKBACK_HOURS: int(3, 1), // the hourly pull's window (the daily sweep is 48 hours)
     RATE_LIMIT_PER_PHONE: int(5, 1), // pushes per phone per window
     RATE_LIMIT_PER_IP: int(30, 1),
     RATE_LIMIT_PER_ORDER: int(10, 1),

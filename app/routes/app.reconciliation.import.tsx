@@ -19,6 +19,7 @@ import { useCallback, useState } from "react";
 import prisma from "../db.server";
 import { env } from "../lib/env.server";
 import { receiveUpload, removeUpload } from "../lib/statement-upload.server";
+import { attachReceiptsFromStatement } from "../modules/reconciliation/statement-receipts.server";
 import { importStatement, listImports, type ImportResult } from "../modules/reconciliation/import.server";
 import { shortcodeCheckFromAccounts } from "../modules/reconciliation/shortcodes.server";
 import { authenticate } from "../shopify.server";
@@ -54,6 +55,8 @@ export const action = async ({ request }: ActionFunctionArgs) => {
       checkShortcode: shortcodeCheckFromAccounts(prisma),
       limits: { maxBytes: STATEMENT_MAX_BYTES, maxRows: STATEMENT_MAX_ROWS },
     });
+    // The statement may hold the receipts of payments recorded paid with receipt "pending".
+    if (result.status === "IMPORTED") await attachReceiptsFromStatement(prisma, session.shop, () => new Date());
     return json<ImportActionData>({ result }, { status: result.status === "IMPORTED" ? 200 : 422 });
   } finally {
     await removeUpload(upload.file.path);

@@ -24,12 +24,24 @@ import { AccountsList } from "../modules/settings/ui/accounts-list";
 import { EMPTY_ACCOUNT, type FieldErrors } from "../modules/settings/fields";
 import { AutoApproveCard } from "../ui/refunds/auto-approve-card";
 import { ShopperVerifySetting } from "../modules/receipt-verification/ui/shopper-setting";
+import {
+  type ReconciliationActionResult,
+  isReconciliationIntent,
+  reconciliationSettingsAction,
+  reconciliationSettingsView,
+} from "../modules/reconciliation/settings.server";
+import { ReceiptPolicySettings } from "../modules/reconciliation/ui/receipt-policy";
+import { PullTransactionsSettings } from "../modules/reconciliation/ui/pull-transactions";
+import { pullDeps } from "../reconciliation-pull.server";
 
 // /app/settings — thin adapter: authenticate, call one settings use case, map the outcome.
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
-  return json(await loadSettingsPage({ db: prisma }, session.shop));
+  return json({
+    ...(await loadSettingsPage({ db: prisma }, session.shop)),
+    reconciliation: await reconciliationSettingsView(prisma, session.shop),
+  });
 };
 
 type ActionResult = {
@@ -38,6 +50,8 @@ type ActionResult = {
   connection: ConnectionResult | null;
   registration: RegisterOutcome | null;
   accountId: string | null;
+  /** The reconciliation sections' intents (their own fetchers read this). */
+  reconciliation?: ReconciliationActionResult;
 };
 
 const reply = (r: Partial<ActionResult> & { intent: string }, status = 200) =>
@@ -49,6 +63,10 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   const deps = { db: prisma };
   const shop = session.shop;
   const intent = typeof form.intent === "string" ? form.intent : "";
+  if (isReconciliationIntent(intent)) {
+    const { status, result } = await reconciliationSettingsAction(await pullDeps(), shop, intent, form);
+    return reply({ intent, reconciliation: result }, status);
+  }
   switch (intent) {
     case "save": {
       const outcome = await saveShopSettings(deps, shop, form);
@@ -90,7 +108,8 @@ const emptyShopSecrets = { initiatorPassword: "", securityCredential: "" };
 const emptyAccountSecrets = { consumerSecret: "", passkey: "" };
 
 export default function SettingsPage() {
-  const { shop, accounts, checklist, callbackUrl, callbackUrlInsecure, c2b } = useLoaderData<typeof loader>();
+  const { shop, accounts, checklist, callbackUrl, callbackUrlInsecure, c2b, reconciliation } =
+    useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const submit = useSubmit();
@@ -205,6 +224,8 @@ export default function SettingsPage() {
                 </Form>
               </Card>
             )}
+            <PullTransactionsSettings accounts={reconciliation.pullAccounts} />
+            <ReceiptPolicySettings hold={reconciliation.holdUntilReceiptKnown} />
             <Form method="post">
               <input type="hidden" name="intent" value="save" />
               <BlockStack gap="400">

@@ -15,7 +15,7 @@ export function pullRegister({ state, body }: ApiContext): Reply {
   if (!already) state.pull.set(shortCode, { nominatedNumber, callbackUrl });
   return ok({
     ResponseRefID: state.ids.requestId(),
-    ResponseStatus: already ? "1001" : "1000",
+    [state.pullQuirks.registerSpelling]: already ? "1001" : "1000",
     ShortCode: shortCode,
     ResponseDescription: already ? "Shortcode Already Registered" : "Shortcode Registered Successfully",
   });
@@ -28,6 +28,20 @@ export function pullQuery({ state, body, requestId }: ApiContext): Reply {
   // One SDK sends a number, another a string (unconfirmed which is required): both accepted.
   const offset = v.amount(body, "OffSetValue", 0, Number.MAX_SAFE_INTEGER);
   if (!state.pull.has(shortCode)) throw new DarajaFailure(400, "400.001", "Bad Request - Invalid ShortCode", requestId);
+  const quirks = state.pullQuirks;
+  if (quirks.failNext > 0) {
+    quirks.failNext--;
+    // A failure answered with HTTP 200 (no errorCode envelope): only ResponseCode says so.
+    return ok({ ResponseRefID: requestId, ResponseCode: "500", ResponseMessage: "Internal Server Error, please retry" });
+  }
+  state.pullPagesServed++;
+  if (quirks.expireTokensAfterPages !== null && state.pullPagesServed === quirks.expireTokensAfterPages) {
+    // This page is answered; the next request finds its token expired.
+    state.tokens.clear();
+  }
+  const pageSize = state.opts.pullPageSize;
+  // Overlap: each page after the first starts one row early (the row is sent twice).
+  const from = quirks.overlapPages && offset > 0 ? offset - 1 : offset;
 
   const oldest = state.now() - WINDOW_MS;
   // STK payments are C2B payments to the shortcode, so they are included (unconfirmed, §2.11).
@@ -36,7 +50,10 @@ export function pullQuery({ state, body, requestId }: ApiContext): Reply {
     // Dates have one-second resolution: a payment at 12:00:00.700 is inside EndDate 12:00:00.
     .filter((e) => e.at >= Math.max(start, oldest) && Math.floor(e.at / 1000) * 1000 <= end)
     .sort((a, b) => a.at - b.at)
-    .slice(offset, offset + state.opts.pullPageSize);
+    .slice(from, from + pageSize);
+  if (rows.length === 0 && quirks.emptyForm === "portal") {
+    return ok({ ResponseRefID: requestId, ResponseCode: "1000", ResponseMessage: "Success", Transaction: "[[]]" });
+  }
   if (rows.length === 0) {
     // The sandbox's "nothing" answer, keys as captured (RequestID, not ResponseRefID).
     return ok({
@@ -55,7 +72,12 @@ export function pullQuery({ state, body, requestId }: ApiContext): Reply {
     amount: e.amount.toFixed(2),
     organizationname: "EMULATED MERCHANT",
   }));
-  return ok({ ResponseRefID: requestId, ResponseCode: "1000", ResponseMessage: "Success", Response: [records] });
+  return ok({
+    ResponseRefID: requestId,
+    ResponseCode: "1000",
+    ResponseMessage: "Success",
+    Response: quirks.rowsAsString ? JSON.stringify([records]) : [records],
+  });
 }
 
 function dateField(body: v.Body, field: string): number {

@@ -25,7 +25,7 @@ export async function enqueuePaymentReceived(tx: Tx, shop: string, facts: Receiv
   const payload = paymentReceivedPayload(facts);
   if (!payload) return;
   // One per receipt, whichever channel records it (the same payment may be reported by both).
-  const dedupeKey = `flow:mpesa-payment-received:${facts.receipt}`;
+  const dedupeKey = `flow:mpesa-payment-received:${facts.dedupeRef ?? facts.receipt}`;
   if (await alreadyQueued(tx, dedupeKey)) return;
   await enqueueJob(tx, {
     type: FIRE_FLOW_TRIGGER,

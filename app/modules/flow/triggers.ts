@@ -56,6 +56,8 @@ export interface ReceivedFacts {
   channel: "STK" | "C2B";
   /** Masked (2547****5678): a Flow workflow may email it anywhere. */
   phoneMasked: string | null;
+  /** What makes the trigger one per payment when the receipt is not known yet ("pending"): the attempt. */
+  dedupeRef?: string;
 }
 
 export function paymentReceivedPayload(f: ReceivedFacts): FlowPayload<"mpesa-payment-received"> | null {

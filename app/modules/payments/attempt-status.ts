@@ -64,7 +64,9 @@ export function messageFor(a: AttemptFacts): string {
     case "PENDING":
       return "Check your phone and enter your M-PESA PIN to pay.";
     case "SUCCEEDED":
-      return a.mpesaReceipt ? `Paid. M-PESA receipt ${a.mpesaReceipt}.` : "Paid.";
+      return a.mpesaReceipt
+        ? `Paid. M-PESA receipt ${a.mpesaReceipt}.`
+        : "Paid. M-PESA confirmed your payment; the receipt number is in the M-PESA SMS.";
     case "NEEDS_REVIEW":
       return "We are checking this payment with the shop. Please do not pay again; the shop will contact you.";
   }

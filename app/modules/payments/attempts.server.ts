@@ -137,6 +137,8 @@ export interface Transition {
   paidAmountKes?: number;
   transactionDate?: Date;
   completedAt: Date;
+  /** SUCCEEDED on STK Push Query's word, no receipt yet (payments/receipt-pending.server.ts). */
+  receiptPendingSince?: Date;
 }
 
 /**
@@ -157,6 +159,7 @@ export async function transitionAttempt(db: Db, from: PaymentAttempt, t: Transit
       ...(t.receipt ? { mpesaReceipt: t.receipt } : {}),
       ...(t.paidAmountKes !== undefined ? { paidAmountKes: t.paidAmountKes } : {}),
       ...(t.transactionDate ? { transactionDate: t.transactionDate } : {}),
+      ...(t.receiptPendingSince ? { receiptPendingSince: t.receiptPendingSince } : {}),
       completedAt: t.completedAt,
     },
   });

@@ -12,3 +12,8 @@ export const RECOVER_PENDING_ATTEMPT = defineJobType(
   "recover-pending-attempt",
   z.object({ attemptId: z.string().min(1) }),
 );
+/** The receipt of an order recorded paid with receipt "pending" was found: write it onto the order. */
+export const ATTACH_RECEIPT_IN_SHOPIFY = defineJobType(
+  "attach-receipt-in-shopify",
+  z.object({ attemptId: z.string().min(1) }),
+);

@@ -1,7 +1,8 @@
 import { AppError, kindOf, ShopNotConfiguredError } from "../../lib/errors";
 import { logger } from "../../lib/logger.server";
 import { RetryLaterError } from "../jobs/handlers";
-import { isDevelopmentStore, recordMpesaPayment } from "../shopify/orders.server";
+import { isDevelopmentStore, PENDING_RECEIPT, recordMpesaPayment } from "../shopify/orders.server";
+import { claimPendingWrite, releasePendingClaim } from "./receipt-pending.server";
 import { maskMsisdn } from "../../lib/phone-mask";
 import { enqueueNeedsReview, enqueuePaymentReceived } from "../flow/fire.server";
 import { findAttempt, holdPaidAttemptForReview, markRecordedInShopify } from "./attempts.server";
@@ -28,8 +29,10 @@ export const SANDBOX_NOTE = "Daraja sandbox payment: test money, no real M-PESA 
 
 export async function recordPaymentInShopify(deps: RecordDeps, attemptId: string): Promise<void> {
   const attempt = await findAttempt(deps.db, attemptId);
-  if (!attempt || attempt.recordedInShopifyAt || attempt.status !== "SUCCEEDED" || !attempt.mpesaReceipt) return;
-  const receipt = attempt.mpesaReceipt;
+  if (!attempt || attempt.recordedInShopifyAt || attempt.status !== "SUCCEEDED") return;
+  // Paid per STK query, receipt not known yet: recorded with receipt "pending" (receipt-pending.server.ts).
+  if (!attempt.mpesaReceipt && !(attempt.receiptPendingSince && attempt.checkoutRequestId)) return;
+  const receipt = attempt.mpesaReceipt ?? PENDING_RECEIPT;
   const settings = await deps.shopPaymentSettings(attempt.shopDomain);
   if (!settings) throw new ShopNotConfiguredError(attempt.shopDomain, "has no settings (uninstalled?)");
   const log = logger.child({ attemptId, shop: attempt.shopDomain });
@@ -58,7 +61,10 @@ export async function recordPaymentInShopify(deps: RecordDeps, attemptId: string
     return;
   }
 
-  const claim = await claimReceiptWrite(deps.db, receipt, deps.now(), deps.config.recordClaimMs);
+  const claim =
+    receipt === PENDING_RECEIPT
+      ? await claimPendingWrite(deps.db, attempt.id, deps.now(), deps.config.recordClaimMs)
+      : await claimReceiptWrite(deps.db, receipt, deps.now(), deps.config.recordClaimMs);
   if (!claim.claimed) {
     if (claim.recorded) return recorded(deps, attempt, receipt, deps.now());
     // settleAttempt writes the ledger row with every SUCCEEDED transition: its absence is a bug to look at.
@@ -75,13 +81,17 @@ export async function recordPaymentInShopify(deps: RecordDeps, attemptId: string
       orderGid: attempt.orderGid,
       amountKes: attempt.amountKes,
       receipt,
+      checkoutRequestId: attempt.checkoutRequestId,
       paymentMethodName: settings.paymentMethodName,
       processedAt: attempt.transactionDate ?? attempt.completedAt ?? deps.now(),
       ...(sandboxMoney ? { testPaymentNote: SANDBOX_NOTE } : {}),
     });
   } catch (error) {
     // A call that may still land (timed out) keeps the claim until it runs out; otherwise give it back.
-    if (kindOf(error) !== "unknown-outcome") await releaseReceiptClaim(deps.db, receipt, claim.token);
+    if (kindOf(error) !== "unknown-outcome")
+      await (receipt === PENDING_RECEIPT
+        ? releasePendingClaim(deps.db, attempt.id, claim.token)
+        : releaseReceiptClaim(deps.db, receipt, claim.token));
     if (error instanceof AppError && error.kind === "final")
       log.error({ err: error.message }, "Shopify refused to record the payment");
     throw error;
@@ -94,7 +104,7 @@ export async function recordPaymentInShopify(deps: RecordDeps, attemptId: string
   }
   log.info({ outcome: result.outcome, test: sandboxMoney }, "payment recorded in Shopify");
   const now = deps.now();
-  await receiptRecorded(deps.db, receipt, claim.token, now);
+  if (receipt !== PENDING_RECEIPT) await receiptRecorded(deps.db, receipt, claim.token, now);
   await recorded(deps, attempt, receipt, now);
 }
 
@@ -113,6 +123,7 @@ async function recorded(
       amountKes: attempt.paidAmountKes ?? attempt.amountKes,
       channel: "STK",
       phoneMasked: attempt.msisdn ? maskMsisdn(attempt.msisdn) : null,
+      dedupeRef: receipt === PENDING_RECEIPT ? `attempt:${attempt.id}` : undefined,
     });
   });
 }

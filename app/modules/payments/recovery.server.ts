@@ -7,6 +7,7 @@ import { statusForResultCode } from "./attempt-status";
 import { findAttempt, recoverDedupeKey, stalePendingAttempts } from "./attempts.server";
 import type { PaymentsConfig, PaymentsDeps } from "./deps.server";
 import { requireShopConfig } from "./shop-config.server";
+import { holdsUntilReceiptKnown } from "./receipt-policy.server";
 import { settleAttempt, type Verdict } from "./settle.server";
 
 // Missed callbacks (Daraja never re-sends one). An attempt still PENDING after
@@ -15,9 +16,12 @@ import { settleAttempt, type Verdict } from "./settle.server";
 // answer goes through the same settleAttempt path as a callback, with evidence "query".
 //
 // Rules where the query cannot tell the whole story:
-//   - query says paid (0): the query never carries the receipt, and Shopify must get one, so the
-//     attempt goes to NEEDS_REVIEW "RECEIPT_UNKNOWN"; a success callback that arrives later with the
-//     receipt completes it to SUCCEEDED (and records it in Shopify).
+//   - query says paid (0): the money is confirmed for this CheckoutRequestID and its amount, but the
+//     query never carries the receipt. By default the attempt is SUCCEEDED with its receipt pending
+//     (receiptPendingSince): the order is recorded paid with receipt "pending" (reference = the
+//     CheckoutRequestID) and the receipt is attached when a late callback, Pull Transactions or the
+//     statement import finds it (receipt-pending.server.ts). A shop that set holdUntilReceiptKnown
+//     keeps the cautious rule: NEEDS_REVIEW "RECEIPT_UNKNOWN" until a callback brings the receipt.
 //   - still "being processed" after the last query, or the query cannot be asked any more (final
 //     error, e.g. credentials refused, or the last query failed): unknown -> NEEDS_REVIEW, never guessed.
 //   - no CheckoutRequestID (the push timed out and no callback came): nothing to query and no sign a
@@ -49,7 +53,14 @@ export async function recoverPendingAttempt(deps: RecoveryDeps, attemptId: strin
     settleAttempt(
       deps,
       attempt.id,
-      { source: "query", checkoutRequestId: attempt.checkoutRequestId, resultCode, resultDesc },
+      {
+        source: "query",
+        checkoutRequestId: attempt.checkoutRequestId,
+        resultCode,
+        resultDesc,
+        // The query confirms this request, for the amount it asked.
+        ...("receiptPending" in verdict ? { amount: attempt.amountKes } : {}),
+      },
       verdict,
     );
   if (!attempt.checkoutRequestId) {
@@ -86,13 +97,15 @@ export async function recoverPendingAttempt(deps: RecoveryDeps, attemptId: strin
   }
   const status = statusForResultCode(answer.resultCode);
   const verdict: Verdict =
-    status === "SUCCEEDED"
-      ? {
-          status: "NEEDS_REVIEW",
-          reviewCode: "RECEIPT_UNKNOWN",
-          reviewDetail: "paid per STK query, receipt unknown",
-          receiptTrusted: false,
-        }
-      : { status };
+    status !== "SUCCEEDED"
+      ? { status }
+      : (await holdsUntilReceiptKnown(deps.db, attempt.shopDomain))
+        ? {
+            status: "NEEDS_REVIEW",
+            reviewCode: "RECEIPT_UNKNOWN",
+            reviewDetail: "paid per STK query, receipt unknown (the shop holds such payments until the receipt is known)",
+            receiptTrusted: false,
+          }
+        : { status: "SUCCEEDED", receiptPending: true };
   await settle(verdict, answer.resultCode, answer.resultDesc);
 }

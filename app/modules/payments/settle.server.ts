@@ -24,6 +24,9 @@ export interface Evidence {
 
 export type Verdict =
   | { status: "SUCCEEDED" | "CANCELLED" | "TIMED_OUT" | "FAILED" }
+  // Paid on STK Push Query's word for this CheckoutRequestID and amount, no receipt yet: the order is
+  // recorded paid with receipt "pending" and the receipt attached when found (receipt-pending.server.ts).
+  | { status: "SUCCEEDED"; receiptPending: true }
   // receiptTrusted: the receipt is real money on this attempt (ledger it), as opposed to a forged or
   // contradicted one.
   | { status: "NEEDS_REVIEW"; reviewCode: ReviewCode; reviewDetail: string; receiptTrusted: boolean };
@@ -63,6 +66,7 @@ export async function settleAttempt(
       paidAmountKes: evidence.amount !== undefined ? Math.floor(evidence.amount) : undefined,
       transactionDate: evidence.transactionDate,
       completedAt: now,
+      ...("receiptPending" in verdict && verdict.receiptPending && !evidence.receipt ? { receiptPendingSince: now } : {}),
     });
     if (count === 0) return { applied: false as const, current: "CHANGED" };
     const ledgered = trusted ? await tx.mpesaReceipt.findUnique({ where: { receipt: evidence.receipt! } }) : null;

@@ -6,6 +6,12 @@ export const RECEIPT_NAMESPACE = "$app:mpesa";
 export const RECEIPT_KEY = "receipt";
 /** Written just before a partial payment so a re-run after a crash can tell whether it landed. */
 export const PENDING_PAYMENT_KEY = "pending_payment";
+/**
+ * Orders recorded paid on STK Push Query's word (the callback never came) carry receipt "pending" and this
+ * reference: the CheckoutRequestID, until the receipt is found and replaces "pending".
+ */
+export const REFERENCE_KEY = "reference";
+export const PENDING_RECEIPT = "pending";
 /** On orders paid with Daraja sandbox money: says so in words (with the tag "mpesa-test"). */
 export const TEST_PAYMENT_KEY = "test_payment";
 
@@ -51,6 +57,7 @@ export const ORDER_FOR_PAYMENT_QUERY = `#graphql
       }
       receipt: metafield(namespace: "$app:mpesa", key: "receipt") { value }
       pendingPayment: metafield(namespace: "$app:mpesa", key: "pending_payment") { value }
+      reference: metafield(namespace: "$app:mpesa", key: "reference") { value }
     }
   }
 `;
@@ -99,6 +106,15 @@ export const TAGS_ADD_MUTATION = `#graphql
 export const FLOW_TRIGGER_RECEIVE_MUTATION = `#graphql
   mutation FlowTriggerReceive($handle: String!, $payload: JSON!) {
     flowTriggerReceive(handle: $handle, payload: $payload) {
+      userErrors { field message }
+    }
+  }
+`;
+
+export const TAGS_REMOVE_MUTATION = `#graphql
+  mutation TagsRemove($id: ID!, $tags: [String!]!) {
+    tagsRemove(id: $id, tags: $tags) {
+      node { id }
       userErrors { field message }
     }
   }

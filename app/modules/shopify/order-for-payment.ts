@@ -37,6 +37,7 @@ interface OrderNode {
   }[];
   receipt: { value: string } | null;
   pendingPayment: { value: string } | null;
+  reference?: { value: string } | null;
 }
 
 export interface PayableOrder {
@@ -65,6 +66,8 @@ export interface PayableOrder {
   receiptMetafield: string | null;
   /** Value of $app:mpesa.pending_payment: "<receipt>|<outstanding cents before>" (see recordMpesaPayment). */
   pendingPaymentMarker: string | null;
+  /** Value of $app:mpesa.reference: the CheckoutRequestID of a payment recorded with receipt "pending". */
+  referenceMetafield: string | null;
   tags: string[];
   transactions: {
     id: string;
@@ -114,6 +117,7 @@ export function toPayableOrder(o: OrderNode): PayableOrder {
     customerId: o.customer?.id ?? null,
     receiptMetafield: o.receipt?.value ?? null,
     pendingPaymentMarker: o.pendingPayment?.value ?? null,
+    referenceMetafield: o.reference?.value ?? null,
     tags: o.tags,
     transactions: o.transactions.map((t) => ({
       id: t.id,

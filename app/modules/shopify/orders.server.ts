@@ -5,10 +5,13 @@ import {
   ORDER_CREATE_MANUAL_PAYMENT_MUTATION,
   ORDER_MARK_AS_PAID_MUTATION,
   PENDING_PAYMENT_KEY,
+  PENDING_RECEIPT,
   RECEIPT_KEY,
+  REFERENCE_KEY,
   RECEIPT_NAMESPACE,
   SHOP_PLAN_QUERY,
   TAGS_ADD_MUTATION,
+  TAGS_REMOVE_MUTATION,
   TEST_PAYMENT_KEY,
 } from "./documents";
 import { ShopifyFinalError, ShopifyRetryableError, type ShopifyUserError } from "./errors";
@@ -24,7 +27,11 @@ export type { AdminGraphql } from "./admin-request";
 export interface RecordPaymentInput {
   orderGid: string;
   amountKes: number;
+  /** The M-PESA receipt, or PENDING_RECEIPT ("pending") with `checkoutRequestId` (paid per STK query). */
   receipt: string;
+  /** The STK prompt's CheckoutRequestID: the reference of a receipt-pending payment (and how a later
+   * write with the real receipt recognises that payment as already on the order). */
+  checkoutRequestId?: string | null;
   paymentMethodName: string;
   processedAt: Date | string;
   /** Daraja sandbox money (no real shillings moved): tagged TEST_TAG, with this note in a metafield. */
@@ -41,6 +48,25 @@ export const PAID_TAG = "mpesa-paid";
 /** Orders paid with Daraja sandbox (test) money carry this tag and the $app:mpesa.test_payment note. */
 export const TEST_TAG = "mpesa-test";
 export const receiptTag = (receipt: string) => `mpesa:${receipt}`;
+/** On orders recorded paid while the receipt is not known yet (removed when it is attached). */
+export const RECEIPT_PENDING_TAG = "mpesa-receipt-pending";
+export { PENDING_RECEIPT } from "./documents";
+
+/** The key of this payment's own markers: the receipt, or for a receipt-pending payment its CheckoutRequestID. */
+function markerKey(input: Pick<RecordPaymentInput, "receipt" | "checkoutRequestId">): string {
+  if (input.receipt !== PENDING_RECEIPT) return input.receipt;
+  if (!input.checkoutRequestId) throw new Error("a receipt-pending payment needs its CheckoutRequestID");
+  return input.checkoutRequestId;
+}
+
+/** Whether this payment (by receipt, or by the CheckoutRequestID it was first recorded under) is on the order. */
+function ours(order: PayableOrder, input: RecordPaymentInput): boolean {
+  const { receipt, checkoutRequestId } = input;
+  if (paymentLanded(order, markerKey(input))) return true;
+  if (checkoutRequestId && paymentLanded(order, checkoutRequestId)) return true;
+  if (checkoutRequestId && order.referenceMetafield === checkoutRequestId) return true;
+  return receipt !== PENDING_RECEIPT && (order.receiptMetafield === receipt || order.tags.includes(receiptTag(receipt)));
+}
 
 type UserErrors = { userErrors: ShopifyUserError[] };
 
@@ -51,10 +77,10 @@ export async function recordMpesaPayment(
   const { orderGid, receipt } = input;
   const order = await requireOrder(graphql, orderGid);
 
-  const landed = paymentLanded(order, receipt);
-  if (landed || order.receiptMetafield === receipt || order.tags.includes(receiptTag(receipt))) {
+  const landed = paymentLanded(order, markerKey(input));
+  if (ours(order, input)) {
     // A later receipt may have replaced this one in the metafield since: only a landed marker says ours is the latest.
-    await recordReceipt(graphql, order, input, landed || !order.receiptMetafield);
+    await recordReceipt(graphql, order, input, landed || !realReceiptOn(order) || order.referenceMetafield === input.checkoutRequestId);
     return { outcome: "already_paid" };
   }
   if (order.isCancelled) throw new ShopifyFinalError("ORDER_CANCELLED", `Order ${order.name} is cancelled`);
@@ -110,7 +136,7 @@ async function pay(
   // A partial payment leaves the order unpaid, so the paid status cannot guard a re-run: leave a marker
   // with the balance first. A re-run that sees this marker and a lower balance knows the payment landed.
   await setMetafields(graphql, order, [
-    { key: PENDING_PAYMENT_KEY, value: `${input.receipt}|${order.outstandingCents}` },
+    { key: PENDING_PAYMENT_KEY, value: `${markerKey(input)}|${order.outstandingCents}` },
   ]);
   const cents = Math.min(input.amountKes * 100, order.outstandingCents);
   // Immediately before writing: does the order already hold this receipt's payment (another run, a
@@ -166,9 +192,9 @@ async function alreadyPaid(
   input: RecordPaymentInput,
 ): Promise<RecordPaymentResult> {
   const { receipt } = input;
-  const existing = order.receiptMetafield;
+  const existing = realReceiptOn(order);
   await recordReceipt(graphql, order, input, !existing);
-  if (existing && existing !== receipt) {
+  if (existing && existing !== receipt && receipt !== PENDING_RECEIPT) {
     logger.warn(
       { orderGid: order.id },
       "Order was already paid with another M-PESA receipt: review for a double payment",
@@ -178,21 +204,35 @@ async function alreadyPaid(
   return { outcome: "already_paid" };
 }
 
+/** The order's receipt metafield unless it is the "pending" placeholder. */
+function realReceiptOn(order: PayableOrder): string | null {
+  return order.receiptMetafield && order.receiptMetafield !== PENDING_RECEIPT ? order.receiptMetafield : null;
+}
+
 /**
  * Receipt metafield + tags, writing only what is missing. The metafield holds the latest receipt, so it
- * is replaced only when `latest` says this receipt is it. userErrors here are logged, not thrown: the
- * money is recorded by then, and failing the payment job over a tag would be worse than a missing tag.
+ * is replaced only when `latest` says this receipt is it ("pending" always gives way to a real receipt).
+ * A receipt-pending payment writes receipt "pending", its reference (the CheckoutRequestID) and the tag
+ * RECEIPT_PENDING_TAG; the real receipt, once known, replaces "pending" and removes that tag.
+ * userErrors here are logged, not thrown: the money is recorded by then, and failing the payment job over a
+ * tag would be worse than a missing tag.
  */
 async function recordReceipt(graphql: AdminGraphql, order: PayableOrder, input: RecordPaymentInput, latest: boolean) {
-  const { receipt, testPaymentNote } = input;
+  const { receipt, testPaymentNote, checkoutRequestId } = input;
+  const pending = receipt === PENDING_RECEIPT;
+  const replaceable = !order.receiptMetafield || (order.receiptMetafield === PENDING_RECEIPT && !pending);
   const fields = [
-    ...(latest && order.receiptMetafield !== receipt ? [{ key: RECEIPT_KEY, value: receipt }] : []),
+    ...((latest || replaceable) && order.receiptMetafield !== receipt && (!pending || !order.receiptMetafield)
+      ? [{ key: RECEIPT_KEY, value: receipt }]
+      : []),
+    ...(pending && checkoutRequestId && order.referenceMetafield !== checkoutRequestId
+      ? [{ key: REFERENCE_KEY, value: checkoutRequestId }]
+      : []),
     ...(testPaymentNote ? [{ key: TEST_PAYMENT_KEY, value: testPaymentNote }] : []),
   ];
   if (fields.length) await setMetafields(graphql, order, fields);
-  const missing = [PAID_TAG, receiptTag(receipt), ...(testPaymentNote ? [TEST_TAG] : [])].filter(
-    (t) => !order.tags.includes(t),
-  );
+  const wanted = [PAID_TAG, pending ? RECEIPT_PENDING_TAG : receiptTag(receipt), ...(testPaymentNote ? [TEST_TAG] : [])];
+  const missing = wanted.filter((t) => !order.tags.includes(t));
   if (missing.length) {
     const data = await adminRequest<{ tagsAdd: UserErrors }>(graphql, TAGS_ADD_MUTATION, {
       id: order.id,
@@ -201,6 +241,48 @@ async function recordReceipt(graphql: AdminGraphql, order: PayableOrder, input: 
     if (data.tagsAdd.userErrors.length)
       logger.warn({ orderGid: order.id, userErrors: data.tagsAdd.userErrors }, "tagsAdd refused");
   }
+  // The receipt of the pending payment is known now: the order no longer waits for it.
+  if (!pending && order.tags.includes(RECEIPT_PENDING_TAG) && (!checkoutRequestId || order.referenceMetafield === checkoutRequestId)) {
+    const data = await adminRequest<{ tagsRemove: UserErrors }>(graphql, TAGS_REMOVE_MUTATION, {
+      id: order.id,
+      tags: [RECEIPT_PENDING_TAG],
+    });
+    if (data.tagsRemove.userErrors.length)
+      logger.warn({ orderGid: order.id, userErrors: data.tagsRemove.userErrors }, "tagsRemove refused");
+  }
+}
+
+export interface AttachReceiptInput {
+  orderGid: string;
+  receipt: string;
+  checkoutRequestId: string;
+  testPaymentNote?: string;
+}
+
+/**
+ * The receipt of a payment recorded earlier with receipt "pending" is known: write it onto the order
+ * (receipt metafield, receipt tag, the pending tag removed). Never records a payment: the money is on
+ * the order already. Writes only what is missing, so a re-run writes nothing.
+ */
+export async function attachMpesaReceipt(graphql: AdminGraphql, input: AttachReceiptInput): Promise<{ writes: boolean }> {
+  const order = await requireOrder(graphql, input.orderGid);
+  const existing = realReceiptOn(order);
+  const input2: RecordPaymentInput = {
+    orderGid: input.orderGid,
+    amountKes: 0,
+    receipt: input.receipt,
+    checkoutRequestId: input.checkoutRequestId,
+    paymentMethodName: "",
+    processedAt: new Date(),
+    ...(input.testPaymentNote ? { testPaymentNote: input.testPaymentNote } : {}),
+  };
+  const done =
+    order.receiptMetafield === input.receipt &&
+    order.tags.includes(receiptTag(input.receipt)) &&
+    !order.tags.includes(RECEIPT_PENDING_TAG);
+  if (done) return { writes: false };
+  await recordReceipt(graphql, order, input2, !existing || order.referenceMetafield === input.checkoutRequestId);
+  return { writes: true };
 }
 
 async function setMetafields(graphql: AdminGraphql, order: PayableOrder, fields: { key: string; value: string }[]) {

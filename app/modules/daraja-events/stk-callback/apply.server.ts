@@ -8,6 +8,7 @@ import type { PaymentsConfig, PaymentsDeps } from "../../payments/deps.server";
 import { requireShopConfig } from "../../payments/shop-config.server";
 import { verifiesWithQuery } from "../../payments/verification";
 import { settleAttempt, type Evidence, type Verdict } from "../../payments/settle.server";
+import { attachFoundReceipt, isReceiptPending } from "../../payments/receipt-pending.server";
 
 // Apply step (work type `process-stk-callback`): apply one stored callback to its attempt. Safe to run any number of
 // times: a processed row is skipped, and settleAttempt only moves an attempt out of PENDING once.
@@ -53,6 +54,7 @@ export async function applyStkCallback(deps: ApplyCallbackDeps, callbackLogId: s
   }
   // Replays and duplicates of a settled attempt cannot change it (see settle.server.ts): skip the
   // verification query rather than spend Daraja's rate limit on 50 copies of one callback.
+  if (isReceiptPending(attempt)) return applyToReceiptPending(deps, attempt, cb, row.id);
   const upgradable =
     attempt.status === "PENDING" ||
     (cb.resultCode === "0" &&
@@ -134,4 +136,42 @@ async function judge(
     };
   }
   return { status: "SUCCEEDED" };
+}
+
+/**
+ * A late callback of an attempt already SUCCEEDED on STK query's word with its receipt pending: a success
+ * brings the receipt (attached once, amount checked); a failure contradicts the query that said paid,
+ * and a person must look (the order was recorded paid): NEEDS_REVIEW QUERY_CONTRADICTS.
+ */
+async function applyToReceiptPending(deps: ApplyCallbackDeps, attempt: PaymentAttempt, cb: StkCallback, rowId: string) {
+  const close = (tx: Pick<typeof deps.db, "callbackLog">, note: string) =>
+    tx.callbackLog.update({
+      where: { id: rowId },
+      data: { status: "PROCESSED", processedAt: deps.now(), error: note.slice(0, 500), ...RELEASED },
+    });
+  if (cb.resultCode === "0" && cb.mpesaReceiptNumber) {
+    const outcome = await attachFoundReceipt(
+      deps,
+      attempt.id,
+      {
+        receipt: cb.mpesaReceiptNumber,
+        amountKes: Math.floor(cb.amount ?? 0),
+        transactionDate: cb.transactionDate ?? null,
+        foundBy: "callback",
+      },
+      { onDone: (tx, note) => close(tx, note).then(() => undefined) },
+    );
+    if (outcome.kind === "not_pending" || outcome.kind === "conflict")
+      await close(deps.db, outcome.kind === "conflict" ? outcome.detail : `no change: attempt already ${attempt.status}`);
+    return;
+  }
+  const detail = `recorded paid on STK query's word; a callback then said ${cb.resultCode} ${cb.resultDesc}`;
+  await deps.db.$transaction(async (tx) => {
+    await tx.paymentAttempt.updateMany({
+      where: { id: attempt.id, status: "SUCCEEDED", mpesaReceipt: null },
+      data: { status: "NEEDS_REVIEW", reviewCode: "QUERY_CONTRADICTS", reviewDetail: detail.slice(0, 500) },
+    });
+    await close(tx, `QUERY_CONTRADICTS: ${detail}`);
+  });
+  logger.warn({ attemptId: attempt.id, resultCode: cb.resultCode }, "failure callback after a paid STK query: review");
 }

@@ -141,8 +141,21 @@ export async function pullQuery(core: DarajaCore, i: PullQueryInput): Promise<Pu
 
 /** "1001" / no rows → []; `Response` is a nested array [[…]] (sometimes a JSON string) — flatten one level. */
 export function pullRows(body: JsonObject): PulledTransaction[] {
-  if (String(body.ResponseCode ?? "") === "1001") return [];
-  let raw: unknown = body.Response ?? body.Transaction ?? [];
+  const code = String(body.ResponseCode ?? "");
+  if (code === "1001") return [];
+  let raw: unknown = body.Response ?? body.Transaction;
+  // Daraja reports some failures with HTTP 200: a ResponseCode other than 1000/1001, or an answer with
+  // neither a code nor rows. Those are failures (retried), never "no transactions".
+  if (code !== "1000" && !(code === "" && raw !== undefined)) {
+    throw new DarajaError({
+      httpStatus: 200,
+      errorCode: code || null,
+      errorMessage: `pullQuery: ${String(body.ResponseMessage ?? body.ResponseDescription ?? "an answer without ResponseCode or rows")}`,
+      requestId: body.ResponseRefID != null ? String(body.ResponseRefID) : null,
+      kind: "retryable",
+    });
+  }
+  raw ??= [];
   if (typeof raw === "string") {
     try {
       raw = JSON.parse(raw);

@@ -1,9 +1,9 @@
 import type { PrismaClient } from "@prisma/client";
 
-// "Receipts pending longer than N hours", isolated on purpose: today a payment that STK Push Query
-// confirmed without a receipt waits in NEEDS_REVIEW with review code RECEIPT_UNKNOWN. When missed
-// callbacks end paid with a "receipt pending" flag on the attempt, only this function changes (point the
-// where clause at that flag); the run, the page and the mail read what it returns.
+// "Receipts pending longer than N hours": money STK Push Query confirmed without its receipt. By
+// default such an attempt ends SUCCEEDED with receiptPendingSince set and mpesaReceipt null (the order
+// is paid, receipt "pending"); a shop that holds until the receipt is known keeps it in NEEDS_REVIEW
+// with review code RECEIPT_UNKNOWN. Both are pending until a callback, a pull or a statement brings it.
 
 export interface PendingReceipt {
   attemptId: string;
@@ -23,10 +23,12 @@ export async function receiptsPendingSince(
   const rows = await db.paymentAttempt.findMany({
     where: {
       shopDomain: shop,
-      status: "NEEDS_REVIEW",
-      reviewCode: "RECEIPT_UNKNOWN",
       mpesaReceipt: null,
-      OR: [{ completedAt: { lt: olderThan } }, { completedAt: null, createdAt: { lt: olderThan } }],
+      OR: [
+        { status: "SUCCEEDED", receiptPendingSince: { lt: olderThan } },
+        { status: "NEEDS_REVIEW", reviewCode: "RECEIPT_UNKNOWN", completedAt: { lt: olderThan } },
+        { status: "NEEDS_REVIEW", reviewCode: "RECEIPT_UNKNOWN", completedAt: null, createdAt: { lt: olderThan } },
+      ],
     },
     select: {
       id: true,
@@ -36,6 +38,7 @@ export async function receiptsPendingSince(
       checkoutRequestId: true,
       completedAt: true,
       createdAt: true,
+      receiptPendingSince: true,
     },
     orderBy: { createdAt: "asc" },
   });
@@ -45,6 +48,6 @@ export async function receiptsPendingSince(
     orderName: r.orderName,
     amountKes: r.amountKes,
     checkoutRequestId: r.checkoutRequestId,
-    since: r.completedAt ?? r.createdAt,
+    since: r.receiptPendingSince ?? r.completedAt ?? r.createdAt,
   }));
 }
