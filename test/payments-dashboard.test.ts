@@ -335,7 +335,8 @@ describe("CSV export through the route module", () => {
     const res = await exportLoader(args(await getPage(`/app/payments/export${query}`, shop)));
     expect(res.headers.get("Content-Type")).toBe("text/csv; charset=utf-8");
     const text = await res.text();
-    const parsed = Papa.parse<string[]>(text.replace(/^\uFEFF/, ""), { skipEmptyLines: true });
+    const parsed = Papa.parse<string[]>(text.replace(/^\uFEFF/, "").replace(/\r\n$/, ""));
+    expect(text).not.toContain("\r\n\r\n");
     expect(parsed.errors).toEqual([]);
     return { res, text, header: parsed.data[0], rows: parsed.data.slice(1) };
   };
@@ -403,10 +404,15 @@ describe("payment detail through the route module", () => {
     });
     expect(d.review?.code).toBe("SECOND_PAYMENT_REFUND");
     expect(d.review?.action).toContain("Refund this payment via M-PESA reversal or apply it to an order by hand");
-    expect(d.review?.reason).toBe("SECOND_PAYMENT_REFUND: order already paid by attempt abc; refund this payment");
-    expect(fact(d, "CheckoutRequestID")).toBe("ws_CO_SECOND");
+    expect(d.review?.reason).toBe("order already paid by attempt abc; refund this payment");
+    expect(fact(d, "Safaricom request ID (CheckoutRequestID)")).toBe("ws_CO_SECOND");
     expect(fact(d, "MerchantRequestID")).toBe("29115-1");
-    expect(fact(d, "Result code")).toBe("0");
+    expect(fact(d, "M-PESA's answer")).toBe("Paid (M-PESA code 0)");
+    expect(fact(d, "M-PESA environment")).toBe("Daraja sandbox (test money)");
+    // What does not apply is left out: no "Failed at —", no empty rows.
+    expect(d.facts.map((f) => f.label)).not.toContain("Where it failed");
+    expect(d.facts.every((f) => f.value && f.value !== "—")).toBe(true);
+    expect(JSON.stringify(d)).not.toContain("SECOND_PAYMENT_REFUND:");
     expect(fact(d, "Amount expected")).toBe("KES 1,024");
     expect(fact(d, "Amount paid")).toBe("KES 1,500");
     expect(fact(d, "M-PESA receipt")).toBe("NLJ7RT61SV");
@@ -434,13 +440,19 @@ describe("payment detail through the route module", () => {
     expect(processed).toMatchObject({
       receivedAt: "29 Nov 2026, 11:31:00",
       sourceIp: "196.201.214.200",
-      error: "SECOND_PAYMENT_REFUND: order already paid",
+      error: "Sent to review: The order was already paid: this is a second payment (order already paid)",
+      statusLabel: "Processed",
+      kindLabel: "Payment prompt result",
+      canReplay: true,
+      replayOf: null,
     });
     const items = JSON.parse(processed!.body).Body.stkCallback.CallbackMetadata.Item;
     expect(items).toContainEqual({ Name: "PhoneNumber", Value: "2547****4149" });
     expect(items).toContainEqual({ Name: "TransactionDate", Value: 20261129140512 });
     expect(processed?.body).toContain('{\n  "Body": {'); // pretty-printed
     const rejected = d.callbacks.find((c) => c.status === "REJECTED");
+    // A body cut short is no complete payment result: it cannot be replayed.
+    expect(rejected).toMatchObject({ statusLabel: "Rejected (not trusted)", canReplay: false });
     expect(rejected?.body).toMatch(/^\{"Body":\{"stkCallback":\{"PhoneNumber":2547\*{4}\d{4},"Amount":1$/);
     const serialized = JSON.stringify(d);
     for (const phone of allPhones) expect(serialized).not.toContain(phone);

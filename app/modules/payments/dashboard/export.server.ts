@@ -8,12 +8,13 @@ import { orderNumberOf } from "./list.server";
 import { attemptReason, c2bReason, c2bStatusDisplay, statusDisplay } from "./words.server";
 
 // The CSV export of the list's filtered set (the same conditions as the page and its totals), one line
-// per payment. Streamed: pages of EXPORT_CHUNK ids are read by keyset (id below the last one, by the
-// primary key), their rows loaded, written as CSV text and dropped, so memory stays flat whatever the
-// number of rows. Cells that a spreadsheet would run as a formula (= + - @, tab, CR) are prefixed with
+// per payment, newest first. Streamed: pages of EXPORT_CHUNK ids are read by keyset (time, id below the
+// last row's, on the indexes [shopDomain, createdAt] / [shopDomain, transTime]), their rows loaded,
+// written as CSV text and dropped, so memory stays flat whatever the number of rows. Cells that a spreadsheet would run as a formula (= + - @, tab, CR) are prefixed with
 // a quote (papaparse's escapeFormulae).
 
-export const EXPORT_CHUNK = 1000;
+// 500: the ids of a chunk go into one IN list, and SQLite builds may cap bound parameters at 999.
+export const EXPORT_CHUNK = 500;
 
 export const CSV_COLUMNS = [
   "Date (EAT)",
@@ -31,27 +32,25 @@ export const CSV_COLUMNS = [
 
 type Line = (string | number)[];
 
-const csv = (lines: Line[], header = false) =>
-  Papa.unparse(header ? { fields: [...CSV_COLUMNS], data: lines } : { fields: [], data: lines }, {
-    escapeFormulae: true,
-    newline: "\r\n",
-    header,
-  }) + "\r\n";
+/** Lines of CSV text, each ended by CRLF (RFC 4180), formula-looking cells defused. */
+const csv = (lines: Line[]) => Papa.unparse(lines, { escapeFormulae: true, newline: "\r\n" }) + "\r\n";
 
 async function* attemptLines(db: PrismaClient, shop: string, f: PaymentFilters): AsyncGenerator<Line[]> {
   const where = attemptCondition(shop, f);
   if (!where) return;
-  let after: string | null = null;
+  let after: { at: Date; id: string } | null = null;
   for (;;) {
     const ids: { id: string }[] = await db.$queryRaw<{ id: string }[]>`
-      SELECT "id" FROM "PaymentAttempt" WHERE ${where} ${after ? Prisma.sql`AND "id" < ${after}` : Prisma.empty}
-      ORDER BY "id" DESC LIMIT ${EXPORT_CHUNK}`;
+      SELECT "id" FROM "PaymentAttempt" WHERE ${where}
+        ${after ? Prisma.sql`AND ("createdAt" < ${after.at} OR ("createdAt" = ${after.at} AND "id" < ${after.id}))` : Prisma.empty}
+      ORDER BY "createdAt" DESC, "id" DESC LIMIT ${EXPORT_CHUNK}`;
     if (ids.length === 0) return;
-    after = ids[ids.length - 1].id;
     const rows = await db.paymentAttempt.findMany({
       where: { id: { in: ids.map((r) => r.id) } },
-      orderBy: { id: "desc" },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     });
+    const last = rows[rows.length - 1];
+    after = { at: last.createdAt, id: last.id };
     yield rows.map((a) => [
       formatEat(a.createdAt, { seconds: true }),
       "M-PESA prompt",
@@ -72,14 +71,19 @@ async function* attemptLines(db: PrismaClient, shop: string, f: PaymentFilters):
 async function* c2bLines(db: PrismaClient, shop: string, f: PaymentFilters): AsyncGenerator<Line[]> {
   const where = c2bCondition(shop, f);
   if (!where) return;
-  let after: string | null = null;
+  let after: { at: Date; id: string } | null = null;
   for (;;) {
     const ids: { id: string }[] = await db.$queryRaw<{ id: string }[]>`
-      SELECT "id" FROM "C2bPayment" WHERE ${where} ${after ? Prisma.sql`AND "id" < ${after}` : Prisma.empty}
-      ORDER BY "id" DESC LIMIT ${EXPORT_CHUNK}`;
+      SELECT "id" FROM "C2bPayment" WHERE ${where}
+        ${after ? Prisma.sql`AND ("transTime" < ${after.at} OR ("transTime" = ${after.at} AND "id" < ${after.id}))` : Prisma.empty}
+      ORDER BY "transTime" DESC, "id" DESC LIMIT ${EXPORT_CHUNK}`;
     if (ids.length === 0) return;
-    after = ids[ids.length - 1].id;
-    const rows = await db.c2bPayment.findMany({ where: { id: { in: ids.map((r) => r.id) } }, orderBy: { id: "desc" } });
+    const rows = await db.c2bPayment.findMany({
+      where: { id: { in: ids.map((r) => r.id) } },
+      orderBy: [{ transTime: "desc" }, { id: "desc" }],
+    });
+    const last = rows[rows.length - 1];
+    after = { at: last.transTime, id: last.id };
     yield rows.map((p) => [
       formatEat(p.transTime, { seconds: true }),
       TILL_TYPES.includes(p.transactionType) ? "Till (Buy Goods)" : "Paybill",
@@ -109,7 +113,7 @@ export function exportPaymentsCsv(db: PrismaClient, shop: string, f: PaymentFilt
         if (!headerSent) {
           headerSent = true;
           // UTF-8 byte order mark: Excel opens the file as UTF-8 (names with accents stay readable).
-          controller.enqueue(encoder.encode(`\uFEFF${csv([], true)}`));
+          controller.enqueue(encoder.encode(`\uFEFF${csv([[...CSV_COLUMNS]])}`));
           return;
         }
         while (sources.length) {
@@ -119,6 +123,9 @@ export function exportPaymentsCsv(db: PrismaClient, shop: string, f: PaymentFilt
             continue;
           }
           controller.enqueue(encoder.encode(csv(next.value)));
+          // The SQLite driver can answer without ever leaving the microtask queue: give the event loop
+          // a turn per chunk, so a long export never holds up the server's other requests.
+          await new Promise((resolve) => setImmediate(resolve));
           return;
         }
         controller.close();

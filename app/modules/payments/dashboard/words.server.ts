@@ -127,3 +127,18 @@ export function callbackKindWords(kind: string): string {
       return "Message from Safaricom";
   }
 }
+
+const REVIEW_NOTE = /^([A-Z_]+): (.*)$/s;
+const NO_CHANGE = /^no change: attempt already ([A-Z_]+)$/;
+
+/** The note the apply step left on a callback row, in words (review codes and states named plainly). */
+export function callbackNoteWords(note: string): string {
+  const same = NO_CHANGE.exec(note);
+  if (same) return `Nothing changed: this payment was already ${statusDisplay(same[1]).label.toLowerCase()}.`;
+  const review = REVIEW_NOTE.exec(note);
+  if (review && isReviewCode(review[1])) return `Sent to review: ${reviewGuidance(review[1]).summary} (${review[2]})`;
+  return note;
+}
+
+const isReviewCode = (v: string): v is NonNullable<Parameters<typeof reviewGuidance>[0]> =>
+  reviewGuidance(v as never).code === v && v !== "UNCLASSIFIED";
