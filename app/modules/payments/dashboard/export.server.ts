@@ -9,7 +9,8 @@ import { attemptReason, c2bReason, c2bStatusDisplay, statusDisplay } from "./wor
 
 // The CSV export of the list's filtered set (the same conditions as the page and its totals), one line
 // per payment, newest first. Streamed: pages of EXPORT_CHUNK ids are read by keyset (time, id below the
-// last row's, on the indexes [shopDomain, createdAt] / [shopDomain, transTime]), their rows loaded,
+// last row's, on the indexes [shopDomain, createdAt] / [shopDomain, transTime]: a range `time <= last`
+// the index serves, less the rows of that instant already written), their rows loaded,
 // written as CSV text and dropped, so memory stays flat whatever the number of rows. Cells that a spreadsheet would run as a formula (= + - @, tab, CR) are prefixed with
 // a quote (papaparse's escapeFormulae).
 
@@ -42,7 +43,7 @@ async function* attemptLines(db: PrismaClient, shop: string, f: PaymentFilters):
   for (;;) {
     const ids: { id: string }[] = await db.$queryRaw<{ id: string }[]>`
       SELECT "id" FROM "PaymentAttempt" WHERE ${where}
-        ${after ? Prisma.sql`AND ("createdAt" < ${after.at} OR ("createdAt" = ${after.at} AND "id" < ${after.id}))` : Prisma.empty}
+        ${after ? Prisma.sql`AND "createdAt" <= ${after.at} AND NOT ("createdAt" = ${after.at} AND "id" >= ${after.id})` : Prisma.empty}
       ORDER BY "createdAt" DESC, "id" DESC LIMIT ${EXPORT_CHUNK}`;
     if (ids.length === 0) return;
     const rows = await db.paymentAttempt.findMany({
@@ -75,7 +76,7 @@ async function* c2bLines(db: PrismaClient, shop: string, f: PaymentFilters): Asy
   for (;;) {
     const ids: { id: string }[] = await db.$queryRaw<{ id: string }[]>`
       SELECT "id" FROM "C2bPayment" WHERE ${where}
-        ${after ? Prisma.sql`AND ("transTime" < ${after.at} OR ("transTime" = ${after.at} AND "id" < ${after.id}))` : Prisma.empty}
+        ${after ? Prisma.sql`AND "transTime" <= ${after.at} AND NOT ("transTime" = ${after.at} AND "id" >= ${after.id})` : Prisma.empty}
       ORDER BY "transTime" DESC, "id" DESC LIMIT ${EXPORT_CHUNK}`;
     if (ids.length === 0) return;
     const rows = await db.c2bPayment.findMany({
