@@ -7,6 +7,7 @@ import { loader as detailLoader } from "../app/routes/app.payments.$id";
 import { loader as exportLoader } from "../app/routes/app.payments.export";
 import { CSV_COLUMNS } from "../app/modules/payments/dashboard/export.server";
 import Papa from "papaparse";
+import { paymentCharts } from "../app/modules/payments/dashboard/charts.server";
 import { loader as homeLoader } from "../app/routes/app._index";
 import { formatEat, formatKes } from "../app/modules/payments/dashboard/format";
 import { maskedCallbackBody } from "../app/modules/payments/dashboard/mask-callback.server";
@@ -327,6 +328,47 @@ describe("payments list through the route module", () => {
     expect(await home(SHOP)).toBe(3);
     expect(await home(OTHER)).toBe(1);
     expect(await home(EMPTY)).toBe(0);
+  });
+});
+
+describe("charts (server-side aggregation by EAT day)", () => {
+  it("sums received shillings and payments per EAT day, and how prompts ended", async () => {
+    const charts = await paymentCharts(prisma, SHOP, 7, new Date(Date.UTC(2026, 10, 30, 12)));
+    expect(charts.daily.map((d) => d.day)).toEqual([
+      "2026-11-24",
+      "2026-11-25",
+      "2026-11-26",
+      "2026-11-27",
+      "2026-11-28",
+      "2026-11-29",
+      "2026-11-30",
+    ]);
+    // 30 Nov 00:30 EAT (29 Nov UTC) counts on the 30th.
+    expect(charts.daily.at(-1)).toEqual({ day: "2026-11-30", receivedKes: 700, payments: 1, stkKes: 0, c2bKes: 700 });
+    expect(charts.daily.at(-2)).toEqual({
+      day: "2026-11-29",
+      receivedKes: 38_576,
+      payments: 27,
+      stkKes: 38_276,
+      c2bKes: 300,
+    });
+    expect(charts.daily.slice(0, 5).every((d) => d.payments === 0)).toBe(true);
+    expect(charts).toMatchObject({ prompts: 33, paidPrompts: 25, successRate: 76 });
+    expect(charts.outcomes).toEqual([
+      { label: "Paid", count: 25 },
+      { label: "Cancelled by the customer", count: 3 },
+      { label: "Needs review", count: 3 },
+      { label: "Phone unreachable or prompt not answered in time", count: 1 },
+      { label: "Request refused before reaching the phone", count: 1 },
+    ]);
+    const other = await paymentCharts(prisma, OTHER, 30, new Date(Date.UTC(2026, 10, 30, 12)));
+    expect(other).toMatchObject({ prompts: 1, paidPrompts: 0, successRate: 0 });
+    expect((await paymentCharts(prisma, EMPTY, 90)).successRate).toBeNull();
+  });
+
+  it("reads the period from the URL (7, 30 or 90 days; 30 otherwise)", async () => {
+    expect((await list("?chartDays=7")).charts.daily).toHaveLength(7);
+    expect((await list("?chartDays=365")).charts.daily).toHaveLength(30);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { useLoaderData, useNavigation } from "@remix-run/react";
+import { useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { Card, EmptyState, Layout, Page } from "@shopify/polaris";
 import prisma from "../db.server";
 import { env } from "../lib/env.server";
@@ -10,6 +10,8 @@ import { PaymentsTable } from "../modules/payments/dashboard/ui/PaymentsTable";
 import { PaymentsTotals } from "../modules/payments/dashboard/ui/PaymentsTotals";
 import { filtersToParams } from "../modules/payments/dashboard/filters";
 import { useExportCsv } from "../modules/payments/dashboard/ui/use-export-csv";
+import { paymentCharts, readChartPeriod } from "../modules/payments/dashboard/charts.server";
+import { PaymentCharts } from "../modules/payments/dashboard/ui/PaymentCharts";
 
 // /app/payments — the shop's M-PESA payments, one row per order with its payments inside; filters
 // (search, status, channel, EAT date range) live in the URL; totals and the CSV export follow them.
@@ -17,7 +19,8 @@ import { useExportCsv } from "../modules/payments/dashboard/ui/use-export-csv";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
-  const filters = parsePaymentFilters(new URL(request.url).searchParams);
+  const search = new URL(request.url).searchParams;
+  const filters = parsePaymentFilters(search);
   const e = env();
   const view = await listPayments(prisma, session.shop, filters, {
     standinOrigin: e.SANDBOX_MODE ? (e.SHOPIFY_ADMIN_API_ORIGIN ?? null) : null,
@@ -26,7 +29,8 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     view.totals.payments > 0 ||
     (await prisma.paymentAttempt.count({ where: { shopDomain: session.shop }, take: 1 })) > 0 ||
     (await prisma.c2bPayment.count({ where: { shopDomain: session.shop }, take: 1 })) > 0;
-  return json({ ...view, filters, anyAtAll });
+  const charts = await paymentCharts(prisma, session.shop, readChartPeriod(search.get("chartDays")));
+  return json({ ...view, filters, anyAtAll, charts });
 };
 
 const EMPTY_IMAGE = "https://cdn.shopify.com/s/files/1/0262/4071/2726/files/emptystate-files.png";
@@ -34,6 +38,12 @@ const EMPTY_IMAGE = "https://cdn.shopify.com/s/files/1/0262/4071/2726/files/empt
 export default function PaymentsPage() {
   const view = useLoaderData<typeof loader>();
   const loading = useNavigation().state === "loading";
+  const [params, setParams] = useSearchParams();
+  const setChartDays = (days: string) => {
+    const next = new URLSearchParams(params);
+    next.set("chartDays", days);
+    setParams(next, { preventScrollReset: true });
+  };
   const { exporting, exportCsv, exportError } = useExportCsv();
   const exportQuery = filtersToParams(view.filters).toString();
 
@@ -70,6 +80,9 @@ export default function PaymentsPage() {
         </Layout.Section>
         <Layout.Section>
           <PaymentsTable view={view} filters={view.filters} loading={loading} />
+        </Layout.Section>
+        <Layout.Section>
+          <PaymentCharts charts={view.charts} onPeriod={setChartDays} />
         </Layout.Section>
       </Layout>
     </Page>

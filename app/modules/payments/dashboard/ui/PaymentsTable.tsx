@@ -1,4 +1,4 @@
-import { useNavigate } from "@remix-run/react";
+import { useNavigate, useSearchParams } from "@remix-run/react";
 import {
   Badge,
   BlockStack,
@@ -35,7 +35,13 @@ type Props = {
 const TABS = [{ id: "all", content: "All" }, ...STATUS_FILTERS.map((s) => ({ id: s.id, content: s.label }))];
 
 export function PaymentsTable({ view, filters, loading }: Props) {
-  const navigate = useNavigate();
+  const navigateTo = useNavigate();
+  const [current] = useSearchParams();
+  // The charts' period is not a list filter: it stays as the list's filters change.
+  const navigate = (to: string) => {
+    const days = current.get("chartDays");
+    navigateTo(days ? `${to}${to.length > 1 ? "&" : ""}chartDays=${days}` : to);
+  };
   const { mode, setMode } = useSetIndexFiltersMode();
   const [query, setQuery] = useState(filters.q);
   const [from, setFrom] = useState(filters.from);
@@ -48,7 +54,7 @@ export function PaymentsTable({ view, filters, loading }: Props) {
 
   const go = (change: Partial<PaymentFilters>) => {
     const next = filtersToParams({ ...filters, page: 1, ...change }).toString();
-    navigate(next ? `?${next}` : "?", { replace: false });
+    navigate(next ? `?${next}` : "?");
   };
 
   // The search applies after a pause in typing (and at once on Enter, via the form's submit).
