@@ -161,11 +161,12 @@ export function PaymentsTable({ view, filters, loading }: Props) {
         <IndexTable.Cell>{p.receipt}</IndexTable.Cell>
         <IndexTable.Cell>{p.payer}</IndexTable.Cell>
         <IndexTable.Cell>
-          <BlockStack>
-            <Text as="span" tone={p.statusTone === "critical" ? "critical" : "subdued"} breakWord>
+          {/* Table cells do not wrap by default: a reason is a sentence. */}
+          <div style={{ whiteSpace: "normal", minWidth: 180, maxWidth: 260 }}>
+            <Text as="span" tone={p.statusTone === "critical" ? "critical" : "subdued"}>
               {p.reason}
             </Text>
-          </BlockStack>
+          </div>
         </IndexTable.Cell>
       </IndexTable.Row>
     )),
