@@ -18,11 +18,16 @@ import {
 import { useState } from "react";
 import prisma from "../db.server";
 import { authenticate } from "../shopify.server";
-import { getPaymentAttemptDetail, type CallbackView } from "../modules/payments/dashboard/index.server";
+import { getPaymentAttemptDetail } from "../modules/payments/dashboard/index.server";
 import { merchantRefundAction, refundsPanel, type RefundView } from "../modules/refunds/merchant.server";
 import { refundsDeps } from "../refunds.server";
 import { reviewAction, reviewPanel } from "../modules/refunds/review.server";
 import { ReviewActions, ReviewResolution } from "../ui/refunds/review-actions";
+import { paymentsDeps } from "../payments.server";
+import { env } from "../lib/env.server";
+import { orderUrl as orderUrlOf } from "../modules/payments/dashboard/index.server";
+import { callbackLogAction, isCallbackIntent } from "../modules/payments/dashboard/callback-actions.server";
+import { CallbackLog } from "../modules/payments/dashboard/ui/CallbackLog";
 
 // /app/payments/:id — one attempt's facts, what to do when it needs review, and its stored
 // callbacks. Another shop's attempt is answered exactly like a missing one: 404.
@@ -31,8 +36,13 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   const detail = await getPaymentAttemptDetail(prisma, session.shop, params.id ?? "");
   if (!detail) throw new Response("Payment not found", { status: 404 });
+  const e = env();
+  const orderUrl = orderUrlOf(detail.orderGid, {
+    standinOrigin: e.SANDBOX_MODE ? (e.SHOPIFY_ADMIN_API_ORIGIN ?? null) : null,
+  });
   return json({
     ...detail,
+    orderUrl,
     refunds: await refundsPanel({ db: prisma }, session.shop, params.id ?? ""),
     reviewPanel: await reviewPanel({ db: prisma }, session.shop, params.id ?? ""),
   });
@@ -43,6 +53,11 @@ export const action = async ({ request, params }: ActionFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   const by = session.onlineAccessInfo?.associated_user?.email ?? `staff of ${session.shop}`;
   const form = await request.formData();
+  // Replay / re-verify from the callback log (app/modules/payments/dashboard/callback-actions.server.ts).
+  if (isCallbackIntent(form.get("intent"))) {
+    const answer = await callbackLogAction(await paymentsDeps(), session.shop, params.id ?? "", form, by);
+    return json(answer, { status: answer.ok ? 200 : 400 });
+  }
   const intent = String(form.get("intent") ?? "");
   // A review's actions (app/modules/refunds/review.server.ts) or a refund's.
   const result = intent.startsWith("review-")
@@ -65,7 +80,9 @@ export default function PaymentPage() {
       titleMetadata={<Badge tone={d.statusTone}>{d.statusLabel}</Badge>}
       backAction={{ content: "Payments", url: "/app/payments" }}
       secondaryActions={
-        d.orderId ? [{ content: "Open order", url: `shopify://admin/orders/${d.orderId}`, target: "_top" }] : []
+        d.orderUrl
+          ? [{ content: "Open order", url: d.orderUrl, target: d.orderUrl.startsWith("shopify:") ? "_top" : "_blank" }]
+          : []
       }
     >
       <Layout>
@@ -77,10 +94,12 @@ export default function PaymentPage() {
             >
               <BlockStack gap="200">
                 {!resolved && <Text as="p">{d.review.action}</Text>}
-                <Text as="p" tone="subdued">
-                  Recorded reason: {d.review.reason}
-                </Text>
-                {result?.review && (
+                {d.review.reason && (
+                  <Text as="p" tone="subdued">
+                    Particulars: {d.review.reason}
+                  </Text>
+                )}
+                {result && "review" in result && result.review && (
                   <Text as="p" tone={result.ok ? "success" : "critical"}>
                     {result.ok ? result.message : result.error}
                   </Text>
@@ -126,56 +145,10 @@ export default function PaymentPage() {
           </Layout.Section>
         )}
         <Layout.Section>
-          <Card>
-            <BlockStack gap="300">
-              <Text as="h2" variant="headingMd">
-                Callbacks from Safaricom
-              </Text>
-              {d.callbacks.length === 0 ? (
-                <Text as="p" tone="subdued">
-                  No callback has been received for this payment.
-                </Text>
-              ) : (
-                <>
-                  {d.callbackCount > d.callbacks.length && (
-                    <Text
-                      as="p"
-                      tone="subdued"
-                    >{`Showing the newest ${d.callbacks.length} of ${d.callbackCount}.`}</Text>
-                  )}
-                  {d.callbacks.map((c) => (
-                    <CallbackCard key={c.id} callback={c} />
-                  ))}
-                </>
-              )}
-            </BlockStack>
-          </Card>
+          <CallbackLog callbacks={d.callbacks} callbackCount={d.callbackCount} canReverify={d.canReverify} />
         </Layout.Section>
       </Layout>
     </Page>
-  );
-}
-
-function CallbackCard({ callback: c }: { callback: CallbackView }) {
-  return (
-    <Box borderColor="border" borderWidth="025" borderRadius="200" padding="300">
-      <BlockStack gap="200">
-        <InlineStack gap="300" blockAlign="center" wrap>
-          <Badge>{c.status}</Badge>
-          <Text as="span">Received {c.receivedAt}</Text>
-          {c.sourceIp && <Text as="span" tone="subdued">{`from ${c.sourceIp}`}</Text>}
-          {c.processedAt && <Text as="span" tone="subdued">{`processed ${c.processedAt}`}</Text>}
-        </InlineStack>
-        {c.error && (
-          <Text as="p" tone="caution">
-            {c.error}
-          </Text>
-        )}
-        <Box background="bg-surface-secondary" padding="300" borderRadius="200" overflowX="scroll">
-          <pre style={{ margin: 0, fontSize: 12 }}>{c.body}</pre>
-        </Box>
-      </BlockStack>
-    </Box>
   );
 }
 
@@ -201,7 +174,7 @@ function RefundsCard({ panel }: { panel: Panel }) {
         <Text as="p" tone="subdued">
           {`Receipt ${panel.receipt}: KES ${panel.receivedKes} received, KES ${panel.refundableKes} can still be refunded.`}
         </Text>
-        {result && !result.review && (
+        {result && "review" in result && !result.review && (
           <Banner tone={result.ok ? "success" : "critical"}>
             <Text as="p">{result.ok ? result.message : result.error}</Text>
           </Banner>

@@ -1,37 +1,61 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { useLoaderData, useNavigate } from "@remix-run/react";
-import { Badge, Card, EmptyState, IndexTable, Layout, Link, Page, Tabs, Text } from "@shopify/polaris";
+import { useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Card, EmptyState, Layout, Page } from "@shopify/polaris";
 import prisma from "../db.server";
+import { env } from "../lib/env.server";
 import { authenticate } from "../shopify.server";
-import { listPaymentAttempts, parseListQuery } from "../modules/payments/dashboard/index.server";
+import { listPayments, parsePaymentFilters } from "../modules/payments/dashboard/index.server";
+import { PaymentsTable } from "../modules/payments/dashboard/ui/PaymentsTable";
+import { PaymentsTotals } from "../modules/payments/dashboard/ui/PaymentsTotals";
+import { filtersToParams } from "../modules/payments/dashboard/filters";
+import { useExportCsv } from "../modules/payments/dashboard/ui/use-export-csv";
+import { paymentCharts, readChartPeriod } from "../modules/payments/dashboard/charts.server";
+import { PaymentCharts } from "../modules/payments/dashboard/ui/PaymentCharts";
 
-// /app/payments — every M-PESA payment attempt of the shop, newest first; read-only.
-// Thin adapter: authenticate, read the tab and page from the URL, return the list view.
+// /app/payments — the shop's M-PESA payments, one row per order with its payments inside; filters
+// (search, status, channel, EAT date range) live in the URL; totals and the CSV export follow them.
+// Thin adapter: authenticate, read the filters, return the view (app/modules/payments/dashboard/).
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
-  const query = parseListQuery(new URL(request.url).searchParams);
-  return json(await listPaymentAttempts(prisma, session.shop, query));
+  const search = new URL(request.url).searchParams;
+  const filters = parsePaymentFilters(search);
+  const e = env();
+  const view = await listPayments(prisma, session.shop, filters, {
+    standinOrigin: e.SANDBOX_MODE ? (e.SHOPIFY_ADMIN_API_ORIGIN ?? null) : null,
+  });
+  const anyAtAll =
+    view.totals.payments > 0 ||
+    (await prisma.paymentAttempt.count({ where: { shopDomain: session.shop }, take: 1 })) > 0 ||
+    (await prisma.c2bPayment.count({ where: { shopDomain: session.shop }, take: 1 })) > 0;
+  const charts = await paymentCharts(prisma, session.shop, readChartPeriod(search.get("chartDays")));
+  return json({ ...view, filters, anyAtAll, charts });
 };
 
 const EMPTY_IMAGE = "https://cdn.shopify.com/s/files/1/0262/4071/2726/files/emptystate-files.png";
 
 export default function PaymentsPage() {
   const view = useLoaderData<typeof loader>();
-  const navigate = useNavigate();
-  const go = (tab: string, page: number) => navigate(`?status=${tab}${page > 1 ? `&page=${page}` : ""}`);
-  const selected = Math.max(
-    0,
-    view.tabs.findIndex((t) => t.id === view.tab),
-  );
+  const loading = useNavigation().state === "loading";
+  const [params, setParams] = useSearchParams();
+  const setChartDays = (days: string) => {
+    const next = new URLSearchParams(params);
+    next.set("chartDays", days);
+    setParams(next, { preventScrollReset: true });
+  };
+  const { exporting, exportCsv, exportError } = useExportCsv();
+  const exportQuery = filtersToParams(view.filters).toString();
 
-  if (view.tabs[0].count === 0) {
+  if (!view.anyAtAll) {
     return (
       <Page title="Payments" backAction={{ content: "Home", url: "/app" }}>
         <Card>
           <EmptyState heading="No M-PESA payments yet" image={EMPTY_IMAGE}>
-            <p>When customers pay with M-PESA on the thank-you or order-status page, every attempt appears here.</p>
+            <p>
+              When customers pay with M-PESA (a prompt on their phone, or your paybill or till), every payment appears
+              here.
+            </p>
           </EmptyState>
         </Card>
       </Page>
@@ -41,68 +65,24 @@ export default function PaymentsPage() {
   return (
     <Page
       title="Payments"
-      subtitle="M-PESA payment attempts, newest first (times in EAT)"
+      subtitle="M-PESA payments by order, newest first (times in EAT)"
       backAction={{ content: "Home", url: "/app" }}
+      primaryAction={{
+        content: "Export CSV",
+        loading: exporting,
+        onAction: () => exportCsv(`/app/payments/export?${exportQuery}`),
+      }}
+      secondaryActions={[{ content: "Unmatched paybill payments", url: "/app/payments/unmatched" }]}
     >
       <Layout>
         <Layout.Section>
-          <Card padding="0">
-            <Tabs
-              tabs={view.tabs.map((t) => ({ id: t.id, content: t.label, badge: String(t.count) }))}
-              selected={selected}
-              onSelect={(i) => go(view.tabs[i].id, 1)}
-            />
-            <IndexTable
-              resourceName={{ singular: "payment", plural: "payments" }}
-              itemCount={view.rows.length}
-              selectable={false}
-              emptyState={
-                <Text as="p" tone="subdued" alignment="center">
-                  No payments in this view.
-                </Text>
-              }
-              headings={[
-                { title: "Date" },
-                { title: "Order" },
-                { title: "Amount", alignment: "end" },
-                { title: "Phone" },
-                { title: "Status" },
-                { title: "Receipt" },
-                { title: "In Shopify" },
-                { title: "Review reason" },
-              ]}
-              pagination={{
-                hasPrevious: view.page > 1,
-                hasNext: view.page < view.pageCount,
-                onPrevious: () => go(view.tab, view.page - 1),
-                onNext: () => go(view.tab, view.page + 1),
-                label: `Page ${view.page} of ${view.pageCount}`,
-              }}
-            >
-              {view.rows.map((r, i) => (
-                <IndexTable.Row id={r.id} key={r.id} position={i}>
-                  <IndexTable.Cell>{r.createdAt}</IndexTable.Cell>
-                  <IndexTable.Cell>
-                    <Link url={`/app/payments/${r.id}`} dataPrimaryLink removeUnderline>
-                      {r.orderName}
-                    </Link>
-                  </IndexTable.Cell>
-                  <IndexTable.Cell>
-                    <Text as="span" alignment="end" numeric>
-                      {r.amount}
-                    </Text>
-                  </IndexTable.Cell>
-                  <IndexTable.Cell>{r.phoneMasked}</IndexTable.Cell>
-                  <IndexTable.Cell>
-                    <Badge tone={r.statusTone}>{r.statusLabel}</Badge>
-                  </IndexTable.Cell>
-                  <IndexTable.Cell>{r.receipt}</IndexTable.Cell>
-                  <IndexTable.Cell>{r.recordedInShopify ? "Yes" : "No"}</IndexTable.Cell>
-                  <IndexTable.Cell>{r.reviewSummary ?? ""}</IndexTable.Cell>
-                </IndexTable.Row>
-              ))}
-            </IndexTable>
-          </Card>
+          <PaymentsTotals totals={view.totals} filters={view.filters} error={exportError} />
+        </Layout.Section>
+        <Layout.Section>
+          <PaymentsTable view={view} filters={view.filters} loading={loading} />
+        </Layout.Section>
+        <Layout.Section>
+          <PaymentCharts charts={view.charts} onPeriod={setChartDays} />
         </Layout.Section>
       </Layout>
     </Page>

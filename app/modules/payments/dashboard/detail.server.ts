@@ -1,11 +1,20 @@
 import type { PrismaClient } from "@prisma/client";
 import { orderNumericId } from "../../shopify/order-id";
+import { parseStkCallback } from "../../daraja";
 import { maskMsisdn } from "../../../lib/phone-mask";
 import { formatEat, formatKes } from "./format";
 import { orderNumberOf } from "./list.server";
 import { maskedCallbackBody, maskPhonesInText } from "./mask-callback.server";
 import { reviewGuidance, type ReviewGuidance } from "./review-guidance";
 import { statusDisplay, type StatusTone } from "./status-display";
+import { REPLAY_OF_HEADER } from "./callback-actions.server";
+import {
+  callbackKindWords,
+  callbackNoteWords,
+  callbackStatusWords,
+  failureStageWords,
+  resultCodeWords,
+} from "./words.server";
 
 // One attempt as the merchant sees it: its facts, what to do if it needs review, and the callbacks
 // Safaricom sent for it. Phone numbers are masked everywhere, including inside the raw bodies;
@@ -27,6 +36,7 @@ export interface PaymentDetailView {
   orderName: string;
   /** Numeric Shopify order id, for a link into the admin. */
   orderId: string | null;
+  orderGid: string;
   status: string;
   statusLabel: string;
   statusTone: StatusTone;
@@ -36,17 +46,26 @@ export interface PaymentDetailView {
   facts: { label: string; value: string }[];
   callbacks: CallbackView[];
   callbackCount: number;
+  /** The prompt reached M-PESA: Safaricom can be asked about it again (re-verify). */
+  canReverify: boolean;
 }
 
 export interface CallbackView {
   id: string;
   kind: string;
+  kindLabel: string;
   receivedAt: string;
   processedAt: string;
   sourceIp: string;
   status: string;
+  statusLabel: string;
+  statusTone?: StatusTone;
   error: string;
   body: string;
+  /** When this row is the merchant's replay of an earlier one: that one's receipt time. */
+  replayOf: string | null;
+  /** A complete STK result, not waiting: the merchant may replay it (callback-actions.server.ts). */
+  canReplay: boolean;
 }
 
 /** null when the attempt does not exist or belongs to another shop (the page answers 404 for both). */
@@ -71,6 +90,7 @@ export async function getPaymentAttemptDetail(
         status: true,
         error: true,
         body: true,
+        headers: true,
       },
     }),
     db.callbackLog.count({ where: { attemptId: a.id } }),
@@ -89,38 +109,65 @@ export async function getPaymentAttemptDetail(
     ["Completed", formatEat(a.completedAt)],
     ["M-PESA transaction time", formatEat(a.transactionDate)],
     ["Recorded in Shopify", a.recordedInShopifyAt ? `Yes, ${formatEat(a.recordedInShopifyAt)}` : "No"],
-    ["Result code", a.resultCode ?? ""],
-    ["Result description", text(a.resultDesc)],
+    ["M-PESA's answer", a.resultCode ? `${resultCodeWords(a.resultCode)} (M-PESA code ${a.resultCode})` : ""],
+    ["Safaricom's words", text(a.resultDesc)],
     ["What to fix", a.resultCode ? (SETUP_FIXES[a.resultCode] ?? "") : ""],
-    ["Failed at", a.failureStage ?? ""],
-    ["CheckoutRequestID", a.checkoutRequestId ?? ""],
+    ["Where it failed", failureStageWords(a.failureStage)],
+    ["Safaricom request ID (CheckoutRequestID)", a.checkoutRequestId ?? ""],
     ["MerchantRequestID", a.merchantRequestId ?? ""],
-    ["Daraja environment", a.environment],
+    ["M-PESA environment", a.environment === "production" ? "Production (real money)" : "Daraja sandbox (test money)"],
   ];
+  const receivedAtOf = new Map(callbacks.map((c) => [c.id, c.receivedAt]));
   return {
     id: a.id,
     orderName: a.orderName ?? orderNumberOf(a.orderGid),
     orderId: orderNumericId(a.orderGid),
+    orderGid: a.orderGid,
     status: a.status,
     statusLabel: label,
     statusTone: tone,
     otherPhone: a.phoneMatchesOrder === false ? maskMsisdn(a.msisdn) : null,
-    review:
-      a.status === "NEEDS_REVIEW"
-        ? { ...reviewGuidance(a.reviewCode), reason: [a.reviewCode, a.reviewDetail].filter(Boolean).join(": ") }
-        : null,
-    facts: facts.map(([l, value]) => ({ label: l, value: value || "—" })),
-    callbacks: callbacks.map((c) => ({
-      id: c.id,
-      kind: c.kind,
-      // Seconds matter here: duplicates and retries of one callback arrive within the same minute.
-      receivedAt: formatEat(c.receivedAt, { seconds: true }),
-      processedAt: formatEat(c.processedAt, { seconds: true }),
-      sourceIp: c.sourceIp ?? "",
-      status: c.status,
-      error: text(c.error),
-      body: maskedCallbackBody(c.body),
-    })),
+    review: a.status === "NEEDS_REVIEW" ? { ...reviewGuidance(a.reviewCode), reason: text(a.reviewDetail) } : null,
+    // A fact that does not apply is left out (no "Failed at —" on a payment that did not fail).
+    facts: facts.filter(([, value]) => value).map(([l, value]) => ({ label: l, value })),
+    canReverify: a.checkoutRequestId !== null,
+    callbacks: callbacks.map((c) => {
+      const replayOfId = replayOfHeader(c.headers);
+      const replayedAt = replayOfId ? receivedAtOf.get(replayOfId) : undefined;
+      return {
+        id: c.id,
+        kind: c.kind,
+        kindLabel: callbackKindWords(c.kind),
+        ...(({ label, tone }) => ({ statusLabel: label, statusTone: tone }))(callbackStatusWords(c.status)),
+        replayOf: replayOfId ? formatEat(replayedAt ?? null, { seconds: true }) || "an earlier message" : null,
+        canReplay: c.kind === "STK" && c.status !== "RECEIVED" && isStkResult(c.body),
+        // Seconds matter here: duplicates and retries of one callback arrive within the same minute.
+        receivedAt: formatEat(c.receivedAt, { seconds: true }),
+        processedAt: formatEat(c.processedAt, { seconds: true }),
+        sourceIp: c.sourceIp ?? "",
+        status: c.status,
+        error: callbackNoteWords(text(c.error)),
+        body: maskedCallbackBody(c.body),
+      };
+    }),
     callbackCount,
   };
+}
+
+function replayOfHeader(headers: string): string | null {
+  try {
+    const v = (JSON.parse(headers) as Record<string, unknown>)[REPLAY_OF_HEADER];
+    return typeof v === "string" ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+function isStkResult(body: string): boolean {
+  try {
+    parseStkCallback(JSON.parse(body));
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,10 +1,13 @@
-// The merchant's read-only Payments pages (/app/payments, /app/payments/:id): queries and view models.
+// The merchant's Payments pages (/app/payments, /app/payments/:id): queries and view models.
 export {
   countNeedsReview,
-  listPaymentAttempts,
-  parseListQuery,
+  listPayments,
+  orderUrl,
+  paymentTotals,
   PAGE_SIZE,
+  type OrderRowView,
+  type PaymentItemView,
   type PaymentListView,
-  type PaymentRowView,
 } from "./list.server";
+export { parsePaymentFilters, type PaymentFilters } from "./filters";
 export { getPaymentAttemptDetail, CALLBACKS_SHOWN, type PaymentDetailView, type CallbackView } from "./detail.server";
