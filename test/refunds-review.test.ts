@@ -134,6 +134,10 @@ describe("review actions on the payment page", () => {
       await prisma.job.count({ where: { type: "record-payment-in-shopify", payload: { contains: attempt.id } } }),
     ).toBe(1);
     expect(await prisma.paymentReviewResolution.count({ where: { attemptId: attempt.id, action: "APPLIED" } })).toBe(1);
+    expect((await page(attempt.id)).reviewPanel).toMatchObject({
+      open: false,
+      resolution: { label: "Applied to the order", by: `staff of ${SHOP}` },
+    });
     // Nothing refunds it as a review any more.
     expect((await post(attempt.id, { intent: "review-refund" })).status).toBe(400);
   });

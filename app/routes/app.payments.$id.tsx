@@ -110,6 +110,16 @@ export default function PaymentPage() {
             </Banner>
           </Layout.Section>
         )}
+        {!d.review && resolved && (
+          <Layout.Section>
+            <Banner tone="info" title="Reviewed">
+              <BlockStack gap="100">
+                {result?.review && result.ok && <Text as="p">{result.message}</Text>}
+                <ReviewResolution panel={resolved} />
+              </BlockStack>
+            </Banner>
+          </Layout.Section>
+        )}
         {d.otherPhone && (
           <Layout.Section>
             <Banner tone="warning" title={`Sent to ${d.otherPhone}, not the order's phone number`}>
