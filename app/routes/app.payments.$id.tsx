@@ -114,7 +114,7 @@ export default function PaymentPage() {
           <Layout.Section>
             <Banner tone="info" title="Reviewed">
               <BlockStack gap="100">
-                {result?.review && result.ok && <Text as="p">{result.message}</Text>}
+                {result && "review" in result && result.review && result.ok && <Text as="p">{result.message}</Text>}
                 <ReviewResolution panel={resolved} />
               </BlockStack>
             </Banner>
