@@ -11,6 +11,7 @@ import { SEND_REFUND } from "../../refunds/job-types";
 import { applyRefundEvent } from "../../refunds/repository.server";
 import type { RefundEvent } from "../../refunds/transition";
 import { operationOf, QUEUE_TIMEOUT_KIND } from "./store.server";
+import { applyAccountBalanceCheck } from "./balance-check.server";
 
 // Apply step (work types `process-initiator-result`, `process-queue-timeout`): turn one stored
 // result into one refund event and hand it to the refund state machine (refunds/transition.ts),
@@ -32,6 +33,7 @@ const ALREADY_REVERSED = "R000001";
 
 export async function applyInitiatorEvent(deps: ApplyInitiatorDeps, callbackLogId: string): Promise<void> {
   const row = await deps.db.callbackLog.findUnique({ where: { id: callbackLogId } });
+  if (row && row.status === "RECEIVED" && !row.refundId && row.accountId) return applyAccountBalanceCheck(deps, row);
   if (!row || row.status !== "RECEIVED" || !row.refundId) return;
   const close = (status: "PROCESSED" | "IGNORED", note: string) =>
     deps.db.callbackLog.update({
