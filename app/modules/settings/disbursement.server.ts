@@ -118,7 +118,8 @@ export function validateDisbursement(
     errors.disburseInitiatorPassword = "Enter the initiator password or a security credential for this initiator.";
   }
   // Own keys: both or neither (neither = the default receiving account's app).
-  const secretAfter = !!f.disburseConsumerSecret || (stored.consumerSecret && f.disburseConsumerKey === stored.consumerKey);
+  const secretAfter =
+    !!f.disburseConsumerSecret || (stored.consumerSecret && f.disburseConsumerKey === stored.consumerKey);
   if (f.disburseConsumerKey && !secretAfter) errors.disburseConsumerSecret = "Enter the consumer secret of this app.";
   if (!f.disburseConsumerKey && f.disburseConsumerSecret)
     errors.disburseConsumerKey = "Enter the consumer key that goes with this secret.";
@@ -251,7 +252,10 @@ export function balanceToken(accountId: string, requestedAt: Date, key: Buffer =
 
 export function balanceUrls(baseUrl: string, token: string) {
   const base = baseUrl.replace(/\/$/, "");
-  return { resultUrl: `${base}/daraja/result/balance/${token}`, queueTimeOutUrl: `${base}/daraja/timeout/balance/${token}` };
+  return {
+    resultUrl: `${base}/daraja/result/balance/${token}`,
+    queueTimeOutUrl: `${base}/daraja/timeout/balance/${token}`,
+  };
 }
 
 /** Records that a balance was asked with this token (the previous answer is kept until the new one comes). */
