@@ -65,7 +65,10 @@ function initial(view: DisbursementView | null): Values {
 
 export function DisbursementSection({ view, errors, busy, pendingIntent, test, savedAt, onDirty, onPost }: Props) {
   const [values, setValues] = useState<Values>(() => initial(view));
-  useEffect(() => setValues(initial(view)), [savedAt]); // eslint-disable-line react-hooks/exhaustive-deps
+  // Back to what is stored after a save or removal, and whenever the stored values change (the loader's
+  // data may arrive a render after the action's answer).
+  const storedKey = JSON.stringify([view?.id ?? null, view?.values ?? null, view?.secrets ?? null]);
+  useEffect(() => setValues(initial(view)), [savedAt, storedKey]); // eslint-disable-line react-hooks/exhaustive-deps
   const dirty = JSON.stringify(values) !== JSON.stringify(initial(view));
   useEffect(() => onDirty(dirty), [dirty, onDirty]);
 
@@ -119,16 +122,16 @@ export function DisbursementSection({ view, errors, busy, pendingIntent, test, s
               {...text("disburseShortCode")}
             />
             <TextField
-              label="Refunds initiator name"
+              label="API operator (initiator) for refunds"
               helpText="The API operator created on the M-PESA org portal, with the B2C, Reversal and Balance Query roles."
               {...text("disburseInitiatorName")}
             />
             <TextField
-              label="Refunds initiator password"
+              label="Password of that operator"
               {...secret("disburseInitiatorPassword", "initiatorPassword", "The API operator's password.")}
             />
             <TextField
-              label="Refunds security credential"
+              label="Or its ready SecurityCredential"
               multiline={3}
               {...secret(
                 "disburseSecurityCredential",
@@ -138,12 +141,12 @@ export function DisbursementSection({ view, errors, busy, pendingIntent, test, s
               type="text"
             />
             <TextField
-              label="Refunds app consumer key"
+              label="Own Daraja app: key"
               helpText="Only when refunds use another Daraja app than your default receiving account. Leave empty to use that account's keys."
               {...text("disburseConsumerKey")}
             />
             <TextField
-              label="Refunds app consumer secret"
+              label="Own Daraja app: secret"
               {...secret("disburseConsumerSecret", "consumerSecret", "The secret of that Daraja app.")}
             />
           </FormLayout>
