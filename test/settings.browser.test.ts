@@ -91,34 +91,38 @@ describe("settings in a browser", () => {
     },
   );
 
-  it("Save with errors scrolls to and focuses the first field to fix; the save bar saves", { timeout: 120_000 }, async () => {
-    const page = await context.newPage();
-    await openSettings(page);
-    await page.getByLabel("Manual payment method name").fill("");
-    await page.getByLabel("Initiator name").fill("has spaces");
-    // With edits, the save bar is the Save button (the page's own one steps aside).
-    await expect.poll(() => page.locator("ui-save-bar[data-showing]").count(), { timeout: 10_000 }).toBe(1);
-    await shot(page, "05-save-bar");
-    await page.evaluate(() => window.scrollTo(0, 0));
-    await page.locator("ui-save-bar").getByRole("button", { name: "Save" }).click();
-    await expect
-      .poll(() => page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name), { timeout: 15_000 })
-      .toBe("paymentMethodName");
-    const inView = await page.evaluate(() => {
-      const r = document.activeElement!.getBoundingClientRect();
-      return r.top >= 0 && r.bottom <= window.innerHeight;
-    });
-    expect(inView).toBe(true);
-    expect(await visible(page, "Enter the payment method name.")).toBe(true);
-    await shot(page, "06-save-with-errors");
+  it(
+    "Save with errors scrolls to and focuses the first field to fix; the save bar saves",
+    { timeout: 120_000 },
+    async () => {
+      const page = await context.newPage();
+      await openSettings(page);
+      await page.getByLabel("Manual payment method name").fill("");
+      await page.getByLabel("Initiator name").fill("has spaces");
+      // With edits, the save bar is the Save button (the page's own one steps aside).
+      await expect.poll(() => page.locator("ui-save-bar[data-showing]").count(), { timeout: 10_000 }).toBe(1);
+      await shot(page, "05-save-bar");
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.locator("ui-save-bar").getByRole("button", { name: "Save" }).click();
+      await expect
+        .poll(() => page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name), { timeout: 15_000 })
+        .toBe("paymentMethodName");
+      const inView = await page.evaluate(() => {
+        const r = document.activeElement!.getBoundingClientRect();
+        return r.top >= 0 && r.bottom <= window.innerHeight;
+      });
+      expect(inView).toBe(true);
+      expect(await visible(page, "Enter the payment method name.")).toBe(true);
+      await shot(page, "06-save-with-errors");
 
-    await page.getByLabel("Manual payment method name").fill("Lipa na M-PESA");
-    await page.getByLabel("Initiator name").fill("");
-    await page.locator("ui-save-bar").getByRole("button", { name: "Save" }).click();
-    await expect.poll(() => visible(page, "Settings saved"), { timeout: 15_000 }).toBe(true);
-    await expect.poll(() => page.locator("ui-save-bar[data-showing]").count(), { timeout: 10_000 }).toBe(0);
-    await page.close();
-  });
+      await page.getByLabel("Manual payment method name").fill("Lipa na M-PESA");
+      await page.getByLabel("Initiator name").fill("");
+      await page.locator("ui-save-bar").getByRole("button", { name: "Save" }).click();
+      await expect.poll(() => visible(page, "Settings saved"), { timeout: 15_000 }).toBe(true);
+      await expect.poll(() => page.locator("ui-save-bar[data-showing]").count(), { timeout: 10_000 }).toBe(0);
+      await page.close();
+    },
+  );
 
   it(
     "the refunds account is saved and its test shows the balance M-PESA sends back; no secret is in the page",
@@ -129,13 +133,11 @@ describe("settings in a browser", () => {
       await page.getByLabel("Shortcode refunds are paid from").fill("600000");
       await page.getByLabel("API operator (initiator) for refunds").fill("testapi");
       await page.getByLabel("Password of that operator").fill(INITIATOR_PASSWORD);
-      await page.getByRole("button", { name: "Save refunds account" }).click();
+      await page.getByRole("button", { name: "Add refunds account" }).click();
       await expect.poll(() => visible(page, "Refunds account saved"), { timeout: 15_000 }).toBe(true);
       await shot(page, "07a-refunds-saved", true);
       await page.getByRole("button", { name: "Test refunds account" }).click();
-      await expect
-        .poll(() => visible(page, "Initiator works: balance received"), { timeout: 45_000 })
-        .toBe(true);
+      await expect.poll(() => visible(page, "Initiator works: balance received"), { timeout: 45_000 }).toBe(true);
       expect(await visible(page, /Utility Account: KES [\d,]+\.\d\d \(pays B2C refunds\)/)).toBe(true);
       await page.getByText("Initiator works: balance received").scrollIntoViewIfNeeded();
       await shot(page, "07-refunds-balance");
@@ -143,7 +145,9 @@ describe("settings in a browser", () => {
 
       // No secret anywhere in what the browser got: the rendered page and the loader's data.
       const html = await page.content();
-      const data = await page.evaluate(async () => (await fetch(location.pathname + "?_data=routes%2Fapp.settings")).text());
+      const data = await page.evaluate(async () =>
+        (await fetch(location.pathname + "?_data=routes%2Fapp.settings")).text(),
+      );
       for (const body of [html, data]) {
         expect(body).not.toContain(INITIATOR_PASSWORD);
         expect(body).not.toContain("bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919"); // the passkey

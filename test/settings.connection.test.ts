@@ -51,7 +51,9 @@ describe("test connection", () => {
         message: "Connected: Daraja sandbox accepted these keys, and paybill 174379 with this passkey.",
         notes: [
           "Payments go to paybill 174379 (CustomerPayBillOnline).",
-          expect.stringMatching(/^C2B URLs are not registered: .*"No apiproduct match" when the C2B API version \(v2\)/),
+          expect.stringMatching(
+            /^C2B URLs are not registered: .*"No apiproduct match" when the C2B API version \(v2\)/,
+          ),
           "Callback address https://my-test-app.myshopify.io is a public HTTPS address.",
         ],
       },

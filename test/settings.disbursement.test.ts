@@ -20,7 +20,7 @@ let resultServer: http.Server;
 let savedEnv: NodeJS.ProcessEnv;
 
 const args = (request: Request) => ({ request, params: {}, context: {} });
-const load = async () => (await loader(args(await getPage("/app/settings")))).json();
+const load = async (): Promise<any> => (await loader(args(await getPage("/app/settings")))).json();
 const submit = async (fields: Record<string, string>) => {
   const res = await action(args(await postForm("/app/settings", fields)));
   return { status: res.status, body: await res.json(), text: "" };

@@ -427,6 +427,8 @@ export default function SettingsPage() {
       backAction={{ url: "/app" }}
     >
       <SaveBar id={SAVE_BAR_ID} open={shopDirty}>
+        {/* App Bridge's save bar reads `variant` on its buttons (ui-save-bar API). */}
+        {/* eslint-disable-next-line react/no-unknown-property */}
         <button variant="primary" onClick={saveShop} disabled={busy}>
           Save
         </button>

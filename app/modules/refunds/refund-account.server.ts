@@ -1,12 +1,7 @@
 import type { InitiatorCredential } from "../daraja/security-credential";
 import type { PrismaClient } from "@prisma/client";
 import { env } from "../../lib/env.server";
-import {
-  darajaBaseUrl,
-  getShopDarajaConfig,
-  secretBoxFromEnv,
-  type ShopDarajaConfig,
-} from "../settings/config.server";
+import { darajaBaseUrl, getShopDarajaConfig, secretBoxFromEnv, type ShopDarajaConfig } from "../settings/config.server";
 import { disbursementCredentials, type DisbursementCredentials } from "../settings/disbursement.server";
 
 // The ONE place that says which M-PESA account and initiator refunds use:

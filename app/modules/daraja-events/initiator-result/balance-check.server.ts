@@ -1,8 +1,7 @@
-import type { CallbackLog } from "@prisma/client";
+import type { CallbackLog, PrismaClient } from "@prisma/client";
 import { logger } from "../../../lib/logger.server";
 import { MalformedPayloadError, parseAccountBalanceResult } from "../../daraja";
 import { recordBalanceAnswer } from "../../settings/disbursement.server";
-import type { ApplyInitiatorDeps } from "./apply.server";
 import { QUEUE_TIMEOUT_KIND } from "./store.server";
 
 // Apply step of an Account Balance answer to a settings "Test connection" (a row with an accountId
@@ -19,10 +18,15 @@ export function balanceFailureInWords(code: string, desc: string): string {
     "22": "the initiator is inactive on the M-PESA org portal (Initiator name)",
   };
   const meaning = known[code];
-  return meaning ? `Daraja refused the balance query: ${meaning} (${code} ${desc}).` : `Daraja refused the balance query (${code} ${desc}).`;
+  return meaning
+    ? `Daraja refused the balance query: ${meaning} (${code} ${desc}).`
+    : `Daraja refused the balance query (${code} ${desc}).`;
 }
 
-export async function applyAccountBalanceCheck(deps: ApplyInitiatorDeps, row: CallbackLog): Promise<void> {
+export async function applyAccountBalanceCheck(
+  deps: { db: PrismaClient; now: () => Date },
+  row: CallbackLog,
+): Promise<void> {
   const close = (status: "PROCESSED" | "IGNORED", note: string | null) =>
     deps.db.callbackLog.updateMany({
       where: { id: row.id, status: "RECEIVED" },

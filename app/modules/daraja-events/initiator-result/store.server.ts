@@ -187,6 +187,7 @@ async function storeForBalanceCheck(
       processedAt: rejected ? deps.now() : null,
     },
   });
-  if (rejected) logger.warn({ callbackPath: r.path, accountId: account.id, problem: rejected }, "balance answer rejected");
+  if (rejected)
+    logger.warn({ callbackPath: r.path, accountId: account.id, problem: rejected }, "balance answer rejected");
   return true;
 }

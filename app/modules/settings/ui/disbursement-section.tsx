@@ -200,7 +200,7 @@ export function DisbursementSection({ view, errors, busy, pendingIntent, test, s
               Test refunds account
             </Button>
             <Button submit variant="primary" disabled={busy} loading={busy && pendingIntent === "save-disbursement"}>
-              Save refunds account
+              {view ? "Update refunds account" : "Add refunds account"}
             </Button>
           </InlineStack>
         </BlockStack>
