@@ -7,6 +7,8 @@ import { action as resultAction } from "../app/routes/daraja.result.$op.$token";
 import { applyInitiatorEvent } from "../app/modules/daraja-events/initiator-result/apply.server";
 import { findRefundAccount } from "../app/modules/refunds/refund-account.server";
 import { callbackReachability } from "../app/modules/settings/callback-reachability";
+import { createSecretBox, rotateShopSecrets } from "../app/modules/settings/index.server";
+import { disbursementCredentials, saveDisbursementAccount } from "../app/modules/settings/disbursement.server";
 import { startEmulator, type Emulator } from "../emulator/index";
 import { getPage, postForm, SHOP, storeSession, validAccountForm } from "./settings.helpers";
 
@@ -198,6 +200,28 @@ describe("refunds (disbursement) account", () => {
     expect(await prisma.callbackLog.findUniqueOrThrow({ where: { id: first.id } })).toMatchObject({
       status: "IGNORED",
       error: "answer to an older balance request",
+    });
+  });
+});
+
+describe("refunds account secrets and key rotation", () => {
+  it("its initiator password and own app secret are re-sealed under the new key; the empty passkey is left alone", async () => {
+    const oldKey = Buffer.alloc(32, 7).toString("base64");
+    const newKey = Buffer.alloc(32, 9).toString("base64");
+    const old = createSecretBox({ current: oldKey });
+    await saveDisbursementAccount(prisma, old, SHOP, {
+      environment: "sandbox",
+      shortCode: "600000",
+      consumerKey: "refunds-app-key",
+      initiatorName: "testapi",
+      newSecrets: { consumerSecret: "refunds-app-secret", initiatorPassword: "Rotate-Me-1!" },
+    });
+    const report = await rotateShopSecrets(prisma, createSecretBox({ current: newKey, previous: [oldKey] }));
+    expect(report).toMatchObject({ reencrypted: 2, failed: [] });
+    expect(await disbursementCredentials(prisma, createSecretBox({ current: newKey }), SHOP)).toMatchObject({
+      consumerKey: "refunds-app-key",
+      consumerSecret: "refunds-app-secret",
+      credential: { initiatorPassword: "Rotate-Me-1!" },
     });
   });
 });
