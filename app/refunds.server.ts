@@ -1,8 +1,8 @@
 import { env } from "./lib/env.server";
 import { darajaClientFactory } from "./payments.server";
 import type { RefundsDeps } from "./modules/refunds/deps.server";
-import { refundAccountOf } from "./modules/refunds/refund-account.server";
-import { getShopDarajaConfig, getShopPaymentSettings } from "./modules/settings/config.server";
+import { findRefundAccount } from "./modules/refunds/refund-account.server";
+import { getShopPaymentSettings } from "./modules/settings/config.server";
 import { adminGraphqlForShop } from "./shopify-admin.server";
 
 // The production composition of the refund flow (a composition root, like payments.server.ts):
@@ -29,7 +29,7 @@ async function build(): Promise<RefundsDeps> {
       queryWaitMs: config.REFUND_QUERY_WAIT_SECONDS * 1000,
       reversalWindowMs: config.REFUND_REVERSAL_WINDOW_HOURS * 3600 * 1000,
     },
-    refundAccount: async (shop) => refundAccountOf(await getShopDarajaConfig(db, shop)),
+    refundAccount: (shop) => findRefundAccount(db, shop),
     daraja: (account) => clients(account), // keyed on base URL + consumer key + secret
     adminGraphql: adminGraphqlForShop,
     shopPaymentSettings: (shop) => getShopPaymentSettings(db, shop),

@@ -49,7 +49,13 @@ describe("test connection", () => {
         ok: true,
         environment: "sandbox",
         message: "Connected: Daraja sandbox accepted these keys, and paybill 174379 with this passkey.",
-        notes: ["Payments go to paybill 174379 (CustomerPayBillOnline)."],
+        notes: [
+          "Payments go to paybill 174379 (CustomerPayBillOnline).",
+          expect.stringMatching(
+            /^C2B URLs are not registered: .*"No apiproduct match" when the C2B API version \(v2\)/,
+          ),
+          "Callback address https://my-test-app.myshopify.io is a public HTTPS address.",
+        ],
       },
     });
     // One token, then the shortcode check with it: an STK Push Query that can match no checkout.
@@ -95,6 +101,8 @@ describe("test connection", () => {
           expect.stringMatching(
             /till 174380 as Buy Goods \(CustomerBuyGoodsOnline\).*SFC_IC0003 The operator does not exist/,
           ),
+          expect.stringMatching(/^C2B URLs are not registered/),
+          expect.stringMatching(/^Callback address .* is a public HTTPS address\.$/),
         ],
       },
     });

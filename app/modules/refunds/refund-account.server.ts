@@ -1,10 +1,15 @@
 import type { InitiatorCredential } from "../daraja/security-credential";
-import type { ShopDarajaConfig } from "../settings/config.server";
+import type { PrismaClient } from "@prisma/client";
+import { env } from "../../lib/env.server";
+import { darajaBaseUrl, getShopDarajaConfig, secretBoxFromEnv, type ShopDarajaConfig } from "../settings/config.server";
+import { disbursementCredentials, type DisbursementCredentials } from "../settings/disbursement.server";
 
-// The ONE place that says which M-PESA account and initiator refunds use. Today: the shop's
-// settings as they are read for payments — the business shortcode (a paybill converted to "one
-// account" can disburse) and the initiator name with its password or ready security credential. A
-// separate disbursement (B2C) account in settings later changes only this function.
+// The ONE place that says which M-PESA account and initiator refunds use:
+// 1. the shop's disbursement account (Settings → "Refunds account", MpesaAccount purpose DISBURSE):
+//    its shortcode, initiator and Daraja app keys (its own, or the default receiving account's);
+// 2. else the shop-wide initiator acting for the default receiving account (a paybill converted to
+//    "one account" can disburse), as before the disbursement account existed;
+// 3. else none (null): refunds cannot be paid by the app and go manual (pay back outside the app).
 
 export interface RefundAccount {
   environment: "sandbox" | "production";
@@ -35,4 +40,37 @@ export function refundAccountOf(config: ShopDarajaConfig | null): RefundAccount 
     initiatorName: initiator.name,
     credential,
   };
+}
+
+/** The account refunds are paid from: the disbursement account when configured, else the shop-wide initiator's. */
+export function refundAccountFor(
+  disbursement: DisbursementCredentials | null,
+  config: ShopDarajaConfig | null,
+  baseUrlOf: (environment: "sandbox" | "production") => string,
+): RefundAccount | null {
+  if (disbursement) {
+    return {
+      environment: disbursement.environment,
+      baseUrl: baseUrlOf(disbursement.environment),
+      consumerKey: disbursement.consumerKey,
+      consumerSecret: disbursement.consumerSecret,
+      shortCode: disbursement.shortCode,
+      initiatorName: disbursement.initiatorName,
+      credential: disbursement.credential,
+    };
+  }
+  return refundAccountOf(config);
+}
+
+/** The shop's refund account read from its settings (null: none — refunds are paid back by hand). */
+export async function findRefundAccount(
+  db: Pick<PrismaClient, "shopSettings" | "mpesaAccount">,
+  shop: string,
+): Promise<RefundAccount | null> {
+  const config = env();
+  return refundAccountFor(
+    await disbursementCredentials(db, secretBoxFromEnv(config), shop),
+    await getShopDarajaConfig(db, shop),
+    (environment) => darajaBaseUrl(environment, config),
+  );
 }

@@ -8,6 +8,14 @@ import {
 } from "./accounts.server";
 import { SHOP_SECRET_COLUMNS, secretContext, type SettingsDb, type ShopSecretField } from "./repository.server";
 import { SecretDecryptionError, type SecretBox } from "./secret-box.server";
+import {
+  DISBURSE,
+  DISBURSEMENT_SECRET_COLUMNS,
+  disbursementSecretContext,
+  type DisbursementSecretField,
+} from "./disbursement.server";
+
+const DISBURSEMENT_SECRETS = Object.keys(DISBURSEMENT_SECRET_COLUMNS) as DisbursementSecretField[];
 
 // Re-encrypts every stored secret under the current key and envelope version (v1 -> v2: HKDF-derived
 // encryption key), and re-binds the account secrets the mpesa_accounts migration moved from
@@ -97,7 +105,7 @@ export async function rotateShopSecrets(
   for (const account of accounts) {
     report.accounts++;
     const plan: Plan = { changes: {}, expected: {} };
-    for (const field of ACCOUNT_SECRET_FIELDS) {
+    for (const field of account.purpose === DISBURSE ? [] : ACCOUNT_SECRET_FIELDS) {
       const column = ACCOUNT_SECRET_COLUMNS[field];
       const envelope = account[column];
       attempt(
@@ -106,6 +114,21 @@ export async function rotateShopSecrets(
         envelope,
         isCurrent(box, envelope, accountSecretIsCurrent),
         () => sealAccountSecret(box, account, field, openAccountSecret(box, account, field)),
+        (e) => report.failed.push({ shop: account.shopDomain, accountId: account.id, field, reason: e.message }),
+      );
+    }
+    // A disbursement account's secrets (its own app secret, the initiator's), each absent or sealed.
+    for (const field of account.purpose === DISBURSE ? DISBURSEMENT_SECRETS : []) {
+      const column = DISBURSEMENT_SECRET_COLUMNS[field];
+      const envelope = account[column];
+      if (!envelope) continue;
+      const context = disbursementSecretContext(account.shopDomain, account.id, field);
+      attempt(
+        plan,
+        column,
+        envelope,
+        isCurrent(box, envelope),
+        () => box.seal(box.open(envelope, context), context),
         (e) => report.failed.push({ shop: account.shopDomain, accountId: account.id, field, reason: e.message }),
       );
     }

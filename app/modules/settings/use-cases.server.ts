@@ -26,6 +26,8 @@ import type { DarajaClient } from "../daraja";
 import { findSettings, findShopSetup, saveSettings, saveShopWideSettings, type SettingsDb } from "./repository.server";
 import { SecretDecryptionError, type SecretBox } from "./secret-box.server";
 import { testDarajaConnection, type ConnectionResult } from "./test-connection.server";
+import { callbackReachability, type CallbackReachability } from "./callback-reachability";
+import { disbursementView, findDisbursementAccount, type DisbursementView } from "./disbursement.server";
 import {
   validateAccount,
   validateSettings,
@@ -79,6 +81,10 @@ export type SettingsPage = {
     /** Why this app's address cannot carry C2B URLs at all (a word Daraja refuses), or null. */
     problem: string | null;
   };
+  /** Whether Safaricom's production servers could call the callback address (and what fails if not). */
+  reachability: CallbackReachability;
+  /** The refunds (disbursement) account, or null when refunds are paid back by hand. */
+  disbursement: DisbursementView | null;
 };
 
 const boxOf = (deps: Deps) => deps.box ?? secretBoxFromEnv(deps.env ?? env());
@@ -90,10 +96,11 @@ export async function loadSettingsPage(
 ): Promise<SettingsPage> {
   const config = deps.env ?? env();
   const box = boxOf(deps);
-  const [setup, accounts, evidence] = await Promise.all([
+  const [setup, accounts, evidence, disbursement] = await Promise.all([
     findShopSetup(deps.db, shop),
     listReceivingAccounts(deps.db, shop),
     findSetupEvidence(deps.db, shop),
+    findDisbursementAccount(deps.db, shop),
   ]);
   const view = settingsView(setup, box);
   const base = callbackBase(config);
@@ -118,6 +125,8 @@ export async function loadSettingsPage(
     callbackUrl: callbackUrlPattern(base),
     callbackUrlInsecure: !base.startsWith("https://"),
     c2b: { ...elidedC2bUrls(base), problem: c2bBaseUrlProblem(base, "sandbox") },
+    reachability: callbackReachability(base),
+    disbursement: disbursementView(disbursement, box),
   };
 }
 
@@ -299,7 +308,8 @@ export async function testAccountConnection(
     { shop, accountId: id, environment: a.environment, outcome: result.ok ? "ok" : result.reason },
     "daraja connection test",
   );
-  return { ok: true, result };
+  if (!result.ok) return { ok: true, result };
+  return { ok: true, result: { ...result, notes: [...(result.notes ?? []), ...afterKeysNotes(config, a, existing)] } };
 }
 
 /** Kept for callers of the single-account page: tests the default account with the form's values. */
@@ -363,4 +373,36 @@ export async function registerAccountC2b(
     "C2B URL registration",
   );
   return { ok: true, result };
+}
+
+/** What Test connection adds once the keys and the shortcode pass: C2B registration, callback address. */
+function afterKeysNotes(
+  config: Env,
+  a: { environment: "sandbox" | "production"; c2bVersion: string; businessShortCode: string },
+  saved: MpesaAccount | null,
+): string[] {
+  const notes: string[] = [];
+  if (saved?.c2bRegisteredAt) {
+    const same = saved.c2bRegisteredShortCode === a.businessShortCode && saved.c2bRegisteredVersion === a.c2bVersion;
+    notes.push(
+      same
+        ? `C2B URLs are registered (${saved.c2bRegisteredVersion}, shortcode ${saved.c2bRegisteredShortCode}): payments made from the M-PESA menu reach the app.`
+        : `C2B URLs were registered for shortcode ${saved.c2bRegisteredShortCode} with ${saved.c2bRegisteredVersion}, but this form says ${a.businessShortCode} with ${a.c2bVersion}: register the URLs again after saving (C2B API version).`,
+    );
+  } else if (saved?.c2bLastError) {
+    notes.push(`C2B URLs are not registered: the last attempt failed (${saved.c2bLastError}).`);
+  } else {
+    notes.push(
+      `C2B URLs are not registered: payments customers make from the M-PESA menu will not reach the app until you press Register URLs. Daraja answers "No apiproduct match" when the C2B API version (${a.c2bVersion}) is not the one your app was given.`,
+    );
+  }
+  const reach = callbackReachability(callbackBase(config));
+  if (reach.problems.length > 0) {
+    notes.push(
+      `${a.environment === "production" ? "Callback address will fail" : "In production this callback address will fail"}: ${reach.baseUrl} — ${reach.problems.join("; ")}. ${reach.consequence}`,
+    );
+  } else {
+    notes.push(`Callback address ${reach.baseUrl} is a public HTTPS address.`);
+  }
+  return notes;
 }

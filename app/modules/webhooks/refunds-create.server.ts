@@ -3,10 +3,9 @@ import { env } from "../../lib/env.server";
 import { logger } from "../../lib/logger.server";
 import { APP_REFUND_NOTE_PREFIX } from "../refunds/documents";
 import { wholeShillings } from "../refunds/method";
-import { refundAccountOf } from "../refunds/refund-account.server";
+import { findRefundAccount } from "../refunds/refund-account.server";
 import { approveCreatedIn } from "../refunds/repository.server";
 import { requestRefundIn } from "../refunds/request.server";
-import { getShopDarajaConfig } from "../settings/config.server";
 import { applyOnce } from "./delivery.server";
 import { DEFAULT_PAYMENT_METHOD_NAME } from "./orders-create.server";
 import type { Db, VerifiedWebhook, WebhookOutcome } from "./types";
@@ -44,7 +43,7 @@ export async function handleRefundCreated(db: Db, webhook: VerifiedWebhook): Pro
   const config = env();
   const deps = { now: () => new Date(), config: { reversalWindowMs: config.REFUND_REVERSAL_WINDOW_HOURS * 3600_000 } };
   // Read outside the transaction: whether the shop can send refunds at all (else: pay back by hand).
-  const hasAccount = !!refundAccountOf(await getShopDarajaConfig(db, shop));
+  const hasAccount = !!(await findRefundAccount(db, shop));
 
   return applyOnce(db, webhook, async (tx) => {
     if (refund.note?.startsWith(APP_REFUND_NOTE_PREFIX))

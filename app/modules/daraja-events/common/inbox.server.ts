@@ -188,11 +188,11 @@ async function insertRows(db: PrismaClient, dialect: Dialect, rows: Row[], at: D
   const selects = rows.map(({ id, event: e }) => {
     const fields = Prisma.sql`${id}, ${e.kind}, ${e.path}, ${e.tokenHash}, ${e.sourceIp}, ${JSON.stringify(e.headers)}, ${e.body}, 'RECEIVED'`;
     if (e.owner === "refund") {
-      // A refund's environment is its shop's default M-PESA account's, which refunds go out through
-      // (refunds/refund-account.server.ts); a shop without one counts as production.
+      // A refund's environment is its shop's disbursement account's, else its default M-PESA account's
+      // (refunds go out through one of them: refunds/refund-account.server.ts); neither counts as production.
       const sourceRule = e.sourceAllowed
         ? Prisma.empty
-        : Prisma.sql`AND COALESCE(s."environment", 'production') <> 'production'`;
+        : Prisma.sql`AND COALESCE((SELECT d."environment" FROM "MpesaAccount" d WHERE d."shopDomain" = r."shopDomain" AND d."purpose" = 'DISBURSE' LIMIT 1), s."environment", 'production') <> 'production'`;
       return Prisma.sql`SELECT ${fields}, NULL, r."id", r."shopDomain", ${ts}, ${ts}
         FROM "MpesaRefund" r LEFT JOIN "MpesaAccount" s ON s."defaultForShop" = r."shopDomain"
         WHERE r."callbackTokenHash" = ${e.tokenHash} ${sourceRule}`;

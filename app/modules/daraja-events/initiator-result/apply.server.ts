@@ -12,6 +12,7 @@ import { applyRefundEvent } from "../../refunds/repository.server";
 import type { RefundEvent } from "../../refunds/transition";
 import { applyVerificationEvent } from "../../receipt-verification/result.server";
 import { operationOf, QUEUE_TIMEOUT_KIND } from "./store.server";
+import { applyAccountBalanceCheck } from "./balance-check.server";
 
 // Apply step (work types `process-initiator-result`, `process-queue-timeout`): turn one stored
 // result into one refund event and hand it to the refund state machine (refunds/transition.ts),
@@ -35,6 +36,7 @@ export async function applyInitiatorEvent(deps: ApplyInitiatorDeps, callbackLogI
   const row = await deps.db.callbackLog.findUnique({ where: { id: callbackLogId } });
   if (row?.status === "RECEIVED" && operationOf(row.path) === "verify")
     return applyVerificationEvent(deps, row, row.kind === QUEUE_TIMEOUT_KIND);
+  if (row && row.status === "RECEIVED" && !row.refundId && row.accountId) return applyAccountBalanceCheck(deps, row);
   if (!row || row.status !== "RECEIVED" || !row.refundId) return;
   const close = (status: "PROCESSED" | "IGNORED", note: string) =>
     deps.db.callbackLog.update({

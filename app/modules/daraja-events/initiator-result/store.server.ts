@@ -70,6 +70,10 @@ export async function receiveInitiatorEvent(
 
   // Rarer paths: find out why nothing was stored (or why the body is refused) and keep the evidence.
   const owner = tokenHash ? await ownerOf(deps, event.owner, tokenHash) : null;
+  if (!owner && tokenHash && ev.op === "balance") {
+    const stored = await storeForBalanceCheck(deps, ev, { path, tokenHash, ipAllowed, answer });
+    if (stored) return answer;
+  }
   if (!owner) {
     await deps.keepUnknown({
       kind: ev.kind,
@@ -134,11 +138,16 @@ async function ownerOf(deps: EventsDeps, owner: "refund" | "verification", token
     select: { id: true, shopDomain: true },
   });
   if (!refund) return null;
-  // Refunds go out through the shop's default account (refunds/refund-account.server.ts).
-  const account = await deps.db.mpesaAccount.findUnique({
-    where: { defaultForShop: refund.shopDomain },
-    select: { environment: true },
-  });
+  // Refunds go out through the shop's disbursement account, else its default account (refunds/refund-account.server.ts).
+  const account =
+    (await deps.db.mpesaAccount.findFirst({
+      where: { shopDomain: refund.shopDomain, purpose: "DISBURSE" },
+      select: { environment: true },
+    })) ??
+    (await deps.db.mpesaAccount.findUnique({
+      where: { defaultForShop: refund.shopDomain },
+      select: { environment: true },
+    }));
   return { refund, environment: account?.environment ?? "production" };
 }
 
@@ -156,4 +165,47 @@ function malformation(kind: InitiatorEventKind, body: string): string | null {
     if (error instanceof MalformedPayloadError) return `not a Daraja result: ${error.issues.join("; ")}`.slice(0, 500);
     throw error;
   }
+}
+
+/**
+ * An Account Balance answer for a settings "Test connection" (not a refund): the token is the one
+ * the account's last balance request carried (MpesaAccount.balanceTokenHash). Stored raw first, as
+ * every inbound event; the worker applies it (apply.server.ts). False: no account has this token.
+ */
+async function storeForBalanceCheck(
+  deps: EventsDeps,
+  ev: InboundInitiatorEvent,
+  r: { path: string; tokenHash: string; ipAllowed: boolean; answer: InitiatorEventAnswer },
+): Promise<boolean> {
+  const account = await deps.db.mpesaAccount.findUnique({
+    where: { balanceTokenHash: r.tokenHash },
+    select: { id: true, shopDomain: true, environment: true },
+  });
+  if (!account) return false;
+  const rejected =
+    r.answer.kind === "too_large"
+      ? "body larger than CALLBACK_MAX_BYTES (first bytes kept)"
+      : !sourceAllowed(account.environment, ev.sourceIp, deps.config.allowlist)
+        ? `source address ${ev.sourceIp ?? "unknown"} is not an allowed Daraja callback address`
+        : r.answer.kind === "malformed"
+          ? r.answer.problem
+          : null;
+  await deps.db.callbackLog.create({
+    data: {
+      kind: ev.kind,
+      path: r.path,
+      tokenHash: r.tokenHash,
+      sourceIp: ev.sourceIp,
+      headers: JSON.stringify(ev.headers),
+      body: ev.body,
+      accountId: account.id,
+      shopDomain: account.shopDomain,
+      status: rejected ? "REJECTED" : "RECEIVED",
+      error: rejected,
+      processedAt: rejected ? deps.now() : null,
+    },
+  });
+  if (rejected)
+    logger.warn({ callbackPath: r.path, accountId: account.id, problem: rejected }, "balance answer rejected");
+  return true;
 }

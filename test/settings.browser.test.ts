@@ -1,0 +1,160 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Sandbox } from "../scripts/sandbox/index";
+import { ROOT } from "./support/databases";
+import { removeStateDir, sandboxStateDir, startTestSandbox } from "./sandbox.support";
+
+// The settings page in headless Chromium against the whole sandbox (app, Daraja emulator, Shopify
+// stand-in, the sandbox's App Bridge stand-in): set-up mistakes caught by Test connection, Save with
+// errors taking the merchant to the field, the save bar and leave-page guard, the refunds account and
+// its balance, and no secret in the page. Screenshots in test-artifacts/settings/.
+
+const ARTIFACTS = path.join(ROOT, "test-artifacts", "settings");
+const USER_AGENT =
+  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+const stateDir = sandboxStateDir("settings-browser");
+const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "settings-chromium-"));
+let sandbox: Sandbox;
+let context: BrowserContext;
+
+const WRONG_PASSKEY = "0123456789abcdef".repeat(4);
+const INITIATOR_PASSWORD = "Refunds-Pa55word!";
+
+beforeAll(async () => {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  sandbox = await startTestSandbox(stateDir);
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
+    userAgent: USER_AGENT,
+    viewport: { width: 1360, height: 900 },
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await context?.close();
+  await sandbox?.close();
+  removeStateDir(stateDir);
+  fs.rmSync(userDataDir, { recursive: true, force: true });
+});
+
+const shot = (page: Page, name: string, fullPage = false) =>
+  page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage });
+const settingsUrl = () => sandbox.adminUrl.replace("/app?", "/app/settings?");
+const visible = (page: Page, text: string | RegExp) => page.getByText(text).first().isVisible();
+
+async function openSettings(page: Page) {
+  await page.goto(settingsUrl());
+  await expect.poll(() => page.getByRole("button", { name: "Save", exact: true }).count(), { timeout: 20_000 }).toBe(1);
+}
+
+describe("settings in a browser", () => {
+  it(
+    "Test connection catches a wrong passkey and a till typed as the store number, next to the form",
+    { timeout: 120_000 },
+    async () => {
+      const page = await context.newPage();
+      await openSettings(page);
+      await shot(page, "01-settings", true);
+      await page.getByRole("button", { name: "Edit", exact: true }).first().click();
+      await page.getByLabel("Passkey (Lipa na M-PESA Online)").fill(WRONG_PASSKEY);
+      await page.getByRole("button", { name: "Test connection" }).last().click();
+      await expect
+        .poll(() => visible(page, /refused this passkey for it: paybill 174379/), { timeout: 30_000 })
+        .toBe(true);
+      await expect.poll(() => visible(page, "Connection failed"), { timeout: 10_000 }).toBe(true); // the toast
+      await shot(page, "02-wrong-passkey");
+
+      // The till number typed where the store number goes (and the store number as the till).
+      await page.getByLabel("Passkey (Lipa na M-PESA Online)").fill("");
+      await page.getByText("Till number (Buy Goods)").click();
+      await page.getByLabel("Store number (head office)").fill("174380");
+      await page.getByLabel("Till number", { exact: true }).fill("174379");
+      await page.getByRole("button", { name: "Test connection" }).last().click();
+      await expect
+        .poll(() => visible(page, /does not know this shortcode: store number 174380/), { timeout: 30_000 })
+        .toBe(true);
+      expect(await visible(page, /head office → store → till/)).toBe(true);
+      await shot(page, "03-till-as-store-number");
+
+      // Leaving with these unsaved edits asks first.
+      await page.getByRole("link", { name: "Payments", exact: true }).click();
+      await expect.poll(() => visible(page, "Leave with unsaved changes?"), { timeout: 10_000 }).toBe(true);
+      await shot(page, "04-leave-guard");
+      await page.getByRole("button", { name: "Stay" }).click();
+      expect(new URL(page.url()).pathname).toBe("/app/settings");
+      await page.close();
+    },
+  );
+
+  it(
+    "Save with errors scrolls to and focuses the first field to fix; the save bar saves",
+    { timeout: 120_000 },
+    async () => {
+      const page = await context.newPage();
+      await openSettings(page);
+      await page.getByLabel("Manual payment method name").fill("");
+      await page.getByLabel("Initiator name").fill("has spaces");
+      // With edits, the save bar is the Save button (the page's own one steps aside).
+      await expect.poll(() => page.locator("ui-save-bar[data-showing]").count(), { timeout: 10_000 }).toBe(1);
+      await shot(page, "05-save-bar");
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.locator("ui-save-bar").getByRole("button", { name: "Save" }).click();
+      await expect
+        .poll(() => page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name), { timeout: 15_000 })
+        .toBe("paymentMethodName");
+      const inView = await page.evaluate(() => {
+        const r = document.activeElement!.getBoundingClientRect();
+        return r.top >= 0 && r.bottom <= window.innerHeight;
+      });
+      expect(inView).toBe(true);
+      expect(await visible(page, "Enter the payment method name.")).toBe(true);
+      await shot(page, "06-save-with-errors");
+
+      await page.getByLabel("Manual payment method name").fill("Lipa na M-PESA");
+      await page.getByLabel("Initiator name").fill("");
+      await page.locator("ui-save-bar").getByRole("button", { name: "Save" }).click();
+      await expect.poll(() => visible(page, "Settings saved"), { timeout: 15_000 }).toBe(true);
+      await expect.poll(() => page.locator("ui-save-bar[data-showing]").count(), { timeout: 10_000 }).toBe(0);
+      await page.close();
+    },
+  );
+
+  it(
+    "the refunds account is saved and its test shows the balance M-PESA sends back; no secret is in the page",
+    { timeout: 120_000 },
+    async () => {
+      const page = await context.newPage();
+      await openSettings(page);
+      await page.getByLabel("Shortcode refunds are paid from").fill("600000");
+      await page.getByLabel("API operator (initiator) for refunds").fill("testapi");
+      await page.getByLabel("Password of that operator").fill(INITIATOR_PASSWORD);
+      await page.getByRole("button", { name: "Add refunds account" }).click();
+      await expect.poll(() => visible(page, "Refunds account saved"), { timeout: 15_000 }).toBe(true);
+      await shot(page, "07a-refunds-saved", true);
+      await page.getByRole("button", { name: "Test refunds account" }).click();
+      await expect.poll(() => visible(page, "Initiator works: balance received"), { timeout: 45_000 }).toBe(true);
+      expect(await visible(page, /Utility Account: KES [\d,]+\.\d\d \(pays B2C refunds\)/)).toBe(true);
+      await page.getByText("Initiator works: balance received").scrollIntoViewIfNeeded();
+      await shot(page, "07-refunds-balance");
+      await shot(page, "08-settings-full", true);
+
+      // No secret anywhere in what the browser got: the rendered page and the loader's data.
+      const html = await page.content();
+      const data = await page.evaluate(async () =>
+        (await fetch(location.pathname + "?_data=routes%2Fapp.settings")).text(),
+      );
+      for (const body of [html, data]) {
+        expect(body).not.toContain(INITIATOR_PASSWORD);
+        expect(body).not.toContain("bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919"); // the passkey
+        expect(body).not.toMatch(/"consumerSecret":"[^"]/);
+      }
+      expect(data).toContain('"disburseInitiatorName":"testapi"');
+      await page.close();
+    },
+  );
+});
