@@ -96,7 +96,8 @@ describe("a missed callback ends paid", () => {
     expect((await postCallback(url, body)).status).toBe(200);
     expect((await postCallback(url, body)).status).toBe(200);
     const attached = await eventually(
-      async () => (meta(order.id, "receipt") === receipt && !tags(order.id).includes("mpesa-receipt-pending") ? 1 : null),
+      async () =>
+        meta(order.id, "receipt") === receipt && !tags(order.id).includes("mpesa-receipt-pending") ? 1 : null,
       "receipt attached on the order",
       30_000,
     );
@@ -147,7 +148,11 @@ describe("a missed callback ends paid", () => {
     await h.db.shopSettings.update({ where: { shopDomain: SHOP }, data: { holdUntilReceiptKnown: true } });
     try {
       const { order, id, url, settled } = await missedCallback("0712 330 004");
-      expect(settled).toMatchObject({ status: "NEEDS_REVIEW", reviewCode: "RECEIPT_UNKNOWN", receiptPendingSince: null });
+      expect(settled).toMatchObject({
+        status: "NEEDS_REVIEW",
+        reviewCode: "RECEIPT_UNKNOWN",
+        receiptPendingSince: null,
+      });
       expect(shopifyPayments(h.standin, order.id).sales).toBe(0);
       expect((await payStatus(h.app, order.id)).body).toMatchObject({ reason: "UNDER_REVIEW" });
       const receipt = emulatorReceipt(settled.checkoutRequestId!);
