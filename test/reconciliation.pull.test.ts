@@ -24,7 +24,8 @@ const settings = async (fields: Record<string, string>) => {
   const res = (await action(args(await postForm("/app/settings", fields, SHOP)))) as Response;
   return { status: res.status, body: (await res.json()) as any };
 };
-const page = async () => ((await loader(args(await getPage("/app/settings", SHOP)))) as Response).json() as Promise<any>;
+const page = async () =>
+  ((await loader(args(await getPage("/app/settings", SHOP)))) as Response).json() as Promise<any>;
 
 let accountId: string;
 beforeAll(async () => {
@@ -81,7 +82,11 @@ describe("Pull Transactions", () => {
     const bad = await settings({ intent: "register-pull", accountId, nominatedNumber: "174379" });
     expect(bad.status).toBe(422);
     expect(bad.body.reconciliation).toMatchObject({ ok: false, field: "nominatedNumber" });
-    const other = await settings({ intent: "register-pull", accountId: "acct_of_someone_else", nominatedNumber: "0722000000" });
+    const other = await settings({
+      intent: "register-pull",
+      accountId: "acct_of_someone_else",
+      nominatedNumber: "0722000000",
+    });
     expect(other.status).toBe(409);
 
     h.emulator.setPullQuirks({ registerSpelling: "Response Status" });
@@ -127,12 +132,17 @@ describe("Pull Transactions", () => {
     expect(h.emulator.stats().tokensIssued).toBeGreaterThan(tokensBefore);
     expect(pullQueries().filter((r) => r.status === 401).length).toBeGreaterThan(0);
     h.emulator.setPullQuirks({ overlapPages: false, expireTokensAfterPages: null });
-    const receipt = h.emulator.stkTransactions().find((t) => t.checkoutRequestId === recorded.checkoutRequestId)!
-      .final!.receipt!;
+    const receipt = h.emulator.stkTransactions().find((t) => t.checkoutRequestId === recorded.checkoutRequestId)!.final!
+      .receipt!;
     expect(pullQueries().length - queriesBefore).toBeGreaterThan(2); // several pages, one resent after the refresh
     expect(run.attached).toBe(1);
     // Each receipt once although pages repeated rows.
-    const distinct = new Set(h.emulator.ledger().filter((e) => e.shortCode === "174379").map((e) => e.receipt)).size;
+    const distinct = new Set(
+      h.emulator
+        .ledger()
+        .filter((e) => e.shortCode === "174379")
+        .map((e) => e.receipt),
+    ).size;
     expect(run.rows).toBe(distinct);
     expect(await attempt(id)).toMatchObject({ mpesaReceipt: receipt, receiptFoundBy: "pull" });
     await eventually(async () => (meta(order.id, "receipt") === receipt ? true : null), "receipt on the order", 30_000);
@@ -157,14 +167,22 @@ describe("Pull Transactions", () => {
     const order = createOrder(h.standin);
     // Paid from the M-PESA menu while the C2B URLs are not registered: only Pull can tell the app.
     await announceOrder(h, order);
-    await eventually(() => h.db.mpesaOrder.findFirst({ where: { orderGid: order.id, referenceKey: { not: null } } }), "order known");
+    await eventually(
+      () => h.db.mpesaOrder.findFirst({ where: { orderGid: order.id, referenceKey: { not: null } } }),
+      "order known",
+    );
     const matched = await h.emulator.c2bPay({
       shortCode: "174379",
       amount: 1500,
       msisdn: "254722000222",
       billRef: `INV${order.name.replace("#", "")}`,
     });
-    const stray = await h.emulator.c2bPay({ shortCode: "174379", amount: 777, msisdn: "254722000333", billRef: "WHO?" });
+    const stray = await h.emulator.c2bPay({
+      shortCode: "174379",
+      amount: 777,
+      msisdn: "254722000333",
+      billRef: "WHO?",
+    });
     const run = await pullNow();
     expect(run.newMatched).toBeGreaterThanOrEqual(1);
     expect(run.unmatched).toBeGreaterThanOrEqual(1);

@@ -32,7 +32,11 @@ export function pullQuery({ state, body, requestId }: ApiContext): Reply {
   if (quirks.failNext > 0) {
     quirks.failNext--;
     // A failure answered with HTTP 200 (no errorCode envelope): only ResponseCode says so.
-    return ok({ ResponseRefID: requestId, ResponseCode: "500", ResponseMessage: "Internal Server Error, please retry" });
+    return ok({
+      ResponseRefID: requestId,
+      ResponseCode: "500",
+      ResponseMessage: "Internal Server Error, please retry",
+    });
   }
   state.pullPagesServed++;
   if (quirks.expireTokensAfterPages !== null && state.pullPagesServed === quirks.expireTokensAfterPages) {

@@ -49,3 +49,31 @@ export async function releaseReceiptClaim(db: Db, receipt: string, token: string
     data: { shopifyClaimToken: null, shopifyClaimUntil: null },
   });
 }
+
+// Receipt-pending payments (receipt-pending.server.ts) have no MpesaReceipt row yet: their Shopify write is
+// claimed on the attempt instead (PaymentAttempt.pendingClaimUntil), with the same rule.
+
+export type PendingClaim = { claimed: true; token: string } | { claimed: false; recorded: boolean; missing: false };
+
+/** Claim on the receipt-pending write (no MpesaReceipt row exists yet): a conditional update on the attempt. */
+export async function claimPendingWrite(db: Db, attemptId: string, now: Date, holdMs: number): Promise<PendingClaim> {
+  const until = new Date(now.getTime() + holdMs);
+  const { count } = await db.paymentAttempt.updateMany({
+    where: {
+      id: attemptId,
+      recordedInShopifyAt: null,
+      OR: [{ pendingClaimUntil: null }, { pendingClaimUntil: { lt: now } }],
+    },
+    data: { pendingClaimUntil: until },
+  });
+  if (count === 1) return { claimed: true, token: until.toISOString() };
+  const row = await db.paymentAttempt.findUnique({ where: { id: attemptId }, select: { recordedInShopifyAt: true } });
+  return { claimed: false, recorded: !!row?.recordedInShopifyAt, missing: false };
+}
+
+export async function releasePendingClaim(db: Db, attemptId: string, token: string) {
+  await db.paymentAttempt.updateMany({
+    where: { id: attemptId, pendingClaimUntil: new Date(token) },
+    data: { pendingClaimUntil: null },
+  });
+}

@@ -53,7 +53,8 @@ export async function attachFoundReceipt(
     const attempt = await tx.paymentAttempt.findUnique({ where: { id: attemptId } });
     if (!attempt || !isReceiptPending(attempt)) return { kind: "not_pending" };
     const seen = await tx.mpesaReceipt.findUnique({ where: { receipt: found.receipt } });
-    const sameC2b = seen?.channel === "C2B" && !seen.attemptId && (!seen.orderGid || seen.orderGid === attempt.orderGid);
+    const sameC2b =
+      seen?.channel === "C2B" && !seen.attemptId && (!seen.orderGid || seen.orderGid === attempt.orderGid);
     if (seen && seen.attemptId !== attempt.id && !sameC2b) {
       const detail = `receipt ${found.receipt} is already ${seen.channel} ${seen.attemptId ?? seen.orderGid ?? ""} in the ledger`;
       return { kind: "conflict", detail };
@@ -131,7 +132,9 @@ export async function findPendingAttemptFor(
   windowMs = 2 * 3600_000,
 ): Promise<PaymentAttempt | null> {
   if (t.checkoutRequestId) {
-    const a = await db.paymentAttempt.findFirst({ where: { shopDomain: shop, checkoutRequestId: t.checkoutRequestId } });
+    const a = await db.paymentAttempt.findFirst({
+      where: { shopDomain: shop, checkoutRequestId: t.checkoutRequestId },
+    });
     return a && isReceiptPending(a) ? a : null;
   }
   if (!t.msisdnTail || !t.at) return null;
@@ -153,31 +156,6 @@ export async function findPendingAttemptFor(
 
 // ---- the Shopify writes ----
 
-export type PendingClaim = { claimed: true; token: string } | { claimed: false; recorded: boolean; missing: false };
-
-/** Claim on the receipt-pending write (no MpesaReceipt row exists yet): a conditional update on the attempt. */
-export async function claimPendingWrite(db: Db, attemptId: string, now: Date, holdMs: number): Promise<PendingClaim> {
-  const until = new Date(now.getTime() + holdMs);
-  const { count } = await db.paymentAttempt.updateMany({
-    where: {
-      id: attemptId,
-      recordedInShopifyAt: null,
-      OR: [{ pendingClaimUntil: null }, { pendingClaimUntil: { lt: now } }],
-    },
-    data: { pendingClaimUntil: until },
-  });
-  if (count === 1) return { claimed: true, token: until.toISOString() };
-  const row = await db.paymentAttempt.findUnique({ where: { id: attemptId }, select: { recordedInShopifyAt: true } });
-  return { claimed: false, recorded: !!row?.recordedInShopifyAt, missing: false };
-}
-
-export async function releasePendingClaim(db: Db, attemptId: string, token: string) {
-  await db.paymentAttempt.updateMany({
-    where: { id: attemptId, pendingClaimUntil: new Date(token) },
-    data: { pendingClaimUntil: null },
-  });
-}
-
 /**
  * Job `attach-receipt-in-shopify`: the found receipt onto the order recorded paid with receipt "pending".
  * Waits for the record job when the order is not recorded yet (that job then writes the real receipt
@@ -198,7 +176,10 @@ export async function attachReceiptInShopify(deps: RecordDeps, attemptId: string
   if (!claim.claimed) {
     if (claim.recorded) return;
     if (claim.missing) throw new AppError(`receipt ${receipt} has no ledger row: not attached`, { kind: "final" });
-    throw new RetryLaterError(`receipt ${receipt} is being written by another run`, claimBusyRetryMs(deps.config.recordClaimMs));
+    throw new RetryLaterError(
+      `receipt ${receipt} is being written by another run`,
+      claimBusyRetryMs(deps.config.recordClaimMs),
+    );
   }
   const graphql = await deps.adminGraphql(attempt.shopDomain);
   let result;

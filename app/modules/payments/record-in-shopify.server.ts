@@ -2,13 +2,19 @@ import { AppError, kindOf, ShopNotConfiguredError } from "../../lib/errors";
 import { logger } from "../../lib/logger.server";
 import { RetryLaterError } from "../jobs/handlers";
 import { isDevelopmentStore, PENDING_RECEIPT, recordMpesaPayment } from "../shopify/orders.server";
-import { claimPendingWrite, releasePendingClaim } from "./receipt-pending.server";
 import { maskMsisdn } from "../../lib/phone-mask";
 import { enqueueNeedsReview, enqueuePaymentReceived } from "../flow/fire.server";
 import { findAttempt, holdPaidAttemptForReview, markRecordedInShopify } from "./attempts.server";
 import { reviewGuidance } from "./dashboard/review-guidance";
 import type { PaymentsConfig, PaymentsDeps } from "./deps.server";
-import { claimBusyRetryMs, claimReceiptWrite, receiptRecorded, releaseReceiptClaim } from "./receipt-claims.server";
+import {
+  claimBusyRetryMs,
+  claimPendingWrite,
+  claimReceiptWrite,
+  receiptRecorded,
+  releasePendingClaim,
+  releaseReceiptClaim,
+} from "./receipt-claims.server";
 
 // Job `record-payment-in-shopify` (enqueued with the SUCCEEDED transition): mark the order paid with
 // the receipt. Failures carry their own kind (app/lib/errors.ts) and the job runner decides what

@@ -103,7 +103,8 @@ export async function recoverPendingAttempt(deps: RecoveryDeps, attemptId: strin
         ? {
             status: "NEEDS_REVIEW",
             reviewCode: "RECEIPT_UNKNOWN",
-            reviewDetail: "paid per STK query, receipt unknown (the shop holds such payments until the receipt is known)",
+            reviewDetail:
+              "paid per STK query, receipt unknown (the shop holds such payments until the receipt is known)",
             receiptTrusted: false,
           }
         : { status: "SUCCEEDED", receiptPending: true };

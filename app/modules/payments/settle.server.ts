@@ -66,7 +66,9 @@ export async function settleAttempt(
       paidAmountKes: evidence.amount !== undefined ? Math.floor(evidence.amount) : undefined,
       transactionDate: evidence.transactionDate,
       completedAt: now,
-      ...("receiptPending" in verdict && verdict.receiptPending && !evidence.receipt ? { receiptPendingSince: now } : {}),
+      ...("receiptPending" in verdict && verdict.receiptPending && !evidence.receipt
+        ? { receiptPendingSince: now }
+        : {}),
     });
     if (count === 0) return { applied: false as const, current: "CHANGED" };
     const ledgered = trusted ? await tx.mpesaReceipt.findUnique({ where: { receipt: evidence.receipt! } }) : null;

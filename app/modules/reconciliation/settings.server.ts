@@ -98,7 +98,10 @@ export async function reconciliationSettingsAction(
       const hold = form.holdUntilReceiptKnown === "true" || form.holdUntilReceiptKnown === "on";
       const saved = await setHoldUntilReceiptKnown(deps.db, shop, hold);
       if (!saved)
-        return { status: 409, result: { intent, ok: false, message: "Save the shop's settings first, then this choice." } };
+        return {
+          status: 409,
+          result: { intent, ok: false, message: "Save the shop's settings first, then this choice." },
+        };
       return {
         status: 200,
         result: {
@@ -114,12 +117,19 @@ export async function reconciliationSettingsAction(
       const outcome = await registerPull(deps, shop, accountId, String(form.nominatedNumber ?? ""));
       return {
         status: outcome.ok ? 200 : outcome.field === "nominatedNumber" ? 422 : 409,
-        result: { intent, ok: outcome.ok, message: outcome.message, accountId, ...(outcome.ok ? {} : { field: outcome.field }) },
+        result: {
+          intent,
+          ok: outcome.ok,
+          message: outcome.message,
+          accountId,
+          ...(outcome.ok ? {} : { field: outcome.field }),
+        },
       };
     }
     case "pull-now": {
       const account = accountId ? await findReceivingAccount(deps.db, shop, accountId) : null;
-      if (!account) return { status: 409, result: { intent, ok: false, message: "That M-PESA account was not found." } };
+      if (!account)
+        return { status: 409, result: { intent, ok: false, message: "That M-PESA account was not found." } };
       if (!account.pullRegisteredAt)
         return {
           status: 409,
@@ -128,7 +138,12 @@ export async function reconciliationSettingsAction(
       await enqueueManualPull(deps.db, account, deps.now());
       return {
         status: 202,
-        result: { intent, ok: true, accountId, message: "Pulling the last 48 hours now: reload in a moment for the result." },
+        result: {
+          intent,
+          ok: true,
+          accountId,
+          message: "Pulling the last 48 hours now: reload in a moment for the result.",
+        },
       };
     }
   }

@@ -65,7 +65,9 @@ function ours(order: PayableOrder, input: RecordPaymentInput): boolean {
   if (paymentLanded(order, markerKey(input))) return true;
   if (checkoutRequestId && paymentLanded(order, checkoutRequestId)) return true;
   if (checkoutRequestId && order.referenceMetafield === checkoutRequestId) return true;
-  return receipt !== PENDING_RECEIPT && (order.receiptMetafield === receipt || order.tags.includes(receiptTag(receipt)));
+  return (
+    receipt !== PENDING_RECEIPT && (order.receiptMetafield === receipt || order.tags.includes(receiptTag(receipt)))
+  );
 }
 
 type UserErrors = { userErrors: ShopifyUserError[] };
@@ -74,13 +76,18 @@ export async function recordMpesaPayment(
   graphql: AdminGraphql,
   input: RecordPaymentInput,
 ): Promise<RecordPaymentResult> {
-  const { orderGid, receipt } = input;
+  const { orderGid } = input;
   const order = await requireOrder(graphql, orderGid);
 
   const landed = paymentLanded(order, markerKey(input));
   if (ours(order, input)) {
     // A later receipt may have replaced this one in the metafield since: only a landed marker says ours is the latest.
-    await recordReceipt(graphql, order, input, landed || !realReceiptOn(order) || order.referenceMetafield === input.checkoutRequestId);
+    await recordReceipt(
+      graphql,
+      order,
+      input,
+      landed || !realReceiptOn(order) || order.referenceMetafield === input.checkoutRequestId,
+    );
     return { outcome: "already_paid" };
   }
   if (order.isCancelled) throw new ShopifyFinalError("ORDER_CANCELLED", `Order ${order.name} is cancelled`);
@@ -231,7 +238,11 @@ async function recordReceipt(graphql: AdminGraphql, order: PayableOrder, input: 
     ...(testPaymentNote ? [{ key: TEST_PAYMENT_KEY, value: testPaymentNote }] : []),
   ];
   if (fields.length) await setMetafields(graphql, order, fields);
-  const wanted = [PAID_TAG, pending ? RECEIPT_PENDING_TAG : receiptTag(receipt), ...(testPaymentNote ? [TEST_TAG] : [])];
+  const wanted = [
+    PAID_TAG,
+    pending ? RECEIPT_PENDING_TAG : receiptTag(receipt),
+    ...(testPaymentNote ? [TEST_TAG] : []),
+  ];
   const missing = wanted.filter((t) => !order.tags.includes(t));
   if (missing.length) {
     const data = await adminRequest<{ tagsAdd: UserErrors }>(graphql, TAGS_ADD_MUTATION, {
@@ -242,7 +253,11 @@ async function recordReceipt(graphql: AdminGraphql, order: PayableOrder, input: 
       logger.warn({ orderGid: order.id, userErrors: data.tagsAdd.userErrors }, "tagsAdd refused");
   }
   // The receipt of the pending payment is known now: the order no longer waits for it.
-  if (!pending && order.tags.includes(RECEIPT_PENDING_TAG) && (!checkoutRequestId || order.referenceMetafield === checkoutRequestId)) {
+  if (
+    !pending &&
+    order.tags.includes(RECEIPT_PENDING_TAG) &&
+    (!checkoutRequestId || order.referenceMetafield === checkoutRequestId)
+  ) {
     const data = await adminRequest<{ tagsRemove: UserErrors }>(graphql, TAGS_REMOVE_MUTATION, {
       id: order.id,
       tags: [RECEIPT_PENDING_TAG],
@@ -264,7 +279,10 @@ export interface AttachReceiptInput {
  * (receipt metafield, receipt tag, the pending tag removed). Never records a payment: the money is on
  * the order already. Writes only what is missing, so a re-run writes nothing.
  */
-export async function attachMpesaReceipt(graphql: AdminGraphql, input: AttachReceiptInput): Promise<{ writes: boolean }> {
+export async function attachMpesaReceipt(
+  graphql: AdminGraphql,
+  input: AttachReceiptInput,
+): Promise<{ writes: boolean }> {
   const order = await requireOrder(graphql, input.orderGid);
   const existing = realReceiptOn(order);
   const input2: RecordPaymentInput = {

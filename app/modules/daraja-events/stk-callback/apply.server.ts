@@ -162,7 +162,10 @@ async function applyToReceiptPending(deps: ApplyCallbackDeps, attempt: PaymentAt
       { onDone: (tx, note) => close(tx, note).then(() => undefined) },
     );
     if (outcome.kind === "not_pending" || outcome.kind === "conflict")
-      await close(deps.db, outcome.kind === "conflict" ? outcome.detail : `no change: attempt already ${attempt.status}`);
+      await close(
+        deps.db,
+        outcome.kind === "conflict" ? outcome.detail : `no change: attempt already ${attempt.status}`,
+      );
     return;
   }
   const detail = `recorded paid on STK query's word; a callback then said ${cb.resultCode} ${cb.resultDesc}`;

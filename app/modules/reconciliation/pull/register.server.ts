@@ -26,8 +26,7 @@ export interface PullRegisterDeps {
 }
 
 export type PullRegisterOutcome =
-  | { ok: true; message: string }
-  | { ok: false; field?: "nominatedNumber" | "accountId"; message: string };
+  { ok: true; message: string } | { ok: false; field?: "nominatedNumber" | "accountId"; message: string };
 
 export async function registerPull(
   deps: PullRegisterDeps,

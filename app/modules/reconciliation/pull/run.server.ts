@@ -22,9 +22,13 @@ import type { PullJob } from "./job-types";
 // (its worker died) is taken over, a FAILED one is run again, a DONE one is not.
 
 export interface PullClient {
-  pullQuery(i: { shortCode: string | number; startDate: Date; endDate: Date; pageSize?: number; maxPages?: number }): Promise<
-    PulledTransaction[]
-  >;
+  pullQuery(i: {
+    shortCode: string | number;
+    startDate: Date;
+    endDate: Date;
+    pageSize?: number;
+    maxPages?: number;
+  }): Promise<PulledTransaction[]>;
 }
 
 export interface PullDeps {
@@ -136,7 +140,14 @@ export async function runPull(deps: PullDeps, job: PullJob): Promise<PullSummary
   return finished;
 }
 
-type Counts = { rows: number; confirmed: number; attached: number; newMatched: number; unmatched: number; skipped: number };
+type Counts = {
+  rows: number;
+  confirmed: number;
+  attached: number;
+  newMatched: number;
+  unmatched: number;
+  skipped: number;
+};
 
 /** Every distinct receipt of a pull, through the receipt-keyed ledger (see the header). */
 export async function enterPulledRows(
@@ -179,7 +190,12 @@ export async function enterPulledRows(
     }
     const outcome = await enterConfirmation(
       deps.db,
-      { shopDomain: account.shopDomain, accountId: account.id, callbackLogId: null, payment: asC2bPayment(account, row) },
+      {
+        shopDomain: account.shopDomain,
+        accountId: account.id,
+        callbackLogId: null,
+        payment: asC2bPayment(account, row),
+      },
       deps.now(),
     );
     if (outcome.kind === "matched") counts.newMatched++;

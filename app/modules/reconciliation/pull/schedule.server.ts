@@ -62,5 +62,10 @@ export async function enqueueScheduledPulls(db: PrismaClient, now: Date, hourlyL
 /** "Pull now" (settings): the last 48 hours up to the end of this minute (payments of this minute included). */
 export async function enqueueManualPull(db: PrismaClient, account: { id: string; shopDomain: string }, now: Date) {
   const windowEnd = new Date(floorTo(now, 60_000).getTime() + 60_000);
-  return enqueuePull(db, account, { windowStart: new Date(windowEnd.getTime() - PULL_MAX_WINDOW_MS + 60_000), windowEnd }, "manual");
+  return enqueuePull(
+    db,
+    account,
+    { windowStart: new Date(windowEnd.getTime() - PULL_MAX_WINDOW_MS + 60_000), windowEnd },
+    "manual",
+  );
 }

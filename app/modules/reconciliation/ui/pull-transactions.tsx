@@ -17,11 +17,11 @@ export function PullTransactionsSettings({ accounts }: { accounts: PullAccountVi
           Pull Transactions (reconciliation)
         </Text>
         <Text as="p" tone="subdued">
-          Every hour (and a 48-hour sweep daily) the app asks M-PESA for the payments made to each account, so a
-          payment whose confirmation never arrived is still found: its receipt is added to its order, and money
-          the app did not know about is matched to an order or shown in the unmatched queue. Safaricom offers this
-          for live shortcodes only. Registering needs the <b>nominated number</b>: the Safaricom phone number on
-          the shortcode's KYC in the M-PESA Org Portal (not the shortcode).
+          Every hour (and a 48-hour sweep daily) the app asks M-PESA for the payments made to each account, so a payment
+          whose confirmation never arrived is still found: its receipt is added to its order, and money the app did not
+          know about is matched to an order or shown in the unmatched queue. Safaricom offers this for live shortcodes
+          only. Registering needs the <b>nominated number</b>: the Safaricom phone number on the shortcode’s KYC in the
+          M-PESA Org Portal (not the shortcode).
         </Text>
         {accounts.map((a) => (
           <PullAccount key={a.id} account={a} />
@@ -75,7 +75,10 @@ function PullAccount({ account: a }: { account: PullAccountView }) {
             {a.registeredAt ? "Register again" : "Register for Pull"}
           </Button>
           {a.registeredAt && (
-            <Button onClick={() => fetcher.submit({ intent: "pull-now", accountId: a.id }, { method: "post" })} disabled={busy}>
+            <Button
+              onClick={() => fetcher.submit({ intent: "pull-now", accountId: a.id }, { method: "post" })}
+              disabled={busy}
+            >
               Pull now
             </Button>
           )}

@@ -17,13 +17,13 @@ export function ReceiptPolicySettings({ hold }: { hold: boolean }) {
         <input type="hidden" name="holdUntilReceiptKnown" value={checked ? "true" : "false"} />
         <BlockStack gap="300">
           <Text as="h2" variant="headingMd">
-            When M-PESA's confirmation message is missing
+            When M-PESA’s confirmation message is missing
           </Text>
           <Text as="p" tone="subdued">
             Sometimes M-PESA takes the money but its confirmation message never reaches the app. The app then asks
             M-PESA about the payment; when M-PESA says it succeeded, the order is marked paid with the receipt
-            "pending", and the receipt is added to the order as soon as it is found (late message, Pull Transactions
-            or your statement import).
+            “pending”, and the receipt is added to the order as soon as it is found (late message, Pull Transactions or
+            your statement import).
           </Text>
           <Checkbox
             label="Hold such payments for review until the receipt is known (the order stays unpaid meanwhile)"
