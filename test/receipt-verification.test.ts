@@ -7,6 +7,7 @@ import {
   createOrder,
   eventually,
   pay,
+  payStatus,
   postCallback,
   seedShop,
   sessionToken,
@@ -283,6 +284,7 @@ describe("the shopper verifies their own code on the order-status page", () => {
     const order = await knownOrder({ total: "1500.00" });
     const receipt = await lostPayment(1500);
     expect((await shopperCall("GET", order)).body).toEqual({ enabled: false });
+    expect((await payStatus(h.app, order.id)).body.verifyByCode).toBeUndefined();
     const r = await shopperCall("POST", order, { code: receipt });
     expect(r.status).toBe(403);
     expect(r.body.error.code).toBe("VERIFY_NOT_ALLOWED");
@@ -294,6 +296,7 @@ describe("the shopper verifies their own code on the order-status page", () => {
     try {
       const order = await knownOrder({ total: "1500.00" });
       expect((await shopperCall("GET", order)).body).toEqual({ enabled: true });
+      expect((await payStatus(h.app, order.id)).body).toMatchObject({ payable: true, verifyByCode: true });
       // Another order's confirmation number: not this shopper's order.
       const wrong = await shopperCall(
         "POST",
