@@ -7,6 +7,7 @@ import {
   createOrder,
   eventually,
   pay,
+  payStatus,
   postCallback,
   seedShop,
   sessionToken,
@@ -55,14 +56,25 @@ async function knownOrder(overrides: Record<string, unknown> = {}) {
 
 /** A customer pays the paybill from the M-PESA menu and the confirmation never reaches the app. */
 async function lostPayment(amount: number, shortCode = SHORTCODE) {
-  const paid = await h.emulator.c2bPay({ shortCode, amount, msisdn: "254712345678", billRef: "X", confirmation: "none" });
+  const paid = await h.emulator.c2bPay({
+    shortCode,
+    amount,
+    msisdn: "254712345678",
+    billRef: "X",
+    confirmation: "none",
+  });
   return paid.transId;
 }
 
 /** The merchant's form, as the embedded admin submits it (signed id_token URL, JSON back). */
 async function merchantVerify(code: string, order: string, shop = SHOP) {
   const signed = await setUpValidRequest(
-    { type: RequestType.Admin, store: shop.replace(".myshopify.com", ""), apiKey: "testApiKey", apiSecretKey: "testApiSecretKey" },
+    {
+      type: RequestType.Admin,
+      store: shop.replace(".myshopify.com", ""),
+      apiKey: "testApiKey",
+      apiSecretKey: "testApiSecretKey",
+    },
     new Request("https://my-test-app.myshopify.io/app/payments/verify"),
   );
   const url = new URL(signed.url);
@@ -72,12 +84,20 @@ async function merchantVerify(code: string, order: string, shop = SHOP) {
     body: new URLSearchParams({ intent: "verify", code, order }),
     headers: { "user-agent": BROWSER_UA },
   });
-  return { status: res.status, body: (await res.json()) as { ok: boolean; message: string; reason?: string; id?: string } };
+  return {
+    status: res.status,
+    body: (await res.json()) as { ok: boolean; message: string; reason?: string; id?: string },
+  };
 }
 
 async function merchantPage(shop = SHOP) {
   const signed = await setUpValidRequest(
-    { type: RequestType.Admin, store: shop.replace(".myshopify.com", ""), apiKey: "testApiKey", apiSecretKey: "testApiSecretKey" },
+    {
+      type: RequestType.Admin,
+      store: shop.replace(".myshopify.com", ""),
+      apiKey: "testApiKey",
+      apiSecretKey: "testApiSecretKey",
+    },
     new Request("https://my-test-app.myshopify.io/app/payments/verify"),
   );
   const url = new URL(signed.url);
@@ -88,7 +108,11 @@ async function merchantPage(shop = SHOP) {
 
 const settled = (receipt: string) =>
   eventually(
-    () => h.db.receiptVerification.findFirst({ where: { receipt, state: { not: "PENDING" } }, orderBy: { createdAt: "desc" } }),
+    () =>
+      h.db.receiptVerification.findFirst({
+        where: { receipt, state: { not: "PENDING" } },
+        orderBy: { createdAt: "desc" },
+      }),
     `verification of ${receipt} settled`,
   );
 
@@ -132,10 +156,18 @@ describe("the merchant verifies a code", () => {
     expect((await merchantPage()).verifications.find((x) => x.receipt === receipt)).toMatchObject({ state: "applied" });
 
     // Safaricom's confirmation of the same receipt turns up after all: nothing is applied again.
-    const body = c2bBody({ TransID: receipt, TransAmount: "1500.00", BusinessShortCode: SHORTCODE, BillRefNumber: "X" });
+    const body = c2bBody({
+      TransID: receipt,
+      TransAmount: "1500.00",
+      BusinessShortCode: SHORTCODE,
+      BillRefNumber: "X",
+    });
     expect((await postCallback(urls.confirmation, body)).status).toBe(200);
     const row = await eventually(
-      () => h.db.callbackLog.findFirst({ where: { kind: "C2B_CONFIRMATION", body: { contains: receipt }, status: "PROCESSED" } }),
+      () =>
+        h.db.callbackLog.findFirst({
+          where: { kind: "C2B_CONFIRMATION", body: { contains: receipt }, status: "PROCESSED" },
+        }),
       "confirmation processed",
     );
     expect(row.error).toMatch(/duplicate confirmation/);
@@ -158,9 +190,9 @@ describe("the merchant verifies a code", () => {
     expect([a.status, b.status]).toEqual([200, 200]);
     await applied(receipt);
     expect(await h.db.receiptVerification.count({ where: { receipt } })).toBe(1);
-    const asked = h.emulator.requests({ path: "/mpesa/transactionstatus/v1/query" }).filter((r) =>
-      JSON.stringify(r.body).includes(receipt),
-    );
+    const asked = h.emulator
+      .requests({ path: "/mpesa/transactionstatus/v1/query" })
+      .filter((r) => JSON.stringify(r.body).includes(receipt));
     expect(asked).toHaveLength(1);
     expect(shopifyPayments(h.standin, order.id)).toEqual({ mutations: 1, sales: 1 });
   });
@@ -228,7 +260,8 @@ describe("the merchant verifies a code", () => {
     expect(late.message).toMatch(/before .* was placed/);
 
     // The rejected receipts stay unused: nothing entered the ledger, nothing reached Shopify.
-    for (const r of ["QQQQ1234QQ", theirs, early]) expect(await h.db.c2bPayment.count({ where: { receipt: r } })).toBe(0);
+    for (const r of ["QQQQ1234QQ", theirs, early])
+      expect(await h.db.c2bPayment.count({ where: { receipt: r } })).toBe(0);
     expect(shopifyPayments(h.standin, order.id)).toEqual({ mutations: 0, sales: 0 });
 
     // No such order / a cancelled order.
@@ -251,6 +284,7 @@ describe("the shopper verifies their own code on the order-status page", () => {
     const order = await knownOrder({ total: "1500.00" });
     const receipt = await lostPayment(1500);
     expect((await shopperCall("GET", order)).body).toEqual({ enabled: false });
+    expect((await payStatus(h.app, order.id)).body.verifyByCode).toBeUndefined();
     const r = await shopperCall("POST", order, { code: receipt });
     expect(r.status).toBe(403);
     expect(r.body.error.code).toBe("VERIFY_NOT_ALLOWED");
@@ -262,8 +296,13 @@ describe("the shopper verifies their own code on the order-status page", () => {
     try {
       const order = await knownOrder({ total: "1500.00" });
       expect((await shopperCall("GET", order)).body).toEqual({ enabled: true });
+      expect((await payStatus(h.app, order.id)).body).toMatchObject({ payable: true, verifyByCode: true });
       // Another order's confirmation number: not this shopper's order.
-      const wrong = await shopperCall("POST", { id: order.id, confirmationNumber: "WRONG1234" }, { code: "TCE4XK91QZ" });
+      const wrong = await shopperCall(
+        "POST",
+        { id: order.id, confirmationNumber: "WRONG1234" },
+        { code: "TCE4XK91QZ" },
+      );
       expect(wrong.status).toBe(404);
       expect(wrong.body.error.code).toBe("ORDER_NOT_FOUND_YET");
 

@@ -346,6 +346,32 @@ describe("the sandbox, started", () => {
       expect((await paybill({ orderGid: order(0).id, amount: "full", billRef: "X".repeat(21) })).status).toBe(400);
       expect(await db.c2bPayment.count()).toBe(before);
     });
+
+    it(
+      "a payment whose confirmation is lost is verified by its code on the merchant's page",
+      { timeout: 60_000 },
+      async () => {
+        const gid = order(0).id;
+        const sent = await paybill({ orderGid: gid, amount: "full", billRef: "LOST", lost: true });
+        expect(sent.status).toBe(200);
+        const receipt = sent.body.result.transId as string;
+        expect(sent.body.result.confirmationStatus).toBeUndefined(); // the app was never told
+        expect(await db.c2bPayment.findUnique({ where: { receipt } })).toBeNull();
+        expect(sent.body.verifyUrl).toMatch(/^\/app\/payments\/verify\?.*id_token=.*&order=/);
+        const res = await fetch(`${sandbox.appUrl}${sent.body.verifyUrl}&_data=routes/app.payments.verify`, {
+          method: "POST",
+          body: new URLSearchParams({
+            intent: "verify",
+            code: receipt,
+            order: new URL(sent.body.verifyUrl, "http://x").searchParams.get("order")!,
+          }),
+          headers: { "User-Agent": "Mozilla/5.0 (sandbox test)" },
+        });
+        expect(res.status, await res.clone().text()).toBe(200);
+        expect(await payment(receipt)).toMatchObject({ status: "APPLIED", matchRule: "verified", orderGid: gid });
+        await financial(gid, "PAID");
+      },
+    );
   });
 
   it(

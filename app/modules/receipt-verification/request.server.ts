@@ -243,9 +243,11 @@ export async function findOrderForMerchant(
     return { ok: false, message: `"${t.slice(0, 40)}" names several orders: type the full order name.` };
   const o = rows[0];
   const name = o.orderName ?? o.orderGid;
-  if (o.cancelledAt) return { ok: false, message: `${name} is cancelled: nothing is applied to it.`, orderGid: o.orderGid };
+  if (o.cancelledAt)
+    return { ok: false, message: `${name} is cancelled: nothing is applied to it.`, orderGid: o.orderGid };
   if (o.outstandingKes === null) return { ok: false, message: `${name} is not in KES.`, orderGid: o.orderGid };
-  if (o.paidAt || o.outstandingKes <= 0) return { ok: false, message: `${name} is already paid.`, orderGid: o.orderGid };
+  if (o.paidAt || o.outstandingKes <= 0)
+    return { ok: false, message: `${name} is already paid.`, orderGid: o.orderGid };
   return {
     ok: true,
     order: { orderGid: o.orderGid, orderName: name, expectedKes: o.outstandingKes, createdAt: o.createdAt },

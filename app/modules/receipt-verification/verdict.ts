@@ -99,7 +99,7 @@ export function judgeStatus(answer: StatusAnswer, e: Expectation): Verdict {
   if (amount > e.expectedKes && !e.allowOverpayment)
     return reject(
       "AMOUNT_UNFIT",
-      `${code} is for ${formatKes(amount)}, more than the ${formatKes(e.expectedKes)} ${e.orderName} owes. The shop will look at it.`,
+      `${code} is for ${formatKes(amount)}, more than the ${formatKes(e.expectedKes)} ${e.orderName} owes: it is not applied here. Please contact the shop with the code.`,
     );
   const paidAt = answer.paidAt;
   if (!paidAt) return reject("TIME_UNFIT", `Safaricom's answer for ${code} carries no payment time.`);

@@ -3,7 +3,6 @@ import "@shopify/ui-extensions/preact";
 import { render } from "preact";
 import type { Api } from "@shopify/ui-extensions/customer-account.order-status.block.render";
 import { knownPhonesOf, PaymentBlock, readOptional } from "./PaymentBlock";
-import { VerifyByCode } from "./VerifyByCode";
 
 declare const shopify: Api;
 
@@ -15,13 +14,13 @@ export default async () => {
   const confirmationNumber = readOptional(() => order.confirmationNumber);
   if (!confirmationNumber) return;
 
-  const ref = { id: order.id, confirmationNumber };
-  const getSessionToken = () => shopify.sessionToken.get();
   render(
-    <s-stack gap="base">
-      <PaymentBlock order={ref} getSessionToken={getSessionToken} knownPhones={knownPhonesOf(shopify)} />
-      <VerifyByCode order={ref} getSessionToken={getSessionToken} />
-    </s-stack>,
+    <PaymentBlock
+      order={{ id: order.id, confirmationNumber }}
+      getSessionToken={() => shopify.sessionToken.get()}
+      knownPhones={knownPhonesOf(shopify)}
+      offerVerifyByCode
+    />,
     document.body,
   );
 };

@@ -6,6 +6,7 @@ import { APP_URL, TIMINGS } from "./config";
 import { createPaymentController } from "./controller";
 import { PaymentView } from "./PaymentView";
 import { formatLocalPhone, normalizeKenyanPhone } from "./phone";
+import { VerifyByCode } from "./VerifyByCode";
 
 export interface PaymentBlockProps {
   /** The order's id and confirmation number (the app requires both on every request). */
@@ -13,6 +14,8 @@ export interface PaymentBlockProps {
   getSessionToken: () => Promise<string>;
   /** Phone numbers the order already carries, best first; the first Kenyan one is prefilled. */
   knownPhones: Array<string | undefined>;
+  /** Order-status only: offer "verify by M-PESA code" when the app says the shop allows it. */
+  offerVerifyByCode?: boolean;
 }
 
 export function PaymentBlock(props: PaymentBlockProps) {
@@ -25,6 +28,11 @@ export function PaymentBlock(props: PaymentBlockProps) {
     }),
   );
   const [state, setState] = useState(controller.state);
+  // Once offered, the form stays (it shows its own outcome after the order is paid).
+  const [verifyShown, setVerifyShown] = useState(false);
+  useEffect(() => {
+    if (props.offerVerifyByCode && state.verifyByCode) setVerifyShown(true);
+  }, [props.offerVerifyByCode, state.verifyByCode]);
 
   useEffect(() => {
     const unsubscribe = controller.subscribe(setState);
@@ -35,7 +43,13 @@ export function PaymentBlock(props: PaymentBlockProps) {
     };
   }, [controller]);
 
-  return <PaymentView state={state} actions={controller} />;
+  if (!verifyShown) return <PaymentView state={state} actions={controller} />;
+  return (
+    <s-stack gap="base">
+      <PaymentView state={state} actions={controller} />
+      <VerifyByCode order={props.order} getSessionToken={props.getSessionToken} />
+    </s-stack>
+  );
 }
 
 export function prefillPhone(candidates: Array<string | undefined>): string {

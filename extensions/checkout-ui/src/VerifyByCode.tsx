@@ -1,5 +1,5 @@
 // Order-status block: "Paid from the M-PESA menu already? Enter your M-PESA code" — offered only when
-// the shop allows it (the app says so: GET /api/pay/verify → enabled). The app checks the code with
+// the shop allows it (the status answer's `verifyByCode`; PaymentBlock renders this then). The app checks the code with
 // Safaricom and applies it; this only sends the code and shows the app's words until the outcome.
 import { useEffect, useState } from "preact/hooks";
 import type { ShopperVerification } from "@mpesa-checkout/pay-contract";
@@ -13,35 +13,26 @@ const settling = (v?: ShopperVerification) => v?.state === "verifying" || v?.sta
 
 export function VerifyByCode(props: { order: OrderRef; getSessionToken: () => Promise<string> }) {
   const [api] = useState(() => createPayApi({ appUrl: APP_URL, getSessionToken: props.getSessionToken }));
-  const [enabled, setEnabled] = useState(false);
+  const [enabled, setEnabled] = useState(true); // rendered because the app offered it
   const [code, setCode] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
   const [verification, setVerification] = useState<ShopperVerification | undefined>();
 
+  const pollId = settling(verification) ? verification?.id : undefined;
   useEffect(() => {
-    let alive = true;
-    void api.getVerify(props.order).then((r) => {
-      if (!alive || r.kind !== "ok") return;
-      setEnabled(r.value.enabled);
-      setVerification(r.value.verification);
-    });
-    return () => {
-      alive = false;
-    };
-  }, [api, props.order]);
-
-  useEffect(() => {
-    if (!settling(verification) || !verification) return;
+    if (!pollId) return;
     let polls = 0;
     const timer = setInterval(() => {
       if (++polls > MAX_POLLS) return clearInterval(timer);
-      void api.getVerify(props.order, verification.id).then((r) => {
-        if (r.kind === "ok" && r.value.verification) setVerification(r.value.verification);
+      void api.getVerify(props.order, pollId).then((r) => {
+        if (r.kind !== "ok") return;
+        setEnabled(r.value.enabled);
+        if (r.value.verification) setVerification(r.value.verification);
       });
     }, POLL_MS);
     return () => clearInterval(timer);
-  }, [api, props.order, verification?.id, verification?.state]);
+  }, [api, props.order, pollId]);
 
   if (!enabled && !verification) return null;
 

@@ -166,6 +166,7 @@ export function parsePayStatus(body: unknown): PayStatus | null {
   }
   const paybill = parsePaybill(body.paybill);
   if (paybill) status.paybill = paybill;
+  if (body.verifyByCode === true) status.verifyByCode = true;
   return status;
 }
 

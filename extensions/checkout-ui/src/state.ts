@@ -26,6 +26,8 @@ export interface State {
   amountKes?: number;
   /** How to pay from the M-PESA menu instead (the app's answer; shown beside the Pay button). */
   paybill?: PaybillInstructions;
+  /** The shop lets the shopper verify a payment by its M-PESA code (the app's answer). */
+  verifyByCode?: boolean;
   view: View;
 }
 
@@ -123,7 +125,7 @@ function onStatus(state: State, result: ApiResult<PayStatus>, now: number, t: Ti
 
 function applyStatus(state: State, status: PayStatus, now: number, t: Timings): Transition {
   const amountKes = status.order?.amountKes ?? status.attempt?.amountKes ?? state.amountKes;
-  const base = { ...state, amountKes, paybill: status.paybill };
+  const base = { ...state, amountKes, paybill: status.paybill, verifyByCode: status.verifyByCode === true };
   const { attempt } = status;
 
   if (!status.payable && status.reason === "ORDER_NOT_FOUND_YET" && !attempt) return preparing(base, now, t);

@@ -5,7 +5,7 @@ import { fireEvent } from "@testing-library/preact";
 import { getExtension } from "@shopify/ui-extensions-tester";
 import { APP_URL } from "../src/config";
 import { attempt, json, payableStatus } from "./fixtures";
-import { banner, button, phoneField, settle, unmount, waitForText } from "./dom";
+import { banner, button, phoneField, settle, text, unmount, waitForText } from "./dom";
 
 const extension = getExtension("customer-account.order-status.block.render");
 const ORDER_ID = "gid://shopify/Order/77";
@@ -117,5 +117,46 @@ describe("order-status block: paying by paybill (issue 11)", () => {
     await extension.render();
     await waitForText("Till 654321 (Buy Goods), amount KES 1,500");
     expect(document.body.textContent).not.toContain("account");
+  });
+});
+
+describe("order-status block: verify a payment by M-PESA code (issue 11)", () => {
+  test("offered only when the app says so; sends the code (never an amount) and shows the app's words", async () => {
+    const fetch = vi
+      .fn()
+      .mockResolvedValueOnce(json(payableStatus({ verifyByCode: true })))
+      .mockResolvedValueOnce(
+        json({
+          enabled: true,
+          verification: {
+            id: "rv1",
+            receipt: "TCE4XK91QZ",
+            state: "rejected",
+            message: "Safaricom has no M-PESA transaction with the code TCE4XK91QZ.",
+          },
+        }),
+      );
+    extension.fetch = fetch;
+    await extension.render();
+    await waitForText("Check my payment");
+    expect(document.body.querySelector('s-section[heading="Paid from the M-PESA menu already?"]')).not.toBeNull();
+    const field = document.body.querySelector("s-text-field") as HTMLElement & { value?: string };
+    field.value = "tce4xk91qz";
+    fireEvent.input(field);
+    fireEvent.click(button("Check my payment"));
+    await waitForText("Safaricom has no M-PESA transaction with the code TCE4XK91QZ.");
+    const [url, init] = fetch.mock.calls[1]!;
+    expect(url).toBe(`${APP_URL}/api/pay/verify`);
+    expect(init.method).toBe("POST");
+    expect(JSON.parse(init.body)).toEqual({ orderId: ORDER_ID, confirmationNumber: "QX7RT2MZ9", code: "tce4xk91qz" });
+  });
+
+  test("not offered when the shop has not switched it on", async () => {
+    const fetch = vi.fn().mockResolvedValueOnce(json(payableStatus()));
+    extension.fetch = fetch;
+    await extension.render();
+    await waitForText("Pay KES 1,500");
+    expect(text()).not.toContain("Check my payment");
+    expect(fetch).toHaveBeenCalledTimes(1);
   });
 });

@@ -68,6 +68,8 @@ export interface PayStatus {
   attempt?: AttemptView;
   /** How to pay by hand from the M-PESA menu, beside the prompt (only while something is left to pay). */
   paybill?: PaybillInstructions;
+  /** The shop lets the shopper verify a payment by its M-PESA code here (`PAY_VERIFY_PATH`); only while payable. */
+  verifyByCode?: boolean;
 }
 
 /**
