@@ -16,6 +16,11 @@ import { RUN_RECONCILIATION, SEND_RECONCILIATION_EMAIL } from "../app/modules/re
 import { reportCsv, runItems } from "../app/modules/reconciliation/run/report.server";
 import { runReconciliation, type RunDeps } from "../app/modules/reconciliation/run/run.server";
 import { dailyWindowDue, eatDaysWindow, enqueueDueDailyRuns } from "../app/modules/reconciliation/run/schedule.server";
+import {
+  getReconcileSettings,
+  parseReconcileSettings,
+  saveReconcileSettings,
+} from "../app/modules/reconciliation/run/settings.server";
 import { startEmulator, type Emulator } from "../emulator/index";
 import { call, startReceiver, STK_PUSH, stkBody, token, type Receiver } from "../emulator/test-support";
 import { deleteShopData } from "../app/modules/webhooks/shop-redact.server";
@@ -367,6 +372,63 @@ describe("reconciliation run", () => {
         where: { shopDomain: SHOP, windowFrom: new Date("2026-03-08T21:00:00Z") },
       }),
     ).toBe(1);
+  });
+
+  it("the settings form: bad input refused field by field, good input saved", async () => {
+    expect(
+      parseReconcileSettings({
+        reconcileAtEat: "25:00",
+        operationsEmail: "a@b.example, evil@x.example",
+        dailySummaryEmail: "on",
+        receiptPendingHours: "0",
+      }),
+    ).toEqual({
+      ok: false,
+      errors: {
+        reconcileAtEat: expect.stringMatching(/HH:MM/),
+        operationsEmail: "Enter one email address.",
+        receiptPendingHours: expect.stringMatching(/between 1 and 168/),
+      },
+    });
+    expect(
+      parseReconcileSettings({
+        reconcileAtEat: "07:30",
+        operationsEmail: "",
+        dailySummaryEmail: "on",
+        receiptPendingHours: "4",
+      }),
+    ).toMatchObject({
+      ok: false,
+      errors: { dailySummaryEmail: expect.stringMatching(/needs an operations email/) },
+    });
+    const good = parseReconcileSettings({
+      reconcileAtEat: "off",
+      operationsEmail: " ops@x.example ",
+      receiptPendingHours: "12",
+    });
+    expect(good).toEqual({
+      ok: true,
+      settings: {
+        reconcileAtEat: null,
+        operationsEmail: "ops@x.example",
+        dailySummaryEmail: false,
+        receiptPendingHours: 12,
+      },
+    });
+    if (!good.ok) throw new Error("settings refused");
+    const settings = good.settings;
+    expect(await saveReconcileSettings(prisma, "no-such-shop.myshopify.com", settings)).toBe(false);
+    const before = await getReconcileSettings(prisma, SHOP);
+    expect(await saveReconcileSettings(prisma, SHOP, settings)).toBe(true);
+    expect(await getReconcileSettings(prisma, SHOP)).toEqual({
+      reconcileAtEat: null,
+      operationsEmail: "ops@x.example",
+      dailySummaryEmail: false,
+      receiptPendingHours: 12,
+    });
+    // "off": no daily run is enqueued for the shop.
+    expect(await enqueueDueDailyRuns(prisma, new Date("2026-03-11T04:00:00Z"))).toBe(0);
+    await saveReconcileSettings(prisma, SHOP, before);
   });
 
   it("shop/redact deletes the shop's reports, items and handled marks", async () => {
