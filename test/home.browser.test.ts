@@ -141,8 +141,11 @@ describe("Home: the integration's health", () => {
       await control(`${sandbox.emulatorUrl}/__emulator/callbacks/stop`, { kinds: ["stk"] });
       try {
         const pushes = async () =>
-          ((await (await fetch(`${sandbox.emulatorUrl}/__emulator/requests?path=/mpesa/stkpush`)).json()) as unknown[])
-            .length;
+          (
+            (await (
+              await fetch(`${sandbox.emulatorUrl}/__emulator/requests?path=/mpesa/stkpush/v1/processrequest`)
+            ).json()) as unknown[]
+          ).length;
         for (const order of ["#1002", "#1003", "#1004"]) {
           const before = await pushes();
           await pay(page, order, "pay");
