@@ -141,8 +141,11 @@ describe("Home: the integration's health", () => {
       await control(`${sandbox.emulatorUrl}/__emulator/callbacks/stop`, { kinds: ["stk"] });
       try {
         const pushes = async () =>
-          ((await (await fetch(`${sandbox.emulatorUrl}/__emulator/requests?path=/mpesa/stkpush`)).json()) as unknown[])
-            .length;
+          (
+            (await (
+              await fetch(`${sandbox.emulatorUrl}/__emulator/requests?path=/mpesa/stkpush/v1/processrequest`)
+            ).json()) as unknown[]
+          ).length;
         for (const order of ["#1002", "#1003", "#1004"]) {
           const before = await pushes();
           await pay(page, order, "pay");
@@ -283,6 +286,8 @@ describe("the sandbox page", () => {
     await expect.poll(() => page.getByRole("button", { name: /^Pay KES 1$/ }).count(), { timeout: 20_000 }).toBe(1);
     expect(await page.getByText("Not payable").count()).toBe(0);
     expect(await page.getByText("This order is already paid.").count()).toBe(0);
+    // The list follows the live panel's next poll: the four demo orders again.
+    await expect.poll(() => page.locator("label", { hasText: /^#100[1-4]/ }).count(), { timeout: 20_000 }).toBe(4);
     await shot(page, "07-sandbox-reset");
     await page.close();
   });
