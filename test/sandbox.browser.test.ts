@@ -129,7 +129,7 @@ describe("the sandbox page in a browser", () => {
         .poll(() => page.getByText("Paybill 174379, account 1004, amount KES 12,750").count(), { timeout: 15_000 })
         .toBe(1);
       expect(await page.getByLabel("Account number (typed by hand)").inputValue()).toBe("1004");
-      await page.getByLabel("Amount").selectOption("part");
+      await page.getByLabel("Amount", { exact: true }).selectOption("part");
       await page.getByLabel("How the customer types it (emulator)").selectOption("leading_zeros");
       await shot(page, "08-paybill-menu");
       await page.getByRole("button", { name: "Send from the M-PESA menu" }).click();
@@ -149,7 +149,7 @@ describe("the sandbox page in a browser", () => {
       // A reference that names no order: the money arrives, the order stays as it was, the merchant sorts it.
       await page.getByLabel("Account number (typed by hand)").fill("WRONG-77");
       await page.getByLabel("How the customer types it (emulator)").selectOption("none");
-      await page.getByLabel("Amount").selectOption("full");
+      await page.getByLabel("Amount", { exact: true }).selectOption("full");
       await page.getByRole("button", { name: "Send from the M-PESA menu" }).click();
       await expect
         .poll(() => page.getByText(/confirmed, KES 6,375 sent to 174379/).count(), { timeout: 15_000 })
@@ -167,9 +167,10 @@ describe("the sandbox page in a browser", () => {
   it("opens the merchant's settings page without the Shopify admin, and saves it", { timeout: 60_000 }, async () => {
     const page = await context.newPage();
     await page.goto(sandbox.adminUrl.replace("/app?", "/app/settings?"));
-    await expect.poll(() => page.getByRole("button", { name: "Save" }).count(), { timeout: 15_000 }).toBe(1);
+    const save = page.getByRole("button", { name: "Save", exact: true });
+    await expect.poll(() => save.count(), { timeout: 15_000 }).toBe(1);
     await page.getByLabel("Manual payment method name").fill("M-PESA");
-    await page.getByRole("button", { name: "Save" }).click();
+    await save.click();
     await expect.poll(() => page.getByText("Settings saved").count(), { timeout: 15_000 }).toBe(1);
     await shot(page, "05-merchant-settings-saved");
     // "Test connection" reaches the Daraja emulator with the stored (sealed) sandbox credentials.

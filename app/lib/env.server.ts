@@ -89,6 +89,9 @@ export const EnvSchema = z
     SMTP_TIMEOUT_MS: int(15_000, 100),
     // A reconciliation run's claim on its window lapses after this (a crashed run is taken over).
     RECONCILE_CLAIM_SECONDS: int(300, 5),
+    // Shopify Flow triggers (app/modules/flow): fired for every payment received / needing review. Off: none
+    // is enqueued (a deployment whose merchants use no Flow workflow saves the Admin API points).
+    FLOW_TRIGGERS_ENABLED: boolDefault(true),
     // Sandbox only: the local mailbox's HTTP address (the sandbox launcher's SMTP server), shown at /sandbox/mail.
     SANDBOX_MAILBOX_URL: url.optional(),
     // Inbound Daraja events (app/modules/daraja-events): a stored event is retried on its row, then DEAD.

@@ -1,4 +1,5 @@
 import type { Prisma, PrismaClient } from "@prisma/client";
+import { env } from "../../lib/env.server";
 import { logger } from "../../lib/logger.server";
 import { enqueueJob } from "../jobs/queue.server";
 import { adminRequest, type AdminGraphql } from "../shopify/admin-request";
@@ -23,7 +24,7 @@ type Tx = PrismaClient | Prisma.TransactionClient;
 /** "M-PESA payment received": call inside the transaction that records the payment as paid. */
 export async function enqueuePaymentReceived(tx: Tx, shop: string, facts: ReceivedFacts): Promise<void> {
   const payload = paymentReceivedPayload(facts);
-  if (!payload) return;
+  if (!payload || !env().FLOW_TRIGGERS_ENABLED) return;
   // One per receipt, whichever channel records it (the same payment may be reported by both).
   const dedupeKey = `flow:mpesa-payment-received:${facts.dedupeRef ?? facts.receipt}`;
   if (await alreadyQueued(tx, dedupeKey)) return;
@@ -38,7 +39,7 @@ export async function enqueuePaymentReceived(tx: Tx, shop: string, facts: Receiv
 /** "M-PESA payment needs review": call inside the transaction that moves an attempt to review. */
 export async function enqueueNeedsReview(tx: Tx, shop: string, attemptId: string, facts: ReviewFacts): Promise<void> {
   const payload = needsReviewPayload(facts);
-  if (!payload) return;
+  if (!payload || !env().FLOW_TRIGGERS_ENABLED) return;
   // One per attempt and reason: an attempt reaches each review state at most once.
   const dedupeKey = `flow:mpesa-payment-needs-review:${attemptId}:${facts.reviewCode}`;
   if (await alreadyQueued(tx, dedupeKey)) return;

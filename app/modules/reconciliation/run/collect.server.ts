@@ -53,12 +53,14 @@ export async function statementCoverage(db: CollectDb, shop: string, w: Window):
       periodFrom: { lt: w.to },
       periodTo: { gte: w.from },
     },
-    select: { periodFrom: true, periodTo: true },
+    select: { periodFrom: true, periodTo: true, createdAt: true },
   });
   if (!imports.length) return { from: null, to: null, imports: 0 };
   const from = new Date(Math.max(w.from.getTime(), Math.min(...imports.map((i) => i.periodFrom!.getTime()))));
-  // periodTo is the statement's last second: everything up to the end of that second is in it.
-  const to = new Date(Math.min(w.to.getTime(), Math.max(...imports.map((i) => i.periodTo!.getTime())) + 1000));
+  // periodTo is the statement's last second: everything up to the end of that second is in it — but
+  // nothing after the file reached the app (a payment in the export's last second came later).
+  const end = (i: (typeof imports)[number]) => Math.min(i.periodTo!.getTime() + 1000, i.createdAt.getTime());
+  const to = new Date(Math.min(w.to.getTime(), Math.max(...imports.map(end))));
   return from < to ? { from, to, imports: imports.length } : { from: null, to: null, imports: 0 };
 }
 

@@ -33,7 +33,7 @@ export function ReceiptPolicySettings({ hold }: { hold: boolean }) {
           {result && <Banner tone={result.ok ? "success" : "critical"}>{result.message}</Banner>}
           <InlineStack align="end">
             <Button submit loading={fetcher.state !== "idle"}>
-              Save
+              Save missed-callback setting
             </Button>
           </InlineStack>
         </BlockStack>
