@@ -12,6 +12,7 @@ export function AutoApproveCard() {
   const load = useFetcher<Loaded>();
   const save = useFetcher<Saved>();
   const [value, setValue] = useState("");
+  const typed = useRef(false);
   const asked = useRef(false);
   useEffect(() => {
     if (asked.current) return;
@@ -20,10 +21,12 @@ export function AutoApproveCard() {
   }, [load]);
   // The stored value fills the field once; later revalidations of the fetcher (after every action)
   // must not overwrite what the merchant is typing.
+  // Nor may a slow first load replace what was typed before it arrived.
   const filled = useRef(false);
   useEffect(() => {
     if (!load.data || filled.current) return;
     filled.current = true;
+    if (typed.current) return;
     setValue(load.data.maxKes === null ? "" : String(load.data.maxKes));
   }, [load.data]);
   const saved = save.data;
@@ -53,7 +56,10 @@ export function AutoApproveCard() {
             label="Approve refunds automatically up to (KES, whole shillings)"
             name="maxKes"
             value={value}
-            onChange={setValue}
+            onChange={(v) => {
+              typed.current = true;
+              setValue(v);
+            }}
             autoComplete="off"
             inputMode="numeric"
             helpText="Leave blank to approve every refund yourself."
