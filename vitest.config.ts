@@ -19,6 +19,9 @@ const onPostgres = !!process.env.TEST_DATABASE_URL?.startsWith("postgres");
 
 export default defineConfig({
   test: {
+    // Vitest's default is one worker fewer than the CPUs: on the 2-core CI machine that is one file at a
+    // time, though most files spend their time waiting on servers, jobs and browsers. Two files at once.
+    maxWorkers: 2,
     projects: [
       {
         plugins: [tsconfigPaths()],
