@@ -1,7 +1,6 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Sandbox } from "../scripts/sandbox/index";
 import { loadOrCreateSecrets } from "../scripts/sandbox/secrets";
@@ -11,7 +10,13 @@ import { findShopSetup, saveSettings, storedSecretsOf } from "../app/modules/set
 import { validateSettings } from "../app/modules/settings/validation";
 import { DEMO_SETTINGS_FORM, DEMO_SHOP } from "../app/modules/sandbox/demo";
 import { ROOT } from "./support/databases";
-import { removeStateDir, sandboxStateDir, startTestSandbox } from "./sandbox.support";
+import {
+  removeStateDir,
+  sandboxStateDir,
+  startTestSandbox,
+  launchTestBrowser,
+  type TestBrowser,
+} from "./sandbox.support";
 
 // The merchant's Home page and the sandbox page in headless Chromium, against the whole sandbox:
 // the health banners (a wrong passkey; the emulator no longer sending callbacks), the checklist done
@@ -19,23 +24,10 @@ import { removeStateDir, sandboxStateDir, startTestSandbox } from "./sandbox.sup
 // Shopify's bar: LCP ≤ 2.5 s, CLS ≤ 0.1, INP ≤ 200 ms). Screenshots in test-artifacts/home/.
 
 const ARTIFACTS = path.join(ROOT, "test-artifacts", "home");
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-// The Shopify library answers 410 to "HeadlessChrome" (a bot); a person's browser does not say that.
-const USER_AGENT =
-  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
 
 const stateDir = sandboxStateDir("home");
-const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "home-chromium-"));
 let sandbox: Sandbox;
+let browser: TestBrowser;
 let context: BrowserContext;
 
 beforeAll(async () => {
@@ -44,20 +36,14 @@ beforeAll(async () => {
   sandbox = await startTestSandbox(stateDir, {
     appEnv: { PENDING_RECOVERY_AFTER_SECONDS: "2", PENDING_RECOVERY_INTERVAL_SECONDS: "1" },
   });
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: CHROMIUM_ARGS,
-    userAgent: USER_AGENT,
-    viewport: { width: 1360, height: 1000 },
-  });
+  browser = await launchTestBrowser();
+  context = browser.context;
 }, 180_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await sandbox?.close();
   removeStateDir(stateDir);
-  fs.rmSync(userDataDir, { recursive: true, force: true });
 });
 
 const shot = (page: Page, name: string) =>

@@ -1,16 +1,21 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import type { PrismaClient } from "@prisma/client";
 import Papa from "papaparse";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient } from "../app/db.server";
 import { DEMO_SHOP } from "../app/modules/sandbox/demo";
 import type { Sandbox } from "../scripts/sandbox/index";
 import { ROOT } from "./support/databases";
 import { stkCallbackBody } from "./support/payments-harness";
-import { removeStateDir, sandboxStateDir, startTestSandbox } from "./sandbox.support";
+import {
+  removeStateDir,
+  sandboxStateDir,
+  startTestSandbox,
+  launchTestBrowser,
+  type TestBrowser,
+} from "./sandbox.support";
 
 // The merchant's Payments page (/app/payments) and a payment's page in headless Chromium against the
 // whole sandbox: the list by order, filtered (search, status tab) and totalled; the CSV export of the
@@ -18,11 +23,9 @@ import { removeStateDir, sandboxStateDir, startTestSandbox } from "./sandbox.sup
 // stored callback is replayed. Screenshots: test-artifacts/payments/.
 
 const ARTIFACTS = path.join(ROOT, "test-artifacts", "payments");
-const USER_AGENT =
-  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
 const stateDir = sandboxStateDir("payments-browser");
-const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "payments-chromium-"));
 let sandbox: Sandbox;
+let browser: TestBrowser;
 let context: BrowserContext;
 let db: PrismaClient;
 const ids: Record<string, string> = {};
@@ -98,22 +101,15 @@ beforeAll(async () => {
       processedAt: new Date(),
     },
   });
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-    userAgent: USER_AGENT,
-    viewport: { width: 1360, height: 1000 },
-    acceptDownloads: true,
-  });
+  browser = await launchTestBrowser({ acceptDownloads: true });
+  context = browser.context;
 }, 120_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await sandbox?.close();
   await db?.$disconnect();
   removeStateDir(stateDir);
-  fs.rmSync(userDataDir, { recursive: true, force: true });
 });
 
 const shot = (page: Page, name: string) =>

@@ -1,14 +1,19 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import type { PrismaClient } from "@prisma/client";
-import { chromium, type BrowserContext } from "playwright-core";
+import { type BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient } from "../app/db.server";
 import type { Sandbox } from "../scripts/sandbox/index";
 import { ROOT } from "./support/databases";
 import { eventually } from "./support/payments-harness";
-import { removeStateDir, sandboxStateDir, startTestSandbox } from "./sandbox.support";
+import {
+  removeStateDir,
+  sandboxStateDir,
+  startTestSandbox,
+  launchTestBrowser,
+  type TestBrowser,
+} from "./sandbox.support";
 
 // "Verify a payment by M-PESA code" (/app/payments/verify, issue 11 part 5) in headless Chromium against
 // the whole sandbox: a paybill payment whose confirmation was lost; the merchant tries a phone number
@@ -16,11 +21,9 @@ import { removeStateDir, sandboxStateDir, startTestSandbox } from "./sandbox.sup
 // Screenshots: test-artifacts/verify/.
 
 const ARTIFACTS = path.join(ROOT, "test-artifacts", "verify");
-const USER_AGENT =
-  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
 const stateDir = sandboxStateDir("verify-browser");
-const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "verify-chromium-"));
 let sandbox: Sandbox;
+let browser: TestBrowser;
 let context: BrowserContext;
 let db: PrismaClient;
 
@@ -28,21 +31,15 @@ beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   sandbox = await startTestSandbox(stateDir);
   db = createPrismaClient(process.env.DATABASE_URL);
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-    userAgent: USER_AGENT,
-    viewport: { width: 1360, height: 1000 },
-  });
+  browser = await launchTestBrowser();
+  context = browser.context;
 }, 120_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await sandbox?.close();
   await db?.$disconnect();
   removeStateDir(stateDir);
-  fs.rmSync(userDataDir, { recursive: true, force: true });
 });
 
 describe("verify a payment by M-PESA code in a browser", () => {

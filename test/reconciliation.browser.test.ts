@@ -1,8 +1,7 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import type { PrismaClient } from "@prisma/client";
-import { chromium, type BrowserContext } from "playwright-core";
+import { type BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient } from "../app/db.server";
 import { DEMO_SHOP } from "../app/modules/sandbox/demo";
@@ -11,7 +10,13 @@ import type { Sandbox } from "../scripts/sandbox/index";
 import { c2bBody, registerC2b, type C2bUrls } from "./support/c2b";
 import { ROOT } from "./support/databases";
 import { eventually, postCallback } from "./support/payments-harness";
-import { removeStateDir, sandboxStateDir, startTestSandbox } from "./sandbox.support";
+import {
+  removeStateDir,
+  sandboxStateDir,
+  startTestSandbox,
+  launchTestBrowser,
+  type TestBrowser,
+} from "./sandbox.support";
 
 // The reconciliation report (/app/reconciliation) in headless Chromium against the whole sandbox
 // (app, emulator, Shopify stand-in and the local SMTP mailbox): a paybill payment naming no order and an
@@ -20,11 +25,9 @@ import { removeStateDir, sandboxStateDir, startTestSandbox } from "./sandbox.sup
 // sandbox mailbox and its page shows it. Screenshots: test-artifacts/reconciliation/.
 
 const ARTIFACTS = path.join(ROOT, "test-artifacts", "reconciliation");
-const USER_AGENT =
-  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
 const stateDir = sandboxStateDir("recon-browser");
-const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "recon-chromium-"));
 let sandbox: Sandbox;
+let browser: TestBrowser;
 let context: BrowserContext;
 let db: PrismaClient;
 let urls: C2bUrls;
@@ -34,22 +37,15 @@ beforeAll(async () => {
   sandbox = await startTestSandbox(stateDir);
   db = createPrismaClient(process.env.DATABASE_URL);
   urls = await registerC2b(db, sandbox.appUrl, DEMO_SHOP);
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-    userAgent: USER_AGENT,
-    viewport: { width: 1360, height: 1000 },
-    acceptDownloads: true,
-  });
+  browser = await launchTestBrowser({ acceptDownloads: true });
+  context = browser.context;
 }, 120_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await sandbox?.close();
   await db?.$disconnect();
   removeStateDir(stateDir);
-  fs.rmSync(userDataDir, { recursive: true, force: true });
 });
 
 type Mail = { subject: string; text: string; envelopeTo: string[] };

@@ -1,12 +1,17 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient } from "../app/db.server";
 import type { Sandbox } from "../scripts/sandbox/index";
 import { ROOT } from "./support/databases";
-import { removeStateDir, sandboxStateDir, startTestSandbox } from "./sandbox.support";
+import {
+  removeStateDir,
+  sandboxStateDir,
+  startTestSandbox,
+  launchTestBrowser,
+  type TestBrowser,
+} from "./sandbox.support";
 
 // The merchant's part of a refund in headless Chromium, against the whole sandbox: a payment taken
 // on the sandbox page, the initiator saved in settings, then "Refund via M-PESA" on the payment's
@@ -14,30 +19,22 @@ import { removeStateDir, sandboxStateDir, startTestSandbox } from "./sandbox.sup
 // in test-artifacts/refunds/ for a person to look at.
 
 const ARTIFACTS = path.join(ROOT, "test-artifacts", "refunds");
-const USER_AGENT =
-  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
 const stateDir = sandboxStateDir("refunds-browser");
-const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "refunds-chromium-"));
 let sandbox: Sandbox;
+let browser: TestBrowser;
 let context: BrowserContext;
 
 beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   sandbox = await startTestSandbox(stateDir);
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-    userAgent: USER_AGENT,
-    viewport: { width: 1360, height: 1000 },
-  });
+  browser = await launchTestBrowser();
+  context = browser.context;
 }, 120_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await sandbox?.close();
   removeStateDir(stateDir);
-  fs.rmSync(userDataDir, { recursive: true, force: true });
 });
 
 const shot = (page: Page, name: string) =>

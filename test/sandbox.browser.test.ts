@@ -1,55 +1,40 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Sandbox } from "../scripts/sandbox/index";
 import { ROOT } from "./support/databases";
 import { SANDBOX_PASSKEY } from "./settings.fixtures";
-import { removeStateDir, sandboxStateDir, startTestSandbox } from "./sandbox.support";
+import {
+  removeStateDir,
+  sandboxStateDir,
+  startTestSandbox,
+  launchTestBrowser,
+  type TestBrowser,
+} from "./sandbox.support";
 
 // The sandbox page driven in headless Chromium (Debian's package: bash .ci/install-chromium.sh),
 // against the whole sandbox started as `npm run sandbox` starts it. Screenshots are kept in
 // test-artifacts/sandbox/ for a person to look at.
 
 const ARTIFACTS = path.join(ROOT, "test-artifacts", "sandbox");
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-// Headless Chromium announces itself as "HeadlessChrome", which the Shopify library rejects as a bot
-// (410) on every authenticated route; a person's browser does not.
-const USER_AGENT =
-  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
 
 const stateDir = sandboxStateDir("browser");
-const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "sandbox-chromium-"));
 let sandbox: Sandbox;
+let browser: TestBrowser;
 let context: BrowserContext;
 
 beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   sandbox = await startTestSandbox(stateDir);
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: CHROMIUM_ARGS,
-    userAgent: USER_AGENT,
-    viewport: { width: 1360, height: 1000 },
-  });
+  browser = await launchTestBrowser();
+  context = browser.context;
 }, 120_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await sandbox?.close();
   removeStateDir(stateDir);
-  fs.rmSync(userDataDir, { recursive: true, force: true });
 });
 
 async function openSandbox(): Promise<Page> {

@@ -1,5 +1,7 @@
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { chromium, type BrowserContext } from "playwright-core";
 import { startSandbox, type Sandbox, type SandboxOptions } from "../scripts/sandbox/index";
 import { ROOT } from "./support/databases";
 
@@ -28,4 +30,46 @@ export function startTestSandbox(stateDir: string, extra: Partial<SandboxOptions
 
 export function removeStateDir(stateDir: string) {
   fs.rmSync(stateDir, { recursive: true, force: true });
+}
+
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+// Headless Chromium announces itself as "HeadlessChrome", which the Shopify library rejects as a bot
+// (410) on every authenticated route; a person's browser does not.
+const USER_AGENT =
+  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+
+export interface TestBrowser {
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+/** Debian's headless Chromium (bash .ci/install-chromium.sh) in a throwaway profile, 1360 px wide. */
+export async function launchTestBrowser(
+  opts: { height?: number; acceptDownloads?: boolean } = {},
+): Promise<TestBrowser> {
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "mpesa-chromium-"));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: CHROMIUM_ARGS,
+    userAgent: USER_AGENT,
+    viewport: { width: 1360, height: opts.height ?? 1000 },
+    ...(opts.acceptDownloads ? { acceptDownloads: true } : {}),
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      fs.rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,11 +1,16 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Sandbox } from "../scripts/sandbox/index";
 import { ROOT } from "./support/databases";
-import { removeStateDir, sandboxStateDir, startTestSandbox } from "./sandbox.support";
+import {
+  removeStateDir,
+  sandboxStateDir,
+  startTestSandbox,
+  launchTestBrowser,
+  type TestBrowser,
+} from "./sandbox.support";
 
 // The settings page in headless Chromium against the whole sandbox (app, Daraja emulator, Shopify
 // stand-in, the sandbox's App Bridge stand-in): set-up mistakes caught by Test connection, Save with
@@ -13,11 +18,9 @@ import { removeStateDir, sandboxStateDir, startTestSandbox } from "./sandbox.sup
 // its balance, and no secret in the page. Screenshots in test-artifacts/settings/.
 
 const ARTIFACTS = path.join(ROOT, "test-artifacts", "settings");
-const USER_AGENT =
-  "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
 const stateDir = sandboxStateDir("settings-browser");
-const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "settings-chromium-"));
 let sandbox: Sandbox;
+let browser: TestBrowser;
 let context: BrowserContext;
 
 const WRONG_PASSKEY = "0123456789abcdef".repeat(4);
@@ -26,20 +29,14 @@ const INITIATOR_PASSWORD = "Refunds-Pa55word!";
 beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   sandbox = await startTestSandbox(stateDir);
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: "/usr/bin/chromium",
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-    userAgent: USER_AGENT,
-    viewport: { width: 1360, height: 900 },
-  });
+  browser = await launchTestBrowser({ height: 900 });
+  context = browser.context;
 }, 120_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await sandbox?.close();
   removeStateDir(stateDir);
-  fs.rmSync(userDataDir, { recursive: true, force: true });
 });
 
 const shot = (page: Page, name: string, fullPage = false) =>
