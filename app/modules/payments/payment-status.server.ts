@@ -7,7 +7,6 @@ import { parseConfirmationNumber } from "./order-binding";
 import { orderNumberOf } from "./payability";
 import { renderAccountReference } from "../settings/account-reference";
 import { clientIpKey } from "./rate-limits.server";
-import { shopperMayVerify } from "../receipt-verification/setting.server";
 
 // Use case "status poll": what the extension shows — whether the order can be paid, and the latest
 // attempt on it (the extension polls this every few seconds while a prompt is live). Limited per
@@ -85,7 +84,7 @@ export async function getPaymentStatus(
           };
     if (paidKes > 0) status.paybill.paidKes = paidKes;
     // Verify by M-PESA code (docs/C2B.md): offered on the order-status block when the shop allows it.
-    if (await shopperMayVerify(deps.db, shop)) status.verifyByCode = true;
+    if (config.shopperVerifyByCode) status.verifyByCode = true;
   }
   return { kind: "status", status };
 }

@@ -25,6 +25,8 @@ export type ShopDarajaConfig = {
   transactionType: "CustomerPayBillOnline" | "CustomerBuyGoodsOnline";
   paymentMethodName: string;
   accountReferenceTemplate: string;
+  /** The shopper may verify a payment by its M-PESA code on the order-status page (docs/C2B.md). */
+  shopperVerifyByCode: boolean;
   /** Present only when an initiator is configured (status queries, refunds). */
   initiator: { name: string; password?: string; securityCredential?: string } | null;
 };
@@ -110,6 +112,7 @@ export function accountDarajaConfig(
     transactionType: till ? "CustomerBuyGoodsOnline" : "CustomerPayBillOnline",
     paymentMethodName: settings.paymentMethodName,
     accountReferenceTemplate: settings.accountReferenceTemplate,
+    shopperVerifyByCode: settings.shopperVerifyByCode,
     initiator: settings.initiatorName ? { name: settings.initiatorName, password, securityCredential } : null,
   };
 }
