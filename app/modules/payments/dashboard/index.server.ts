@@ -1,6 +1,5 @@
 // The merchant's Payments pages (/app/payments, /app/payments/:id): queries and view models.
 export {
-  countNeedsReview,
   listPayments,
   orderUrl,
   paymentTotals,

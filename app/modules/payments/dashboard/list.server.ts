@@ -194,10 +194,6 @@ const RANK: Record<string, number> = {
 };
 const C2B_RANK: Record<string, number> = { UNMATCHED: 5, APPLIED: 4, MATCHED: 3, STK_DUPLICATE: 1, DISMISSED: 1 };
 
-export async function countNeedsReview(db: PrismaClient, shop: string): Promise<number> {
-  return db.paymentAttempt.count({ where: { shopDomain: shop, status: "NEEDS_REVIEW" } });
-}
-
 /** "gid://shopify/Order/123" -> "Order 123", for attempts stored before the order name was known. */
 export function orderNumberOf(orderGid: string): string {
   const id = orderNumericId(orderGid);
