@@ -4,8 +4,9 @@
 // run, one after the other, each on a fresh database), a cluster (scripts/cluster: PostgreSQL, the
 // Daraja emulator, the Shopify Admin stand-in with per-shop buckets by plan, N built instances behind
 // Debian's nginx) takes `payments` Pays over `shops` shops; 5 % of the payments get no callback
-// (recovered by STK query), 2 % of the callbacks arrive malformed, 20 % a second time at a different
-// instance, and one instance is SIGKILLed at 40 % of the Pays and restarted. Reports callbacks
+// (recovered by STK query, paid with the receipt pending), 2 % of the callbacks arrive malformed, 20 % a second time at a different
+// instance, and one instance is SIGKILLed at 40 % of the Pays and restarted; once drained, Pull
+// Transactions runs for every shop (pending receipts attached, crash-orphaned money matched). Reports callbacks
 // acknowledged/s, callback -> recorded in Shopify p50/p99 per plan class, Admin points used as a share
 // of the shops' budget, jobs dead, payments lost and recorded twice (targets 0), and each figure for
 // every instance count. Env: BENCH_LOAD_PAYMENTS, BENCH_LOAD_SHOPS, BENCH_LOAD_INSTANCES,
@@ -58,11 +59,22 @@ function table(results: LoadResult[]) {
     );
   }
   put("money moved", (r) => r.moneyMoved);
-  put("recorded in Shopify", (r) => r.recordedInShopify);
-  put("to review (paid per query, no receipt)", (r) => r.toReview);
+  put(
+    "before the pull: recorded / receipt pending",
+    (r) => `${r.beforePull.recordedInShopify} / ${r.beforePull.receiptPending}`,
+  );
+  put("before the pull: crash + no callback", (r) => r.beforePull.orphanedByCrash);
+  put("Pull Transactions: runs / rows / receipts attached / new money matched", (r) =>
+    r.pull
+      ? `${r.pull.runsDone}${r.pull.runsFailed ? ` (+${r.pull.runsFailed} failed)` : ""} / ${r.pull.rows} / ${r.pull.receiptsAttached} / ${r.pull.newMoneyMatched} in ${r.pull.seconds.toFixed(0)} s`
+      : "not run",
+  );
+  put("recorded in Shopify (of them, found by the pull)", (r) => `${r.recordedInShopify} (${r.recordedByLedger})`);
+  put("receipt still pending", (r) => r.receiptPending);
+  put("to review", (r) => r.toReview);
   put("jobs dead (target 0)", (r) => r.jobsDead + r.callbacksDead);
   put("payments lost (0)", (r) => r.lost);
-  put("crash + no callback: no CheckoutRequestID", (r) => r.orphanedByCrash);
+  put("crash + no callback, after the pull (0)", (r) => r.orphanedByCrash);
   put("recorded twice (0)", (r) => r.recordedTwice);
   put("drained / total time", (r) => `${r.drained ? "yes" : "NO"} / ${r.seconds.toFixed(0)} s`);
   console.table(rows);
@@ -103,7 +115,9 @@ async function main() {
     if (r.lostDetails.length) console.log(`lost: ${JSON.stringify(r.lostDetails, null, 1)}`);
     if (process.env.BENCH_LOAD_KEEP_DB) console.log(`database kept: ${r.databaseUrl}`);
   }
-  const bad = results.some((r) => r.lost || r.recordedTwice || r.jobsDead || r.callbacksDead || !r.drained);
+  const bad = results.some(
+    (r) => r.lost || r.orphanedByCrash || r.recordedTwice || r.jobsDead || r.callbacksDead || !r.drained,
+  );
   process.exitCode = bad ? 1 : 0;
 }
 

@@ -1,6 +1,7 @@
 import { startCluster, type Cluster } from "../../scripts/cluster/index";
 import { shopMix, type ShopSpec } from "../../scripts/cluster/seed";
 import { pay, shopperAddress } from "../../scripts/cluster/shopper";
+import { enqueueManualPull } from "../../app/modules/reconciliation/pull/schedule.server";
 import { startRelay, type RelayStats } from "./relay";
 
 // One load run against a cluster (scripts/cluster): `payments` Pays spread over `shops` shops of
@@ -23,6 +24,8 @@ export interface LoadOptions {
   killAt?: number | null; // 0.4 of the Pays; null: no kill
   restartAfterMs?: number; // 3000
   drainTimeoutMs?: number; // 180000
+  /** After the drain, Pull Transactions for every shop, then count again (default true). */
+  recoverByPull?: boolean;
   pgUrl?: string;
   keepDatabase?: boolean;
   log?: (msg: string) => void;
@@ -54,10 +57,31 @@ export interface LoadResult {
   callbacksAckPerSecond: number;
   moneyMoved: number; // payments the emulator completed (the customer paid)
   recordedInShopify: number;
-  toReview: number; // paid per STK query, receipt unknown (the app's rule: a person looks)
+  /** Of those, recorded with no successful attempt: the money found by Pull Transactions and matched. */
+  recordedByLedger: number;
+  /** Recorded paid on the STK query's word, the receipt not yet found. */
+  receiptPending: number;
+  toReview: number; // needs a person (a contradiction, or the shop holds until the receipt is known)
   lost: number; // money moved, and neither recorded nor flagged for review (the double fault below aside)
   /** Money moved, the STK answer died with the killed instance (no CheckoutRequestID) AND no callback was acknowledged. */
   orphanedByCrash: number;
+  /** The same figures once the queues drained, before Pull Transactions ran. */
+  beforePull: {
+    recordedInShopify: number;
+    receiptPending: number;
+    toReview: number;
+    lost: number;
+    orphanedByCrash: number;
+  };
+  /** The Pull Transactions pass after the run (null when it was not run). */
+  pull: {
+    seconds: number;
+    runsDone: number;
+    runsFailed: number;
+    rows: number;
+    receiptsAttached: number;
+    newMoneyMatched: number;
+  } | null;
   recordedTwice: number; // orders with more than one payment transaction
   jobsDead: number;
   callbacksDead: number;
@@ -95,6 +119,39 @@ function phoneFor(i: number, dropIndex: number | null): string {
   return `071${pad(Math.floor(i / 5000) % 1000, 3)}${5000 + (i % 5000)}`;
 }
 const msisdn = (phone: string) => `254${phone.slice(1)}`;
+
+/**
+ * Registers every shop's paybill for Pull Transactions (the call the settings page makes, with the
+ * emulator's consumer key, and the account marked registered as that page does), then "Pull now" for
+ * each: one PULL_TRANSACTIONS job per account, run by the instances' workers.
+ */
+async function pullEveryShop(c: Cluster, shops: ShopSpec[]) {
+  const basic = Buffer.from("emulator-consumer-key:emulator-consumer-secret").toString("base64");
+  const oauth = await fetch(`${c.emulator.url}/oauth/v1/generate?grant_type=client_credentials`, {
+    headers: { authorization: `Basic ${basic}` },
+  });
+  const { access_token: token } = (await oauth.json()) as { access_token: string };
+  const nominatedNumber = "254722000000";
+  for (const shop of shops) {
+    const res = await fetch(`${c.emulator.url}/pulltransactions/v1/register`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        ShortCode: shop.shortCode,
+        RequestType: "Pull",
+        NominatedNumber: nominatedNumber,
+        CallBackURL: `${c.proxy.url}/daraja/pull`,
+      }),
+    });
+    if (!res.ok) throw new Error(`pull register for ${shop.domain}: HTTP ${res.status} ${await res.text()}`);
+    const account = await c.db.mpesaAccount.update({
+      where: { defaultForShop: shop.domain },
+      data: { pullNominatedNumber: nominatedNumber, pullRegisteredAt: new Date() },
+      select: { id: true, shopDomain: true },
+    });
+    await enqueueManualPull(c.db, account, new Date());
+  }
+}
 
 export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const log = opts.log ?? (() => {});
@@ -220,21 +277,23 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
     await Promise.all(Array.from({ length: concurrency }, shopper));
     await killing;
 
-    log("waiting for every attempt to settle and every queue to drain…");
-    const drainDeadline = Date.now() + (opts.drainTimeoutMs ?? 180_000);
-    let drained = false;
-    while (Date.now() < drainDeadline) {
-      const [pending, received, jobs] = await Promise.all([
-        c.db.paymentAttempt.count({ where: { status: "PENDING" } }),
-        c.db.callbackLog.count({ where: { status: "RECEIVED" } }),
-        c.db.job.count({ where: { status: { in: ["QUEUED", "RUNNING"] }, type: { not: { startsWith: "prune" } } } }),
-      ]);
-      if (pending === 0 && received === 0 && jobs === 0) {
-        drained = true;
-        break;
+    const drain = async (timeoutMs: number) => {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const [pending, received, jobs] = await Promise.all([
+          c.db.paymentAttempt.count({ where: { status: "PENDING" } }),
+          c.db.callbackLog.count({ where: { status: "RECEIVED" } }),
+          c.db.job.count({
+            where: { status: { in: ["QUEUED", "RUNNING"] }, type: { not: { startsWith: "prune" } } },
+          }),
+        ]);
+        if (pending === 0 && received === 0 && jobs === 0) return true;
+        await new Promise((r) => setTimeout(r, 1000));
       }
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+      return false;
+    };
+    log("waiting for every attempt to settle and every queue to drain…");
+    let drained = await drain(opts.drainTimeoutMs ?? 180_000);
     const ended = Date.now();
     const seconds = (ended - started) / 1000;
 
@@ -250,72 +309,127 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       moved.add(i);
       checkoutOf.set(i, t.checkoutRequestId);
     }
-    const attempts = await c.db.paymentAttempt.findMany({
-      select: { orderGid: true, status: true, reviewCode: true, recordedInShopifyAt: true, checkoutRequestId: true },
-    });
-    const recordedAt = new Map<string, number>();
-    for (const a of attempts) if (a.recordedInShopifyAt) recordedAt.set(a.orderGid, a.recordedInShopifyAt.getTime());
-    const statuses: Record<string, number> = {};
-    const attemptsOf = new Map<string, string[]>();
-    const unanswered = new Set<string>(); // orders with an attempt whose STK answer was never stored
-    for (const a of attempts) {
-      const k = a.reviewCode ? `${a.status}:${a.reviewCode}` : a.status;
-      statuses[k] = (statuses[k] ?? 0) + 1;
-      attemptsOf.set(a.orderGid, [...(attemptsOf.get(a.orderGid) ?? []), a.status]);
-      if (!a.checkoutRequestId) unanswered.add(a.orderGid);
-    }
-    const lostDetails: LoadResult["lostDetails"] = [];
-    let orphaned = 0;
-    let recorded = 0;
-    let toReview = 0;
-    let lost = 0;
-    let twice = 0;
-    const latencies = new Map<string, number[]>();
-    const salesOf = new Map<string, number>();
-    for (const { order } of orders) {
-      const sales = (c.standin.getOrder(order.id)?.transactions ?? []).filter((t) => t.kind === "SALE").length;
-      salesOf.set(order.id, sales);
-      if (sales > 1) twice++;
-    }
-    for (const i of moved) {
-      const { order, shop } = orders[i];
-      const states = attemptsOf.get(order.id) ?? [];
-      const sale = salesOf.get(order.id)!;
-      if (states.includes("SUCCEEDED") && sale >= 1) {
-        recorded++;
-        // Callback acknowledged (first 200) -> the app saw Shopify accept the payment.
-        const ack = relay.ackedAt.get(checkoutOf.get(i)!);
-        const at = recordedAt.get(order.id);
-        if (ack && at) {
-          if (!latencies.has(shop.planClass)) latencies.set(shop.planClass, []);
-          latencies.get(shop.planClass)!.push(Math.max(0, at - ack));
-        }
-      } else if (states.includes("NEEDS_REVIEW")) toReview++;
-      else if (
-        states.length > 0 &&
-        states.every((st) => st === "TIMED_OUT") &&
-        unanswered.has(order.id) &&
-        !relay.ackedAt.has(checkoutOf.get(i)!)
-      ) {
-        // The double fault: the instance died after Daraja took the push and before its answer (the
-        // CheckoutRequestID) was stored, AND no callback was ever acknowledged for it (none sent, cut
-        // in half, or sent while the only instance was down). STK Push Query cannot find a push
-        // without its id; only the M-PESA statement can (bench/README.md).
-        orphaned++;
-      } else {
-        lost++;
-        const id = checkoutOf.get(i)!;
-        if (lostDetails.length < 20)
-          lostDetails.push({
-            order: order.id,
-            shop: shop.domain,
-            attempts: states,
-            checkoutRequestId: id,
-            acked: relay.ackedAt.has(id),
-            malformed: relay.malformed.has(id),
-          });
+    const tally = async () => {
+      const attempts = await c.db.paymentAttempt.findMany({
+        select: {
+          orderGid: true,
+          status: true,
+          reviewCode: true,
+          recordedInShopifyAt: true,
+          checkoutRequestId: true,
+          receiptPendingSince: true,
+          receiptAttachedAt: true,
+        },
+      });
+      const recordedAt = new Map<string, number>();
+      for (const a of attempts) if (a.recordedInShopifyAt) recordedAt.set(a.orderGid, a.recordedInShopifyAt.getTime());
+      const statuses: Record<string, number> = {};
+      const attemptsOf = new Map<string, string[]>();
+      const unanswered = new Set<string>(); // orders with an attempt whose STK answer was never stored
+      let receiptPending = 0; // recorded paid on the STK query's word, receipt still to come (issue: reconciliation)
+      for (const a of attempts) {
+        const k = a.reviewCode ? `${a.status}:${a.reviewCode}` : a.status;
+        statuses[k] = (statuses[k] ?? 0) + 1;
+        attemptsOf.set(a.orderGid, [...(attemptsOf.get(a.orderGid) ?? []), a.status]);
+        if (!a.checkoutRequestId) unanswered.add(a.orderGid);
+        if (a.status === "SUCCEEDED" && a.receiptPendingSince && !a.receiptAttachedAt) receiptPending++;
       }
+      const lostDetails: LoadResult["lostDetails"] = [];
+      let orphaned = 0;
+      let recorded = 0;
+      let recordedByLedger = 0;
+      let toReview = 0;
+      let lost = 0;
+      let twice = 0;
+      const latencies = new Map<string, number[]>();
+      const salesOf = new Map<string, number>();
+      for (const { order } of orders) {
+        const sales = (c.standin.getOrder(order.id)?.transactions ?? []).filter((t) => t.kind === "SALE").length;
+        salesOf.set(order.id, sales);
+        if (sales > 1) twice++;
+      }
+      for (const i of moved) {
+        const { order, shop } = orders[i];
+        const states = attemptsOf.get(order.id) ?? [];
+        const sale = salesOf.get(order.id)!;
+        if (states.includes("SUCCEEDED") && sale >= 1) {
+          recorded++;
+          // Callback acknowledged (first 200) -> the app saw Shopify accept the payment.
+          const ack = relay.ackedAt.get(checkoutOf.get(i)!);
+          const at = recordedAt.get(order.id);
+          if (ack && at) {
+            if (!latencies.has(shop.planClass)) latencies.set(shop.planClass, []);
+            latencies.get(shop.planClass)!.push(Math.max(0, at - ack));
+          }
+        } else if (sale >= 1) {
+          // Recorded with no attempt that succeeded: the receipt-keyed ledger found the money (Pull
+          // Transactions matched it to the order by its account reference, as a paybill payment).
+          recorded++;
+          recordedByLedger++;
+        } else if (states.includes("NEEDS_REVIEW")) toReview++;
+        else if (
+          states.length > 0 &&
+          states.every((st) => st === "TIMED_OUT") &&
+          unanswered.has(order.id) &&
+          !relay.ackedAt.has(checkoutOf.get(i)!)
+        ) {
+          // The double fault: the instance died after Daraja took the push and before its answer (the
+          // CheckoutRequestID) was stored, AND no callback was ever acknowledged for it (none sent, cut
+          // in half, or sent while the only instance was down). STK Push Query cannot find a push
+          // without its id; only Safaricom's record can: Pull Transactions (below) or the statement.
+          orphaned++;
+        } else {
+          lost++;
+          const id = checkoutOf.get(i)!;
+          if (lostDetails.length < 20)
+            lostDetails.push({
+              order: order.id,
+              shop: shop.domain,
+              attempts: states,
+              checkoutRequestId: id,
+              acked: relay.ackedAt.has(id),
+              malformed: relay.malformed.has(id),
+            });
+        }
+      }
+      return {
+        statuses,
+        receiptPending,
+        lostDetails,
+        orphaned,
+        recorded,
+        recordedByLedger,
+        toReview,
+        lost,
+        twice,
+        latencies,
+      };
+    };
+    const beforePull = await tally();
+    let pulled: LoadResult["pull"] = null;
+    if (opts.recoverByPull !== false && drained) {
+      // What a merchant does when money is missing: Pull Transactions over the last 48 hours, for every
+      // shop (registered as settings do, then "Pull now"). Every row goes through the receipt-keyed
+      // ledger: a receipt already known is a confirmation, a pending receipt is attached, new money is
+      // matched to its order by the account reference the push carried.
+      log('Pull Transactions for every shop (the merchant\'s "Pull now")…');
+      const pullStarted = Date.now();
+      await pullEveryShop(c, shops);
+      drained = await drain(opts.drainTimeoutMs ?? 180_000);
+      const runs = await c.db.pullRun.findMany({
+        select: { status: true, rows: true, attached: true, newMatched: true },
+      });
+      pulled = {
+        seconds: (Date.now() - pullStarted) / 1000,
+        runsDone: runs.filter((r) => r.status === "DONE").length,
+        runsFailed: runs.filter((r) => r.status === "FAILED").length,
+        rows: runs.reduce((n, r) => n + r.rows, 0),
+        receiptsAttached: runs.reduce((n, r) => n + r.attached, 0),
+        newMoneyMatched: runs.reduce((n, r) => n + r.newMatched, 0),
+      };
     }
+    const after = await tally();
+    const { statuses, lostDetails, latencies } = after;
     const usage = c.standin.usage();
     const classes: ClassFigures[] = [];
     for (const planClass of [...new Set(shops.map((s) => s.planClass))]) {
@@ -355,11 +469,21 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       relay: { ...relay.stats },
       callbacksAckPerSecond: ackWindow > 0 ? relay.stats.acknowledged / ackWindow : relay.stats.acknowledged,
       moneyMoved: moved.size,
-      recordedInShopify: recorded,
-      toReview,
-      lost,
-      orphanedByCrash: orphaned,
-      recordedTwice: twice,
+      recordedInShopify: after.recorded,
+      recordedByLedger: after.recordedByLedger,
+      receiptPending: after.receiptPending,
+      toReview: after.toReview,
+      lost: after.lost,
+      orphanedByCrash: after.orphaned,
+      beforePull: {
+        recordedInShopify: beforePull.recorded,
+        receiptPending: beforePull.receiptPending,
+        toReview: beforePull.toReview,
+        lost: beforePull.lost,
+        orphanedByCrash: beforePull.orphaned,
+      },
+      pull: pulled,
+      recordedTwice: after.twice,
       jobsDead: await c.db.job.count({ where: { status: "DEAD" } }),
       callbacksDead: await c.db.callbackLog.count({ where: { status: "DEAD" } }),
       killed,

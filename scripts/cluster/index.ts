@@ -10,7 +10,7 @@ import { buildAndSnapshot } from "../sandbox/build";
 import { appInstance, type Instance } from "./instance";
 import { startNginx, type Nginx } from "./nginx";
 import { DEFAULT_PG_URL, freshPostgresDatabase } from "./postgres";
-import { seedShops, type ShopSpec } from "./seed";
+import { emulatorShortcodes, seedShops, type ShopSpec } from "./seed";
 
 // Several app instances on one PostgreSQL database behind nginx, on loopback: a fresh database on the
 // local server, the Daraja emulator and the Shopify Admin stand-in (in this process), N instances of
@@ -70,7 +70,12 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     const db = createPrismaClient(database.url, { poolMax: 4 });
     stops.push(() => db.$disconnect());
 
-    const emulator = await startEmulator({ host: "127.0.0.1", port: opts.emulatorPort ?? 0, ...opts.emulator });
+    const emulator = await startEmulator({
+      host: "127.0.0.1",
+      port: opts.emulatorPort ?? 0,
+      ...opts.emulator,
+      shortcodes: [...(opts.emulator?.shortcodes ?? []), ...emulatorShortcodes(opts.shops)],
+    });
     stops.push(() => emulator.close());
     const standin = await startShopifyStandin({ host: "127.0.0.1", port: opts.standinPort ?? 0 });
     stops.push(() => standin.close());

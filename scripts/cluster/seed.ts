@@ -16,7 +16,16 @@ export interface ShopSpec {
   plan: PlanSpec;
   /** A label for reports (the plan's name by default). */
   planClass: string;
+  /**
+   * The shop's own paybill: every shop has its own, as real merchants do, so a Pull Transactions or
+   * statement row belongs to exactly one shop (the emulator is started with all of them).
+   */
+  shortCode: string;
 }
+
+/** The emulator's shortcode list for these shops (the sandbox passkey on each). */
+export const emulatorShortcodes = (shops: ShopSpec[]) =>
+  shops.map((s) => ({ shortCode: s.shortCode, passkey: EMULATOR_PASSKEY }));
 
 export async function seedShops(db: PrismaClient, standin: ShopifyStandin, encryptionKey: string, shops: ShopSpec[]) {
   const box = createSecretBox({ current: encryptionKey });
@@ -38,7 +47,7 @@ export async function seedShops(db: PrismaClient, standin: ShopifyStandin, encry
     await saveSettings(db, box, shop.domain, {
       environment: "sandbox",
       shortcodeType: "paybill",
-      businessShortCode: "174379",
+      businessShortCode: shop.shortCode,
       tillNumber: null,
       consumerKey: "emulator-consumer-key",
       paymentMethodName: "M-PESA",
@@ -67,6 +76,7 @@ export function shopMix(count: number, prefix = "cluster-shop"): ShopSpec[] {
       domain: `${prefix}-${String(i).padStart(3, "0")}.myshopify.com`,
       plan: c.plan,
       planClass: c.planClass,
+      shortCode: String(600100 + i),
     });
   }
   return shops;
