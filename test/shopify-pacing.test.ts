@@ -122,6 +122,58 @@ describe("pacing", () => {
     expect(throttled(BUSY) + throttled(CALM)).toBe(0);
   });
 
+  it("sends nothing else for a shop while its first call (the probe) is unanswered, then takes Shopify's figure as the level", async () => {
+    const pacers = setup();
+    const order = standin.createOrder({ shop: BUSY });
+    const sent: { doc: string; at: number }[] = [];
+    let probeAnsweredAt = 0;
+    // The probe's answer is slow (2 s); the other unit starts while it is out.
+    const slowFirst: AdminGraphql = async (query, options) => {
+      sent.push({ doc: query, at: Date.now() });
+      const res = await fetchGraphql(BUSY)(query, options);
+      if (sent.length === 1) {
+        await new Promise((r) => setTimeout(r, 2000));
+        probeAnsweredAt = Date.now();
+      }
+      return res;
+    };
+    const probe = pacers[0].pace(BUSY, slowFirst)(documents.ORDER_FOR_PAYMENT_QUERY, { variables: { id: order.id } });
+    await new Promise((r) => setTimeout(r, 50));
+    const patient = createAdminPacer(dbs[1], { maxWaitMs: 5000, maxWaitInFlightMs: 5000 });
+    const other = adminRequest(patient.pace(BUSY, slowFirst), documents.TAGS_ADD_MUTATION, {
+      id: order.id,
+      tags: ["x"],
+    });
+    await Promise.all([probe, other]);
+    expect(sent).toHaveLength(2);
+    // the guessed level (placeholder rate) would have let the 10-point call go at ~200 ms
+    expect(sent[1].at).toBeGreaterThanOrEqual(probeAnsweredAt);
+    const row = await dbs[0].shopifyAdminBucket.findUniqueOrThrow({ where: { shopDomain: BUSY } });
+    const last = standin
+      .requests()
+      .filter((r) => r.shop === BUSY)
+      .at(-1)!;
+    expect(row.calibrated).toBe(true);
+    expect(last.outcome).toBe("ok");
+    expect(throttled(BUSY)).toBe(0);
+  });
+
+  it("hands the probe on when it fails without an answer from Shopify", async () => {
+    const pacers = setup();
+    const order = standin.createOrder({ shop: BUSY });
+    const down: AdminGraphql = async () => {
+      throw new TypeError("fetch failed");
+    };
+    await expect(
+      pacers[0].pace(BUSY, down)(documents.ORDER_FOR_PAYMENT_QUERY, { variables: { id: order.id } }),
+    ).rejects.toThrow("fetch failed");
+    const startedAt = Date.now();
+    await adminRequest(pacers[1].pace(BUSY, fetchGraphql(BUSY)), documents.ORDER_FOR_PAYMENT_QUERY, { id: order.id });
+    expect(Date.now() - startedAt).toBeLessThan(5000); // not held for the lost-probe timeout (15 s)
+    const row = await dbs[0].shopifyAdminBucket.findUniqueOrThrow({ where: { shopDomain: BUSY } });
+    expect(row).toMatchObject({ calibrated: true, maximumAvailable: 150, restoreRate: 100 });
+  });
+
   it("learns from a THROTTLED answer it did not expect and waits for the bucket instead of retrying into it", async () => {
     const pacers = setup({ maximumAvailable: 200, restoreRate: 20 });
     const order = standin.createOrder({ shop: BUSY });

@@ -16,7 +16,11 @@ import { ShopifyRetryableError } from "./errors";
 //     adminGraphqlForShop) fails with ShopifyRetryableError carrying the time of its turn, so the job
 //     goes back to the queue and frees its worker slot for other shops. Turns handed out that way
 //     follow each other (deferredUntil), so a burst comes back spread out, not all at once;
-//   - a shop never seen yet has one probe call in flight until its answer reports the real bucket.
+//   - a shop never seen yet (or not yet calibrated) has one probe call in flight and nothing else:
+//     every other call waits (polling the row) until the probe's answer reports the real bucket, so
+//     the first figure from Shopify is taken as it is, with no reservation made from a guessed level
+//     to reconcile it with. A probe that never settles (its instance died) is taken over after
+//     PROBE_TIMEOUT_MS; one that failed without a throttleStatus hands the probe to the next caller.
 // Every update is a compare-and-set on `version`: two instances cannot take the same points.
 
 export interface PacingOptions {
@@ -39,6 +43,10 @@ type Bucket = Omit<ShopifyAdminBucket, "shopDomain" | "version"> & { version?: n
 /** Until Shopify has answered once: the slowest restore rate Shopify has published (Standard, older docs). */
 const UNKNOWN_RESTORE_RATE = 50;
 const CAS_ATTEMPTS = 50;
+/** A probe with no answer after this long is presumed lost (its instance died): the next caller probes. */
+const PROBE_TIMEOUT_MS = 15_000;
+/** How often a call waiting for a shop's probe looks at the row again. */
+const PROBE_POLL_MS = 50;
 
 /** Shopify's requestedQueryCost per document, as last reported (process-local: it is a property of the document). */
 const requestedCosts = new Map<string, number>();
@@ -66,6 +74,7 @@ export function createAdminPacer(db: PrismaClient, options: PacingOptions) {
       const row = await db.shopifyAdminBucket.findUnique({ where: { shopDomain: shop } });
       const at = now();
       const { data, result } = change(row, at);
+      if (Object.keys(data).length === 0) return result; // nothing to write (a wait, a deferral)
       const next: Bucket = {
         ...(row ?? {
           maximumAvailable: 0,
@@ -95,15 +104,23 @@ export function createAdminPacer(db: PrismaClient, options: PacingOptions) {
   /** Reserves `cost` points; resolves with the wait before sending, or throws to come back later. */
   async function reserve(shop: string, cost: number, unitCost: number, canDefer: boolean): Promise<number> {
     const maxWait = canDefer ? options.maxWaitMs : options.maxWaitInFlightMs;
-    const outcome = await update(
-      shop,
-      (row, at): { data: Partial<Bucket>; result: { waitMs: number; deferred: boolean } } => {
-        if (!row) {
-          // Never seen: this call is the probe; everyone else waits for its answer at the slowest rate.
+    type Outcome = { waitMs: number; deferred: boolean; probing?: boolean };
+    const startedAt = now();
+    for (;;) {
+      const outcome = await update(shop, (row, at): { data: Partial<Bucket>; result: Outcome } => {
+        if (!row || (!row.calibrated && at - row.observedAtMs >= PROBE_TIMEOUT_MS)) {
+          // Never seen (or the probe was lost): this call is the probe, sent at once.
           return {
-            data: { maximumAvailable: cost, available: 0, observedAtMs: at },
+            data: { maximumAvailable: cost, available: 0, observedAtMs: at, deferredUntilMs: null },
             result: { waitMs: 0, deferred: false },
           };
+        }
+        if (!row.calibrated) {
+          // A probe is in flight: nothing is reserved until its answer gives the real bucket.
+          const waited = at - startedAt;
+          if (waited + PROBE_POLL_MS <= maxWait)
+            return { data: {}, result: { waitMs: 0, deferred: false, probing: true } };
+          return { data: {}, result: { waitMs: Math.max(PROBE_POLL_MS, maxWait), deferred: true } };
         }
         const level = levelAt(row, at);
         const waitMs = level >= cost ? 0 : Math.ceil(((cost - level) / row.restoreRate) * 1000);
@@ -115,40 +132,54 @@ export function createAdminPacer(db: PrismaClient, options: PacingOptions) {
         const turn = Math.max(at + waitMs, row.deferredUntilMs ?? 0);
         const deferredUntilMs = turn + Math.ceil((unitCost / row.restoreRate) * 1000);
         return { data: { deferredUntilMs }, result: { waitMs: turn - at, deferred: true } };
-      },
-    );
-    if (outcome.deferred) {
-      throw new ShopifyRetryableError(
-        `Admin API budget of ${shop} is spent for now; its turn comes in ${outcome.waitMs} ms`,
-        {
-          retryAfterMs: outcome.waitMs,
-        },
-      );
+      });
+      if (outcome.probing) {
+        await sleep(PROBE_POLL_MS);
+        continue;
+      }
+      if (outcome.deferred) {
+        throw new ShopifyRetryableError(
+          `Admin API budget of ${shop} is spent for now; its turn comes in ${outcome.waitMs} ms`,
+          {
+            retryAfterMs: outcome.waitMs,
+          },
+        );
+      }
+      return outcome.waitMs;
     }
-    return outcome.waitMs;
   }
 
   /** Gives back what was not charged and lowers the level to what Shopify reported. */
   function settle(shop: string, reserved: number, cost: CostExtension | undefined) {
     const status = cost?.throttleStatus;
     const refund = cost?.actualQueryCost == null ? (cost ? reserved : 0) : Math.max(0, reserved - cost.actualQueryCost);
-    if (!status?.restoreRate || !status.maximumAvailable || status.currentlyAvailable === undefined) {
-      if (!refund) return Promise.resolve();
-    }
+    const reported =
+      status?.restoreRate && status.maximumAvailable && status.currentlyAvailable !== undefined
+        ? {
+            maximumAvailable: status.maximumAvailable,
+            currentlyAvailable: status.currentlyAvailable,
+            restoreRate: status.restoreRate,
+          }
+        : null;
     return update(shop, (row, at) => {
-      const level = row ? levelAt(row, at) : 0;
-      if (!status?.restoreRate || !status.maximumAvailable || status.currentlyAvailable === undefined) {
-        return { data: { available: level + refund, observedAtMs: at }, result: undefined };
+      if (!reported) {
+        // No figure from Shopify. An uncalibrated row is waiting for its probe: this was it, and it
+        // failed — the next caller probes (observedAtMs far in the past) instead of waiting it out.
+        if (row && !row.calibrated) return { data: { observedAtMs: 0 }, result: undefined };
+        if (!refund || !row) return { data: {}, result: undefined };
+        return { data: { available: levelAt(row, at) + refund, observedAtMs: at }, result: undefined };
       }
-      const reported = status.currentlyAvailable;
-      // Before calibration the local level is a placeholder: keep only the debt of calls reserved since
-      // the probe (Shopify's figure already includes the probe's refund).
-      const available = row?.calibrated ? Math.min(level + refund, reported) : reported + Math.min(0, level);
+      // Calibrated: calls reserved but not yet charged by Shopify are in our level and not in its
+      // figure, so the level is only ever lowered to it. Before calibration nothing else has been
+      // reserved (every other call waited for this probe): Shopify's figure is the level.
+      const available = row?.calibrated
+        ? Math.min(levelAt(row, at) + refund, reported.currentlyAvailable)
+        : reported.currentlyAvailable;
       return {
         data: {
-          available: Math.min(status.maximumAvailable, available),
-          maximumAvailable: status.maximumAvailable,
-          restoreRate: status.restoreRate,
+          available: Math.min(reported.maximumAvailable, available),
+          maximumAvailable: reported.maximumAvailable,
+          restoreRate: reported.restoreRate,
           calibrated: true,
           observedAtMs: at,
         },
