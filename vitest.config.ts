@@ -17,6 +17,22 @@ const testEnv = {
 // to the PostgreSQL run (TEST_DATABASE_URL=postgresql://…) and are not collected in the SQLite run.
 const onPostgres = !!process.env.TEST_DATABASE_URL?.startsWith("postgres");
 
+// Timing-bound files: browsers, pacing against Shopify's bucket, several instances behind nginx, deploy
+// checks that boot the production server, the sandbox's full payment flows. The PostgreSQL run of
+// `npm test` runs them in a group of their own, one at a time (TEST_GROUP=serial), and the rest two at a
+// time (TEST_GROUP=parallel); unset, a run takes every file.
+const timingBound = [
+  "test/**/*.browser.test.ts",
+  "test/**/*.cluster.test.ts",
+  "test/**/*pacing*.test.ts",
+  "test/deploy.*.test.ts",
+  "test/sandbox.test.ts",
+  "test/reconciliation.receipt-pending.test.ts",
+];
+const group = process.env.TEST_GROUP;
+if (group && group !== "serial" && group !== "parallel") throw new Error(`TEST_GROUP=${group}: serial or parallel`);
+const appFiles = ["app/**/*.test.ts", "test/**/*.test.ts", "emulator/**/*.test.ts", "shopify-standin/**/*.test.ts"];
+
 export default defineConfig({
   test: {
     // Vitest's default is one worker fewer than the CPUs: on the 2-core CI machine that is one file at a
@@ -28,8 +44,12 @@ export default defineConfig({
         test: {
           name: "app",
           environment: "node",
-          include: ["app/**/*.test.ts", "test/**/*.test.ts", "emulator/**/*.test.ts", "shopify-standin/**/*.test.ts"],
-          exclude: [...configDefaults.exclude, ...(onPostgres ? [] : ["test/**/*.cluster.test.ts"])],
+          include: group === "serial" ? timingBound : appFiles,
+          exclude: [
+            ...configDefaults.exclude,
+            ...(onPostgres ? [] : ["test/**/*.cluster.test.ts"]),
+            ...(group === "parallel" ? timingBound : []),
+          ],
           env: testEnv,
           globalSetup: ["test/support/global-setup.ts"],
           setupFiles: ["test/support/per-file-db.ts"],
