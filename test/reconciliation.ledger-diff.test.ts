@@ -1,35 +1,13 @@
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import prisma from "../app/db.server";
-import { diffStatementAgainstLedger } from "../app/modules/reconciliation/ledger-diff";
 import { statementLedgerDiff } from "../app/modules/reconciliation/ledger-diff.server";
 
 // Statement credits against the receipt ledger: receipts in the statement but not in the ledger, in the
-// ledger but not in the statement, and amount mismatches — the pure rule and its query.
+// ledger but not in the statement, and amount mismatches — joined in the database.
 
 afterAll(() => prisma.$disconnect());
 const SHOP = "diff-shop.myshopify.com";
 const at = (h: number) => new Date(Date.UTC(2026, 10, 10, h));
-
-describe("diffStatementAgainstLedger", () => {
-  it("sorts every receipt into matched, missing on either side, or amount mismatch", () => {
-    const d = diffStatementAgainstLedger(
-      [
-        { receipt: "A", amountKes: 100, completedAt: at(1) },
-        { receipt: "B", amountKes: 200, completedAt: at(2) },
-        { receipt: "C", amountKes: 300, completedAt: at(3) },
-      ],
-      [
-        { receipt: "A", amountKes: 100, channel: "STK", orderGid: "o1" },
-        { receipt: "C", amountKes: 299, channel: "C2B", orderGid: null },
-        { receipt: "D", amountKes: 50, channel: "STK", orderGid: "o4" },
-      ],
-    );
-    expect(d.matched).toBe(1);
-    expect(d.inStatementNotLedger.map((s) => s.receipt)).toEqual(["B"]);
-    expect(d.inLedgerNotStatement.map((l) => l.receipt)).toEqual(["D"]);
-    expect(d.amountMismatches).toEqual([{ receipt: "C", statementKes: 300, ledgerKes: 299 }]);
-  });
-});
 
 describe("statementLedgerDiff", () => {
   beforeEach(async () => {
@@ -62,6 +40,9 @@ describe("statementLedgerDiff", () => {
         row("RMISSED001", 200, at(6)), // a missed callback
         row("RDRIFT0001", 300, at(7)),
         row("REARLIER01", 400, at(1)), // paid before the window, accepted in it: not a gap
+        { ...row("RLATECB001", 500, at(9)), accountNoRaw: "#1001" }, // its callback was accepted after the window
+        { ...row("RMISSED002", 600, at(4)), accountNoRaw: "INV 7" },
+        { ...row("RAFTER0001", 700, at(11)) }, // after the window: not looked at
       ],
     });
     await prisma.mpesaReceipt.createMany({
@@ -71,15 +52,19 @@ describe("statementLedgerDiff", () => {
         receipt("REARLIER01", 400, at(4)),
         receipt("RNOSTMT001", 60, at(8)), // accepted, but not on Safaricom's record
         receipt("ROUTSIDE01", 70, at(20)), // outside the window: not looked at
+        receipt("RLATECB001", 500, at(12)),
       ],
     });
     const other = { ...receipt("RNOSTMT002", 1, at(8)), shopDomain: "other.myshopify.com" };
     await prisma.mpesaReceipt.create({ data: other });
 
     const d = await statementLedgerDiff(prisma, SHOP, { from: at(3), to: at(10) });
-    expect(d.matched).toBe(1);
-    expect(d.inStatementNotLedger.map((s) => s.receipt)).toEqual(["RMISSED001"]);
-    expect(d.inLedgerNotStatement.map((l) => l.receipt)).toEqual(["RNOSTMT001"]);
+    expect(d.matched).toBe(2);
+    expect(d.inStatementNotLedger).toEqual([
+      { receipt: "RMISSED002", amountKes: 600, completedAt: at(4), accountNoRaw: "INV 7" },
+      { receipt: "RMISSED001", amountKes: 200, completedAt: at(6), accountNoRaw: null },
+    ]);
+    expect(d.inLedgerNotStatement).toEqual([{ receipt: "RNOSTMT001", amountKes: 60, channel: "STK", orderGid: null }]);
     expect(d.amountMismatches).toEqual([{ receipt: "RDRIFT0001", statementKes: 300, ledgerKes: 250 }]);
   });
 });

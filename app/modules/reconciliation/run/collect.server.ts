@@ -18,7 +18,14 @@ import { receiptsPendingSince } from "./pending-receipts.server";
 
 export type CollectDb = Pick<
   PrismaClient,
-  "statementRow" | "statementImport" | "mpesaReceipt" | "paymentAttempt" | "c2bPayment" | "mpesaRefund" | "mpesaOrder"
+  | "statementRow"
+  | "statementImport"
+  | "mpesaReceipt"
+  | "paymentAttempt"
+  | "c2bPayment"
+  | "mpesaRefund"
+  | "mpesaOrder"
+  | "$queryRaw"
 >;
 
 export interface Window {
@@ -79,17 +86,8 @@ export async function collectMismatches(
   if (coverage.from && coverage.to) {
     const diff = await statementLedgerDiff(db, shop, { from: coverage.from, to: coverage.to });
     statementMatched = diff.matched;
-    const unknown = diff.inStatementNotLedger.map((c) => c.receipt);
-    const accounts = new Map<string, string | null>();
-    for (let i = 0; i < unknown.length; i += BATCH) {
-      const rows = await db.statementRow.findMany({
-        where: { shopDomain: shop, kind: "credit", receipt: { in: unknown.slice(i, i + BATCH) } },
-        select: { receipt: true, accountNoRaw: true },
-      });
-      for (const r of rows) accounts.set(r.receipt, r.accountNoRaw);
-    }
     for (const c of diff.inStatementNotLedger) {
-      const account = accounts.get(c.receipt);
+      const account = c.accountNoRaw;
       push({
         kind: "UNMATCHED_CREDIT",
         key: itemKey("UNMATCHED_CREDIT", c.receipt),
@@ -122,35 +120,32 @@ export async function collectMismatches(
       });
   }
 
-  // 2. The app's own ledger: a success must have its receipt, and the receipt the amount paid.
-  const succeeded = await db.paymentAttempt.findMany({
-    where: { shopDomain: shop, status: "SUCCEEDED", completedAt: { gte: w.from, lt: w.to } },
-    select: {
-      id: true,
-      orderGid: true,
-      orderName: true,
-      amountKes: true,
-      paidAmountKes: true,
-      mpesaReceipt: true,
-      completedAt: true,
-      receiptPendingSince: true,
-    },
-  });
-  const receipts = new Map<string, { amountKes: number; refundedKes: number }>();
-  const withReceipt = succeeded.filter((a) => a.mpesaReceipt).map((a) => a.mpesaReceipt!);
-  for (let i = 0; i < withReceipt.length; i += BATCH) {
-    const rows = await db.mpesaReceipt.findMany({
-      where: { shopDomain: shop, receipt: { in: withReceipt.slice(i, i + BATCH) } },
-      select: { receipt: true, amountKes: true, refundedKes: true },
-    });
-    for (const r of rows) receipts.set(r.receipt, r);
-  }
-  for (const a of succeeded) {
-    // Paid on STK Push Query's word, receipt still to come: confirmed money, reported as a pending
-    // receipt once it has waited longer than the shop's limit (pending-receipts.server.ts), not here.
-    if (!a.mpesaReceipt && a.receiptPendingSince) continue;
+  // 2. The app's own ledger: a success must have its receipt, and the receipt the amount paid. Joined in
+  // the database; only the successes that break the rule come back.
+  const suspect = await db.$queryRaw<RawSuspect[]>`
+    SELECT a."id", a."orderGid", a."orderName", a."amountKes", a."paidAmountKes", a."mpesaReceipt", a."completedAt",
+      r."amountKes" AS "ledgerKes"
+    FROM "PaymentAttempt" a LEFT JOIN "MpesaReceipt" r ON r."receipt" = a."mpesaReceipt" AND r."shopDomain" = a."shopDomain"
+    WHERE a."shopDomain" = ${shop} AND a."status" = 'SUCCEEDED' AND a."completedAt" >= ${w.from} AND a."completedAt" < ${w.to}
+      -- Paid on STK Push Query's word, receipt still to come: confirmed money, reported as a pending
+      -- receipt once it has waited longer than the shop's limit (pending-receipts.server.ts), not here.
+      AND NOT (a."mpesaReceipt" IS NULL AND a."receiptPendingSince" IS NOT NULL)
+      AND (
+        a."mpesaReceipt" IS NULL
+        OR r."receipt" IS NULL
+        OR COALESCE(a."paidAmountKes", a."amountKes") <> r."amountKes"
+        OR COALESCE(a."paidAmountKes", a."amountKes") <> a."amountKes"
+      )
+    ORDER BY a."completedAt", a."id"`;
+  for (const raw of suspect) {
+    const a = {
+      ...raw,
+      amountKes: Number(raw.amountKes),
+      paidAmountKes: raw.paidAmountKes === null ? null : Number(raw.paidAmountKes),
+      completedAt: raw.completedAt === null ? null : asDate(raw.completedAt),
+    };
+    const ledger = raw.ledgerKes === null ? undefined : { amountKes: Number(raw.ledgerKes) };
     const common = { orderGid: a.orderGid, orderName: a.orderName, attemptId: a.id, occurredAt: a.completedAt };
-    const ledger = a.mpesaReceipt ? receipts.get(a.mpesaReceipt) : undefined;
     if (!a.mpesaReceipt || !ledger) {
       push({
         ...common,
@@ -449,3 +444,17 @@ export async function collectMismatches(
 
   return { items: sortItems(dedupeItems(items)), coverage, statementMatched };
 }
+
+type RawSuspect = {
+  id: string;
+  orderGid: string;
+  orderName: string | null;
+  amountKes: number | bigint;
+  paidAmountKes: number | bigint | null;
+  mpesaReceipt: string | null;
+  completedAt: Date | string | null;
+  ledgerKes: number | bigint | null;
+};
+
+/** A DateTime column read by a raw query: a Date on PostgreSQL, the stored text on SQLite. */
+const asDate = (v: Date | string) => (v instanceof Date ? v : new Date(v));
