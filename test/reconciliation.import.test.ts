@@ -81,6 +81,20 @@ describe("importStatement", () => {
       importId: r.importId,
     });
     expect(stored.otherPartyMsisdn).toMatch(/^\d{5}\*{4}\d{3}$/);
+    // Every column as written (one JSON parameter a batch): times, balance, Fuliza flag, the texts.
+    const secondOf = (ms: number) => new Date(Math.floor(ms / 1000) * 1000);
+    expect(stored).toMatchObject({
+      initiatedAt: credit.initiatedAt === null ? null : secondOf(credit.initiatedAt),
+      balanceCents: BigInt(credit.balanceCents),
+      overdraft: /\bwith OD\b/.test(credit.reasonType),
+      details: credit.details,
+      reasonType: credit.reasonType,
+      linkedTransactionId: credit.linkedTransactionId || null,
+    });
+    const fuliza = doc.lines.find((l) => l.paidInCents && /\bwith OD\b/.test(l.reasonType))!;
+    expect(fuliza).toBeDefined();
+    const row = await prisma.statementRow.findFirstOrThrow({ where: { receipt: fuliza.receipt, kind: "credit" } });
+    expect(row.overdraft).toBe(true);
     const kinds = await prisma.statementRow.groupBy({ by: ["kind"], _count: true, where: { shopDomain: SHOP } });
     expect(kinds.map((k) => k.kind).sort()).toEqual(["charge", "credit", "settlement"]);
     const record = await prisma.statementImport.findUniqueOrThrow({ where: { id: r.importId } });

@@ -44,9 +44,9 @@ export type ImportInput = {
   now?: Date;
 };
 
-// 18 parameters a row: within SQLite's 32,766 and PostgreSQL's 65,535. Larger batches are faster but
-// grow the query engine's memory (measured: bench/reconcile.bench.ts).
-const WRITE_BATCH = 500;
+// Rows a write: one JSON parameter each (insertNew), so no parameter limit applies (measured:
+// bench/reconcile.bench.ts).
+const WRITE_BATCH = 2_000;
 const MAX_LISTED = 20;
 
 export async function importStatement(db: ImportDb, input: ImportInput): Promise<ImportResult> {
@@ -77,8 +77,7 @@ export async function importStatement(db: ImportDb, input: ImportInput): Promise
   // looking receipts up in batches; a stored row whose time differs by more than that is still never
   // overwritten (the insert skips it), it is only counted as known instead of refused.
   const conflicts: StatementProblem[] = [];
-  const stored = await storedRowsAround(db, input.shop, statement.shortCode, statement.keys);
-  for (const s of stored) {
+  for await (const s of storedRowsAround(db, input.shop, statement.shortCode, statement.keys)) {
     const row = statement.keys.get(`${s.receipt}|${s.kind}`);
     if (!row) continue;
     if (s.amountKes * 100 !== row.amountCents || s.completedAt.getTime() !== row.completedAtMs) {
@@ -128,20 +127,35 @@ export async function importStatement(db: ImportDb, input: ImportInput): Promise
 type Stored = { receipt: string; kind: string; amountKes: number; completedAt: Date };
 
 const DAY_MS = 86_400_000;
+const STORED_PAGE = 5_000;
 
-async function storedRowsAround(db: ImportDb, shop: string, shortCode: string, keys: ParsedStatement["keys"]) {
-  if (!keys.size) return [];
+/** The rows stored for the shortcode in the file's time span ± a day, a page at a time (never all at once). */
+async function* storedRowsAround(
+  db: ImportDb,
+  shop: string,
+  shortCode: string,
+  keys: ParsedStatement["keys"],
+): AsyncGenerator<Stored> {
+  if (!keys.size) return;
   let min = Infinity;
   let max = -Infinity;
   for (const k of keys.values()) {
     if (k.completedAtMs < min) min = k.completedAtMs;
     if (k.completedAtMs > max) max = k.completedAtMs;
   }
-  const found: Stored[] = await db.statementRow.findMany({
-    where: { shopDomain: shop, shortCode, completedAt: { gte: new Date(min - DAY_MS), lte: new Date(max + DAY_MS) } },
-    select: { receipt: true, kind: true, amountKes: true, completedAt: true },
-  });
-  return found;
+  let cursor: string | undefined;
+  for (;;) {
+    const page: (Stored & { id: string })[] = await db.statementRow.findMany({
+      where: { shopDomain: shop, shortCode, completedAt: { gte: new Date(min - DAY_MS), lte: new Date(max + DAY_MS) } },
+      select: { id: true, receipt: true, kind: true, amountKes: true, completedAt: true },
+      orderBy: [{ completedAt: "asc" }, { id: "asc" }], // along the (shopDomain, completedAt) index
+      take: STORED_PAGE,
+      ...(cursor ? { skip: 1, cursor: { id: cursor } } : {}),
+    });
+    yield* page;
+    if (page.length < STORED_PAGE) return;
+    cursor = page[page.length - 1].id;
+  }
 }
 
 const COLUMNS = [
@@ -167,45 +181,54 @@ const COLUMNS = [
 const COLUMN_LIST = Prisma.raw(COLUMNS.map((c) => `"${c}"`).join(", "));
 
 /**
- * Inserts the rows not stored yet in one statement per batch — `INSERT … ON CONFLICT DO NOTHING` on the
- * unique key, the same SQL on SQLite and PostgreSQL — and returns how many were new. Another import
- * racing on the same rows only changes which of the two inserts them. (Prisma's createMany costs ~5×
- * more time and memory per row here, and SQLite has no skipDuplicates.)
+ * Inserts the rows not stored yet, one statement per batch — `INSERT … SELECT` from the batch sent as a
+ * single JSON parameter (SQLite json_each, PostgreSQL json_array_elements), `ON CONFLICT DO NOTHING` on
+ * the unique key — and returns how many were new. Another import racing on the same rows only changes
+ * which of the two inserts them. One parameter a batch instead of 18 a row: the statement is the same
+ * text for every batch and the driver converts one string (measured: bench/reconcile.bench.ts). (Prisma's
+ * createMany costs ~5× more time and memory per row here, and SQLite has no skipDuplicates.)
  */
 async function insertNew(db: ImportDb, shop: string, shortCode: string, importId: string, rows: StatementRow[]) {
   const postgres = (db as { _activeProvider?: string })._activeProvider === "postgresql";
-  // DateTime as each database stores it for Prisma: SQLite text `…+00:00`; PostgreSQL timestamp(3) in UTC
-  // (a cast from text ignores the session time zone).
+  // DateTime as each database stores it for Prisma: SQLite text `…+00:00`; PostgreSQL timestamp(3) in UTC.
   const time = (d: Date | null) =>
-    d === null
-      ? null
-      : postgres
-        ? Prisma.sql`CAST(${d.toISOString()} AS timestamp(3))`
-        : d.toISOString().replace("Z", "+00:00");
-  const values = rows.map(
-    (r) =>
-      Prisma.sql`(${Prisma.join([
-        randomUUID(),
-        shop,
-        shortCode,
-        r.receipt,
-        r.kind,
-        r.amountCents / 100,
-        time(r.completedAt),
-        time(r.initiatedAt),
-        r.details,
-        r.reasonType,
-        r.overdraft,
-        r.otherPartyMsisdn,
-        r.otherPartyName,
-        r.linkedTransactionId,
-        r.accountNoRaw,
-        r.accountNo,
-        r.balanceCents === null ? null : BigInt(r.balanceCents),
-        importId,
-      ])})`,
+    d === null ? null : postgres ? d.toISOString() : d.toISOString().replace("Z", "+00:00");
+  const json = JSON.stringify(
+    rows.map((r) => ({
+      id: randomUUID(),
+      receipt: r.receipt,
+      kind: r.kind,
+      amountKes: r.amountCents / 100,
+      completedAt: time(r.completedAt),
+      initiatedAt: time(r.initiatedAt),
+      details: r.details,
+      reasonType: r.reasonType,
+      overdraft: r.overdraft,
+      otherPartyMsisdn: r.otherPartyMsisdn,
+      otherPartyName: r.otherPartyName,
+      linkedTransactionId: r.linkedTransactionId,
+      accountNoRaw: r.accountNoRaw,
+      accountNo: r.accountNo,
+      // a string: whole cents beyond 2^53 survive JSON
+      balanceCents: r.balanceCents === null ? null : String(r.balanceCents),
+    })),
   );
-  return db.$executeRaw`INSERT INTO "StatementRow" (${COLUMN_LIST}) VALUES ${Prisma.join(values)}
+  if (postgres)
+    return db.$executeRaw`INSERT INTO "StatementRow" (${COLUMN_LIST})
+      SELECT j->>'id', ${shop}, ${shortCode}, j->>'receipt', j->>'kind', (j->>'amountKes')::integer,
+        (j->>'completedAt')::timestamp(3), (j->>'initiatedAt')::timestamp(3), j->>'details', j->>'reasonType',
+        (j->>'overdraft')::boolean, j->>'otherPartyMsisdn', j->>'otherPartyName', j->>'linkedTransactionId',
+        j->>'accountNoRaw', j->>'accountNo', (j->>'balanceCents')::bigint, ${importId}
+      FROM json_array_elements(${json}::json) AS j
+      ON CONFLICT ("shopDomain", "shortCode", "receipt", "kind") DO NOTHING`;
+  // SQLite: `WHERE true` keeps the upsert clause from being read as a join constraint.
+  return db.$executeRaw`INSERT INTO "StatementRow" (${COLUMN_LIST})
+    SELECT j.value ->> 'id', ${shop}, ${shortCode}, j.value ->> 'receipt', j.value ->> 'kind',
+      CAST(j.value ->> 'amountKes' AS INTEGER), j.value ->> 'completedAt', j.value ->> 'initiatedAt',
+      j.value ->> 'details', j.value ->> 'reasonType', j.value ->> 'overdraft', j.value ->> 'otherPartyMsisdn',
+      j.value ->> 'otherPartyName', j.value ->> 'linkedTransactionId', j.value ->> 'accountNoRaw',
+      j.value ->> 'accountNo', CAST(j.value ->> 'balanceCents' AS INTEGER), ${importId}
+    FROM json_each(${json}) AS j WHERE true
     ON CONFLICT ("shopDomain", "shortCode", "receipt", "kind") DO NOTHING`;
 }
 
