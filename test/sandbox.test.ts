@@ -16,6 +16,8 @@ import { removeStateDir, sandboxStateDir, startTestSandbox } from "./sandbox.sup
 // sandbox routes' 404 outside sandbox mode, and self-signed session tokens accepted by /api/pay.
 
 const db = createPrismaClient(process.env.DATABASE_URL!);
+// A prompt with no callback is asked about after 3 s instead of 90 (the lost-callback test).
+const QUICK_RECOVERY = { PENDING_RECOVERY_AFTER_SECONDS: "3", PENDING_RECOVERY_INTERVAL_SECONDS: "1" };
 afterAll(() => db.$disconnect());
 
 describe("sandbox safety", () => {
@@ -149,7 +151,7 @@ describe("the sandbox, started", () => {
   let sandbox: Sandbox;
   // Generous: a start migrates, copies the build and boots the app; a loaded 2-core machine is slow.
   beforeAll(async () => {
-    sandbox = await startTestSandbox(stateDir);
+    sandbox = await startTestSandbox(stateDir, { appEnv: QUICK_RECOVERY });
   }, 120_000);
   afterAll(async () => {
     await sandbox?.close();
@@ -208,12 +210,94 @@ describe("the sandbox, started", () => {
 
   it("re-running it does not duplicate the demo shop or its orders", { timeout: 120_000 }, async () => {
     await sandbox.close();
-    sandbox = await startTestSandbox(stateDir);
+    sandbox = await startTestSandbox(stateDir, { appEnv: QUICK_RECOVERY });
     expect(await db.shopSettings.count()).toBe(1);
     expect(await db.mpesaAccount.count()).toBe(1);
     expect(await db.session.count({ where: { shop: DEMO_SHOP } })).toBe(1);
     expect(await db.mpesaOrder.count({ where: { shopDomain: DEMO_SHOP } })).toBe(DEMO_ORDERS.length);
   });
+
+  it(
+    "a payment whose callback never comes ends paid; Pull now in Settings attaches its receipt to the order",
+    { timeout: 150_000 },
+    async () => {
+      // An order of its own (the four seeded ones belong to other tests).
+      const added = await fetch(`${sandbox.appUrl}/sandbox/demo`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ do: "add-order" }),
+      });
+      expect(added.status, await added.clone().text()).toBe(200);
+      const order = await db.mpesaOrder.findFirstOrThrow({
+        where: { shopDomain: DEMO_SHOP },
+        orderBy: { createdAt: "desc" },
+      });
+      const { token } = await fetch(`${sandbox.appUrl}/sandbox/token`).then((r) => r.json());
+      const pay = await fetch(`${sandbox.appUrl}/api/pay`, {
+        method: "POST",
+        headers: {
+          Authorization: `Bearer ${token}`,
+          "Content-Type": "application/json",
+          "User-Agent": "Mozilla/5.0 (sandbox test)",
+        },
+        body: JSON.stringify({
+          orderId: order.orderGid,
+          confirmationNumber: order.confirmationNumber,
+          phone: phoneForAnswer("0712 345 678", "lost_callback"),
+        }),
+      });
+      expect(pay.status, await pay.clone().text()).toBe(200);
+      const attemptId = ((await pay.json()) as { attempt: { id: string } }).attempt.id;
+      // No callback: the app's status query finds it paid, the receipt not known yet.
+      const pending = await vi.waitFor(
+        async () => {
+          const a = await db.paymentAttempt.findUniqueOrThrow({ where: { id: attemptId } });
+          if (a.status !== "SUCCEEDED") throw new Error(`attempt still ${a.status}`);
+          return a;
+        },
+        { timeout: 90_000, interval: 500 },
+      );
+      expect(pending.mpesaReceipt).toBeNull();
+      expect(pending.receiptPendingSince).not.toBeNull();
+      expect(await db.callbackLog.count({ where: { attemptId } })).toBe(0);
+
+      // The merchant presses "Pull now" in Settings (registered for Pull at the sandbox's start).
+      const account = await db.mpesaAccount.findFirstOrThrow({
+        where: { shopDomain: DEMO_SHOP, defaultForShop: DEMO_SHOP },
+      });
+      expect(account.pullRegisteredAt).not.toBeNull();
+      const keys = { apiKey: sandbox.apiKey, apiSecret: sandbox.apiSecret };
+      const settings = await embeddedAppUrl(keys, DEMO_SHOP, "/app/settings");
+      const pulled = await fetch(`${sandbox.appUrl}${settings}&_data=routes/app.settings`, {
+        method: "POST",
+        body: new URLSearchParams({ intent: "pull-now", accountId: account.id }),
+        headers: { "User-Agent": "Mozilla/5.0 (sandbox test)" },
+      });
+      expect(pulled.status, await pulled.clone().text()).toBe(202);
+      const paid = await vi.waitFor(
+        async () => {
+          const a = await db.paymentAttempt.findUniqueOrThrow({ where: { id: attemptId } });
+          if (!a.mpesaReceipt) throw new Error("receipt not attached yet");
+          return a;
+        },
+        { timeout: 60_000, interval: 500 },
+      );
+      expect(paid).toMatchObject({ status: "SUCCEEDED", receiptFoundBy: "pull" });
+      const receipt = paid.mpesaReceipt!;
+      const tags = await vi.waitFor(
+        async () => {
+          const o = await fetch(`${sandbox.standinUrl}/__standin/orders/${encodeURIComponent(order.orderGid)}`)
+            .then((r) => r.json())
+            .then((r) => r.order as { tags: string[]; displayFinancialStatus: string });
+          if (!o.tags.includes(`mpesa:${receipt}`)) throw new Error(`order tags ${o.tags.join()}`);
+          return o;
+        },
+        { timeout: 30_000, interval: 500 },
+      );
+      expect(tags.displayFinancialStatus).toBe("PAID");
+      expect(tags.tags).not.toContain("mpesa-receipt-pending");
+    },
+  );
 
   describe("pay by paybill (the M-PESA menu, played by the emulator)", () => {
     const order = (i: number) => sandbox.orders[i];

@@ -4,6 +4,9 @@ import { createSecretBox } from "../../app/modules/settings/secret-box.server";
 import { findShopSetup, saveSettings, storedSecretsOf } from "../../app/modules/settings/repository.server";
 import { validateSettings } from "../../app/modules/settings/validation";
 import { registerC2bUrls } from "../../app/modules/settings/c2b-registration.server";
+import { getShopDarajaConfig } from "../../app/modules/settings/config.server";
+import { registerPull } from "../../app/modules/reconciliation/pull/register.server";
+import { createDarajaClient, InMemoryTokenStore } from "../../app/modules/daraja";
 import { DEMO_ACCESS_TOKEN, DEMO_SCOPES, DEMO_SETTINGS_FORM, DEMO_SHOP } from "../../app/modules/sandbox/demo";
 
 // What the sandbox writes to its database before the app starts. The launcher runs outside the app
@@ -77,4 +80,43 @@ export async function registerDemoC2bUrls(
     account,
   );
   if (!outcome.ok) throw new Error(`registering the demo shop's C2B URLs failed: ${outcome.message}`);
+}
+
+/** The number on the demo shortcode's "KYC" for Pull Transactions (any Safaricom-looking number will do). */
+export const DEMO_PULL_NOMINATED_NUMBER = "0722 000 000";
+
+/**
+ * Registers the demo shop's default account for Pull Transactions with the emulator, as the merchant's
+ * "Register for Pull" button does, so "Pull now" in Settings (and the scheduled pull) can recover a
+ * payment whose callback never came. The emulator forgets registrations when it stops: every start
+ * registers again.
+ */
+export async function registerDemoPull(
+  db: PrismaClient,
+  encryptionKey: string,
+  urls: { callbackBaseUrl: string; darajaBaseUrl: string },
+) {
+  const account = await db.mpesaAccount.findFirst({ where: { shopDomain: DEMO_SHOP, defaultForShop: DEMO_SHOP } });
+  if (!account) throw new Error("the demo shop has no default receiving account");
+  const box = createSecretBox({ current: encryptionKey });
+  const outcome = await registerPull(
+    {
+      db,
+      now: () => new Date(),
+      shopConfig: (shop, accountId) => getShopDarajaConfig(db, shop, { box, accountId }),
+      pullRegisterClient: (c) =>
+        createDarajaClient({
+          baseUrl: urls.darajaBaseUrl,
+          consumerKey: c.consumerKey,
+          consumerSecret: c.consumerSecret,
+          timeoutMs: 5_000,
+          tokenStore: new InMemoryTokenStore(),
+        }),
+      callbackBaseUrl: urls.callbackBaseUrl,
+    },
+    DEMO_SHOP,
+    account.id,
+    DEMO_PULL_NOMINATED_NUMBER,
+  );
+  if (!outcome.ok) throw new Error(`registering the demo shop for Pull Transactions failed: ${outcome.message}`);
 }

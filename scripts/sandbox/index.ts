@@ -7,7 +7,14 @@ import { assertSandboxSafe } from "../../app/modules/sandbox/safety";
 import { embeddedAppUrl } from "../../app/modules/sandbox/session-tokens.server";
 import { appEnvironment, startAppProcess } from "./app-process";
 import { buildAndSnapshot, migrate } from "./build";
-import { configuredShops, forgetDemoOrders, openDatabase, registerDemoC2bUrls, seedDemoShop } from "./database";
+import {
+  configuredShops,
+  forgetDemoOrders,
+  openDatabase,
+  registerDemoC2bUrls,
+  registerDemoPull,
+  seedDemoShop,
+} from "./database";
 import { startMailbox } from "./mailbox";
 import { loadOrCreateSecrets } from "./secrets";
 import { createDemoOrdersInStandin, deliverOrdersCreate } from "./shopify-side";
@@ -111,6 +118,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     await forgetDemoOrders(db);
     log("registering the demo shop's C2B URLs with the emulator…");
     await registerDemoC2bUrls(db, secrets.encryptionKey, { callbackBaseUrl: appUrl, darajaBaseUrl });
+    log("registering the demo shop for Pull Transactions with the emulator…");
+    await registerDemoPull(db, secrets.encryptionKey, { callbackBaseUrl: appUrl, darajaBaseUrl });
     await db.$disconnect(); // the app owns the database from here on
 
     log("starting the app (node server.mjs)…");

@@ -77,6 +77,9 @@ export const PHONE_ANSWERS = {
   ignore: { label: "Ignore it (times out)", outcome: "timeout", suffix: "0037" },
   wrong_pin: { label: "Wrong PIN", outcome: "wrong_pin", suffix: "2001" },
   insufficient: { label: "Insufficient funds", outcome: "insufficient_funds", suffix: "0001" },
+  // Paid, but Daraja never calls back: the status query finds it paid (the receipt pending) and the
+  // next Pull Transactions ("Pull now" in Settings) attaches the receipt.
+  lost_callback: { label: "Pay, but the callback never arrives", outcome: "no_callback", suffix: "0004" },
 } as const;
 export type PhoneAnswer = keyof typeof PHONE_ANSWERS;
 
