@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The whole test suite, as CI runs it: format check, lint, import boundaries, type-check, schema drift check, then every test on SQLite and
-// again on PostgreSQL (TEST_DATABASE_URL, default the local server). Extra arguments go to vitest.
+// again on PostgreSQL but the browser tests (TEST_DATABASE_URL, default the local server). Extra arguments go to vitest.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 
@@ -28,9 +28,9 @@ run("build", "npx", ["remix", "vite:build"], { NODE_ENV: "production" });
 fs.mkdirSync(".cache", { recursive: true });
 const reporters = (name) => ["--reporter=default", "--reporter=json", `--outputFile.json=.cache/vitest-${name}.json`];
 run("tests on SQLite", "npx", ["vitest", "run", ...reporters("sqlite"), ...extra], { TEST_DATABASE_URL: "" });
-// On PostgreSQL the timing-bound files (vitest.config.ts lists them) go one at a time: on the 2-core
-// CI machine, two of them at once beside the database server made them flaky. Every other file runs two
-// at a time, as on SQLite.
+// On PostgreSQL (vitest.config.ts, TEST_GROUP, says which file goes where): the browser tests are not
+// run again; the timing-bound files go one at a time (on the 2-core CI machine, two of them at once
+// beside the database server made them flaky); every other file runs two at a time, as on SQLite.
 const onPostgres = (group) => ({ TEST_DATABASE_URL: pgUrl, TEST_GROUP: group });
 run(
   "tests on PostgreSQL (two files at a time)",
