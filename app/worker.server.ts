@@ -30,8 +30,13 @@ import { pullDeps } from "./reconciliation-pull.server";
 import { recordPaymentInShopify } from "./modules/payments/record-in-shopify.server";
 import { recoverPendingAttempt, sweepStalePending } from "./modules/payments/recovery.server";
 import { paymentsDeps } from "./payments.server";
-import { RECORD_REFUND_IN_SHOPIFY, SEND_REFUND, SETTLE_REFUND } from "./modules/refunds/job-types";
-import { recordRefundInShopify } from "./modules/refunds/record-in-shopify.server";
+import {
+  NOTE_REFUND_ON_ORDER,
+  RECORD_REFUND_IN_SHOPIFY,
+  SEND_REFUND,
+  SETTLE_REFUND,
+} from "./modules/refunds/job-types";
+import { noteRefundOnOrder, recordRefundInShopify } from "./modules/refunds/record-in-shopify.server";
 import { sendRefund } from "./modules/refunds/send.server";
 import { settleRefund } from "./modules/refunds/settle.server";
 import { refundsDeps } from "./refunds.server";
@@ -67,6 +72,7 @@ export function registerJobHandlers(db: PrismaClient) {
   registerJobHandler(SEND_REFUND, async (p) => sendRefund(await refundsDeps(), p.refundId));
   registerJobHandler(SETTLE_REFUND, async (p) => settleRefund(await refundsDeps(), p.refundId));
   registerJobHandler(RECORD_REFUND_IN_SHOPIFY, async (p) => recordRefundInShopify(await refundsDeps(), p.refundId));
+  registerJobHandler(NOTE_REFUND_ON_ORDER, async (p) => noteRefundOnOrder(await refundsDeps(), p.refundId));
   registerJobHandler(BACKFILL_ORDER_MATCH_KEYS, async (p) => void (await backfillOrderMatchKeys(db, p)));
   registerJobHandler(PRUNE_WEBHOOK_DELIVERIES, (p) => runWebhookDeliveryPrune(db, p));
   registerJobHandler(PRUNE_CALLBACK_LOG, (p) => runCallbackLogPrune(db, p));

@@ -92,7 +92,15 @@ describe("a refund made in the Shopify admin", () => {
     );
     expect(paid.mpesaTransactionId).toMatch(/^[A-Z0-9]{10}$/);
     expect(paid.approvedBy).toBe("owner@example.com");
-    // Shopify already has this refund (the merchant made it): the app writes no second one.
+    // Shopify already has this refund (the merchant made it): the app writes no second one, but puts
+    // M-PESA's transaction id on the order, beside the payment's receipt.
+    await eventually(
+      async () =>
+        h.standin.getOrder(order.id)!.tags.includes(`mpesa-refund:${paid.mpesaTransactionId}`) ? true : null,
+      "the refund's transaction id on the order",
+      30_000,
+    );
+    expect(h.standin.getOrder(order.id)!.tags).toContain(`mpesa:${receipt.receipt}`);
     expect(appRefundCreates()).toBe(before);
     const snapshot = h.standin.getOrder(order.id)!;
     expect(snapshot.transactions.filter((t) => t.kind === "REFUND").map((t) => Number(t.amount))).toEqual([400]);

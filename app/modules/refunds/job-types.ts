@@ -12,3 +12,5 @@ export const SEND_REFUND = defineJobType("send-refund", refund);
 export const SETTLE_REFUND = defineJobType("settle-refund", refund);
 /** The app moved the money first: write refundCreate (idempotent on the M-PESA transaction). */
 export const RECORD_REFUND_IN_SHOPIFY = defineJobType("record-refund-in-shopify", refund);
+/** A refund made in the Shopify admin went out: tag the order with M-PESA's transaction id. */
+export const NOTE_REFUND_ON_ORDER = defineJobType("note-refund-on-order", refund);

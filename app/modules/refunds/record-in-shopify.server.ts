@@ -1,6 +1,7 @@
 import { ShopNotConfiguredError } from "../../lib/errors";
 import { logger } from "../../lib/logger.server";
 import { adminRequest } from "../shopify/admin-request";
+import { TAGS_ADD_MUTATION } from "../shopify/documents";
 import { ShopifyFinalError, type ShopifyUserError } from "../shopify/errors";
 import type { RefundsDeps } from "./deps.server";
 import { APP_REFUND_NOTE_PREFIX, RECORD_MPESA_REFUND_MUTATION, REFUND_CONTEXT_QUERY } from "./documents";
@@ -68,4 +69,31 @@ export async function recordRefundInShopify(deps: RefundsDeps, refundId: string)
     at: deps.now(),
   });
   logger.info({ refundId, shopifyRefund: data.refundCreate.refund.id }, "refund recorded in Shopify");
+}
+
+/** The tag a refund's M-PESA transaction id is written as on its order (searchable in the admin). */
+export const refundTag = (mpesaTransactionId: string) => `mpesa-refund:${mpesaTransactionId}`;
+
+// Job `note-refund-on-order`: a refund the merchant made in the Shopify admin (refunds/create) has
+// gone out through M-PESA. Shopify already has the refund, so no refundCreate: the order gets M-PESA's
+// transaction id as a tag, next to the payment's `mpesa:<receipt>` — tagsAdd is idempotent, so a
+// re-run after a crash adds nothing.
+export async function noteRefundOnOrder(deps: RefundsDeps, refundId: string): Promise<void> {
+  const refund = await deps.db.mpesaRefund.findUnique({ where: { id: refundId } });
+  if (!refund || refund.state !== "SUCCEEDED" || refund.initiatedBy !== "WEBHOOK" || !refund.mpesaTransactionId) return;
+  const graphql = await deps.adminGraphql(refund.shopDomain);
+  const data = await adminRequest<{ tagsAdd: { userErrors: ShopifyUserError[] } }>(graphql, TAGS_ADD_MUTATION, {
+    id: refund.orderGid,
+    tags: [refundTag(refund.mpesaTransactionId)],
+  });
+  if (data.tagsAdd.userErrors.length)
+    throw new ShopifyFinalError(
+      "USER_ERRORS",
+      `Shopify refused the refund's tag on ${refund.orderGid}: ${data.tagsAdd.userErrors.map((e) => e.message).join("; ")}`,
+      { userErrors: data.tagsAdd.userErrors },
+    );
+  logger.info(
+    { refundId, mpesaTransactionId: refund.mpesaTransactionId },
+    "refund's M-PESA transaction id on the order",
+  );
 }

@@ -3,7 +3,7 @@ import type { MpesaRefund, Prisma, PrismaClient } from "@prisma/client";
 import { logger } from "../../lib/logger.server";
 import { enqueueJob } from "../jobs/queue.server";
 import { refundCallbackTokenHash } from "./callback-token.server";
-import { RECORD_REFUND_IN_SHOPIFY, SEND_REFUND, SETTLE_REFUND } from "./job-types";
+import { NOTE_REFUND_ON_ORDER, RECORD_REFUND_IN_SHOPIFY, SEND_REFUND, SETTLE_REFUND } from "./job-types";
 import {
   transition,
   type RefundEvent,
@@ -194,6 +194,8 @@ export async function applyRefundEvent(
           if (effect === "query-status") await enqueueJob(tx, { type: SETTLE_REFUND, ...job });
           if (effect === "record-in-shopify")
             await enqueueJob(tx, { type: RECORD_REFUND_IN_SHOPIFY, ...job, dedupeKey: `refund-record:${row.id}` });
+          if (effect === "note-on-order")
+            await enqueueJob(tx, { type: NOTE_REFUND_ON_ORDER, ...job, dedupeKey: `refund-note:${row.id}` });
           if (effect === "release") await releaseOnReceipt(tx, row.receipt, row.amountKes);
           if (effect === "reserve-again") await reserveAgain(tx, row.receipt, row.amountKes);
         }

@@ -45,6 +45,7 @@ interface World {
   // what the app did
   reserved: number;
   recordEffects: number;
+  noteEffects: number;
   recorded: number;
 }
 
@@ -76,6 +77,9 @@ function runEffect(w: World, effect: RefundEffect, before: RefundState) {
       w.recordEffects++;
       w.recordJobs++;
       break;
+    case "note-on-order":
+      w.noteEffects++;
+      break;
     case "release":
       expect(w.reserved, `release while not reserved (from ${before})`).toBe(1);
       w.reserved = 0;
@@ -90,6 +94,7 @@ function runEffect(w: World, effect: RefundEffect, before: RefundState) {
 function invariants(w: World) {
   expect(w.paidOut).toBeLessThanOrEqual(1);
   expect(w.recordEffects).toBeLessThanOrEqual(1);
+  expect(w.noteEffects).toBeLessThanOrEqual(1);
   expect(w.recorded).toBeLessThanOrEqual(1);
   if (w.r.state === "MANUAL") expect(w.requestsMade, "marked paid by hand after a request left").toBe(0);
   expect(w.r.sendCount).toBeLessThanOrEqual(MAX_SENDS);
@@ -247,6 +252,7 @@ function newWorld(method: RefundMethod, origin: RefundOrigin): World {
     recordJobs: 0,
     reserved: 1,
     recordEffects: 0,
+    noteEffects: 0,
     recorded: 0,
   };
 }
@@ -266,9 +272,12 @@ describe("refund transition (property: exactly once under duplicates, delays, re
           expect(w.reserved).toBe(1);
           if (origin === "ADMIN_ACTION") expect(w.r.state).toBe("RECORDED_IN_SHOPIFY");
           else expect(w.recordEffects).toBe(0); // Shopify already has the refund it sent us
+          // A refund made in the Shopify admin gets M-PESA's transaction id on its order, once.
+          expect(w.noteEffects).toBe(origin === "WEBHOOK" ? 1 : 0);
         } else {
           expect(["SUCCEEDED", "RECORDED_IN_SHOPIFY"]).not.toContain(w.r.state);
           expect(w.recorded).toBe(0);
+          expect(w.noteEffects).toBe(0);
         }
         // The reservation is held exactly while money may still go (or went) out.
         expect(w.reserved).toBe(w.r.state === "FAILED" || w.r.state === "CANCELLED" ? 0 : 1);
@@ -331,7 +340,7 @@ describe("refund transition (property: exactly once under duplicates, delays, re
       queueTimedOut: false,
     };
     const t = transition(failed, { type: "result-success", transactionId: "TX1", at: AT });
-    expect(t).toMatchObject({ applied: true, state: "SUCCEEDED", effects: ["reserve-again"] });
+    expect(t).toMatchObject({ applied: true, state: "SUCCEEDED", effects: ["reserve-again", "note-on-order"] });
   });
 
   it("a manual refund cannot be approved for sending; a sent one cannot be marked done by hand", () => {

@@ -78,6 +78,7 @@ export type RefundEffect =
   | "send" // enqueue the send job
   | "query-status" // enqueue the settle-by-Transaction-Status job
   | "record-in-shopify" // enqueue refundCreate (only for refunds the app started)
+  | "note-on-order" // enqueue writing M-PESA's transaction id on the order (refunds made in the Shopify admin)
   | "release" // give the shillings back to the receipt's refundable remainder
   | "reserve-again"; // money went out after all: take them again (a late success after FAILED)
 
@@ -247,6 +248,7 @@ function moneyWentOut(r: RefundFacts, patch: RefundPatch): Transition {
   const effects: RefundEffect[] = [];
   if (r.state === "FAILED" || r.state === "CANCELLED") effects.push("reserve-again");
   if (r.initiatedBy === "ADMIN_ACTION") effects.push("record-in-shopify");
+  if (r.initiatedBy === "WEBHOOK") effects.push("note-on-order");
   return to("SUCCEEDED", { ...patch, note: r.state === "FAILED" ? "paid after all (a late success)" : null }, effects);
 }
 
