@@ -140,6 +140,12 @@ async function seedLedger() {
     SELECT "receipt", "shopDomain", 'STK', "amountKes", 'gid://shopify/Order/' || "receipt", "completedAt"
     ${credits}`;
   if (receipts !== written) throw new Error(`seeded ${written} attempts but ${receipts} receipts`);
+  // A ledger grows a payment at a time and autovacuum keeps PostgreSQL's statistics of it; seeded at
+  // once, its tables are analyzed as autovacuum would soon after (without statistics the planner took a
+  // nested loop: 7.7 s at 5,000 rows instead of 0.16 s). The imported statement is left unanalyzed, as
+  // a run right after an import finds it. SQLite keeps no statistics by default.
+  if ((db as { _activeProvider?: string })._activeProvider === "postgresql")
+    await db.$executeRawUnsafe(`ANALYZE "PaymentAttempt", "MpesaReceipt"`);
   await db.$disconnect();
   return { written, seedMs: Math.round(performance.now() - t) };
 }
