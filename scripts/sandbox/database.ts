@@ -56,6 +56,12 @@ export async function seedDemoShop(db: PrismaClient, encryptionKey: string) {
 // first forgets the demo shop's previous orders, payments and callbacks (the page's "Reset" does too).
 export { forgetDemoOrders } from "../../app/modules/sandbox/demo-orders.server";
 
+async function demoDefaultAccount(db: PrismaClient) {
+  const account = await db.mpesaAccount.findFirst({ where: { shopDomain: DEMO_SHOP, defaultForShop: DEMO_SHOP } });
+  if (!account) throw new Error("the demo shop has no default receiving account");
+  return account;
+}
+
 /**
  * Registers the C2B URLs of the demo shop's default receiving account with the emulator, as the
  * merchant's "Register URLs" button does (the settings module's registration, against the emulator),
@@ -67,8 +73,7 @@ export async function registerDemoC2bUrls(
   encryptionKey: string,
   urls: { callbackBaseUrl: string; darajaBaseUrl: string },
 ) {
-  const account = await db.mpesaAccount.findFirst({ where: { shopDomain: DEMO_SHOP, defaultForShop: DEMO_SHOP } });
-  if (!account) throw new Error("the demo shop has no default receiving account");
+  const account = await demoDefaultAccount(db);
   const outcome = await registerC2bUrls(
     {
       db,
@@ -96,8 +101,7 @@ export async function registerDemoPull(
   encryptionKey: string,
   urls: { callbackBaseUrl: string; darajaBaseUrl: string },
 ) {
-  const account = await db.mpesaAccount.findFirst({ where: { shopDomain: DEMO_SHOP, defaultForShop: DEMO_SHOP } });
-  if (!account) throw new Error("the demo shop has no default receiving account");
+  const account = await demoDefaultAccount(db);
   const box = createSecretBox({ current: encryptionKey });
   const outcome = await registerPull(
     {

@@ -69,4 +69,4 @@ type RawCredit = {
 type RawReceipt = { receipt: string; amountKes: number | bigint; channel: string; orderGid: string | null };
 
 /** A DateTime column read by a raw query: a Date on PostgreSQL, the stored text on SQLite. */
-const asDate = (v: Date | string) => (v instanceof Date ? v : new Date(v));
+export const asDate = (v: Date | string) => (v instanceof Date ? v : new Date(v));

@@ -1,6 +1,6 @@
 import type { PrismaClient } from "@prisma/client";
 import { formatEat, formatKes } from "../../payments/dashboard/format";
-import { statementLedgerDiff } from "../ledger-diff.server";
+import { asDate, statementLedgerDiff } from "../ledger-diff.server";
 import { dedupeItems, itemKey, sortItems, type ReportItem } from "./kinds";
 import { receiptsPendingSince } from "./pending-receipts.server";
 
@@ -455,6 +455,3 @@ type RawSuspect = {
   completedAt: Date | string | null;
   ledgerKes: number | bigint | null;
 };
-
-/** A DateTime column read by a raw query: a Date on PostgreSQL, the stored text on SQLite. */
-const asDate = (v: Date | string) => (v instanceof Date ? v : new Date(v));
