@@ -2,7 +2,14 @@
 // unless a control call forced the next one.
 
 export type StkDelivery = "normal" | "twice" | "late" | "none";
-export type StkOutcome = { resultCode: number | string; resultDesc: string; delivery: StkDelivery; timeout: boolean };
+export type StkOutcome = {
+  resultCode: number | string;
+  resultDesc: string;
+  delivery: StkDelivery;
+  timeout: boolean;
+  /** After its (failure) callback, the customer pays the same prompt anyway: money moves, a success follows. */
+  paidLater?: true;
+};
 
 export const STK_OUTCOMES = {
   success: {
@@ -40,6 +47,16 @@ export const STK_OUTCOMES = {
     delivery: "late",
     timeout: false,
   },
+  // 1037 is "pending / unknown", not "no money" (docs/DARAJA.md §6.2): the prompt reached the phone
+  // late and the customer paid it after the timeout callback. The query then says "0" and a success
+  // callback follows `lateCallbackDelayMs` later — a shopper who retried in between pays twice.
+  timeout_then_paid: {
+    resultCode: 1037,
+    resultDesc: "DS timeout user cannot be reached",
+    delivery: "normal",
+    timeout: true,
+    paidLater: true,
+  },
   no_callback: {
     resultCode: 0,
     resultDesc: "The service request is processed successfully.",
@@ -68,6 +85,7 @@ const BY_LAST_FOUR: Record<string, StkOutcomeName> = {
   "0002": "duplicate_callback",
   "0003": "late_callback",
   "0004": "no_callback",
+  "0038": "timeout_then_paid",
 };
 
 /** The public sandbox test MSISDN is not a reachable handset: pushes to it end in 1037 (§7). */

@@ -241,6 +241,32 @@ describe("STK outcomes by phone number", () => {
     const [hit] = await rx.waitFor(path);
     expect(hit.body.Body.stkCallback.CheckoutRequestID).toBe(body.CheckoutRequestID);
   });
+
+  it("0038 times out (1037, no money), then is paid anyway: a success callback for the same prompt follows", async () => {
+    const path = cbPath();
+    const before = emu.balances(174379).utility;
+    const { body } = await push("254712340038", path);
+    const [timeout] = await rx.waitFor(path);
+    expect(timeout.body.Body.stkCallback).toMatchObject({
+      CheckoutRequestID: body.CheckoutRequestID,
+      ResultCode: 1037,
+    });
+    expect(timeout.body.Body.stkCallback.CallbackMetadata).toBeUndefined();
+    expect(emu.balances(174379).utility).toBe(before);
+    const timedOut = await call(emu, STK_QUERY, stkQueryBody(body.CheckoutRequestID), { token: bearer });
+    expect(timedOut.body.ResultCode).toBe("1037");
+
+    const [, paid] = await rx.waitFor(path, 2);
+    expect(paid.body.Body.stkCallback).toMatchObject({ CheckoutRequestID: body.CheckoutRequestID, ResultCode: 0 });
+    const items = paid.body.Body.stkCallback.CallbackMetadata.Item as { Name: string; Value?: unknown }[];
+    const receipt = items.find((i) => i.Name === "MpesaReceiptNumber")?.Value;
+    expect(receipt).toMatch(/^[A-Z0-9]{10}$/);
+    expect(emu.balances(174379).utility).toBe(before + 150);
+    const q = await call(emu, STK_QUERY, stkQueryBody(body.CheckoutRequestID), { token: bearer });
+    expect(q.body.ResultCode).toBe("0");
+    await emu.idle();
+    expect(rx.at(path)).toHaveLength(2);
+  });
 });
 
 describe("STK Push Query", () => {

@@ -148,6 +148,13 @@ function schedule(state: State, txn: StkTxn, outcome: StkOutcome, callbackUrl: s
     }
     const receipt = txn.final?.receipt;
     if (receipt) await echoStkAsC2b(state, { ...txn, receipt });
+    if (outcome.paidLater) {
+      dispatcher.later(state.opts.lateCallbackDelayMs, async () => {
+        settle(state, txn, STK_OUTCOMES.success);
+        await dispatcher.post("stk", callbackUrl, callbackBody(txn));
+        await echoStkAsC2b(state, { ...txn, receipt: txn.final!.receipt! });
+      });
+    }
   });
 }
 
