@@ -108,6 +108,26 @@ describe("settleAttempt", () => {
     expect(await db.mpesaReceipt.count({ where: { receipt: "RCPT000002" } })).toBe(1);
   });
 
+  it("a success after a 1037 on an order the retry already paid is a second payment to refund", async () => {
+    const order = "gid://shopify/Order/timeout-then-retry";
+    const first = await pending(order);
+    await settleAttempt(deps, first.id, failed("1037"), { status: "TIMED_OUT" });
+    const retry = await pending(order);
+    await settleAttempt(deps, retry.id, paid("RCPT000012"), { status: "SUCCEEDED" });
+    await settleAttempt(deps, first.id, paid("RCPT000013"), { status: "SUCCEEDED" });
+    const r = await row(first.id);
+    expect(r).toMatchObject({
+      status: "NEEDS_REVIEW",
+      reviewCode: "SECOND_PAYMENT_REFUND",
+      mpesaReceipt: "RCPT000013",
+    });
+    expect(r.reviewDetail).toBe(
+      "paid after M-PESA reported this prompt timed out, and the order was already paid by receipt RCPT000012; refund this payment",
+    );
+    expect(await recordJobs(first.id)).toBe(0);
+    expect(await db.mpesaReceipt.count({ where: { receipt: "RCPT000013", attemptId: first.id } })).toBe(1);
+  });
+
   it("paid per query without a receipt waits in review; the callback's receipt completes it", async () => {
     const a = await pending();
     await settleAttempt(

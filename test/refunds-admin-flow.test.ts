@@ -3,8 +3,18 @@ import { secretBoxFromEnv, getShopDarajaConfig } from "../app/modules/settings/c
 import { saveSettings } from "../app/modules/settings/repository.server";
 import { applyRefundEvent } from "../app/modules/refunds/repository.server";
 import { refundAccountOf } from "../app/modules/refunds/refund-account.server";
-import { openReviewCount, reviewAction } from "../app/modules/refunds/review.server";
-import { createOrder, eventually, pay, SHOP, startHarness, type Harness } from "./support/payments-harness";
+import { openReviewCount } from "../app/modules/refunds/review.server";
+import { RequestType, setUpValidRequest } from "@shopify/shopify-api/test-helpers";
+import { action as paymentPageAction } from "../app/routes/app.payments.$id";
+import {
+  createOrder,
+  eventually,
+  pay,
+  SHOP,
+  shopifyPayments,
+  startHarness,
+  type Harness,
+} from "./support/payments-harness";
 
 // Money going back when the merchant refunds in the Shopify admin, end to end: the stand-in makes
 // the refund and sends the built app a signed refunds/create; the app holds a pending M-PESA refund;
@@ -16,6 +26,8 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness({
     appEnv: { REFUND_QUERY_WAIT_SECONDS: "1", REFUND_RESULT_WAIT_SECONDS: "2", DARAJA_TIMEOUT_MS: "1500" },
+    // The 0038 prompt's money arrives this long after its 1037: time for the retry to pay first.
+    emulator: { lateCallbackDelayMs: 3000 },
   });
   await saveSettings(h.db, secretBoxFromEnv(), SHOP, {
     environment: "sandbox",
@@ -130,19 +142,48 @@ describe("a refund made in the Shopify admin", () => {
 
 describe("a second payment refunded from its review", () => {
   it("is reversed through the refund flow; nothing is written to Shopify; the review closes", async () => {
-    // A real M-PESA payment whose attempt the payment flow held as a second payment of a paid order
-    // (settleAttempt's SECOND_PAYMENT_REFUND, unit-tested in payments-settle.test.ts): the money is
-    // in the emulator's books, the payment is not on the Shopify order.
-    const { order, receipt } = await paidOrder("900.00");
-    await h.db.paymentAttempt.update({
-      where: { id: receipt.attemptId! },
-      data: { status: "NEEDS_REVIEW", reviewCode: "SECOND_PAYMENT_REFUND", recordedInShopifyAt: null },
-    });
+    // The road a second payment takes: the first prompt ends in 1037 (emulator phone ending 0038),
+    // the shopper retries and pays, then the first prompt's money arrives after all (1037 is
+    // "pending / unknown"). The payment flow holds it as a second payment of a paid order.
+    const order = createOrder(h.standin, { total: "900.00" });
+    expect((await pay(h.app, order.id, "0712 340 038")).status).toBe(200);
+    const first = await eventually(
+      () => h.db.paymentAttempt.findFirst({ where: { orderGid: order.id, status: "TIMED_OUT" } }),
+      "first prompt timed out",
+    );
+    expect((await pay(h.app, order.id, `0712 345 ${phones++}`)).status).toBe(200);
+    await eventually(
+      () => h.db.mpesaReceipt.findFirst({ where: { orderGid: order.id, shopifyRecordedAt: { not: null } } }),
+      "retry recorded on the order",
+    );
+    const held = await eventually(
+      () => h.db.paymentAttempt.findFirst({ where: { id: first.id, status: "NEEDS_REVIEW" } }),
+      "first prompt's late money held",
+      30_000,
+    );
+    expect(held.reviewCode).toBe("SECOND_PAYMENT_REFUND");
+    const receipt = await h.db.mpesaReceipt.findUniqueOrThrow({ where: { receipt: held.mpesaReceipt! } });
+    expect(receipt).toMatchObject({ attemptId: first.id, amountKes: 900, shopifyRecordedAt: null });
+    // One payment on the Shopify order: the retry's.
+    expect(shopifyPayments(h.standin, order.id).sales).toBe(1);
     const open = await openReviewCount(h.db, SHOP);
     const before = appRefundCreates();
-    const form = new FormData();
-    const result = await reviewAction(deps(), SHOP, receipt.attemptId!, "refund", form, "owner@example.com");
-    expect(result).toEqual({ ok: true, message: "Sending KES 900 back by reversal." });
+    // The merchant clicks "Refund KES 900 via M-PESA" on the payment's page (the real route, signed in).
+    const request = await setUpValidRequest(
+      {
+        type: RequestType.Admin,
+        store: SHOP.replace(".myshopify.com", ""),
+        apiKey: "testApiKey",
+        apiSecretKey: "testApiSecretKey",
+      },
+      new Request(`https://my-test-app.myshopify.io/app/payments/${first.id}`, {
+        method: "POST",
+        body: new URLSearchParams({ intent: "review-refund" }),
+      }),
+    );
+    const res = (await paymentPageAction({ request, params: { id: first.id }, context: {} })) as Response;
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ ok: true, message: "Sending KES 900 back by reversal." });
     expect(await openReviewCount(h.db, SHOP)).toBe(open - 1);
     const [refund] = await refundsOf(order.id);
     const done = await eventually(
@@ -161,8 +202,10 @@ describe("a second payment refunded from its review", () => {
     // Give the worker a moment it would need to (wrongly) write Shopify: nothing comes.
     await new Promise((r) => setTimeout(r, 1500));
     expect(appRefundCreates()).toBe(before);
-    expect(
-      await h.db.paymentReviewResolution.findUniqueOrThrow({ where: { attemptId: receipt.attemptId! } }),
-    ).toMatchObject({ action: "REFUNDED", refundId: refund.id, resolvedBy: "owner@example.com" });
+    expect(await h.db.paymentReviewResolution.findUniqueOrThrow({ where: { attemptId: first.id } })).toMatchObject({
+      action: "REFUNDED",
+      refundId: refund.id,
+      resolvedBy: `staff of ${SHOP}`,
+    });
   });
 });

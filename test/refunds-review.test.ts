@@ -118,6 +118,7 @@ describe("review actions on the payment page", () => {
 
     const after = await page(attempt.id);
     expect(after.reviewPanel).toMatchObject({ open: false, resolution: { label: "Refunded via M-PESA" } });
+    expect(after.statusLabel).toBe("Reviewed: refunded");
     expect((await post(attempt.id, { intent: "review-handled-outside", note: "again" })).status).toBe(400);
   });
 
@@ -140,6 +141,33 @@ describe("review actions on the payment page", () => {
     });
     // Nothing refunds it as a review any more.
     expect((await post(attempt.id, { intent: "review-refund" })).status).toBe(400);
+  });
+
+  it("a late success whose order another payment paid meanwhile is not applied: refund it instead", async () => {
+    const { attempt } = await reviewAttempt(SHOP, "LATE_SUCCESS");
+    // The retry that paid the order arrived after this payment was held.
+    await prisma.paymentAttempt.create({
+      data: {
+        shopDomain: SHOP,
+        orderGid: attempt.orderGid,
+        orderName: attempt.orderName,
+        amountKes: attempt.amountKes,
+        msisdn: "254712345678",
+        environment: "sandbox",
+        status: "SUCCEEDED",
+        mpesaReceipt: `TRVR${attempt.id.slice(-6).toUpperCase()}`,
+        callbackTokenHash: `review-retry-${attempt.id}`,
+      },
+    });
+    const shown = await page(attempt.id);
+    expect(shown.reviewPanel).toMatchObject({ canApply: false, canRefund: true });
+    expect(shown.reviewPanel.applyBlocked).toBe("The order is already paid by another payment.");
+    const refused = await post(attempt.id, { intent: "review-apply" });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toContain("already paid by another payment");
+    expect((await prisma.paymentAttempt.findUniqueOrThrow({ where: { id: attempt.id } })).status).toBe("NEEDS_REVIEW");
+    expect(await prisma.paymentReviewResolution.count({ where: { attemptId: attempt.id } })).toBe(0);
+    expect((await post(attempt.id, { intent: "review-refund" })).body).toMatchObject({ ok: true });
   });
 
   it("handled outside the app needs a note of how; kept with who and when", async () => {

@@ -15,8 +15,9 @@ import {
 
 // The merchant's part of a refund in headless Chromium, against the whole sandbox: a payment taken
 // on the sandbox page, the initiator saved in settings, then "Refund via M-PESA" on the payment's
-// page — a Reversal of the whole receipt through the emulator, the refund recorded on the Shopify stand-in. Screenshots are kept
-// in test-artifacts/refunds/ for a person to look at.
+// page — a Reversal of the whole receipt through the emulator, the refund recorded on the Shopify stand-in;
+// and a second payment made as a shopper makes one (a prompt that times out, a retry that pays, the
+// first prompt paid after all), refunded from its review. Screenshots are kept in test-artifacts/refunds/.
 
 const ARTIFACTS = path.join(ROOT, "test-artifacts", "refunds");
 const stateDir = sandboxStateDir("refunds-browser");
@@ -26,7 +27,8 @@ let context: BrowserContext;
 
 beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  sandbox = await startTestSandbox(stateDir);
+  // The "then pays anyway" prompt's money arrives 8 s after its 1037: time for the shopper's retry.
+  sandbox = await startTestSandbox(stateDir, { lateCallbackDelayMs: 8_000 });
   browser = await launchTestBrowser();
   context = browser.context;
 }, 120_000);
@@ -148,6 +150,72 @@ describe("refunds in a browser", () => {
           .poll(() => page.getByText(`M-PESA ${refund.mpesaTransactionId}`).count(), { timeout: 15_000 })
           .toBe(1);
         await shot(page, "06-shopify-refund-paid-back");
+      } finally {
+        await db.$disconnect();
+      }
+      await page.close();
+    },
+  );
+
+  it(
+    "a second payment: the first prompt times out, the retry pays, the first is paid anyway; refunded from its review",
+    { timeout: 120_000 },
+    async () => {
+      const page = await context.newPage();
+      await page.goto(sandbox.sandboxUrl);
+      await expect.poll(() => page.getByRole("button", { name: /^Pay KES/ }).count(), { timeout: 15_000 }).toBe(1);
+      const order = sandbox.orders[1]; // not paid by the tests before it
+      await page.getByText(order.name, { exact: true }).click();
+      await expect.poll(() => page.getByLabel(new RegExp(order.name)).isChecked(), { timeout: 15_000 }).toBe(true);
+      const answers = page.getByLabel("How the phone answers (emulator)");
+      await answers.selectOption("timeout_then_paid");
+      expect(await answers.inputValue()).toBe("timeout_then_paid");
+      await page.getByRole("button", { name: /^Pay KES/ }).click();
+      await expect.poll(() => page.getByText("No answer from your phone").count(), { timeout: 30_000 }).toBe(1);
+      await shot(page, "10-first-prompt-timed-out");
+      await answers.selectOption("pay");
+      await page.getByRole("button", { name: "Retry", exact: true }).click();
+      await expect.poll(() => page.getByText("Payment received").count(), { timeout: 30_000 }).toBe(1);
+      const db = createPrismaClient(sandbox.databaseUrl);
+      try {
+        // The first prompt's money arrives after all: held as a second payment of a paid order.
+        await expect
+          .poll(
+            async () =>
+              (await db.paymentAttempt.findFirst({ where: { orderGid: order.id, status: "NEEDS_REVIEW" } }))
+                ?.reviewCode ?? null,
+            { timeout: 30_000 },
+          )
+          .toBe("SECOND_PAYMENT_REFUND");
+        const attempt = await db.paymentAttempt.findFirstOrThrow({
+          where: { orderGid: order.id, status: "NEEDS_REVIEW" },
+        });
+        await page.goto(adminPage(`/app/payments/${attempt.id}`));
+        const refund = page.getByRole("button", { name: `Refund KES ${Math.round(Number(order.total))} via M-PESA` });
+        await expect.poll(() => refund.count(), { timeout: 15_000 }).toBe(1);
+        expect(await page.getByText("The order is already paid by another payment.").count()).toBe(1);
+        await shot(page, "11-second-payment-review");
+        await refund.click();
+        await expect
+          .poll(
+            async () =>
+              (await db.mpesaRefund.findFirst({ where: { receipt: attempt.mpesaReceipt!, state: "SUCCEEDED" } }))
+                ?.method ?? null,
+            { timeout: 30_000 },
+          )
+          .toBe("REVERSAL");
+        await page.reload();
+        await expect.poll(() => page.getByText(/^Refunded via M-PESA by /).count(), { timeout: 15_000 }).toBe(1);
+        expect(await page.getByText("Reviewed: refunded", { exact: true }).count()).toBe(1);
+        expect(
+          await page.getByText(`KES ${Math.round(Number(order.total))} by reversal (the whole receipt back)`).count(),
+        ).toBe(1);
+        await shot(page, "12-second-payment-refunded");
+        expect(await db.paymentReviewResolution.findUnique({ where: { attemptId: attempt.id } })).toMatchObject({
+          action: "REFUNDED",
+        });
+        // One payment on the order, the retry's; the second went back to the phone.
+        expect(await db.paymentAttempt.count({ where: { orderGid: order.id, status: "SUCCEEDED" } })).toBe(1);
       } finally {
         await db.$disconnect();
       }

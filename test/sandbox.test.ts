@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createPrismaClient } from "../app/db.server";
 import { parseEnv } from "../app/lib/env.server";
-import { DEMO_ORDERS, DEMO_SHOP, PAYBILL_TYPOS, paybillAmountFor, phoneForAnswer } from "../app/modules/sandbox/demo";
+import {
+  DEMO_ORDERS,
+  DEMO_SHOP,
+  PAYBILL_TYPOS,
+  PHONE_ANSWERS,
+  paybillAmountFor,
+  phoneForAnswer,
+} from "../app/modules/sandbox/demo";
+import { STK_OUTCOMES, stkOutcomeForPhone } from "../emulator/outcomes";
 import { TYPOS } from "../emulator/api/c2b";
 import { startSandbox, type Sandbox } from "../scripts/sandbox/index";
 import { SandboxRefusedError, isLocalUrl, sandboxSafetyProblems } from "../app/modules/sandbox/safety";
@@ -486,6 +494,13 @@ describe("phone answers", () => {
     expect(phoneForAnswer("0712 345 678", "pay")).toBe("0712 345 678");
     expect(phoneForAnswer("0712 345 678", "cancel")).toBe("071234" + "0032");
     expect(phoneForAnswer("+254 712 345 678", "insufficient")).toBe("25471234" + "0001");
+  });
+
+  it("each ends the way its label says, by the emulator's own table", () => {
+    for (const [answer, { outcome }] of Object.entries(PHONE_ANSWERS)) {
+      const sent = phoneForAnswer("254712345678", answer as keyof typeof PHONE_ANSWERS);
+      expect(stkOutcomeForPhone(sent), answer).toEqual(STK_OUTCOMES[outcome]);
+    }
   });
 });
 

@@ -69,6 +69,12 @@ export const action = async ({ request, params }: ActionFunctionArgs) => {
   return json(result, { status: result.ok ? 200 : 400 });
 };
 
+const REFUND_METHOD_WORDS: Record<string, string> = {
+  REVERSAL: "by reversal (the whole receipt back)",
+  B2C: "by B2C (sent to the phone)",
+  MANUAL: "by hand, outside the app",
+};
+
 export default function PaymentPage() {
   const d = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
@@ -213,7 +219,7 @@ function RefundsCard({ panel }: { panel: Panel }) {
             <BlockStack gap="200">
               <InlineStack gap="300" blockAlign="center" wrap>
                 <Badge>{r.stateLabel}</Badge>
-                <Text as="span">{`KES ${r.amountKes} by ${r.method}`}</Text>
+                <Text as="span">{`KES ${r.amountKes} ${REFUND_METHOD_WORDS[r.method] ?? r.method}`}</Text>
                 {r.phone && <Text as="span" tone="subdued">{`to ${r.phone}`}</Text>}
                 {r.mpesaTransactionId && <Text as="span" tone="subdued">{`M-PESA ${r.mpesaTransactionId}`}</Text>}
               </InlineStack>

@@ -35,6 +35,8 @@ export type SandboxOptions = {
   /** An emulator that is already running, instead of starting one. Refused unless it is local. */
   darajaBaseUrl?: string;
   callbackDelayMs?: number;
+  /** How long after its 1037 a prompt answered "then pays anyway" is paid (default 15 s). */
+  lateCallbackDelayMs?: number;
   /** Rebuild when the sources are newer than build/ (default). Tests build once in their global setup. */
   rebuild?: boolean;
   logLevel?: string;
@@ -91,6 +93,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
         port: opts.emulatorPort ?? 8089,
         host,
         callbackDelayMs: opts.callbackDelayMs ?? 1500,
+        lateCallbackDelayMs: opts.lateCallbackDelayMs ?? 15_000,
       });
       stops.push(() => emulator.close());
       darajaBaseUrl = emulator.url;

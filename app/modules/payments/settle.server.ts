@@ -40,6 +40,7 @@ export interface SettleDeps {
 export type SettleResult = { applied: true; status: AttemptStatus } | { applied: false; current: string };
 
 const UNSUCCESSFUL = ["CANCELLED", "TIMED_OUT", "FAILED"];
+const ENDED_AS: Record<string, string> = { CANCELLED: "cancelled", TIMED_OUT: "timed out", FAILED: "failed" };
 
 export async function settleAttempt(
   deps: SettleDeps,
@@ -181,6 +182,17 @@ async function finalVerdict(
       return orderLevelChecks(tx, attempt, evidence, proposed);
     }
     if (UNSUCCESSFUL.includes(attempt.status)) {
+      // A 1037 is "pending / unknown" (docs/DARAJA.md §6.2): the shopper may have retried and paid
+      // the order with another prompt before this one's money arrived. Then it is a second payment.
+      const other = await otherPaidAttempt(tx, attempt);
+      if (other) {
+        return {
+          status: "NEEDS_REVIEW",
+          reviewCode: "SECOND_PAYMENT_REFUND",
+          reviewDetail: `paid after M-PESA reported this prompt ${ENDED_AS[attempt.status]}, and the order was already paid by ${other.mpesaReceipt ? `receipt ${other.mpesaReceipt}` : "another payment"}; refund this payment`,
+          receiptTrusted: true,
+        };
+      }
       return {
         status: "NEEDS_REVIEW",
         reviewCode: "LATE_SUCCESS",

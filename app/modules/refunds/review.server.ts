@@ -1,5 +1,6 @@
 import type { PaymentReviewResolution, Prisma, ReviewCode } from "@prisma/client";
 import { enqueueJob } from "../jobs/queue.server";
+import { otherPaidAttempt } from "../payments/attempts.server";
 import { RECORD_PAYMENT_IN_SHOPIFY } from "../payments/job-types";
 import type { RefundsDeps } from "./deps.server";
 import { approveCreatedIn, busyRetry } from "./repository.server";
@@ -71,17 +72,22 @@ export async function reviewPanel(
   const own = ledger && ledger.shopDomain === shop && ledger.attemptId === attempt.id ? ledger : null;
   const open = attempt.status === "NEEDS_REVIEW" && !resolved;
   const refundableKes = own ? own.amountKes - own.refundedKes : 0;
+  // A late success whose order another attempt paid meanwhile (in either order of arrival) is a
+  // second payment too, whatever code it was held under.
+  const paidByOther = open && own ? await otherPaidAttempt(deps.db, attempt) : null;
   const applyBlocked = !own
     ? "No M-PESA receipt of this payment is on record."
-    : attempt.reviewCode && NOT_APPLICABLE.includes(attempt.reviewCode)
-      ? attempt.reviewCode === "SECOND_PAYMENT_REFUND"
-        ? "The order is already paid by another payment."
-        : attempt.reviewCode === "AMOUNT_SHORT"
-          ? "The payment is less than the order amount."
-          : "Daraja sandbox money is not recorded on a live store."
-      : own.refundedKes > 0
-        ? "Part of this payment is being refunded."
-        : null;
+    : paidByOther
+      ? "The order is already paid by another payment."
+      : attempt.reviewCode && NOT_APPLICABLE.includes(attempt.reviewCode)
+        ? attempt.reviewCode === "SECOND_PAYMENT_REFUND"
+          ? "The order is already paid by another payment."
+          : attempt.reviewCode === "AMOUNT_SHORT"
+            ? "The payment is less than the order amount."
+            : "Daraja sandbox money is not recorded on a live store."
+        : own.refundedKes > 0
+          ? "Part of this payment is being refunded."
+          : null;
   return {
     open,
     resolution: resolved ? resolutionView(resolved) : null,
@@ -165,6 +171,8 @@ async function applyIn(
   shop: string,
   orderName: string | null,
 ): Promise<ReviewActionResult> {
+  const attempt = await tx.paymentAttempt.findUniqueOrThrow({ where: { id: attemptId } });
+  if (await otherPaidAttempt(tx, attempt)) throw new Refused("The order is already paid by another payment.");
   const { count } = await tx.paymentAttempt.updateMany({
     where: { id: attemptId, status: "NEEDS_REVIEW" },
     data: { status: "SUCCEEDED" },

@@ -80,6 +80,13 @@ export const PHONE_ANSWERS = {
   // Paid, but Daraja never calls back: the status query finds it paid (the receipt pending) and the
   // next Pull Transactions ("Pull now" in Settings) attaches the receipt.
   lost_callback: { label: "Pay, but the callback never arrives", outcome: "no_callback", suffix: "0004" },
+  // 1037 first, then the same prompt is paid after all (the emulator's 0038): a shopper who retried
+  // in between has paid twice, and the payment page offers the second payment's refund.
+  timeout_then_paid: {
+    label: "Ignore it, then pay after it timed out",
+    outcome: "timeout_then_paid",
+    suffix: "0038",
+  },
 } as const;
 export type PhoneAnswer = keyof typeof PHONE_ANSWERS;
 

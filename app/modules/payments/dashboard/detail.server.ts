@@ -6,7 +6,7 @@ import { formatEat, formatKes } from "./format";
 import { orderNumberOf } from "./list.server";
 import { maskedCallbackBody, maskPhonesInText } from "./mask-callback.server";
 import { reviewGuidance, type ReviewGuidance } from "./review-guidance";
-import { statusDisplay, type StatusTone } from "./status-display";
+import { attemptStatusDisplay, type StatusTone } from "./status-display";
 import { REPLAY_OF_HEADER } from "./callback-actions.server";
 import {
   callbackKindWords,
@@ -74,7 +74,10 @@ export async function getPaymentAttemptDetail(
   shop: string,
   id: string,
 ): Promise<PaymentDetailView | null> {
-  const a = await db.paymentAttempt.findFirst({ where: { id, shopDomain: shop } });
+  const a = await db.paymentAttempt.findFirst({
+    where: { id, shopDomain: shop },
+    include: { reviewResolution: { select: { action: true } } },
+  });
   if (!a) return null;
   const [callbacks, callbackCount] = await Promise.all([
     db.callbackLog.findMany({
@@ -95,7 +98,7 @@ export async function getPaymentAttemptDetail(
     }),
     db.callbackLog.count({ where: { attemptId: a.id } }),
   ]);
-  const { label, tone } = statusDisplay(a.status);
+  const { label, tone } = attemptStatusDisplay(a.status, a.reviewResolution);
   const text = (v: string | null) => (v ? maskPhonesInText(v) : "");
   const facts: [string, string][] = [
     ["Amount expected", formatKes(a.amountKes)],

@@ -4,9 +4,9 @@ import { maskMsisdn } from "../../../lib/phone-mask";
 import { formatEat, formatKes } from "./format";
 import { selectedPayments } from "./filters.server";
 import type { PaymentFilters } from "./filters";
-import { attemptReason, c2bReason, c2bStatusDisplay, statusDisplay } from "./words.server";
+import { attemptReason, c2bReason, c2bStatusDisplay } from "./words.server";
 import { TILL_TYPES } from "./filters.server";
-import type { StatusTone } from "./status-display";
+import { attemptStatusDisplay, type StatusTone } from "./status-display";
 
 // The merchant's Payments list: one row per order, newest activity first, 25 orders a page, with the
 // order's payments inside (its M-PESA prompts and its paybill/till payments). The filters select
@@ -96,7 +96,10 @@ export async function listPayments(
     : [];
   const idsOf = (src: string) => members.filter((m) => m.src === src).map((m) => m.id);
   const [attempts, c2b] = await Promise.all([
-    db.paymentAttempt.findMany({ where: { id: { in: idsOf("STK") }, shopDomain: shop } }),
+    db.paymentAttempt.findMany({
+      where: { id: { in: idsOf("STK") }, shopDomain: shop },
+      include: { reviewResolution: { select: { action: true } } },
+    }),
     db.c2bPayment.findMany({ where: { id: { in: idsOf("C2B") }, shopDomain: shop } }),
   ]);
 
@@ -110,7 +113,7 @@ export async function listPayments(
   };
   const items: Item[] = [
     ...attempts.map((a) => {
-      const { label, tone } = statusDisplay(a.status);
+      const { label, tone } = attemptStatusDisplay(a.status, a.reviewResolution);
       const kes = a.mpesaReceipt ? (a.paidAmountKes ?? a.amountKes) : 0;
       return {
         id: a.id,

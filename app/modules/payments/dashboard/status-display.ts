@@ -17,6 +17,22 @@ export function statusDisplay(status: string): { label: string; tone: StatusTone
   return DISPLAY[status as AttemptStatus] ?? { label: status, tone: undefined };
 }
 
+const REVIEWED: Record<string, string> = {
+  REFUNDED: "Reviewed: refunded",
+  APPLIED: "Reviewed: applied",
+  HANDLED_OUTSIDE: "Reviewed: handled outside",
+};
+
+/** An attempt's status, where a review someone resolved no longer reads "Needs review". */
+export function attemptStatusDisplay(
+  status: string,
+  resolution: { action: string } | null | undefined,
+): { label: string; tone: StatusTone } {
+  if (status === "NEEDS_REVIEW" && resolution)
+    return { label: REVIEWED[resolution.action] ?? "Reviewed", tone: "info" };
+  return statusDisplay(status);
+}
+
 export const TABS = [
   { id: "all", label: "All", statuses: null },
   { id: "needs_review", label: "Needs review", statuses: ["NEEDS_REVIEW"] },
