@@ -63,7 +63,15 @@ describe("settings in a browser", () => {
       await expect
         .poll(() => visible(page, /refused this passkey for it: paybill 174379/), { timeout: 30_000 })
         .toBe(true);
-      await expect.poll(() => visible(page, "Connection failed"), { timeout: 10_000 }).toBe(true); // the toast
+      await expect
+        .poll(() => visible(page, "Connection failed: fix the field marked in red"), { timeout: 10_000 })
+        .toBe(true); // the toast
+      // The passkey field itself is marked, and focused.
+      expect(await visible(page, "Daraja sandbox refused this passkey for paybill 174379: check both.")).toBe(true);
+      await expect
+        .poll(() => page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name), { timeout: 10_000 })
+        .toBe("passkey");
+      expect(await page.getByLabel("Passkey (Lipa na M-PESA Online)").getAttribute("aria-invalid")).toBe("true");
       await shot(page, "02-wrong-passkey");
 
       // The till number typed where the store number goes (and the store number as the till).
@@ -76,6 +84,8 @@ describe("settings in a browser", () => {
         .poll(() => visible(page, /does not know this shortcode: store number 174380/), { timeout: 30_000 })
         .toBe(true);
       expect(await visible(page, /head office → store → till/)).toBe(true);
+      expect(await page.getByLabel("Store number (head office)").getAttribute("aria-invalid")).toBe("true");
+      expect(await page.getByLabel("Passkey (Lipa na M-PESA Online)").getAttribute("aria-invalid")).not.toBe("true");
       await shot(page, "03-till-as-store-number");
 
       // Leaving with these unsaved edits asks first.

@@ -74,8 +74,14 @@ describe("test connection", () => {
         message: expect.stringMatching(
           /The keys work, but Daraja sandbox does not know this shortcode: store number 174380 \(Merchant does not exist\)\. For a till, the store number is the head-office or store shortcode you went live with/,
         ),
+        // The field to fix is marked on the form: the number, not the passkey.
+        fields: {
+          businessShortCode:
+            "Daraja sandbox does not know this number. Use the store (head-office) number the passkey was sent for, not the till.",
+        },
       },
     });
+    expect(result.ok && !result.result.ok && Object.keys(result.result.fields ?? {})).toEqual(["businessShortCode"]);
   });
 
   it("a passkey that is not the shortcode's: refused, named as the pair", async () => {
@@ -87,6 +93,7 @@ describe("test connection", () => {
         message: expect.stringMatching(
           /refused this passkey for it: paybill 174379 \(\[MerchantValidate\] - Wrong credentials\)/,
         ),
+        fields: { passkey: "Daraja sandbox refused this passkey for paybill 174379: check both." },
       },
     });
   });
@@ -119,7 +126,17 @@ describe("test connection", () => {
 
   it("reports a wrong key or secret", async () => {
     const result = await connect({ consumerSecret: "not-the-right-secret" });
-    expect(result).toMatchObject({ ok: true, result: { ok: false, reason: "wrong_credentials" } });
+    expect(result).toMatchObject({
+      ok: true,
+      result: {
+        ok: false,
+        reason: "wrong_credentials",
+        fields: {
+          consumerKey: "Daraja sandbox refused this key with the secret below.",
+          consumerSecret: expect.any(String),
+        },
+      },
+    });
     expect(await connect({ consumerKey: "unknown-consumer-key" })).toMatchObject({
       result: { reason: "wrong_credentials", message: expect.stringMatching(/sandbox refused/) },
     });
@@ -128,7 +145,12 @@ describe("test connection", () => {
   it("recognises keys from the other environment", async () => {
     const result = await connect({ environment: "sandbox", ...PROD });
     expect(result).toMatchObject({
-      result: { ok: false, reason: "other_environment", message: expect.stringMatching(/^These are production keys/) },
+      result: {
+        ok: false,
+        reason: "other_environment",
+        message: expect.stringMatching(/^These are production keys/),
+        fields: { environment: "These keys are for production: choose production, or paste your sandbox keys." },
+      },
     });
     const back = await connect({ environment: "production" });
     expect(back).toMatchObject({

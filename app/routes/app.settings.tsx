@@ -122,8 +122,13 @@ export const action = async ({ request }: ActionFunctionArgs) => {
     case "test":
     case "test-account": {
       const outcome = await testAccountConnection(deps, shop, form);
+      // A failed test marks the fields Daraja's answer points at, as a failed Save does.
       return outcome.ok
-        ? reply({ intent: "test", connection: outcome.result })
+        ? reply({
+            intent: "test",
+            connection: outcome.result,
+            errors: outcome.result.ok ? {} : (outcome.result.fields ?? {}),
+          })
         : reply({ intent: "test", errors: outcome.errors }, 422);
     }
     case "register-c2b": {
@@ -203,6 +208,11 @@ export default function SettingsPage() {
   useEffect(() => {
     if (!result) return;
     const failed = Object.keys(result.errors).length > 0;
+    if (result.connection && !result.connection.ok) {
+      toast(failed ? "Connection failed: fix the field marked in red" : "Connection failed", true);
+      if (failed) requestAnimationFrame(() => focusFirstError());
+      return;
+    }
     if (failed) {
       toast(result.errors.accountId ?? "Some fields need attention: fix the field marked in red.", true);
       requestAnimationFrame(() => focusFirstError());
@@ -514,7 +524,8 @@ export default function SettingsPage() {
 function ResultBanner({ result }: { result: ReturnType<typeof useActionData<typeof action>> }) {
   if (!result) return null;
   if (result.errors.accountId) return <Banner tone="critical">{result.errors.accountId}</Banner>;
-  if (Object.keys(result.errors).length > 0) {
+  // A failed connection test says what Daraja answered; the fields it points at are marked below.
+  if (Object.keys(result.errors).length > 0 && !result.connection) {
     return (
       <Banner tone="critical" title="Some fields need attention">
         Fix the fields marked below, then try again.

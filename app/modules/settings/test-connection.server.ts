@@ -14,6 +14,9 @@ import type { DarajaEnvironment } from "./config.server";
 // Daraja portal are the most common setup mistake and "wrong key" alone would send the merchant
 // hunting for a typo.
 
+/** The account form's fields a failed test can point at (marked on the form, the first one focused). */
+export type ConnectionField = "environment" | "consumerKey" | "consumerSecret" | "businessShortCode" | "passkey";
+
 export type ConnectionResult =
   | { ok: true; environment: DarajaEnvironment; message: string; notes?: string[] }
   | {
@@ -26,6 +29,8 @@ export type ConnectionResult =
         | "unexpected"
         | "shortcode_passkey_mismatch";
       message: string;
+      /** What to fix, per field, in a few words; absent when no field is at fault (Daraja unreachable). */
+      fields?: Partial<Record<ConnectionField, string>>;
     };
 
 /**
@@ -102,12 +107,17 @@ export async function testDarajaConnection(input: ConnectionTestInput): Promise<
         ok: false,
         reason: "other_environment",
         message: `These are ${alt} keys: Daraja ${alt} accepted them, ${env} refused them. Choose "${alt}" or paste your ${env} keys.`,
+        fields: { environment: `These keys are for ${alt}: choose ${alt}, or paste your ${env} keys.` },
       };
     }
     return {
       ok: false,
       reason: "wrong_credentials",
       message: `Daraja ${env} refused this consumer key and secret. Check both on your app's page in the Daraja portal.`,
+      fields: {
+        consumerKey: `Daraja ${env} refused this key with the secret below.`,
+        consumerSecret: "Check it against your app's page in the Daraja portal.",
+      },
     };
   }
   if (error instanceof DarajaTimeoutError) {
@@ -175,10 +185,18 @@ async function probeShortcode(
           probe.kind === "till"
             ? `For a till, the store number is the head-office or store shortcode you went live with — the one Safaricom sent the passkey for — not the till number customers pay (hierarchy: head office → store → till).`
             : `Check the paybill number and the passkey Safaricom emailed for it after Go-Live.`;
+        const number =
+          probe.kind === "till"
+            ? "Use the store (head-office) number the passkey was sent for, not the till."
+            : "Check the paybill number.";
         return {
           ok: false,
           reason: "shortcode_passkey_mismatch",
           message: `The keys work, but Daraja ${env} ${what}: ${numberName(probe)} (${error.errorMessage}). ${hint}`,
+          fields:
+            reason === "merchant_missing"
+              ? { businessShortCode: `Daraja ${env} does not know this number. ${number}` }
+              : { passkey: `Daraja ${env} refused this passkey for ${numberName(probe)}: check both.` },
         };
       }
     }
