@@ -164,4 +164,27 @@ describe("settings in a browser", () => {
       await page.close();
     },
   );
+
+  it(
+    "the shop-wide initiator, once saved, is tested by the balance of the default account",
+    { timeout: 120_000 },
+    async () => {
+      const page = await context.newPage();
+      await openSettings(page);
+      await page.getByLabel("Initiator name").fill("testapi");
+      await page.getByLabel("Initiator password").fill(INITIATOR_PASSWORD);
+      // Unsaved: the test would not test what is typed, so save first.
+      await page.locator("ui-save-bar").getByRole("button", { name: "Save" }).click();
+      await expect.poll(() => visible(page, "Settings saved"), { timeout: 15_000 }).toBe(true);
+      const answers = page.getByText("Initiator works: balance received");
+      const before = await answers.count();
+      await page.getByRole("button", { name: "Test initiator" }).click();
+      await expect.poll(() => answers.count(), { timeout: 45_000 }).toBe(before + 1);
+      await page.getByRole("button", { name: "Test initiator" }).scrollIntoViewIfNeeded();
+      await shot(page, "09-shop-initiator-balance");
+      expect(await visible(page, /Utility Account: KES [\d,]+\.\d\d/)).toBe(true);
+      expect(await page.content()).not.toContain(INITIATOR_PASSWORD);
+      await page.close();
+    },
+  );
 });

@@ -10,7 +10,7 @@ import { callbackReachability } from "../app/modules/settings/callback-reachabil
 import { createSecretBox, rotateShopSecrets } from "../app/modules/settings/index.server";
 import { disbursementCredentials, saveDisbursementAccount } from "../app/modules/settings/disbursement.server";
 import { startEmulator, type Emulator } from "../emulator/index";
-import { getPage, postForm, SHOP, storeSession, validAccountForm } from "./settings.helpers";
+import { getPage, postForm, SHOP, storeSession, validAccountForm, validShopForm } from "./settings.helpers";
 
 // The refunds (disbursement) account through the real settings route: saved with its initiator
 // (secrets sealed, never in the page's data), tested by Account Balance — the emulator's result is
@@ -139,6 +139,41 @@ describe("refunds (disbursement) account", () => {
     // Applying the same row again changes nothing.
     await applyInitiatorEvent({ db: prisma, now: () => new Date() }, stored.id);
     expect((await load()).disbursement.balance).toEqual(after.disbursement.balance);
+  });
+
+  it("the shop-wide initiator is tested the same way: Account Balance for the default account's shortcode", async () => {
+    expect((await submit(validAccountForm())).status).toBe(200);
+    // No initiator yet: the test says what to save first, and points at the name field.
+    expect((await submit({ intent: "test-initiator" })).body.initiatorTest).toEqual({
+      ok: false,
+      field: "initiatorName",
+      message: "Save an initiator first (its name, and its password or security credential), then test it.",
+    });
+    expect((await load()).initiatorBalance).toBeNull();
+    expect(
+      (await submit(validShopForm({ initiatorName: "testapi", initiatorPassword: "Safaricom999!*!" }))).status,
+    ).toBe(200);
+    const tested = await submit({ intent: "test-initiator" });
+    expect(tested.body.initiatorTest).toMatchObject({
+      ok: true,
+      message: expect.stringMatching(/balance query for shortcode 174379/),
+    });
+    expect(emulator.requests({ path: "/mpesa/accountbalance/v1/query" })[0].body).toMatchObject({
+      Initiator: "testapi",
+      PartyA: 174379,
+      ResultURL: expect.stringMatching(/\/daraja\/result\/balance\/[A-Za-z0-9_-]{32}$/),
+    });
+    const account = await prisma.mpesaAccount.findFirstOrThrow({ where: { shopDomain: SHOP, purpose: "RECEIVE" } });
+    expect((await load()).initiatorBalance).toMatchObject({ waiting: true });
+    const stored = await eventually(
+      () => prisma.callbackLog.findFirst({ where: { accountId: account.id, kind: "RESULT" } }),
+      "the balance result stored on the receiving account",
+    );
+    await applyInitiatorEvent({ db: prisma, now: () => new Date() }, stored.id);
+    const page = await load();
+    expect(page.initiatorBalance).toMatchObject({ waiting: false, error: null });
+    expect(page.initiatorBalance.accounts.map((a: { name: string }) => a.name)).toContain("Utility Account");
+    expect(JSON.stringify(page)).not.toContain("Safaricom999!*!");
   });
 
   it("refunds are paid from it: its shortcode and initiator, with the default account's app keys", async () => {

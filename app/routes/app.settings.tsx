@@ -48,9 +48,11 @@ import {
   removeDisbursement,
   saveDisbursement,
   testDisbursement,
+  testShopInitiator,
   type DisbursementTestResult,
 } from "../modules/settings/disbursement-use-cases.server";
 import { DisbursementSection } from "../modules/settings/ui/disbursement-section";
+import { BalanceAnswer } from "../modules/settings/ui/balance-answer";
 import { focusFirstError, SettingsSections, type SettingsSection } from "../modules/settings/ui/settings-sections";
 import { AutoApproveCard } from "../ui/refunds/auto-approve-card";
 import { ShopperVerifySetting } from "../modules/receipt-verification/ui/shopper-setting";
@@ -81,6 +83,8 @@ type ActionResult = {
   registration: RegisterOutcome | null;
   accountId: string | null;
   disbursementTest: DisbursementTestResult | null;
+  /** The shop-wide initiator's balance test (its answer arrives later, in the loader's initiatorBalance). */
+  initiatorTest?: DisbursementTestResult;
   /** The reconciliation sections' intents (their own fetchers read this). */
   reconciliation?: ReconciliationActionResult;
 };
@@ -147,6 +151,8 @@ export const action = async ({ request }: ActionFunctionArgs) => {
       return reply({ intent });
     case "test-disbursement":
       return reply({ intent, disbursementTest: await testDisbursement(deps, shop) });
+    case "test-initiator":
+      return reply({ intent, initiatorTest: await testShopInitiator(deps, shop) });
     default:
       return reply({ intent: "unknown" }, 400);
   }
@@ -172,6 +178,7 @@ export default function SettingsPage() {
     c2b,
     reachability,
     disbursement,
+    initiatorBalance,
     reconciliation,
   } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
@@ -242,6 +249,10 @@ export default function SettingsPage() {
       toast(result.connection.ok ? "Connection works" : "Connection failed", !result.connection.ok);
     if (result.registration)
       toast(result.registration.ok ? "C2B URLs registered" : "C2B URLs not registered", !result.registration.ok);
+    if (result.initiatorTest) {
+      toast(result.initiatorTest.ok ? "Balance asked" : "Initiator test failed", !result.initiatorTest.ok);
+      if (!result.initiatorTest.ok) requestAnimationFrame(() => focusFirstError());
+    }
     if (result.disbursementTest) {
       toast(result.disbursementTest.ok ? "Balance asked" : "Refunds account test failed", !result.disbursementTest.ok);
       if (!result.disbursementTest.ok) requestAnimationFrame(() => focusFirstError());
@@ -249,7 +260,7 @@ export default function SettingsPage() {
   }, [result]);
 
   // The balance answer arrives on its own: look again every 2 s while it is awaited (at most a minute).
-  const waitingForBalance = !!disbursement?.balance.waiting;
+  const waitingForBalance = !!disbursement?.balance.waiting || !!initiatorBalance?.waiting;
   useEffect(() => {
     if (!waitingForBalance) return;
     const started = Date.now();
@@ -280,7 +291,13 @@ export default function SettingsPage() {
   const pendingIntent = navigation.formData?.get("intent");
   const errors: FieldErrors = result?.errors ?? {};
   const accountErrors = result?.intent === "save-account" || result?.intent === "test" ? errors : {};
-  const shopErrors = result?.intent === "save" ? errors : {};
+  const initiatorTest = result?.intent === "test-initiator" ? result.initiatorTest : undefined;
+  const shopErrors =
+    result?.intent === "save"
+      ? errors
+      : initiatorTest && !initiatorTest.ok && initiatorTest.field
+        ? { [initiatorTest.field]: "Check this field: see the initiator test below." }
+        : {};
   const post = (fields: Record<string, string>) => submit(fields, { method: "post" });
   const saveShop = () => shopFormRef.current && submit(shopFormRef.current, { method: "post" });
   const testEdited = () => {
@@ -417,14 +434,33 @@ export default function SettingsPage() {
               secrets={shop.secrets}
               sandboxInUse={sandboxInUse}
             />
-            {!shopDirty && (
-              // While there are edits the save bar is the Save button (App Bridge's, or the sandbox's).
-              <InlineStack gap="200" align="end">
+            {initiatorTest && (
+              <Banner
+                tone={initiatorTest.ok ? "info" : "critical"}
+                title={initiatorTest.ok ? "Balance asked" : "Initiator test failed"}
+              >
+                {initiatorTest.message}
+              </Banner>
+            )}
+            {initiatorBalance && <BalanceAnswer balance={initiatorBalance} />}
+            <InlineStack gap="200" align="end">
+              {shop.values.initiatorName && (
+                // Tests what is saved: with unsaved edits, save first.
+                <Button
+                  onClick={() => post({ intent: "test-initiator" })}
+                  loading={busy && pendingIntent === "test-initiator"}
+                  disabled={busy || shopDirty}
+                >
+                  Test initiator
+                </Button>
+              )}
+              {!shopDirty && (
+                // While there are edits the save bar is the Save button (App Bridge's, or the sandbox's).
                 <Button submit variant="primary" loading={busy && pendingIntent === "save"} disabled={busy}>
                   Save
                 </Button>
-              </InlineStack>
-            )}
+              )}
+            </InlineStack>
           </BlockStack>
         </Form>
       ),

@@ -1,7 +1,9 @@
 import { env } from "../../lib/env.server";
 import { logger } from "../../lib/logger.server";
 import { createDarajaClient, DarajaError, DarajaRequestValidationError, InMemoryTokenStore } from "../daraja";
-import { darajaBaseUrl, secretBoxFromEnv } from "./config.server";
+import { refundAccountOf, type RefundAccount } from "../refunds/refund-account.server";
+import { accountDarajaConfig, darajaBaseUrl, secretBoxFromEnv } from "./config.server";
+import { findShopSetup } from "./repository.server";
 import {
   balanceToken,
   balanceUrls,
@@ -79,7 +81,6 @@ export type DisbursementTestResult =
  * the answer (balances, or what is wrong) is stored on the account and shown by the page.
  */
 export async function testDisbursement(deps: Deps, shop: string): Promise<DisbursementTestResult> {
-  const config = deps.env ?? env();
   const box = boxOf(deps);
   const account = await findDisbursementAccount(deps.db, shop);
   if (!account) return { ok: false, field: null, message: "Save the refunds account first, then test it." };
@@ -101,6 +102,56 @@ export async function testDisbursement(deps: Deps, shop: string): Promise<Disbur
       message: "This account has no Daraja app keys to use: enter its consumer key and secret.",
     };
   }
+  const own = !!account.consumerKey;
+  return askBalance(deps, shop, {
+    accountId: account.id,
+    creds,
+    fields: DISBURSEMENT_FIELDS,
+    keysWhose: own ? "Consumer key and secret" : "The default receiving account's keys, which this account uses",
+    keysField: own ? "disburseConsumerKey" : null,
+    log: "refunds account balance test",
+  });
+}
+
+/** The form fields a balance test can point at, per form. */
+type BalanceFields = { initiatorName: string; password: string; credential: string; shortCode: string | null };
+const DISBURSEMENT_FIELDS: BalanceFields = {
+  initiatorName: "disburseInitiatorName",
+  password: "disburseInitiatorPassword",
+  credential: "disburseSecurityCredential",
+  shortCode: "disburseShortCode",
+};
+const SHOP_INITIATOR_FIELDS: BalanceFields = {
+  initiatorName: "initiatorName",
+  password: "initiatorPassword",
+  credential: "securityCredential",
+  shortCode: null,
+};
+
+type BalanceCreds = Pick<
+  RefundAccount,
+  "environment" | "consumerKey" | "consumerSecret" | "shortCode" | "initiatorName" | "credential"
+>;
+
+/**
+ * OAuth with the keys, then an Account Balance request for `creds.shortCode` by its initiator. The
+ * answer arrives later on the result URL and is stored on the MpesaAccount row `accountId` (its
+ * balance columns), where the page reads it.
+ */
+async function askBalance(
+  deps: Deps,
+  shop: string,
+  p: {
+    accountId: string;
+    creds: BalanceCreds;
+    fields: BalanceFields;
+    keysWhose: string;
+    keysField: string | null;
+    log: string;
+  },
+): Promise<DisbursementTestResult> {
+  const config = deps.env ?? env();
+  const { creds } = p;
   const baseUrl = darajaBaseUrl(creds.environment, config);
   const timeoutMs = Math.min(config.DARAJA_TIMEOUT_MS, TEST_CONNECTION_MAX_MS);
   const keys = await testDarajaConnection({
@@ -111,16 +162,7 @@ export async function testDisbursement(deps: Deps, shop: string): Promise<Disbur
     timeoutMs,
     fetch: deps.fetch,
   });
-  if (!keys.ok) {
-    const own = !!account.consumerKey;
-    return {
-      ok: false,
-      field: own ? "disburseConsumerKey" : null,
-      message: own
-        ? `Consumer key and secret: ${keys.message}`
-        : `The default receiving account's keys, which this account uses: ${keys.message}`,
-    };
-  }
+  if (!keys.ok) return { ok: false, field: p.keysField, message: `${p.keysWhose}: ${keys.message}` };
   const client = createDarajaClient({
     baseUrl,
     consumerKey: creds.consumerKey,
@@ -130,9 +172,9 @@ export async function testDisbursement(deps: Deps, shop: string): Promise<Disbur
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
   });
   const at = (deps.now ?? (() => new Date()))();
-  const token = balanceToken(account.id, at);
+  const token = balanceToken(p.accountId, at);
   // Stored before the call: the answer may arrive before the acknowledgement does.
-  await markBalanceRequested(deps.db, account.id, token, at);
+  await markBalanceRequested(deps.db, p.accountId, token, at);
   try {
     await client.accountBalance({
       initiatorName: creds.initiatorName,
@@ -142,34 +184,77 @@ export async function testDisbursement(deps: Deps, shop: string): Promise<Disbur
       ...balanceUrls(config.CALLBACK_BASE_URL ?? config.SHOPIFY_APP_URL, token),
     });
   } catch (error) {
-    const message = ackProblem(error);
+    const message = ackProblem(error, p.fields);
     await deps.db.mpesaAccount.update({
-      where: { id: account.id },
+      where: { id: p.accountId },
       data: { balanceError: message.text, balanceAnsweredAt: (deps.now ?? (() => new Date()))() },
     });
-    logger.info({ shop, accountId: account.id, outcome: "refused" }, "refunds account balance test");
+    logger.info({ shop, accountId: p.accountId, outcome: "refused" }, p.log);
     return { ok: false, field: message.field, message: message.text };
   }
-  logger.info({ shop, accountId: account.id, outcome: "asked" }, "refunds account balance test");
+  logger.info({ shop, accountId: p.accountId, outcome: "asked" }, p.log);
   return {
     ok: true,
     message: `Daraja ${creds.environment} accepted the keys and the balance query for shortcode ${creds.shortCode}; the balance appears here when M-PESA answers (usually a few seconds).`,
   };
 }
 
-function ackProblem(error: unknown): { field: string | null; text: string } {
+/**
+ * Tests the saved shop-wide initiator, which acts for the default receiving account (transaction
+ * status queries, and refunds when no refunds account is set): that account's keys, then an Account
+ * Balance request for its shortcode by this initiator. The answer is kept on the receiving account.
+ */
+export async function testShopInitiator(deps: Deps, shop: string): Promise<DisbursementTestResult> {
+  const { settings, account } = await findShopSetup(deps.db, shop);
+  if (!settings?.initiatorName)
+    return {
+      ok: false,
+      field: "initiatorName",
+      message: "Save an initiator first (its name, and its password or security credential), then test it.",
+    };
+  if (!account)
+    return { ok: false, field: null, message: "Add an M-PESA account first: the initiator acts for that account." };
+  let config;
+  try {
+    config = accountDarajaConfig(settings, account, { box: boxOf(deps), env: deps.env ?? env() });
+  } catch (error) {
+    if (!(error instanceof SecretDecryptionError)) throw error;
+    return {
+      ok: false,
+      field: "initiatorPassword",
+      message: "A stored secret can no longer be read (the encryption key changed): type it again and save.",
+    };
+  }
+  const creds = refundAccountOf(config);
+  if (!creds)
+    return {
+      ok: false,
+      field: "initiatorPassword",
+      message: "Enter the initiator's password or its security credential, save, then test it.",
+    };
+  return askBalance(deps, shop, {
+    accountId: account.id,
+    creds,
+    fields: SHOP_INITIATOR_FIELDS,
+    keysWhose: "The default receiving account's keys, which the initiator uses",
+    keysField: null,
+    log: "shop initiator balance test",
+  });
+}
+
+function ackProblem(error: unknown, fields: BalanceFields): { field: string | null; text: string } {
   if (error instanceof DarajaRequestValidationError) {
-    const field = /credential|password/i.test(error.field) ? "disburseInitiatorPassword" : null;
+    const field = /credential|password/i.test(error.field) ? fields.password : null;
     return { field, text: `The initiator's credential cannot be used: ${error.message}.` };
   }
   if (error instanceof DarajaError) {
     const detail = `${error.errorCode ?? `HTTP ${error.httpStatus ?? "?"}`} ${error.errorMessage}`.trim();
     const field = /initiator/i.test(error.errorMessage)
-      ? "disburseInitiatorName"
+      ? fields.initiatorName
       : /partya|shortcode/i.test(error.errorMessage)
-        ? "disburseShortCode"
+        ? fields.shortCode
         : /credential/i.test(error.errorMessage)
-          ? "disburseSecurityCredential"
+          ? fields.credential
           : null;
     return { field, text: `Daraja refused the balance query (${detail}).` };
   }

@@ -295,15 +295,38 @@ export type DisbursementView = {
     disburseInitiatorName: string;
   };
   secrets: Record<DisbursementSecretField, SecretStatus>;
-  balance: {
-    requestedAt: string | null;
-    answeredAt: string | null;
-    /** An answer is still awaited for the last request. */
-    waiting: boolean;
-    accounts: BalanceEntry[] | null;
-    error: string | null;
-  };
+  balance: BalanceView;
 };
+
+/** An account's last Account Balance check (settings' Test buttons), as the page shows it. */
+export type BalanceView = {
+  requestedAt: string | null;
+  answeredAt: string | null;
+  /** An answer is still awaited for the last request. */
+  waiting: boolean;
+  accounts: BalanceEntry[] | null;
+  error: string | null;
+};
+
+export function balanceView(
+  a: Pick<MpesaAccount, "balanceRequestedAt" | "balanceAnsweredAt" | "balanceResult" | "balanceError">,
+): BalanceView {
+  const waiting =
+    !!a.balanceRequestedAt && (!a.balanceAnsweredAt || a.balanceAnsweredAt.getTime() < a.balanceRequestedAt.getTime());
+  let accounts: BalanceEntry[] | null = null;
+  try {
+    accounts = a.balanceResult ? (JSON.parse(a.balanceResult) as BalanceEntry[]) : null;
+  } catch {
+    accounts = null;
+  }
+  return {
+    requestedAt: a.balanceRequestedAt?.toISOString() ?? null,
+    answeredAt: a.balanceAnsweredAt?.toISOString() ?? null,
+    waiting,
+    accounts,
+    error: a.balanceError,
+  };
+}
 
 export function disbursementView(a: MpesaAccount | null, box: SecretBox): DisbursementView | null {
   if (!a) return null;
@@ -315,14 +338,6 @@ export function disbursementView(a: MpesaAccount | null, box: SecretBox): Disbur
       secrets[field] = { stored: true, unreadable: true };
     }
   }
-  const waiting =
-    !!a.balanceRequestedAt && (!a.balanceAnsweredAt || a.balanceAnsweredAt.getTime() < a.balanceRequestedAt.getTime());
-  let accounts: BalanceEntry[] | null = null;
-  try {
-    accounts = a.balanceResult ? (JSON.parse(a.balanceResult) as BalanceEntry[]) : null;
-  } catch {
-    accounts = null;
-  }
   return {
     id: a.id,
     values: {
@@ -332,13 +347,7 @@ export function disbursementView(a: MpesaAccount | null, box: SecretBox): Disbur
       disburseInitiatorName: a.initiatorName ?? "",
     },
     secrets,
-    balance: {
-      requestedAt: a.balanceRequestedAt?.toISOString() ?? null,
-      answeredAt: a.balanceAnsweredAt?.toISOString() ?? null,
-      waiting,
-      accounts,
-      error: a.balanceError,
-    },
+    balance: balanceView(a),
   };
 }
 

@@ -27,7 +27,13 @@ import { findSettings, findShopSetup, saveSettings, saveShopWideSettings, type S
 import { SecretDecryptionError, type SecretBox } from "./secret-box.server";
 import { testDarajaConnection, type ConnectionResult } from "./test-connection.server";
 import { callbackReachability, type CallbackReachability } from "./callback-reachability";
-import { disbursementView, findDisbursementAccount, type DisbursementView } from "./disbursement.server";
+import {
+  balanceView,
+  disbursementView,
+  findDisbursementAccount,
+  type BalanceView,
+  type DisbursementView,
+} from "./disbursement.server";
 import {
   validateAccount,
   validateSettings,
@@ -85,6 +91,8 @@ export type SettingsPage = {
   reachability: CallbackReachability;
   /** The refunds (disbursement) account, or null when refunds are paid back by hand. */
   disbursement: DisbursementView | null;
+  /** The shop-wide initiator's last balance test (kept on the default receiving account), or null without one. */
+  initiatorBalance: BalanceView | null;
 };
 
 const boxOf = (deps: Deps) => deps.box ?? secretBoxFromEnv(deps.env ?? env());
@@ -127,6 +135,7 @@ export async function loadSettingsPage(
     c2b: { ...elidedC2bUrls(base), problem: c2bBaseUrlProblem(base, "sandbox") },
     reachability: callbackReachability(base),
     disbursement: disbursementView(disbursement, box),
+    initiatorBalance: setup.settings?.initiatorName && setup.account ? balanceView(setup.account) : null,
   };
 }
 

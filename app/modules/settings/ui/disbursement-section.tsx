@@ -1,20 +1,9 @@
 import { Form } from "@remix-run/react";
-import {
-  Banner,
-  BlockStack,
-  Button,
-  Card,
-  FormLayout,
-  InlineStack,
-  List,
-  Select,
-  Spinner,
-  Text,
-  TextField,
-} from "@shopify/polaris";
+import { Banner, BlockStack, Button, Card, FormLayout, InlineStack, Select, Text, TextField } from "@shopify/polaris";
 import { useEffect, useState } from "react";
 import type { DisbursementField, DisbursementView } from "../disbursement.server";
 import type { SecretStatus } from "../fields";
+import { BalanceAnswer } from "./balance-answer";
 import { secretHelp } from "./settings-fields";
 
 // The refunds (disbursement) account: the shortcode refunds are paid from, its initiator and, where
@@ -47,9 +36,6 @@ type Props = {
 };
 
 const NONE: SecretStatus = { stored: false, unreadable: false };
-const kes = (n: number) => `KES ${n.toLocaleString("en-KE", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-const when = (iso: string) =>
-  new Date(iso).toLocaleString("en-KE", { dateStyle: "medium", timeStyle: "medium", timeZone: "Africa/Nairobi" });
 
 function initial(view: DisbursementView | null): Values {
   return {
@@ -155,32 +141,7 @@ export function DisbursementSection({ view, errors, busy, pendingIntent, test, s
               {test.message}
             </Banner>
           )}
-          {balance?.waiting && (
-            <InlineStack gap="200" blockAlign="center">
-              <Spinner size="small" accessibilityLabel="Waiting for the balance" />
-              <Text as="span">Waiting for M-PESA’s answer to the balance query…</Text>
-            </InlineStack>
-          )}
-          {balance && !balance.waiting && balance.error && (
-            <Banner tone="critical" title="The balance query failed">
-              {balance.error}
-            </Banner>
-          )}
-          {balance && !balance.waiting && !balance.error && balance.accounts && (
-            <Banner tone="success" title="Initiator works: balance received">
-              <BlockStack gap="100">
-                <List type="bullet">
-                  {balance.accounts.map((a) => (
-                    <List.Item key={a.name}>
-                      {a.name}: {a.currency === "KES" ? kes(a.available) : `${a.currency} ${a.available}`}
-                      {/utility/i.test(a.name) ? " (pays B2C refunds)" : ""}
-                    </List.Item>
-                  ))}
-                </List>
-                {balance.answeredAt && <Text as="p">As of {when(balance.answeredAt)} (EAT).</Text>}
-              </BlockStack>
-            </Banner>
-          )}
+          {balance && <BalanceAnswer balance={balance} />}
           <InlineStack gap="200" align="end">
             {view && (
               <Button
