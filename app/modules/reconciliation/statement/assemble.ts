@@ -164,6 +164,9 @@ export function createAssembler(
   /** receipt|kind -> the row's key values (exact repeats are told apart from conflicting ones by them). */
   const seen = new Map<string, RowKey>();
   let accepted = 0;
+  // Rows completed outside the preamble's Time Period (which precedes the rows), counted as they are
+  // read: with an onRow sink the rows are not kept to look at afterwards.
+  const outsidePeriod = { count: 0, firstLine: 0 };
   const problems: StatementProblem[] = [];
   let problemCount = 0;
   let notCompleted = 0;
@@ -418,6 +421,14 @@ export function createAssembler(
     }
     seen.set(key, { line, amountCents, completedAtMs: completed.at.getTime(), accountNo: account.normalised });
     accepted++;
+    const { periodFrom, periodTo } = preamble;
+    if (
+      periodFrom &&
+      periodTo &&
+      (completed.at < periodFrom || completed.at.getTime() > periodTo.getTime() + 59_000) &&
+      outsidePeriod.count++ === 0
+    )
+      outsidePeriod.firstLine = line;
     if (credit) sums.paidInCents += amountCents;
     else sums.withdrawnCents += amountCents;
     const row: StatementRow = {
@@ -537,16 +548,10 @@ export function createAssembler(
             `Opening balance ${formatKes(open)} + paid in ${formatKes(totals.paidIn)} − withdrawn ${formatKes(totals.withdrawn)} = ${formatKes(expected)}, but the closing balance is ${formatKes(close)}.`,
           );
       }
-      if (preamble.periodFrom && preamble.periodTo) {
-        const outside = rows.filter(
-          (r) =>
-            r.completedAt < preamble.periodFrom! || r.completedAt.getTime() > preamble.periodTo!.getTime() + 59_000,
+      if (outsidePeriod.count)
+        warnings.push(
+          `${outsidePeriod.count} row(s) completed outside the statement's Time Period (first: row ${outsidePeriod.firstLine}).`,
         );
-        if (outside.length)
-          warnings.push(
-            `${outside.length} row(s) completed outside the statement's Time Period (first: row ${outside[0].line}).`,
-          );
-      }
       if (duplicatesCollapsed) warnings.push(`${duplicatesCollapsed} repeated row(s) counted once.`);
       return {
         format,

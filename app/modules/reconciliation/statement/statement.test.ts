@@ -205,6 +205,22 @@ describe("parseStatement (CSV)", () => {
     expect(refused(await parse(`${noTotals}\r\n,,,Totals,,"2,000.00",120.00,`))[0].code).toBe("TOTALS_MISMATCH");
   });
 
+  it("warns of rows completed outside the Time Period, whether the rows are kept or streamed to a sink", async () => {
+    // The period ends on the 12th: the payment and its charge twin of the 13th fall outside it.
+    const text = csv(ROWS).replace("To,30-11-2026 23:59:59", "To,12-11-2026 23:59:59");
+    const warning = "2 row(s) completed outside the statement's Time Period (first: row 8).";
+    expect(ok(await parse(text)).warnings).toContain(warning);
+    const streamed = ok(
+      await parseStatement(
+        { open: () => asReadable(Buffer.from(text)) },
+        { now: new Date("2026-12-02T00:00:00Z"), onRow: () => undefined },
+      ),
+    );
+    expect(streamed.rows).toEqual([]);
+    expect(streamed.warnings).toContain(warning);
+    expect(ok(await parse(csv(ROWS))).warnings.filter((w) => w.includes("Time Period"))).toEqual([]);
+  });
+
   it("keeps the shortcode as a digit string, also when Excel wrote it as a float", async () => {
     expect(ok(await parse(csv(ROWS, { shortCode: "600123.0" }))).shortCode).toBe("600123");
     expect(refused(await parse(csv(ROWS).replace(/^Short Code:.*\r\n/m, "")))[0].code).toBe("NO_SHORTCODE");
