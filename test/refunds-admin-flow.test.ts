@@ -6,10 +6,13 @@ import { refundAccountOf } from "../app/modules/refunds/refund-account.server";
 import { openReviewCount } from "../app/modules/refunds/review.server";
 import { RequestType, setUpValidRequest } from "@shopify/shopify-api/test-helpers";
 import { action as paymentPageAction } from "../app/routes/app.payments.$id";
+import { action as c2bPageAction, loader as c2bPageLoader } from "../app/routes/app.payments.c2b.$id";
+import { announceOrder, c2bBody, registerC2b } from "./support/c2b";
 import {
   createOrder,
   eventually,
   pay,
+  postCallback,
   SHOP,
   shopifyPayments,
   startHarness,
@@ -207,5 +210,93 @@ describe("a second payment refunded from its review", () => {
       refundId: refund.id,
       resolvedBy: `staff of ${SHOP}`,
     });
+  });
+});
+
+/** A request to an admin page of the app, signed in as staff of SHOP (the embedded admin's token). */
+async function adminRequest(path: string, fields?: Record<string, string>) {
+  return setUpValidRequest(
+    {
+      type: RequestType.Admin,
+      store: SHOP.replace(".myshopify.com", ""),
+      apiKey: "testApiKey",
+      apiSecretKey: "testApiSecretKey",
+    },
+    new Request(
+      `https://my-test-app.myshopify.io${path}`,
+      fields ? { method: "POST", body: new URLSearchParams(fields) } : {},
+    ),
+  );
+}
+
+describe("a refund of a paybill payment whose payer M-PESA masked", () => {
+  it("waits for the customer's number on the payment's page, checked against the masked one, then B2C pays it", async () => {
+    const urls = await registerC2b(h.db, h.app.url, SHOP);
+    const order = createOrder(h.standin, { total: "1200.00" });
+    await announceOrder(h, order);
+    const body = c2bBody({
+      TransAmount: "1200.00",
+      BillRefNumber: `INV${order.name.replace(/\D/g, "")}`,
+      MSISDN: "2547 ***** 678",
+    });
+    expect((await postCallback(urls.confirmation, body)).status).toBe(200);
+    const payment = await eventually(
+      () => h.db.c2bPayment.findFirst({ where: { receipt: body.TransID, recordedAt: { not: null } } }),
+      "paybill payment recorded on the order",
+    );
+    // The merchant refunds part of it in the Shopify admin.
+    await h.standin.refundOrder(order.id, { amount: "500.00", note: "one item back" });
+    const [pending] = await eventually(async () => {
+      const rows = await refundsOf(order.id);
+      return rows.length ? rows : null;
+    }, "pending refund");
+    expect(pending).toMatchObject({
+      state: "PENDING_APPROVAL",
+      method: "B2C",
+      amountKes: 500,
+      phone: null,
+      payerMasked: "2547 ***** 678",
+      receipt: body.TransID,
+    });
+
+    // The paybill payment has its own page: the refund asks for the number, showing the masked one.
+    const args = (request: Request) => ({ request, params: { id: payment.id }, context: {} });
+    const page = await (await c2bPageLoader(args(await adminRequest(`/app/payments/c2b/${payment.id}`)))).json();
+    expect(page.refunds?.refunds[0]).toMatchObject({ id: pending.id, needsPhone: { shown: "2547 ***** 678" } });
+    expect(page.facts).toContainEqual({ label: "Payer", value: "2547 ***** 678 (as M-PESA shows it)" });
+    const approve = async (phone?: string) => {
+      const fields = { intent: "approve", refundId: pending.id, ...(phone !== undefined ? { phone } : {}) };
+      const res = (await c2bPageAction(
+        args(await adminRequest(`/app/payments/c2b/${payment.id}`, fields)),
+      )) as Response;
+      return { status: res.status, body: (await res.json()) as { ok: boolean; error?: string } };
+    };
+    expect(await approve()).toEqual({
+      status: 400,
+      body: { ok: false, error: "Enter the customer's M-PESA number to approve this refund." },
+    });
+    expect((await approve("0712 34")).body.error).toMatch(/is not a Kenyan mobile number/);
+    expect((await approve("0712 345 999")).body.error).toBe(
+      "2547****5999 is not the number that paid: M-PESA showed it as 2547 ***** 678. Check it with the customer.",
+    );
+    expect(await h.db.mpesaRefund.findUniqueOrThrow({ where: { id: pending.id } })).toMatchObject({
+      state: "PENDING_APPROVAL",
+      phone: null,
+    });
+    expect((await approve("0712 345 678")).status).toBe(200);
+    const paid = await eventually(
+      async () => {
+        const r = await h.db.mpesaRefund.findUniqueOrThrow({ where: { id: pending.id } });
+        return r.state === "SUCCEEDED" ? r : null;
+      },
+      "refund paid",
+      30_000,
+    );
+    expect(paid).toMatchObject({ phone: "254712345678", approvedBy: `staff of ${SHOP}` });
+    const sent = h.emulator
+      .requests({ path: "/mpesa/b2c/v3/paymentrequest" })
+      .filter((r) => (r.body as { OriginatorConversationID: string }).OriginatorConversationID === paid.idempotencyKey);
+    expect(sent).toHaveLength(1);
+    expect((sent[0].body as { PartyB: unknown }).PartyB).toBe(254712345678);
   });
 });

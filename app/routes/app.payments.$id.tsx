@@ -1,28 +1,15 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import {
-  Badge,
-  Banner,
-  BlockStack,
-  Box,
-  Button,
-  Card,
-  InlineGrid,
-  InlineStack,
-  Layout,
-  Page,
-  Text,
-  TextField,
-} from "@shopify/polaris";
-import { useState } from "react";
+import { useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Badge, Banner, BlockStack, Card, InlineGrid, Layout, Page, Text } from "@shopify/polaris";
 import prisma from "../db.server";
 import { authenticate } from "../shopify.server";
 import { getPaymentAttemptDetail } from "../modules/payments/dashboard/index.server";
-import { merchantRefundAction, refundsPanel, type RefundView } from "../modules/refunds/merchant.server";
+import { merchantRefundAction, refundsPanel } from "../modules/refunds/merchant.server";
 import { refundsDeps } from "../refunds.server";
 import { reviewAction, reviewPanel } from "../modules/refunds/review.server";
 import { ReviewActions, ReviewResolution } from "../ui/refunds/review-actions";
+import { RefundsCard } from "../ui/refunds/refunds-card";
 import { paymentsDeps } from "../payments.server";
 import { env } from "../lib/env.server";
 import { orderUrl as orderUrlOf } from "../modules/payments/dashboard/index.server";
@@ -69,15 +56,15 @@ export const action = async ({ request, params }: ActionFunctionArgs) => {
   return json(result, { status: result.ok ? 200 : 400 });
 };
 
-const REFUND_METHOD_WORDS: Record<string, string> = {
-  REVERSAL: "by reversal (the whole receipt back)",
-  B2C: "by B2C (sent to the phone)",
-  MANUAL: "by hand, outside the app",
-};
-
 export default function PaymentPage() {
   const d = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
+  const refundResult =
+    result && "review" in result && !result.review
+      ? result.ok
+        ? { ok: true as const, message: result.message }
+        : { ok: false as const, error: result.error }
+      : null;
   const busy = useNavigation().state !== "idle";
   const resolved = d.reviewPanel?.resolution ? d.reviewPanel : null;
   return (
@@ -157,7 +144,7 @@ export default function PaymentPage() {
         </Layout.Section>
         {d.refunds && (
           <Layout.Section>
-            <RefundsCard panel={d.refunds} />
+            <RefundsCard panel={d.refunds} result={refundResult} />
           </Layout.Section>
         )}
         <Layout.Section>
@@ -165,133 +152,5 @@ export default function PaymentPage() {
         </Layout.Section>
       </Layout>
     </Page>
-  );
-}
-
-type Panel = {
-  receipt: string;
-  receivedKes: number;
-  refundableKes: number;
-  refunds: RefundView[];
-  reviewOpen: boolean;
-  nonce: string;
-};
-
-function RefundsCard({ panel }: { panel: Panel }) {
-  const result = useActionData<typeof action>();
-  const busy = useNavigation().state !== "idle";
-  const [amount, setAmount] = useState(String(panel.refundableKes));
-  return (
-    <Card>
-      <BlockStack gap="300">
-        <Text as="h2" variant="headingMd">
-          Refunds
-        </Text>
-        <Text as="p" tone="subdued">
-          {`Receipt ${panel.receipt}: KES ${panel.receivedKes} received, KES ${panel.refundableKes} can still be refunded.`}
-        </Text>
-        {result && "review" in result && !result.review && (
-          <Banner tone={result.ok ? "success" : "critical"}>
-            <Text as="p">{result.ok ? result.message : result.error}</Text>
-          </Banner>
-        )}
-        {panel.refundableKes > 0 && !panel.reviewOpen && (
-          <Form method="post">
-            <input type="hidden" name="intent" value="refund" />
-            <input type="hidden" name="nonce" value={panel.nonce} />
-            <InlineStack gap="300" blockAlign="end">
-              <TextField
-                label="Amount (KES, whole shillings)"
-                name="amount"
-                value={amount}
-                onChange={setAmount}
-                autoComplete="off"
-                inputMode="numeric"
-              />
-              <Button submit variant="primary" loading={busy}>
-                Refund via M-PESA
-              </Button>
-            </InlineStack>
-          </Form>
-        )}
-        {panel.refunds.map((r) => (
-          <Box key={r.id} borderColor="border" borderWidth="025" borderRadius="200" padding="300">
-            <BlockStack gap="200">
-              <InlineStack gap="300" blockAlign="center" wrap>
-                <Badge>{r.stateLabel}</Badge>
-                <Text as="span">{`KES ${r.amountKes} ${REFUND_METHOD_WORDS[r.method] ?? r.method}`}</Text>
-                {r.phone && <Text as="span" tone="subdued">{`to ${r.phone}`}</Text>}
-                {r.mpesaTransactionId && <Text as="span" tone="subdued">{`M-PESA ${r.mpesaTransactionId}`}</Text>}
-              </InlineStack>
-              {(r.note || r.resultDesc) && <Text as="p">{r.note ?? r.resultDesc}</Text>}
-              {r.approvedBy && r.approvedAt && (
-                <Text as="p" tone="subdued">
-                  {`${r.state === "MANUAL" ? "Marked paid back by" : "Approved by"} ${r.approvedBy} on ${new Date(r.approvedAt).toLocaleString("en-KE", { timeZone: "Africa/Nairobi" })}`}
-                </Text>
-              )}
-              {r.state === "CANCELLED" && r.closedAt && (
-                <Text as="p" tone="subdued">
-                  {`Cancelled on ${new Date(r.closedAt).toLocaleString("en-KE", { timeZone: "Africa/Nairobi" })}`}
-                </Text>
-              )}
-              {(r.canApprove || r.canCancel) && (
-                <InlineStack gap="200">
-                  {r.canApprove && <RefundButton id={r.id} intent="approve" label="Approve and send" primary />}
-                  {r.canCancel && <RefundButton id={r.id} intent="cancel" label="Cancel" />}
-                </InlineStack>
-              )}
-              {r.canMarkDone && <ManualDoneForm id={r.id} manual={r.method === "MANUAL"} />}
-            </BlockStack>
-          </Box>
-        ))}
-      </BlockStack>
-    </Card>
-  );
-}
-
-function RefundButton({
-  id,
-  intent,
-  label,
-  primary,
-}: {
-  id: string;
-  intent: string;
-  label: string;
-  primary?: boolean;
-}) {
-  return (
-    <Form method="post">
-      <input type="hidden" name="intent" value={intent} />
-      <input type="hidden" name="refundId" value={id} />
-      <Button submit variant={primary ? "primary" : "secondary"}>
-        {label}
-      </Button>
-    </Form>
-  );
-}
-
-/** "Paid back by hand" with the merchant's note of how (kept on the refund). */
-function ManualDoneForm({ id, manual }: { id: string; manual: boolean }) {
-  const [note, setNote] = useState("");
-  return (
-    <Form method="post">
-      <input type="hidden" name="intent" value="manual-done" />
-      <input type="hidden" name="refundId" value={id} />
-      <InlineStack gap="200" blockAlign="end" wrap>
-        <TextField
-          label={manual ? "Paid back outside the app: how?" : "Or pay it back outside the app: how?"}
-          name="note"
-          value={note}
-          onChange={setNote}
-          autoComplete="off"
-          maxLength={500}
-          placeholder="e.g. sent from the shop's M-PESA, code QK12…"
-        />
-        <Button submit variant={manual ? "primary" : "secondary"}>
-          Paid back by hand
-        </Button>
-      </InlineStack>
-    </Form>
   );
 }

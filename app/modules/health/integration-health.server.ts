@@ -205,6 +205,11 @@ async function refundsBanner(db: HealthDb, shop: string, firstTwo: string[]): Pr
           select: { id: true },
         })
       : null;
+  // A paybill/till payment's refund: its own page has the approve button.
+  const c2b =
+    n === 1 && !attempt
+      ? await db.c2bPayment.findFirst({ where: { shopDomain: shop, receipt: firstTwo[0] }, select: { id: true } })
+      : null;
   return {
     id: "refunds",
     tone: "warning",
@@ -212,7 +217,9 @@ async function refundsBanner(db: HealthDb, shop: string, firstTwo: string[]): Pr
     body: "A refund made in Shopify moves no money by itself: the customer is paid back only when you approve the M-PESA refund (or mark it paid outside the app).",
     action: attempt
       ? { content: "Approve the refund", url: `/app/payments/${attempt.id}` }
-      : { content: "See payments", url: "/app/payments" },
+      : c2b
+        ? { content: "Approve the refund", url: `/app/payments/c2b/${c2b.id}` }
+        : { content: "See payments", url: "/app/payments" },
   };
 }
 

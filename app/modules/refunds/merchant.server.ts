@@ -4,6 +4,8 @@ import { maskMsisdn } from "../../lib/phone-mask";
 import type { RefundsDeps } from "./deps.server";
 import { applyRefundEvent } from "./repository.server";
 import { requestRefund } from "./request.server";
+import { fitsHiddenPayer } from "./method";
+import { normalizeMsisdn } from "../daraja";
 import type { RefundEvent, RefundState } from "./transition";
 
 // The merchant's refund actions on a payment's page: "Refund via M-PESA" (the click is the approval:
@@ -39,6 +41,8 @@ export interface RefundView {
   /** Who dropped it, or said it was paid back by hand, and when (null: neither). */
   closedAt: string | null;
   canApprove: boolean;
+  /** Approving needs the customer's full number: M-PESA showed this of it (masked), or "hidden" (hashed). */
+  needsPhone: { shown: string | null } | null;
   canCancel: boolean;
   canMarkDone: boolean;
 }
@@ -70,6 +74,8 @@ const view = (r: MpesaRefund): RefundView => {
     approvedAt: r.approvedAt?.toISOString() ?? null,
     closedAt: r.state === "CANCELLED" || r.state === "MANUAL" ? (r.settledAt?.toISOString() ?? null) : null,
     canApprove: r.state === "PENDING_APPROVAL" && r.method !== "MANUAL",
+    needsPhone:
+      r.state === "PENDING_APPROVAL" && r.method === "B2C" && !r.phone ? { shown: r.payerMasked ?? null } : null,
     canCancel: pending,
     canMarkDone: pending,
   };
@@ -82,7 +88,18 @@ export async function refundsPanel(deps: Pick<RefundsDeps, "db">, shop: string, 
     include: { reviewResolution: { select: { id: true } } },
   });
   if (!attempt?.mpesaReceipt) return null;
-  const receipt = await deps.db.mpesaReceipt.findUnique({ where: { receipt: attempt.mpesaReceipt } });
+  return receiptPanel(deps, shop, attempt.mpesaReceipt, attempt.status === "NEEDS_REVIEW" && !attempt.reviewResolution);
+}
+
+/** The refunds of a paybill/till payment's receipt (null: no such payment of this shop, or no money). */
+export async function c2bRefundsPanel(deps: Pick<RefundsDeps, "db">, shop: string, c2bPaymentId: string) {
+  const payment = await deps.db.c2bPayment.findFirst({ where: { id: c2bPaymentId, shopDomain: shop } });
+  if (!payment || payment.amountKes === null) return null;
+  return receiptPanel(deps, shop, payment.receipt, false);
+}
+
+async function receiptPanel(deps: Pick<RefundsDeps, "db">, shop: string, receiptNo: string, reviewOpen: boolean) {
+  const receipt = await deps.db.mpesaReceipt.findUnique({ where: { receipt: receiptNo } });
   if (!receipt || receipt.shopDomain !== shop) return null;
   const refunds = await deps.db.mpesaRefund.findMany({
     where: { shopDomain: shop, receipt: receipt.receipt },
@@ -93,15 +110,16 @@ export async function refundsPanel(deps: Pick<RefundsDeps, "db">, shop: string, 
     receivedKes: receipt.amountKes,
     refundableKes: receipt.amountKes - receipt.refundedKes,
     refunds: refunds.map(view),
-    reviewOpen: attempt.status === "NEEDS_REVIEW" && !attempt.reviewResolution,
+    reviewOpen,
     nonce: crypto.randomUUID(),
   } satisfies RefundsPanel;
 }
 
 export type ActionResult = { ok: true; message: string } | { ok: false; error: string };
+type ActionDeps = Pick<RefundsDeps, "db" | "now" | "config" | "refundAccount">;
 
 export async function merchantRefundAction(
-  deps: Pick<RefundsDeps, "db" | "now" | "config" | "refundAccount">,
+  deps: ActionDeps,
   shop: string,
   attemptId: string,
   form: FormData,
@@ -109,6 +127,42 @@ export async function merchantRefundAction(
 ): Promise<ActionResult> {
   const panel = await refundsPanel(deps, shop, attemptId);
   if (!panel) return { ok: false, error: "This payment took no M-PESA money: there is nothing to refund." };
+  return actOn(deps, shop, panel, form, by, {
+    sourceKey: (nonce) => `admin:${attemptId}:${nonce}`,
+    // A payment that is not on the Shopify order (held for review, resolved another way) has
+    // nothing to refund there: the refund only moves the money.
+    initiatedBy: async () => ((await isOnShopifyOrder(deps, attemptId)) ? "ADMIN_ACTION" : "REVIEW"),
+  });
+}
+
+/** The same actions on a paybill/till payment's page. */
+export async function c2bRefundAction(
+  deps: ActionDeps,
+  shop: string,
+  c2bPaymentId: string,
+  form: FormData,
+  by: string,
+): Promise<ActionResult> {
+  const panel = await c2bRefundsPanel(deps, shop, c2bPaymentId);
+  if (!panel) return { ok: false, error: "This payment took no M-PESA money: there is nothing to refund." };
+  return actOn(deps, shop, panel, form, by, {
+    sourceKey: (nonce) => `admin:c2b:${c2bPaymentId}:${nonce}`,
+    // Applied to its order: Shopify records the refund after M-PESA's success; otherwise only money moves.
+    initiatedBy: async () => {
+      const p = await deps.db.c2bPayment.findUnique({ where: { id: c2bPaymentId }, select: { status: true } });
+      return p?.status === "APPLIED" ? "ADMIN_ACTION" : "REVIEW";
+    },
+  });
+}
+
+async function actOn(
+  deps: ActionDeps,
+  shop: string,
+  panel: RefundsPanel,
+  form: FormData,
+  by: string,
+  subject: { sourceKey: (nonce: string) => string; initiatedBy: () => Promise<"ADMIN_ACTION" | "REVIEW"> },
+): Promise<ActionResult> {
   const intent = String(form.get("intent") ?? "");
   if (intent === "refund") {
     if (panel.reviewOpen)
@@ -125,10 +179,8 @@ export async function merchantRefundAction(
       shopDomain: shop,
       receipt: panel.receipt,
       amountKes,
-      // A payment that is not on the Shopify order (held for review, resolved another way) has
-      // nothing to refund there: the refund only moves the money.
-      initiatedBy: (await isOnShopifyOrder(deps, attemptId)) ? "ADMIN_ACTION" : "REVIEW",
-      sourceKey: `admin:${attemptId}:${nonce}`,
+      initiatedBy: await subject.initiatedBy(),
+      sourceKey: subject.sourceKey(nonce),
     });
     if (!made.created && made.reason === "duplicate")
       return { ok: true, message: "That refund was already requested." };
@@ -139,6 +191,11 @@ export async function merchantRefundAction(
         ok: true,
         message: `Refund of KES ${amountKes} recorded: ${made.refund.note ?? "pay it back by hand"}.`,
       };
+    if (made.refund.method === "B2C" && !made.refund.phone)
+      return {
+        ok: true,
+        message: `Refund of KES ${amountKes} waits for the customer's number: ${made.refund.note ?? "enter it below"}.`,
+      };
     await applyRefundEvent(deps, made.refund.id, { type: "approve", by, at: deps.now() });
     return {
       ok: true,
@@ -148,6 +205,10 @@ export async function merchantRefundAction(
   const refundId = String(form.get("refundId") ?? "");
   const refund = panel.refunds.find((r) => r.id === refundId);
   if (!refund) return { ok: false, error: "No such refund on this payment." };
+  if (intent === "approve" && refund.needsPhone) {
+    const given = await giveRecipient(deps, refund.id, String(form.get("phone") ?? ""));
+    if (!given.ok) return given;
+  }
   const event =
     intent === "approve"
       ? ({ type: "approve", by, at: deps.now() } as const)
@@ -162,6 +223,35 @@ export async function merchantRefundAction(
   if (!result.applied)
     return { ok: false, error: `Nothing changed: the refund is ${refund.stateLabel.toLowerCase()}.` };
   return { ok: true, message: `Refund ${LABELS[result.refund.state as RefundState].toLowerCase()}.` };
+}
+
+/**
+ * The customer's number for a B2C refund whose payer M-PESA hid: a Kenyan mobile number that fits what
+ * M-PESA showed (every digit of the masked one; the SHA-256 of the hashed one). Set once, only while
+ * the refund waits for approval.
+ */
+async function giveRecipient(deps: Pick<RefundsDeps, "db">, refundId: string, typed: string): Promise<ActionResult> {
+  if (!typed.trim()) return { ok: false, error: "Enter the customer's M-PESA number to approve this refund." };
+  let msisdn: string;
+  try {
+    msisdn = normalizeMsisdn(typed, "phone");
+  } catch {
+    return { ok: false, error: `"${typed.trim()}" is not a Kenyan mobile number (07…, 01… or 2547…).` };
+  }
+  const r = await deps.db.mpesaRefund.findUniqueOrThrow({ where: { id: refundId } });
+  const hidden = { masked: r.payerMasked, hash: r.payerHash };
+  if (!fitsHiddenPayer(msisdn, hidden, (v) => crypto.createHash("sha256").update(v).digest("hex")))
+    return {
+      ok: false,
+      error: r.payerMasked
+        ? `${maskMsisdn(msisdn)} is not the number that paid: M-PESA showed it as ${r.payerMasked}. Check it with the customer.`
+        : "That is not the number that paid (it does not match M-PESA's record of the payer). Check it with the customer.",
+    };
+  await deps.db.mpesaRefund.updateMany({
+    where: { id: refundId, state: "PENDING_APPROVAL", phone: null },
+    data: { phone: msisdn },
+  });
+  return { ok: true, message: "" };
 }
 
 const MANUAL_NOTE_MAX = 500;

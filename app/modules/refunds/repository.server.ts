@@ -29,6 +29,8 @@ export interface NewRefund {
   initiatedBy: RefundOrigin;
   sourceKey: string;
   phone?: string | null;
+  payerMasked?: string | null;
+  payerHash?: string | null;
   shopifyRefundGid?: string | null;
   parentTransactionGid?: string | null;
   note?: string | null;
@@ -132,6 +134,8 @@ export async function createRefundIn(tx: Prisma.TransactionClient, input: NewRef
       idempotencyKey: idempotencyKeyFor(id),
       callbackTokenHash: refundCallbackTokenHash(id),
       phone: input.phone ?? null,
+      payerMasked: input.payerMasked ?? null,
+      payerHash: input.payerHash ?? null,
       shopifyRefundGid: input.shopifyRefundGid ?? null,
       parentTransactionGid: input.parentTransactionGid ?? null,
       note: input.note ?? null,
@@ -147,6 +151,7 @@ export const factsOf = (r: MpesaRefund): RefundFacts => ({
   sendCount: r.sendCount,
   conversationId: r.conversationId,
   queueTimedOut: !!r.queueTimedOutAt,
+  recipientKnown: r.method !== "B2C" || !!r.phone,
 });
 
 export interface ApplyDeps {

@@ -43,6 +43,21 @@ export async function requestRefundIn(
   const attempt = receipt.attemptId
     ? await tx.paymentAttempt.findUnique({ where: { id: receipt.attemptId }, select: { msisdn: true } })
     : null;
+  // A paybill/till payment: its payer as the C2B confirmation gave it (in full, masked or hashed).
+  const c2b = attempt
+    ? null
+    : await tx.c2bPayment.findFirst({
+        where: { shopDomain: req.shopDomain, receipt: req.receipt },
+        select: { payer: true, payerKind: true },
+      });
+  const phone = attempt?.msisdn ?? (c2b?.payerKind === "msisdn" ? c2b.payer : null);
+  const hiddenPayer =
+    c2b?.payer && (c2b.payerKind === "masked" || c2b.payerKind === "hashed")
+      ? {
+          masked: c2b.payerKind === "masked" ? c2b.payer : null,
+          hash: c2b.payerKind === "hashed" ? c2b.payer : null,
+        }
+      : null;
   const { method, why } = chooseMethod({
     amountKes: req.amountKes,
     receiptAmountKes: receipt.amountKes,
@@ -50,7 +65,8 @@ export async function requestRefundIn(
     receiptAt: receipt.createdAt,
     now: deps.now(),
     reversalWindowMs: deps.config.reversalWindowMs,
-    phone: attempt?.msisdn ?? null,
+    phone,
+    hiddenPayer,
     hasAccount,
   });
   const input: NewRefund = {
@@ -61,7 +77,9 @@ export async function requestRefundIn(
     method,
     initiatedBy: req.initiatedBy,
     sourceKey: req.sourceKey,
-    phone: method === "B2C" ? (attempt?.msisdn ?? null) : null,
+    phone: method === "B2C" ? phone : null,
+    payerMasked: method === "B2C" && !phone ? (hiddenPayer?.masked ?? null) : null,
+    payerHash: method === "B2C" && !phone ? (hiddenPayer?.hash ?? null) : null,
     shopifyRefundGid: req.shopifyRefundGid ?? null,
     parentTransactionGid: req.parentTransactionGid ?? null,
     note: why,

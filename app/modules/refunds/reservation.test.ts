@@ -28,6 +28,7 @@ const newRefund = (r: string, amountKes: number, key: string) =>
     method: "B2C",
     initiatedBy: "ADMIN_ACTION",
     sourceKey: key,
+    phone: "254712345678",
   });
 
 describe("refundable limit (database guard)", () => {

@@ -44,6 +44,8 @@ export interface RefundFacts {
   conversationId: string | null;
   /** M-PESA's queue timed a request of this refund out (QueueTimeOutURL). */
   queueTimedOut: boolean;
+  /** False for a B2C refund whose recipient's full number is not known yet (the merchant types it). */
+  recipientKnown?: boolean;
 }
 
 export type RefundEvent =
@@ -119,6 +121,8 @@ export function transition(r: RefundFacts, e: RefundEvent): Transition {
     case "approve":
       if (r.state !== "PENDING_APPROVAL") return stay(`already ${r.state}`);
       if (r.method === "MANUAL") return stay("a manual refund is paid back outside the app, then marked done");
+      if (r.method === "B2C" && r.recipientKnown === false)
+        return stay("the customer's full M-PESA number is needed before it can be sent");
       return to("APPROVED", { approvedBy: e.by, approvedAt: e.at, note: null }, ["send"]);
 
     case "cancel":

@@ -46,7 +46,7 @@ export async function handleCustomersRedact(db: Db, webhook: VerifiedWebhook): P
     const paidFrom = [...phones, ...attempts.map((a) => a.msisdn)].filter((p): p is string => !!p);
     await tx.mpesaRefund.updateMany({
       where: { shopDomain, OR: [{ phone: { in: paidFrom } }, { orderGid: { in: orderGids } }] },
-      data: { phone: null },
+      data: { phone: null, payerMasked: null, payerHash: null },
     });
     const callbacks = await scrubCallbackLogs(
       tx,

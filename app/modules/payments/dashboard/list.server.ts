@@ -154,7 +154,7 @@ export async function listPayments(
         statusTone: tone,
         receipt: p.receipt,
         reason: c2bReason(p),
-        url: p.status === "UNMATCHED" ? "/app/payments/unmatched" : "",
+        url: p.status === "UNMATCHED" ? "/app/payments/unmatched" : `/app/payments/c2b/${p.id}`,
         time: p.transTime.getTime(),
         key: p.orderGid ?? `c2b:${p.id}`,
         orderGid: p.orderGid,

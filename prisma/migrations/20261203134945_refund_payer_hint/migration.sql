@@ -1,0 +1,4 @@
+-- AlterTable
+ALTER TABLE "MpesaRefund" ADD COLUMN "payerHash" TEXT;
+ALTER TABLE "MpesaRefund" ADD COLUMN "payerMasked" TEXT;
+

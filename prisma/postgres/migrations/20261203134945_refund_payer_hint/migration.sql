@@ -1,0 +1,4 @@
+-- AlterTable
+ALTER TABLE "MpesaRefund" ADD COLUMN     "payerHash" TEXT,
+ADD COLUMN     "payerMasked" TEXT;
+
