@@ -1,5 +1,6 @@
 import { configDefaults, defineConfig } from "vitest/config";
 import tsconfigPaths from "vite-tsconfig-paths";
+import { EMULATOR_CERTIFICATE } from "./emulator/initiator-key";
 
 // Values every test process sees. Real secrets never appear here: these are test-only constants.
 const testEnv = {
@@ -11,6 +12,10 @@ const testEnv = {
   ENCRYPTION_KEY: "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
   LOG_LEVEL: "silent",
   JOB_WORKER: "false",
+  // Tests talk to the Daraja emulator, never to Safaricom: initiator passwords are encrypted with the
+  // emulator's certificate (public on purpose, emulator/README.md "Initiator credentials").
+  DARAJA_SANDBOX_CERTIFICATE: EMULATOR_CERTIFICATE,
+  DARAJA_PRODUCTION_CERTIFICATE: EMULATOR_CERTIFICATE,
 };
 
 // *.cluster.test.ts start several app instances on one PostgreSQL database behind nginx: they belong

@@ -2,7 +2,13 @@
 // Flags win over environment variables, which win over defaults. The emulator is a separate program
 // from the app, so it reads its own EMULATOR_* variables here (app/lib/env.server.ts is the app's).
 import { parseArgs } from "node:util";
-import { DEFAULT_CREDENTIALS, SANDBOX_PASSKEY, SANDBOX_TEST_MSISDN, startEmulator } from "./index";
+import {
+  DEFAULT_CREDENTIALS,
+  SANDBOX_INITIATOR_PASSWORD,
+  SANDBOX_PASSKEY,
+  SANDBOX_TEST_MSISDN,
+  startEmulator,
+} from "./index";
 
 const { values } = parseArgs({
   options: {
@@ -58,6 +64,8 @@ console.log(`Daraja emulator listening on ${emulator.url}
   STK shortcode    174379
   passkey          ${SANDBOX_PASSKEY}
   test MSISDN      ${SANDBOX_TEST_MSISDN} (times out with 1037, like the real sandbox)
+  initiator        testapi / ${SANDBOX_INITIATOR_PASSWORD} (any name; encrypt the password with the
+                   emulator's certificate: ${emulator.url}/__emulator/certificate)
   control API      ${emulator.url}/__emulator/
 Outcome by the phone's last four digits: 0032 cancelled, 0037 timeout, 0001 insufficient funds,
   2001 wrong PIN, 1019 expired, 0017 rule limited, 0002 callback twice, 0003 late callback,

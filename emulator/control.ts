@@ -1,6 +1,7 @@
 // The control API, in process and over HTTP under /__emulator/ (same operations, same names).
 import { customerPays, parseCustomerPayment, type CustomerPayment, type CustomerPaymentResult } from "./api/c2b";
 import type { CallbackRecord } from "./callbacks";
+import { EMULATOR_CERTIFICATE } from "./initiator-key";
 import type { Balances, Resolved, Rules } from "./options";
 import { parseForcedOutcome, type ForcedOutcome } from "./outcomes";
 import type { Reply } from "./reply";
@@ -175,6 +176,9 @@ export function createControl(opts: Resolved) {
     const route = `${method} ${path.replace(/\/+$/, "") || "/"}`;
     const balance = /^(GET|POST) \/balances\/(\d+)$/.exec(route);
     if (route === "GET /statement") return statementReply(query);
+    if (route === "GET /certificate") {
+      return { status: 200, body: EMULATOR_CERTIFICATE, contentType: "application/x-pem-file" };
+    }
     try {
       if (balance) return ok(balance[1] === "GET" ? api.balances(balance[2]) : api.setBalances(balance[2], b));
       switch (route) {
@@ -295,6 +299,7 @@ const CONTROL_INDEX = [
   "POST /__emulator/callbacks/resume {kinds?}",
   "POST /__emulator/pull/quirks",
   "POST /__emulator/tokens/expire",
+  "GET /__emulator/certificate (PEM: encrypt initiator passwords with it)",
   "GET /__emulator/stats",
   "GET /__emulator/idle",
   "POST /__emulator/reset {tokens?: true}",

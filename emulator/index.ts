@@ -3,13 +3,22 @@ import type { AddressInfo } from "node:net";
 import { createControl, type EmulatorControl } from "./control";
 import { resolveOptions, type EmulatorOptions } from "./options";
 import { createServer } from "./server";
+import { EMULATOR_CERTIFICATE } from "./initiator-key";
 
 export type { EmulatorOptions } from "./options";
 export { DEFAULT_CREDENTIALS, EMULATOR_TILL, SANDBOX_PASSKEY } from "./options";
 export { SANDBOX_TEST_MSISDN, STK_OUTCOMES } from "./outcomes";
+export { EMULATOR_CERTIFICATE } from "./initiator-key";
+export { SANDBOX_INITIATOR_PASSWORD } from "./api/security-credential";
 export type { EmulatorControl } from "./control";
 
-export type Emulator = EmulatorControl & { url: string; port: number; close(): Promise<void> };
+export type Emulator = EmulatorControl & {
+  url: string;
+  port: number;
+  /** The certificate (PEM) initiator passwords are encrypted with for this emulator (initiator-key.ts). */
+  certificatePem: string;
+  close(): Promise<void>;
+};
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const control = createControl(resolveOptions(options));
@@ -24,6 +33,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     ...control.api,
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     port,
+    certificatePem: EMULATOR_CERTIFICATE,
     close: async () => {
       control.api.reset();
       await new Promise<void>((resolve) => {

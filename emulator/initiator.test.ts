@@ -1,6 +1,7 @@
+import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator } from "./index";
-import { call, startReceiver, token, type Receiver } from "./test-support";
+import { EMULATOR_CERTIFICATE, startEmulator, type Emulator } from "./index";
+import { call, securityCredential, startReceiver, token, type Receiver } from "./test-support";
 
 let emu: Emulator;
 let rx: Receiver;
@@ -32,7 +33,7 @@ function b2c(partyA: string, amount: number, u = urls(), over: Record<string, un
   const body = {
     OriginatorConversationID: `orig-${n}-${amount}`,
     InitiatorName: "testapi",
-    SecurityCredential: "c2VjcmV0",
+    SecurityCredential: securityCredential(),
     CommandID: "BusinessPayment",
     Amount: amount,
     PartyA: partyA,
@@ -48,7 +49,7 @@ function b2c(partyA: string, amount: number, u = urls(), over: Record<string, un
 
 const initiator = (u: ReturnType<typeof urls>) => ({
   Initiator: "testapi",
-  SecurityCredential: "c2VjcmV0",
+  SecurityCredential: securityCredential(),
   ResultURL: u.ResultURL,
   QueueTimeOutURL: u.QueueTimeOutURL,
   Remarks: "recon",
@@ -161,7 +162,7 @@ describe("B2C", () => {
     const { OriginatorConversationID: _, ...body } = {
       OriginatorConversationID: "",
       InitiatorName: "testapi",
-      SecurityCredential: "x",
+      SecurityCredential: securityCredential(),
       CommandID: "BusinessPayment",
       Amount: 10,
       PartyA: "600301",
@@ -173,6 +174,147 @@ describe("B2C", () => {
     const res = await call(emu, "/mpesa/b2c/v1/paymentrequest", body, { token: bearer });
     expect(res.body.OriginatorConversationID).toEqual(expect.any(String));
     await rx.waitFor(u.result);
+  });
+});
+
+describe("initiator credentials (SecurityCredential)", () => {
+  const INVALID = { ResultCode: 2001, ResultDesc: "The initiator information is invalid." };
+  const balanceQuery = (target: Emulator, t: string, shortCode: string, u: ReturnType<typeof urls>, over = {}) =>
+    call(
+      target,
+      "/mpesa/accountbalance/v1/query",
+      { ...initiator(u), CommandID: "AccountBalance", PartyA: shortCode, IdentifierType: "4", ...over },
+      { token: t },
+    );
+
+  it("the sandbox initiator's password encrypted with the emulator's certificate is accepted", async () => {
+    const credential = securityCredential("Safaricom999!*!", emu.certificatePem);
+    expect(credential).toHaveLength(344); // 2048-bit key, base64
+    const shortCode = String(nextShortCode++);
+    const u = urls();
+    await b2c(shortCode, 100, u, { SecurityCredential: credential });
+    expect((await rx.waitFor(u.result))[0].body.Result.ResultCode).toBe(0);
+    expect(emu.balances(shortCode).utility).toBe(4900);
+  });
+
+  it("a wrong password is acknowledged, then answered 2001 in the Result, and no money moves", async () => {
+    const shortCode = String(nextShortCode++);
+    const ledger = emu.ledger().length;
+    const rejected = emu.stats().rejectedInitiatorCredential;
+    const u = urls();
+    const ack = await b2c(shortCode, 100, u, { SecurityCredential: securityCredential("Safaricom999!*?") });
+    expect(ack.body).toMatchObject({
+      ResponseCode: "0",
+      ResponseDescription: "Accept the service request successfully.",
+    });
+    const [hit] = await rx.waitFor(u.result);
+    expect(hit.body.Result).toMatchObject({ ...INVALID, ConversationID: ack.body.ConversationID });
+    expect(hit.body.Result.ResultParameters).toBeUndefined();
+    expect(emu.balances(shortCode).utility).toBe(5000);
+    expect(emu.ledger()).toHaveLength(ledger);
+    expect(emu.stats().rejectedInitiatorCredential).toBe(rejected + 1);
+  });
+
+  it("the right password encrypted with another certificate, or no ciphertext at all, is 2001", async () => {
+    const other = generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey.export({ type: "spki", format: "pem" });
+    for (const credential of [securityCredential("Safaricom999!*!", String(other)), "c2VjcmV0", "Safaricom999!*!"]) {
+      const shortCode = String(nextShortCode++);
+      const u = urls();
+      await b2c(shortCode, 100, u, { SecurityCredential: credential });
+      expect((await rx.waitFor(u.result))[0].body.Result).toMatchObject(INVALID);
+      expect(emu.balances(shortCode).utility).toBe(5000);
+    }
+  });
+
+  it("Reversal and Transaction Status check it too: a wrong one reverses nothing and reports nothing", async () => {
+    const shortCode = String(nextShortCode++);
+    const { transId } = await emu.c2bPay({ shortCode, amount: 700, msisdn: "254712345678" });
+    const wrong = securityCredential("not-the-password");
+    const r = urls();
+    await call(
+      emu,
+      "/mpesa/reversal/v1/request",
+      {
+        ...initiator(r),
+        SecurityCredential: wrong,
+        CommandID: "TransactionReversal",
+        TransactionID: transId,
+        Amount: 700,
+        ReceiverParty: shortCode,
+        RecieverIdentifierType: "11",
+      },
+      { token: bearer },
+    );
+    expect((await rx.waitFor(r.result))[0].body.Result).toMatchObject(INVALID);
+    expect(emu.balances(shortCode).utility).toBe(5700);
+    expect(emu.ledger().find((e) => e.receipt === transId)?.reversedBy).toBeUndefined();
+    const s = urls();
+    await call(
+      emu,
+      "/mpesa/transactionstatus/v1/query",
+      {
+        ...initiator(s),
+        SecurityCredential: wrong,
+        CommandID: "TransactionStatusQuery",
+        TransactionID: transId,
+        PartyA: shortCode,
+        IdentifierType: "4",
+      },
+      { token: bearer },
+    );
+    const status = (await rx.waitFor(s.result))[0].body.Result;
+    expect(status).toMatchObject(INVALID);
+    expect(status.ResultParameters).toBeUndefined();
+  });
+
+  it("a configured initiator has its own password; unlisted initiators keep the sandbox one", async () => {
+    const own = await startEmulator({ callbackDelayMs: 5, initiators: { "refunds-api": "Own-Pass-2026!" } });
+    try {
+      const t = await token(own);
+      const ask = async (name: string, password: string) => {
+        const u = urls();
+        await balanceQuery(own, t, "600900", u, { Initiator: name, SecurityCredential: securityCredential(password) });
+        return (await rx.waitFor(u.result))[0].body.Result;
+      };
+      expect((await ask("refunds-api", "Own-Pass-2026!")).ResultCode).toBe(0);
+      expect(await ask("refunds-api", "Safaricom999!*!")).toMatchObject(INVALID);
+      expect((await ask("testapi", "Safaricom999!*!")).ResultCode).toBe(0);
+      expect(await ask("testapi", "Own-Pass-2026!")).toMatchObject(INVALID);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it("initiatorLockAfter: failures in a row lock the credential (8006), even the right password, until reset", async () => {
+    const locking = await startEmulator({ callbackDelayMs: 5, initiatorLockAfter: 2 });
+    try {
+      const t = await token(locking);
+      const ask = async (password: string) => {
+        const u = urls();
+        await balanceQuery(locking, t, "600901", u, { SecurityCredential: securityCredential(password) });
+        return (await rx.waitFor(u.result))[0].body.Result;
+      };
+      expect(await ask("wrong-1")).toMatchObject(INVALID);
+      expect((await ask("Safaricom999!*!")).ResultCode).toBe(0); // a success clears the count
+      expect(await ask("wrong-2")).toMatchObject(INVALID);
+      expect(await ask("wrong-3")).toMatchObject(INVALID);
+      const locked = { ResultCode: 8006, ResultDesc: "The security credential is locked." };
+      expect(await ask("Safaricom999!*!")).toMatchObject(locked);
+      locking.reset();
+      expect((await ask("Safaricom999!*!")).ResultCode).toBe(0);
+    } finally {
+      await locking.close();
+    }
+  });
+
+  it("the certificate is served by the control API and exported for in-process use", async () => {
+    const res = await fetch(`${emu.url}/__emulator/certificate`);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe(EMULATOR_CERTIFICATE);
+    expect(emu.certificatePem).toBe(EMULATOR_CERTIFICATE);
+    expect(EMULATOR_CERTIFICATE).toMatch(/^-----BEGIN CERTIFICATE-----\n/);
+    const index = (await (await fetch(`${emu.url}/__emulator/`)).json()) as { endpoints: string[] };
+    expect(index.endpoints.some((e) => e.startsWith("GET /__emulator/certificate"))).toBe(true);
   });
 });
 

@@ -49,6 +49,18 @@ export type EmulatorOptions = {
    * Safaricom publishes no window for the Reversal API (unconfirmed); 24 h is the app's default.
    */
   reversalWindowMs?: number;
+  /**
+   * Initiator passwords by initiator name, checked in every SecurityCredential (decrypted with the
+   * emulator's private key, initiator-key.ts). An initiator not listed has the public sandbox
+   * initiator's password, `Safaricom999!*!`. A wrong one: Result 2001, no money moves.
+   */
+  initiators?: Record<string, string>;
+  /**
+   * After this many wrong SecurityCredentials in a row, an initiator is locked: every later request of
+   * it answers Result 8006 "The security credential is locked." until reset(). Off when unset; how
+   * many failures Daraja allows is unpublished.
+   */
+  initiatorLockAfter?: number;
   pullPageSize?: number;
   callbackTimeoutMs?: number;
   /** How long M-PESA waits for a C2B ValidationURL answer before applying ResponseType (~8 s, §3.2). */
@@ -77,9 +89,16 @@ export const DEFAULT_CREDENTIALS: Credential = {
 export type Resolved = Required<
   Omit<
     EmulatorOptions,
-    "port" | "host" | "maxTimestampSkewSeconds" | "spikeArrestPerSecond" | "rules" | "initialBalances"
+    | "port"
+    | "host"
+    | "maxTimestampSkewSeconds"
+    | "spikeArrestPerSecond"
+    | "rules"
+    | "initialBalances"
+    | "initiatorLockAfter"
   >
 > & {
+  initiatorLockAfter?: number;
   maxTimestampSkewSeconds?: number;
   spikeArrestPerSecond?: number;
   rules: Rules;
@@ -107,6 +126,8 @@ export function resolveOptions(o: EmulatorOptions): Resolved {
     rules: { sameAmountWithin2Minutes: false, subscriberLock: false, ...o.rules },
     initialBalances: { working: 100_000, utility: 250_000, charges: 0, ...o.initialBalances },
     reversalWindowMs: o.reversalWindowMs ?? 24 * 3600_000,
+    initiators: { ...o.initiators },
+    initiatorLockAfter: o.initiatorLockAfter,
     pullPageSize: o.pullPageSize ?? 100,
     callbackTimeoutMs: o.callbackTimeoutMs ?? 10_000,
     c2bValidationTimeoutMs: o.c2bValidationTimeoutMs ?? 8_000,

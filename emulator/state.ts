@@ -83,6 +83,8 @@ export type Stats = {
   oauthRequests: number;
   tokensIssued: number;
   rejectedWrongPassword: number;
+  /** Initiator API requests whose SecurityCredential was wrong or locked (Result 2001 / 8006). */
+  rejectedInitiatorCredential: number;
   rejectedInvalidTimestamp: number;
   rejectedInvalidToken: number;
   /** pushes accepted although a text field was over its documented length (see strictFieldLengths) */
@@ -126,6 +128,8 @@ export function createState(opts: Resolved) {
     /** Sweeps of a Utility Account to the organisation's settlement account (statement rows). */
     settlements: [] as Settlement[],
     forced: [] as ForcedOutcome[],
+    /** Wrong SecurityCredentials in a row, by initiator name (option initiatorLockAfter). */
+    initiatorFailures: new Map<string, number>(),
     endpoints: new Map<string, EndpointBehaviour>(),
     requests: [] as RequestRecord[],
     requestSeq: 0,
@@ -134,6 +138,7 @@ export function createState(opts: Resolved) {
       oauthRequests: 0,
       tokensIssued: 0,
       rejectedWrongPassword: 0,
+      rejectedInitiatorCredential: 0,
       rejectedInvalidTimestamp: 0,
       rejectedInvalidToken: 0,
       acceptedOverDocumentedLength: 0,

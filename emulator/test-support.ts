@@ -1,7 +1,8 @@
 // Helpers for the emulator's own tests: a local callback receiver and a bare Daraja caller on fetch.
+import { constants, publicEncrypt } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { SANDBOX_PASSKEY, type Emulator } from "./index";
+import { EMULATOR_CERTIFICATE, SANDBOX_INITIATOR_PASSWORD, SANDBOX_PASSKEY, type Emulator } from "./index";
 
 export type Hit = { path: string; body: any };
 type Answer = { status?: number; body?: unknown; delayMs?: number };
@@ -125,3 +126,9 @@ export const stkQueryBody = (checkoutRequestId: string) => ({
   Timestamp: TIMESTAMP,
   CheckoutRequestID: checkoutRequestId,
 });
+
+/** A SecurityCredential as Daraja expects it: the password, RSA PKCS#1 v1.5-encrypted, base64 (§4). */
+export const securityCredential = (password = SANDBOX_INITIATOR_PASSWORD, certificatePem = EMULATOR_CERTIFICATE) =>
+  publicEncrypt({ key: certificatePem, padding: constants.RSA_PKCS1_PADDING }, Buffer.from(password, "utf8")).toString(
+    "base64",
+  );

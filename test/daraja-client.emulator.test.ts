@@ -76,9 +76,10 @@ const push = (phone: string, extra: Partial<Parameters<ReturnType<typeof client>
   transactionDesc: "Order 10492",
   ...extra,
 });
+// The sandbox initiator's password, encrypted with the emulator's certificate (as for Safaricom's, §4).
 const initiator = () => ({
   initiatorName: "testapi",
-  credential: { initiatorPassword: "Safaricom999!*!" },
+  credential: { initiatorPassword: "Safaricom999!*!", certificatePem: emu.certificatePem },
   resultUrl: `${hooks}/result`,
   queueTimeOutUrl: `${hooks}/timeout`,
 });
@@ -390,6 +391,21 @@ describe("C2B, initiator APIs, Pull and QR", () => {
     const [r] = callbacksAt("/result").map(parseAccountBalanceResult);
     expect(r.accounts.map((a) => a.name)).toEqual(expect.arrayContaining(["Working Account", "Utility Account"]));
     expect(r.accounts.find((a) => a.name === "Utility Account")?.available).toBe(250_000);
+  });
+
+  it("a password encrypted with another certificate (Safaricom's bundled one) or a wrong password is Result 2001", async () => {
+    const c = client();
+    const bundled = { ...initiator(), credential: { initiatorPassword: "Safaricom999!*!" } };
+    const wrong = { ...initiator(), credential: { initiatorPassword: "wrong", certificatePem: emu.certificatePem } };
+    for (const input of [bundled, wrong]) {
+      expect((await c.accountBalance({ ...input, partyA: 600985, remarks: "balance" })).responseCode).toBe("0");
+    }
+    await emu.idle();
+    const results = callbacksAt("/result").map(parseAccountBalanceResult);
+    expect(results.map((r) => [r.resultCode, r.resultDesc])).toEqual([
+      ["2001", "The initiator information is invalid."],
+      ["2001", "The initiator information is invalid."],
+    ]);
   });
 
   it("pulls every transaction across pages until a short page", async () => {

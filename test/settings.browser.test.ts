@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SANDBOX_INITIATOR_PASSWORD } from "../emulator/index";
 import type { Sandbox } from "../scripts/sandbox/index";
 import { ROOT } from "./support/databases";
 import {
@@ -24,7 +25,8 @@ let browser: TestBrowser;
 let context: BrowserContext;
 
 const WRONG_PASSKEY = "0123456789abcdef".repeat(4);
-const INITIATOR_PASSWORD = "Refunds-Pa55word!";
+// The sandbox's emulator checks initiator passwords: testapi's is the public sandbox one.
+const INITIATOR_PASSWORD = SANDBOX_INITIATOR_PASSWORD;
 
 beforeAll(async () => {
   fs.mkdirSync(ARTIFACTS, { recursive: true });

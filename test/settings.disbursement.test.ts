@@ -176,6 +176,36 @@ describe("refunds (disbursement) account", () => {
     expect(JSON.stringify(page)).not.toContain("Safaricom999!*!");
   });
 
+  it("a wrong initiator password: the balance test is asked, M-PESA answers 2001, and the page names the initiator password", async () => {
+    expect((await submit(validAccountForm())).status).toBe(200);
+    expect((await submit(disbursementForm({ disburseInitiatorPassword: "Safaricom999!*?" }))).status).toBe(200);
+    const row = await prisma.mpesaAccount.findFirstOrThrow({ where: { shopDomain: SHOP, purpose: "DISBURSE" } });
+    const tested = await submit({ intent: "test-disbursement" });
+    expect(tested.body.disbursementTest).toMatchObject({ ok: true }); // acknowledged: the verdict comes later
+    const stored = await eventually(
+      () => prisma.callbackLog.findFirst({ where: { accountId: row.id, kind: "RESULT" } }),
+      "the balance result stored",
+    );
+    expect(JSON.parse(stored.body).Result).toMatchObject({ ResultCode: 2001 });
+    await applyInitiatorEvent({ db: prisma, now: () => new Date() }, stored.id);
+    expect((await load()).disbursement.balance).toMatchObject({
+      waiting: false,
+      accounts: null,
+      error:
+        "Daraja refused the balance query: the initiator password or security credential is wrong (Initiator password) (2001 The initiator information is invalid.).",
+    });
+
+    // The right password, saved again, is answered with the balances.
+    expect((await submit(disbursementForm())).status).toBe(200);
+    await submit({ intent: "test-disbursement" });
+    const second = await eventually(
+      () => prisma.callbackLog.findFirst({ where: { accountId: row.id, kind: "RESULT", id: { not: stored.id } } }),
+      "the second balance result stored",
+    );
+    await applyInitiatorEvent({ db: prisma, now: () => new Date() }, second.id);
+    expect((await load()).disbursement.balance).toMatchObject({ error: null, accounts: expect.any(Array) });
+  });
+
   it("refunds are paid from it: its shortcode and initiator, with the default account's app keys", async () => {
     expect((await submit(validAccountForm())).status).toBe(200);
     expect(await findRefundAccount(prisma, SHOP)).toBeNull(); // no initiator anywhere: manual refunds
@@ -185,7 +215,8 @@ describe("refunds (disbursement) account", () => {
       initiatorName: "testapi",
       consumerKey: "emulator-consumer-key",
       consumerSecret: "emulator-consumer-secret",
-      credential: { initiatorPassword: "Safaricom999!*!" },
+      // Encrypted with the deployment's certificate for the environment (here the emulator's, vitest.config.ts).
+      credential: { initiatorPassword: "Safaricom999!*!", certificatePem: emulator.certificatePem },
     });
     expect((await submit({ intent: "remove-disbursement" })).status).toBe(200);
     expect(await findRefundAccount(prisma, SHOP)).toBeNull();

@@ -1,4 +1,9 @@
+import { X509Certificate } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { SANDBOX_CERTIFICATE } from "../modules/daraja/certs";
 import { ConfigError, parseEnv } from "./env.server";
 
 const valid = {
@@ -47,6 +52,49 @@ describe("environment validation", () => {
     expect(() => parseEnv({ ...valid, METRICS_TOKEN: "short" })).toThrow(
       /METRICS_TOKEN: must be at least 16 characters/,
     );
+  });
+
+  it("initiator certificates: PEM text (line breaks as \\n too) or a PEM/DER file path; unusable ones named", () => {
+    const defaults = parseEnv(valid);
+    expect(defaults.DARAJA_SANDBOX_CERTIFICATE).toBeUndefined();
+    expect(defaults.DARAJA_PRODUCTION_CERTIFICATE).toBeUndefined();
+    const subject = (pem: string | undefined) => new X509Certificate(pem!).subject;
+    const expected = new X509Certificate(SANDBOX_CERTIFICATE).subject;
+    expect(
+      subject(parseEnv({ ...valid, DARAJA_SANDBOX_CERTIFICATE: SANDBOX_CERTIFICATE }).DARAJA_SANDBOX_CERTIFICATE),
+    ).toBe(expected);
+    const oneLine = SANDBOX_CERTIFICATE.trim().replace(/\n/g, "\\n");
+    expect(subject(parseEnv({ ...valid, DARAJA_PRODUCTION_CERTIFICATE: oneLine }).DARAJA_PRODUCTION_CERTIFICATE)).toBe(
+      expected,
+    );
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "daraja-cert-"));
+    try {
+      const pemFile = path.join(dir, "sandbox.pem");
+      const derFile = path.join(dir, "production.cer");
+      fs.writeFileSync(pemFile, SANDBOX_CERTIFICATE);
+      fs.writeFileSync(derFile, new X509Certificate(SANDBOX_CERTIFICATE).raw);
+      const fromFiles = parseEnv({
+        ...valid,
+        DARAJA_SANDBOX_CERTIFICATE: pemFile,
+        DARAJA_PRODUCTION_CERTIFICATE: derFile,
+      });
+      expect(subject(fromFiles.DARAJA_SANDBOX_CERTIFICATE)).toBe(expected);
+      expect(subject(fromFiles.DARAJA_PRODUCTION_CERTIFICATE)).toBe(expected);
+      expect(fromFiles.DARAJA_PRODUCTION_CERTIFICATE).toMatch(/^-----BEGIN CERTIFICATE-----\n/);
+      const junk = path.join(dir, "junk.cer");
+      fs.writeFileSync(junk, "not a certificate");
+      expect(() => parseEnv({ ...valid, DARAJA_PRODUCTION_CERTIFICATE: junk })).toThrow(
+        /DARAJA_PRODUCTION_CERTIFICATE: .*junk\.cer holds neither a PEM nor a DER certificate/,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    expect(() => parseEnv({ ...valid, DARAJA_SANDBOX_CERTIFICATE: "/nowhere/cert.cer" })).toThrow(
+      /DARAJA_SANDBOX_CERTIFICATE: must be a PEM certificate .*cannot read \/nowhere\/cert\.cer \(ENOENT\)/,
+    );
+    expect(() =>
+      parseEnv({ ...valid, DARAJA_SANDBOX_CERTIFICATE: "-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----" }),
+    ).toThrow(/DARAJA_SANDBOX_CERTIFICATE: is not a usable PEM certificate or public key/);
   });
 
   it("refuses sandbox mode in production", () => {

@@ -1,3 +1,5 @@
+import { createPublicKey, X509Certificate } from "node:crypto";
+import fs from "node:fs";
 import proxyAddr from "proxy-addr";
 import { z } from "zod";
 
@@ -14,6 +16,58 @@ const url = z.string().url();
 const base64Key = z
   .string()
   .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64-encoded (openssl rand -base64 32)");
+
+/**
+ * The certificate initiator passwords are encrypted with (docs/DARAJA.md §4): PEM text (a one-line
+ * value may write its line breaks as \n), or the path of a PEM or DER (.cer) file. Read and checked
+ * once, at start-up; the value is the PEM. Unset: the certificate bundled for that environment.
+ */
+const certificate = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    if (value === undefined || value.trim() === "") return undefined;
+    try {
+      return certificatePem(value);
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+
+export function certificatePem(value: string): string {
+  let pem = value.trim();
+  if (!pem.includes("-----BEGIN")) {
+    let bytes: Buffer;
+    try {
+      bytes = fs.readFileSync(pem);
+    } catch (error) {
+      throw new Error(
+        `must be a PEM certificate (or RSA public key), or the path of a certificate file: cannot read ${pem} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      );
+    }
+    const text = bytes.toString("utf8");
+    if (text.includes("-----BEGIN")) pem = text.trim();
+    else {
+      try {
+        pem = new X509Certificate(bytes).toString().trim(); // DER, as the portal's .cer may be
+      } catch {
+        throw new Error(`${value.trim()} holds neither a PEM nor a DER certificate`);
+      }
+    }
+  }
+  pem = pem.replace(/\\n/g, "\n");
+  let key;
+  try {
+    key = createPublicKey(pem);
+  } catch (error) {
+    throw new Error(`is not a usable PEM certificate or public key (${(error as Error).message})`);
+  }
+  if (key.asymmetricKeyType !== "rsa") {
+    throw new Error(`holds a ${key.asymmetricKeyType} key: SecurityCredential needs Safaricom's RSA certificate`);
+  }
+  return `${pem}\n`;
+}
 
 export const EnvSchema = z
   .object({
@@ -40,6 +94,10 @@ export const EnvSchema = z
     DARAJA_SANDBOX_BASE_URL: url.default("https://sandbox.safaricom.co.ke"),
     DARAJA_PRODUCTION_BASE_URL: url.default("https://api.safaricom.co.ke"),
     DARAJA_TIMEOUT_MS: int(30_000, 100),
+    // Certificates initiator passwords are encrypted with, per environment (PEM text or a file path);
+    // unset: the ones bundled in app/modules/daraja/certs. Download fresh ones before go-live.
+    DARAJA_SANDBOX_CERTIFICATE: certificate,
+    DARAJA_PRODUCTION_CERTIFICATE: certificate,
     // Only for the local sandbox and tests: send Admin API calls to a stand-in instead of <shop>.
     SHOPIFY_ADMIN_API_ORIGIN: url.optional(),
     SANDBOX_MODE: boolDefault(false),

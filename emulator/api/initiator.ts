@@ -7,6 +7,7 @@ import type { LedgerEntry, State } from "../state";
 import { eatDate, eatDotted, eatStamp } from "../time";
 import * as v from "../validate";
 import type { ApiContext } from "./context";
+import { decryptSecurityCredential, SANDBOX_INITIATOR_PASSWORD } from "./security-credential";
 
 type Param = { Key: string; Value?: unknown };
 type Outcome = { code: number | string; desc: string; params?: Param[] | Param; transactionId?: string };
@@ -20,12 +21,16 @@ const REFERENCE = {
   },
 };
 
-/** Common to all four: acknowledge, then deliver Result or QueueTimeout after the callback delay. */
+/**
+ * Common to all four: acknowledge, then deliver Result or QueueTimeout after the callback delay. A
+ * `refusal` (the initiator check failed) is the Result instead of `process`: no money moves.
+ */
 function accept(
   state: State,
   api: InitiatorApi,
   urls: { result: string; timeout: string },
   originatorConversationId: string,
+  refusal: Outcome | null,
   process: (conversationId: string) => Outcome,
 ): Reply {
   const conversationId = state.ids.conversationId(eatDate(state.now()));
@@ -54,7 +59,7 @@ function accept(
     const outcome: Outcome =
       forced?.resultCode !== undefined
         ? { code: forced.resultCode, desc: forced.resultDesc ?? "The service request has failed." }
-        : process(conversationId);
+        : (refusal ?? process(conversationId));
     const result: Record<string, unknown> = {
       ResultType: 0,
       ResultCode: outcome.code,
@@ -79,15 +84,45 @@ function resultUrls(body: v.Body) {
   return { timeout: v.url(body, "QueueTimeOutURL")!, result: v.url(body, "ResultURL")! };
 }
 
-const credential = (body: v.Body, field: string) => v.text(body, field, { max: 1024, required: true })!;
+type InitiatorFields = { name: string; credential: string };
+
+/** Validated in the docs' field order; checked (below) only once the whole request is valid. */
+function initiatorFields(body: v.Body, nameField: "InitiatorName" | "Initiator"): InitiatorFields {
+  const name = v.text(body, nameField, { max: 100, required: true })!;
+  const credential = v.text(body, "SecurityCredential", { max: 1024, required: true })!;
+  return { name, credential };
+}
+
+/**
+ * The initiator check (docs/DARAJA.md §4, emulator/README.md "Initiator credentials"): the
+ * SecurityCredential must decrypt, with the emulator's private key, to the initiator's password
+ * (option `initiators`; any other initiator's is the sandbox's). Daraja acknowledges a bad one and
+ * answers it in the Result: 2001, or 8006 once `initiatorLockAfter` failures in a row locked it.
+ */
+function checkInitiator(state: State, { name, credential }: InitiatorFields): Outcome | null {
+  const lockAfter = state.opts.initiatorLockAfter;
+  const failures = state.initiatorFailures.get(name) ?? 0;
+  if (lockAfter !== undefined && failures >= lockAfter) {
+    state.stats.rejectedInitiatorCredential++;
+    return { code: 8006, desc: "The security credential is locked." };
+  }
+  const expected = state.opts.initiators[name] ?? SANDBOX_INITIATOR_PASSWORD;
+  if (decryptSecurityCredential(credential) === expected) {
+    state.initiatorFailures.delete(name);
+    return null;
+  }
+  state.initiatorFailures.set(name, failures + 1);
+  state.stats.rejectedInitiatorCredential++;
+  return { code: 2001, desc: "The initiator information is invalid." };
+}
+
 const money = (n: number) => n.toFixed(2);
 
 export function b2c(version: "v1" | "v3") {
   return ({ state, body }: ApiContext): Reply => {
     const originator =
       version === "v3" ? v.text(body, "OriginatorConversationID", { max: 100, required: true })! : undefined;
-    v.text(body, "InitiatorName", { max: 100, required: true });
-    credential(body, "SecurityCredential");
+    const initiator = initiatorFields(body, "InitiatorName");
     v.oneOf(body, "CommandID", ["BusinessPayment", "SalaryPayment", "PromotionPayment"] as const);
     const amount = v.amount(body, "Amount", 10, 250_000);
     const partyA = v.shortCode(body, "PartyA");
@@ -100,7 +135,7 @@ export function b2c(version: "v1" | "v3") {
     const originatorId = originator ?? state.ids.requestId();
     state.conversations.set(originatorId, null);
 
-    return accept(state, "b2c", urls, originatorId, (conversationId) => {
+    return accept(state, "b2c", urls, originatorId, checkInitiator(state, initiator), (conversationId) => {
       // By the recipient's last four digits (emulator/README.md): not an M-PESA number, or unregistered.
       if (partyB.endsWith("9003")) return { code: "SFC_IC0003", desc: "The MSISDN does not exist on M-PESA." };
       if (partyB.endsWith("2040"))
@@ -145,8 +180,7 @@ export function b2c(version: "v1" | "v3") {
 }
 
 export function reversal({ state, body }: ApiContext): Reply {
-  v.text(body, "Initiator", { max: 100, required: true });
-  credential(body, "SecurityCredential");
+  const initiator = initiatorFields(body, "Initiator");
   v.oneOf(body, "CommandID", ["TransactionReversal"] as const);
   const transactionId = v.text(body, "TransactionID", { max: 20, required: true })!;
   v.amount(body, "Amount", 1, 250_000);
@@ -158,7 +192,7 @@ export function reversal({ state, body }: ApiContext): Reply {
   v.text(body, "Remarks", { max: 100 });
   const originatorId = state.ids.requestId();
 
-  return accept(state, "reversal", urls, originatorId, (conversationId) => {
+  return accept(state, "reversal", urls, originatorId, checkInitiator(state, initiator), (conversationId) => {
     const original = state.ledger.get(transactionId);
     // B2C cannot be reversed through the API (§2.6), so it is as unknown to this API as a bad receipt.
     if (!original || original.shortCode !== receiver || original.kind === "b2c" || original.kind === "reversal") {
@@ -211,8 +245,7 @@ export function transactionStatus({ state, body }: ApiContext): Reply {
     const spaced = k.replace("ID", " ID");
     if (body[k] === undefined && body[spaced] !== undefined) body[k] = body[spaced];
   }
-  v.text(body, "Initiator", { max: 100, required: true });
-  credential(body, "SecurityCredential");
+  const initiator = initiatorFields(body, "Initiator");
   v.oneOf(body, "CommandID", ["TransactionStatusQuery"] as const);
   const transactionId = v.text(body, "TransactionID", { max: 30 });
   // Current docs: OriginalConversationID; older: OriginatorConversationID. Each alone or both [capture].
@@ -225,7 +258,7 @@ export function transactionStatus({ state, body }: ApiContext): Reply {
   v.text(body, "Remarks", { max: 100 });
   const originatorId = state.ids.requestId();
 
-  return accept(state, "status", urls, originatorId, () => {
+  return accept(state, "status", urls, originatorId, checkInitiator(state, initiator), () => {
     const receipt = transactionId ?? (conversation ? state.conversations.get(conversation) : undefined);
     const entry = receipt ? state.ledger.get(receipt) : undefined;
     // Unknown to M-PESA: Daraja's real failure result (observed). A receipt of another organisation is
@@ -269,8 +302,7 @@ function statusParams(e: LedgerEntry): Param[] {
 }
 
 export function accountBalance({ state, body }: ApiContext): Reply {
-  v.text(body, "Initiator", { max: 100, required: true });
-  credential(body, "SecurityCredential");
+  const initiator = initiatorFields(body, "Initiator");
   v.oneOf(body, "CommandID", ["AccountBalance"] as const);
   const partyA = v.shortCode(body, "PartyA");
   if (String(body.IdentifierType) !== "4") throw Codes.invalidField("IdentifierType");
@@ -278,7 +310,7 @@ export function accountBalance({ state, body }: ApiContext): Reply {
   const urls = resultUrls(body);
   const originatorId = state.ids.requestId();
 
-  return accept(state, "balance", urls, originatorId, () => {
+  return accept(state, "balance", urls, originatorId, checkInitiator(state, initiator), () => {
     const a = state.account(partyA);
     const row = (name: string, n: number) => `${name}|KES|${money(n)}|${money(n)}|0.00|0.00`;
     return {

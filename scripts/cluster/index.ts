@@ -101,6 +101,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       SHOPIFY_ADMIN_API_ORIGIN: standin.url,
       DARAJA_SANDBOX_BASE_URL: emulator.url,
       DARAJA_PRODUCTION_BASE_URL: emulator.url,
+      DARAJA_SANDBOX_CERTIFICATE: emulator.certificatePem, // initiator passwords encrypted for the emulator
+      DARAJA_PRODUCTION_CERTIFICATE: emulator.certificatePem,
       // nginx connects from loopback; TRUSTED_PROXY_HOPS alone would be refused at start.
       TRUSTED_PROXIES: "loopback",
       CALLBACK_IP_ALLOWLIST: "127.0.0.1,::1,::ffff:127.0.0.1",

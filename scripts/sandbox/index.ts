@@ -1,6 +1,6 @@
 import net from "node:net";
 import path from "node:path";
-import { startEmulator } from "../../emulator/index";
+import { EMULATOR_CERTIFICATE, startEmulator } from "../../emulator/index";
 import { startShopifyStandin } from "../../shopify-standin/index";
 import { DEMO_ORDERS, DEMO_SHOP } from "../../app/modules/sandbox/demo";
 import { assertSandboxSafe } from "../../app/modules/sandbox/safety";
@@ -146,6 +146,10 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
         DARAJA_SANDBOX_BASE_URL: darajaBaseUrl,
         // Even a shop switched to production after start could only reach the local emulator.
         DARAJA_PRODUCTION_BASE_URL: darajaBaseUrl,
+        // The emulator checks initiator passwords against its own (fixed, public) certificate; an
+        // emulator started apart (--daraja-url) has the same one.
+        DARAJA_SANDBOX_CERTIFICATE: EMULATOR_CERTIFICATE,
+        DARAJA_PRODUCTION_CERTIFICATE: EMULATOR_CERTIFICATE,
         CALLBACK_IP_ALLOWLIST: "127.0.0.1,::1,::ffff:127.0.0.1",
         LOG_LEVEL: opts.logLevel ?? "info",
         JOB_WORKER: "true",

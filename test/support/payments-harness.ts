@@ -46,6 +46,9 @@ export async function startHarness(
     SHOPIFY_ADMIN_API_ORIGIN: standin.url,
     DARAJA_SANDBOX_BASE_URL: proxy.url,
     DARAJA_PRODUCTION_BASE_URL: emulator.url,
+    // Initiator passwords (refunds, status queries) encrypted for the emulator, as for Safaricom in production.
+    DARAJA_SANDBOX_CERTIFICATE: emulator.certificatePem,
+    DARAJA_PRODUCTION_CERTIFICATE: emulator.certificatePem,
     JOB_WORKER: "true",
     ...opts.appEnv,
   };

@@ -1,7 +1,13 @@
 import type { InitiatorCredential } from "../daraja/security-credential";
 import type { PrismaClient } from "@prisma/client";
 import { env } from "../../lib/env.server";
-import { darajaBaseUrl, getShopDarajaConfig, secretBoxFromEnv, type ShopDarajaConfig } from "../settings/config.server";
+import {
+  darajaBaseUrl,
+  getShopDarajaConfig,
+  initiatorCredential,
+  secretBoxFromEnv,
+  type ShopDarajaConfig,
+} from "../settings/config.server";
 import { disbursementCredentials, type DisbursementCredentials } from "../settings/disbursement.server";
 
 // The ONE place that says which M-PESA account and initiator refunds use:
@@ -25,11 +31,7 @@ export interface RefundAccount {
 export function refundAccountOf(config: ShopDarajaConfig | null): RefundAccount | null {
   const initiator = config?.initiator;
   if (!config || !initiator) return null;
-  const credential: InitiatorCredential | null = initiator.securityCredential
-    ? { securityCredential: initiator.securityCredential }
-    : initiator.password
-      ? { initiatorPassword: initiator.password }
-      : null;
+  const credential = initiatorCredential(initiator, config.environment);
   if (!credential) return null;
   return {
     environment: config.environment,

@@ -1,4 +1,5 @@
 import { env, type Env } from "../../lib/env.server";
+import type { InitiatorCredential } from "../daraja/security-credential";
 import { createSecretBox, type SecretBox } from "./secret-box.server";
 import type { MpesaAccount, ShopSettings } from "@prisma/client";
 import { findReceivingAccount, openAccountSecret, receivingNumber } from "./accounts.server";
@@ -38,6 +39,31 @@ export function secretBoxFromEnv(config: Env = env()): SecretBox {
 
 export function darajaBaseUrl(environment: DarajaEnvironment, config: Env = env()): string {
   return environment === "production" ? config.DARAJA_PRODUCTION_BASE_URL : config.DARAJA_SANDBOX_BASE_URL;
+}
+
+/**
+ * The certificate initiator passwords are encrypted with for this environment: the deployment's
+ * DARAJA_<ENV>_CERTIFICATE, else undefined (the Daraja client then uses the bundled one, §4).
+ */
+export function initiatorCertificate(environment: DarajaEnvironment, config: Env = env()): string | undefined {
+  return environment === "production" ? config.DARAJA_PRODUCTION_CERTIFICATE : config.DARAJA_SANDBOX_CERTIFICATE;
+}
+
+/**
+ * What an initiator call sends as its SecurityCredential: a merchant's ready-made SecurityCredential as
+ * is; else the initiator password, encrypted with the environment's certificate. Null: neither is set.
+ */
+export function initiatorCredential(
+  secrets: { password?: string | null; securityCredential?: string | null },
+  environment: DarajaEnvironment,
+  config?: Env,
+): InitiatorCredential | null {
+  if (secrets.securityCredential) return { securityCredential: secrets.securityCredential };
+  if (!secrets.password) return null;
+  const certificatePem = initiatorCertificate(environment, config);
+  return certificatePem
+    ? { initiatorPassword: secrets.password, certificatePem }
+    : { initiatorPassword: secrets.password };
 }
 
 /** The non-secret settings a use case may need without touching the secrets (recording in Shopify). */

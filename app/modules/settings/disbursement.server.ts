@@ -6,6 +6,7 @@ import { hashingKey } from "../../lib/keys.server";
 import { hashCallbackToken } from "../daraja-events/common/callback-token.server";
 import type { InitiatorCredential } from "../daraja/security-credential";
 import { findDefaultReceivingAccount, openAccountSecret } from "./accounts.server";
+import { initiatorCredential } from "./config.server";
 import type { SecretBox } from "./secret-box.server";
 import type { FieldErrors, SecretStatus } from "./fields";
 
@@ -212,11 +213,8 @@ export async function disbursementCredentials(
   if (!a || !a.initiatorName) return null;
   const securityCredential = openDisbursementSecret(box, a, "securityCredential");
   const password = openDisbursementSecret(box, a, "initiatorPassword");
-  const credential: InitiatorCredential | null = securityCredential
-    ? { securityCredential }
-    : password
-      ? { initiatorPassword: password }
-      : null;
+  const environment = a.environment === "production" ? "production" : "sandbox";
+  const credential = initiatorCredential({ securityCredential, password }, environment);
   if (!credential) return null;
   let keys: { consumerKey: string; consumerSecret: string } | null = null;
   if (a.consumerKey) {
@@ -230,7 +228,7 @@ export async function disbursementCredentials(
   }
   if (!keys) return null;
   return {
-    environment: a.environment === "production" ? "production" : "sandbox",
+    environment,
     ...keys,
     shortCode: a.businessShortCode,
     initiatorName: a.initiatorName,
