@@ -224,6 +224,72 @@ describe("refunds in a browser", () => {
   );
 
   it(
+    "a paybill payment refunded in the admin: its page asks for the customer's number, checked against M-PESA's mask",
+    { timeout: 150_000 },
+    async () => {
+      const page = await context.newPage();
+      await page.goto(sandbox.sandboxUrl);
+      await expect.poll(() => page.getByRole("button", { name: /^Pay KES/ }).count(), { timeout: 15_000 }).toBe(1);
+      // A fresh order, paid from the M-PESA menu (paybill): M-PESA tells the app only a masked number.
+      await page.getByRole("button", { name: "Add a demo order" }).click();
+      const added = page.getByText(/^Order #\d+ \(KES \d+\) added for/);
+      await expect.poll(() => added.count(), { timeout: 20_000 }).toBe(1);
+      const name = (await added.innerText()).match(/#\d+/)![0];
+      await page.getByText(name, { exact: true }).click();
+      await expect.poll(() => page.getByLabel(new RegExp(name)).isChecked(), { timeout: 15_000 }).toBe(true);
+      await page.getByRole("button", { name: "Send from the M-PESA menu" }).click();
+      await expect
+        .poll(() => page.getByRole("button", { name: "Refund in the admin" }).count(), { timeout: 30_000 })
+        .toBe(1);
+      await page.getByLabel("Amount to refund (KES; blank: all of it)").fill("50");
+      await page.getByRole("button", { name: "Refund in the admin" }).click();
+      await expect.poll(() => page.getByText("Refunded KES 50.0 in the admin").count(), { timeout: 15_000 }).toBe(1);
+
+      const db = createPrismaClient(sandbox.databaseUrl);
+      try {
+        const payment = await db.c2bPayment.findFirstOrThrow({ where: { orderName: name, status: "APPLIED" } });
+        expect(payment.payerKind).toBe("masked");
+        // The merchant finds it in Payments: the paybill row opens its own page.
+        await page.goto(adminPage("/app/payments"));
+        await expect.poll(() => page.getByText(payment.receipt).count(), { timeout: 15_000 }).toBeGreaterThan(0);
+        await page.getByRole("link", { name: "Paybill", exact: true }).first().click();
+        await expect.poll(() => page.getByText("Waiting for approval").count(), { timeout: 15_000 }).toBe(1);
+        expect(new URL(page.url()).pathname).toBe(`/app/payments/c2b/${payment.id}`);
+        const number = page.getByLabel("Customer's M-PESA number");
+        expect(await page.getByText(`M-PESA showed the paying number as ${payment.payer}`).count()).toBe(1);
+        await shot(page, "13-paybill-refund-needs-number");
+        await number.fill("0712 000 999");
+        await page.getByRole("button", { name: "Approve and send" }).click();
+        await expect.poll(() => page.getByText(/is not the number that paid/).count(), { timeout: 15_000 }).toBe(1);
+        await shot(page, "14-paybill-refund-wrong-number");
+        expect((await db.mpesaRefund.findFirstOrThrow({ where: { receipt: payment.receipt } })).state).toBe(
+          "PENDING_APPROVAL",
+        );
+        await number.fill("0712 345 678");
+        await page.getByRole("button", { name: "Approve and send" }).click();
+        await expect
+          .poll(async () => (await db.mpesaRefund.findFirst({ where: { receipt: payment.receipt } }))?.state, {
+            timeout: 30_000,
+          })
+          .toBe("SUCCEEDED");
+        await page.goto(adminPage(`/app/payments/c2b/${payment.id}`));
+        await expect.poll(() => page.getByText(/^Paid back/).count(), { timeout: 15_000 }).toBe(1);
+        expect(await page.getByText("to 2547****5678").count()).toBe(1);
+        await shot(page, "15-paybill-refund-paid-back");
+        expect(await db.mpesaRefund.findFirstOrThrow({ where: { receipt: payment.receipt } })).toMatchObject({
+          method: "B2C",
+          amountKes: 50,
+          phone: "254712345678",
+          initiatedBy: "WEBHOOK",
+        });
+      } finally {
+        await db.$disconnect();
+      }
+      await page.close();
+    },
+  );
+
+  it(
     "a payment held for review: handled outside the app with a note; the refund rule in settings",
     { timeout: 120_000 },
     async () => {
