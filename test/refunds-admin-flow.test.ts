@@ -298,5 +298,40 @@ describe("a refund of a paybill payment whose payer M-PESA masked", () => {
       .filter((r) => (r.body as { OriginatorConversationID: string }).OriginatorConversationID === paid.idempotencyKey);
     expect(sent).toHaveLength(1);
     expect((sent[0].body as { PartyB: unknown }).PartyB).toBe(254712345678);
+
+    // "Refund via M-PESA" from the same page: the payment is on the Shopify order, so once M-PESA has
+    // paid, the app writes the refund there (the number is asked again: it belongs to the approval).
+    const before = appRefundCreates();
+    const nonce = (await (await c2bPageLoader(args(await adminRequest(`/app/payments/c2b/${payment.id}`)))).json())
+      .refunds!.nonce;
+    const asked = (await c2bPageAction(
+      args(await adminRequest(`/app/payments/c2b/${payment.id}`, { intent: "refund", amount: "100", nonce })),
+    )) as Response;
+    expect(await asked.json()).toMatchObject({
+      ok: true,
+      message: expect.stringMatching(/waits for the customer's number/),
+    });
+    const second = (await refundsOf(order.id)).find((r) => r.id !== pending.id)!;
+    expect(second).toMatchObject({
+      initiatedBy: "ADMIN_ACTION",
+      method: "B2C",
+      state: "PENDING_APPROVAL",
+      phone: null,
+    });
+    const approved = (await c2bPageAction(
+      args(
+        await adminRequest(`/app/payments/c2b/${payment.id}`, {
+          intent: "approve",
+          refundId: second.id,
+          phone: "+254 712 345 678",
+        }),
+      ),
+    )) as Response;
+    expect(approved.status).toBe(200);
+    await eventually(
+      async () => (appRefundCreates() === before + 1 ? true : null),
+      "refund written to Shopify",
+      30_000,
+    );
   });
 });

@@ -147,10 +147,14 @@ export async function c2bRefundAction(
   if (!panel) return { ok: false, error: "This payment took no M-PESA money: there is nothing to refund." };
   return actOn(deps, shop, panel, form, by, {
     sourceKey: (nonce) => `admin:c2b:${c2bPaymentId}:${nonce}`,
-    // Applied to its order: Shopify records the refund after M-PESA's success; otherwise only money moves.
+    // The receipt is on the Shopify order (applied there, or the prompt's own payment it duplicates):
+    // Shopify records the refund after M-PESA's success; otherwise only the money moves.
     initiatedBy: async () => {
-      const p = await deps.db.c2bPayment.findUnique({ where: { id: c2bPaymentId }, select: { status: true } });
-      return p?.status === "APPLIED" ? "ADMIN_ACTION" : "REVIEW";
+      const r = await deps.db.mpesaReceipt.findUnique({
+        where: { receipt: panel.receipt },
+        select: { shopifyRecordedAt: true },
+      });
+      return r?.shopifyRecordedAt ? "ADMIN_ACTION" : "REVIEW";
     },
   });
 }
