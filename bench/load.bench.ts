@@ -11,12 +11,26 @@
 // of the shops' budget, jobs dead, payments lost and recorded twice (targets 0), and each figure for
 // every instance count. Env: BENCH_LOAD_PAYMENTS, BENCH_LOAD_SHOPS, BENCH_LOAD_INSTANCES,
 // BENCH_LOAD_CONCURRENCY (flags win).
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { runLoad, type LoadResult } from "./load/run";
+import type { LoadResult } from "./load/run";
 import { DEFAULT_PG_URL } from "../scripts/cluster/postgres";
+
+// This process uses app modules itself (it enqueues the Pull jobs into the cluster's database), and
+// those read the app's configuration when loaded: give it one of its own before they load. The
+// instances get theirs from the cluster.
+for (const [k, v] of Object.entries({
+  SHOPIFY_API_KEY: "bench-load",
+  SHOPIFY_API_SECRET: randomBytes(32).toString("hex"),
+  SHOPIFY_APP_URL: "http://127.0.0.1",
+  ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+  LOG_LEVEL: "error",
+}))
+  process.env[k] ??= v;
+const { runLoad } = await import("./load/run");
 
 const { values: args } = parseArgs({
   options: {

@@ -1,4 +1,5 @@
 import { startCluster, type Cluster } from "../../scripts/cluster/index";
+import { ordersCreatePayload, signedWebhook } from "../../app/modules/sandbox/demo-orders.server";
 import { shopMix, type ShopSpec } from "../../scripts/cluster/seed";
 import { pay, shopperAddress } from "../../scripts/cluster/shopper";
 import { enqueueManualPull } from "../../app/modules/reconciliation/pull/schedule.server";
@@ -195,6 +196,23 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
       const shop = shops[i % shops.length];
       return { shop, order: c.standin.createOrder({ shop: shop.domain, total: String(100 + (i % 900)) }) };
     });
+    // Shopify tells the app about each order (orders/create, as it does for every order of a shop that
+    // installed the app): the receipt-keyed ledger matches money it finds later (Pull Transactions) to
+    // the order by its account reference from these.
+    for (let k = 0; k < orders.length; k += 16) {
+      await Promise.all(
+        orders.slice(k, k + 16).map(async ({ shop, order }) => {
+          const { raw, headers } = signedWebhook(
+            "orders/create",
+            shop.domain,
+            ordersCreatePayload(order as Parameters<typeof ordersCreatePayload>[0]),
+            c.apiSecret,
+          );
+          const res = await fetch(`${c.proxy.url}/webhooks/orders/create`, { method: "POST", headers, body: raw });
+          if (res.status !== 200) throw new Error(`orders/create for ${order.name} answered ${res.status}`);
+        }),
+      );
+    }
     // Which payments get no callback: an even spread (every 20th for 5 %).
     const every = dropShare > 0 ? Math.round(1 / dropShare) : 0;
     const phones = orders.map((_, i) => phoneFor(i, every && (i + 1) % every === 0 ? (i + 1) / every : null));
