@@ -138,6 +138,33 @@ describe("confirmation -> order", () => {
   });
 });
 
+describe("an order Shopify never announced", () => {
+  it("is learnt when its shopper pays: money sent later by paybill for it is matched to it", async () => {
+    // No orders/create for this order (a lost webhook, or placed before the app was installed).
+    const order = createOrder(h.standin, { total: "640.00" });
+    expect(await h.db.mpesaOrder.count({ where: { orderGid: order.id } })).toBe(0);
+    // The shopper tries the prompt; it times out (phone ending 0037), and they pay by paybill instead.
+    expect((await pay(h.app, order.id, "0712 340 037")).status).toBe(200);
+    await eventually(
+      () => h.db.paymentAttempt.findFirst({ where: { orderGid: order.id, status: "TIMED_OUT" } }),
+      "prompt timed out",
+    );
+    expect(await h.db.mpesaOrder.findFirst({ where: { orderGid: order.id } })).toMatchObject({
+      orderName: order.name,
+      outstandingKes: 640,
+      currency: "KES",
+    });
+    const body = c2bBody({ TransAmount: "640.00", BillRefNumber: `INV${ref(order)}` });
+    expect(await confirm(body)).toEqual(SUCCESS);
+    expect(await payment(body.TransID)).toMatchObject({
+      status: "APPLIED",
+      orderGid: order.id,
+      matchRule: "reference",
+    });
+    expect(h.standin.getOrder(order.id)!.displayFinancialStatus).toBe("PAID");
+  });
+});
+
 describe("one payment, whatever the road", () => {
   it("a duplicate confirmation changes nothing", async () => {
     const order = await knownOrder({ total: "500.00" });

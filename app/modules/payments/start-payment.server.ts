@@ -17,6 +17,7 @@ import {
 import { newCallbackToken } from "../daraja-events/common/callback-token.server";
 import type { PaymentsConfig, PaymentsDeps } from "./deps.server";
 import { loadPayableOrder } from "./load-order.server";
+import { rememberPayingOrder } from "./remember-order.server";
 import { parseConfirmationNumber } from "./order-binding";
 import { orderNumberOf, REFUSAL_MESSAGES, type RefusalCode } from "./payability";
 
@@ -122,6 +123,7 @@ export async function startPayment(deps: StartPaymentDeps, input: StartPaymentIn
     mpesaAccountId: config.accountId,
   });
   if (!created) return { kind: "existing", attempt };
+  await rememberPayingOrder(deps.db, shop, order, config.accountReferenceTemplate);
 
   // Only the request that claimed the live prompt counts against the limits: concurrent duplicates
   // (double click, two tabs) got that same attempt above and never reach this point. A refused
