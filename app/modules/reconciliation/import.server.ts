@@ -109,6 +109,7 @@ export async function importStatement(db: ImportDb, input: ImportInput): Promise
   const second = await parseStatement(input.file.source, {
     limits: input.limits,
     now: input.now,
+    knownKeys: statement.keys,
     onRow: (r) => {
       batch.push(r);
       if (batch.length >= WRITE_BATCH) return flush();

@@ -152,6 +152,12 @@ export function createAssembler(
   limits: StatementLimits,
   now: Date = new Date(),
   onRow?: RowSink,
+  /**
+   * The keys a first pass over this same file returned: a second pass uses them instead of keeping its
+   * own (a 100,000-row file's keys are the import's largest live data). A row is taken where its key
+   * was first seen and counted as a repeat elsewhere; one the first pass did not see fails the pass.
+   */
+  knownKeys?: Map<string, RowKey>,
 ) {
   const latest = now.getTime() + 24 * 3600_000; // a day's grace for clocks
   const preamble = emptyPreamble();
@@ -400,7 +406,15 @@ export function createAssembler(
     const linked = parseReceipt(at("linkedTransactionId")) ?? (cellText(at("linkedTransactionId")) || null);
 
     const key = `${receipt}|${kind}`;
-    const earlier = seen.get(key);
+    if (knownKeys) {
+      const first = knownKeys.get(key);
+      if (!first) return rowProblem(line, `receipt ${receipt} was not in the file when it was checked`);
+      if (first.line !== line) {
+        duplicatesCollapsed++;
+        return;
+      }
+    }
+    const earlier = knownKeys ? undefined : seen.get(key);
     if (earlier !== undefined) {
       if (
         earlier.amountCents === amountCents &&
@@ -419,7 +433,8 @@ export function createAssembler(
         });
       return;
     }
-    seen.set(key, { line, amountCents, completedAtMs: completed.at.getTime(), accountNo: account.normalised });
+    if (!knownKeys)
+      seen.set(key, { line, amountCents, completedAtMs: completed.at.getTime(), accountNo: account.normalised });
     accepted++;
     const { periodFrom, periodTo } = preamble;
     if (
@@ -559,7 +574,7 @@ export function createAssembler(
         shortCode: preamble.shortCode!,
         rows,
         rowCount: accepted,
-        keys: seen,
+        keys: knownKeys ?? seen,
         sums: { ...sums },
         notCompleted,
         duplicatesCollapsed,

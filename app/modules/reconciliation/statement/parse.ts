@@ -2,7 +2,7 @@
 // reader under the byte cap, and return the parsed statement or the reasons it is refused.
 import { pipeline } from "node:stream/promises";
 import { PassThrough, type Readable } from "node:stream";
-import { createAssembler, type RowSink } from "./assemble";
+import { createAssembler, type RowKey, type RowSink } from "./assemble";
 import { byteCap, readCsv, readXlsx } from "./readers";
 import {
   DEFAULT_STATEMENT_LIMITS,
@@ -66,12 +66,12 @@ async function readHead(source: StatementSource, n = 512): Promise<Uint8Array> {
 
 export async function parseStatement(
   source: StatementSource,
-  opts: { limits?: Partial<StatementLimits>; now?: Date; onRow?: RowSink } = {},
+  opts: { limits?: Partial<StatementLimits>; now?: Date; onRow?: RowSink; knownKeys?: Map<string, RowKey> } = {},
 ): Promise<ParseOutcome> {
   const limits = { ...DEFAULT_STATEMENT_LIMITS, ...opts.limits };
   try {
     const format = sniffFormat(await readHead(source));
-    const assembler = createAssembler(format, limits, opts.now, opts.onRow);
+    const assembler = createAssembler(format, limits, opts.now, opts.onRow, opts.knownKeys);
     const capped = new PassThrough();
     const feeding = pipeline(source.open(), byteCap(limits.maxBytes), capped);
     const reading = format === "csv" ? readCsv(capped, assembler) : readXlsx(capped, assembler);

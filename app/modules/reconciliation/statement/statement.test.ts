@@ -221,6 +221,34 @@ describe("parseStatement (CSV)", () => {
     expect(ok(await parse(csv(ROWS))).warnings.filter((w) => w.includes("Time Period"))).toEqual([]);
   });
 
+  it("a second pass with the first pass's keys keeps none of its own: same rows, repeats skipped, a changed file refused", async () => {
+    const text = csv([ROWS[0], ROWS[0], ...ROWS.slice(1)]);
+    const first = ok(await parse(text));
+    const streamed: string[] = [];
+    const again = ok(
+      await parseStatement(
+        { open: () => asReadable(Buffer.from(text)) },
+        {
+          now: new Date("2026-12-02T00:00:00Z"),
+          knownKeys: first.keys,
+          onRow: (r) => void streamed.push(`${r.receipt}|${r.kind}`),
+        },
+      ),
+    );
+    expect(streamed).toEqual([...first.keys.keys()]);
+    expect([again.rowCount, again.duplicatesCollapsed, again.sums]).toEqual([first.rowCount, 1, first.sums]);
+    expect(again.keys).toBe(first.keys);
+    // A row the first pass never saw: the file changed between the passes.
+    const changed = text.replace("TKA1AB2CD3", "TKA1AB2CD9");
+    const problems = refused(
+      await parseStatement(
+        { open: () => asReadable(Buffer.from(changed)) },
+        { now: new Date("2026-12-02T00:00:00Z"), knownKeys: first.keys, onRow: () => undefined },
+      ),
+    );
+    expect(problems[0].message).toMatch(/TKA1AB2CD9 was not in the file when it was checked/);
+  });
+
   it("keeps the shortcode as a digit string, also when Excel wrote it as a float", async () => {
     expect(ok(await parse(csv(ROWS, { shortCode: "600123.0" }))).shortCode).toBe("600123");
     expect(refused(await parse(csv(ROWS).replace(/^Short Code:.*\r\n/m, "")))[0].code).toBe("NO_SHORTCODE");
