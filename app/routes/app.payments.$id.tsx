@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { Badge, Banner, BlockStack, Card, InlineGrid, Layout, Page, Text } from "@shopify/polaris";
+import { Badge, Banner, BlockStack, Layout, Page, Text } from "@shopify/polaris";
 import prisma from "../db.server";
 import { authenticate } from "../shopify.server";
 import { getPaymentAttemptDetail } from "../modules/payments/dashboard/index.server";
@@ -10,6 +10,7 @@ import { refundsDeps } from "../refunds.server";
 import { reviewAction, reviewPanel } from "../modules/refunds/review.server";
 import { ReviewActions, ReviewResolution } from "../ui/refunds/review-actions";
 import { RefundsCard } from "../ui/refunds/refunds-card";
+import { FactsCard } from "../ui/facts-card";
 import { paymentsDeps } from "../payments.server";
 import { env } from "../lib/env.server";
 import { orderUrl as orderUrlOf } from "../modules/payments/dashboard/index.server";
@@ -124,23 +125,7 @@ export default function PaymentPage() {
           </Layout.Section>
         )}
         <Layout.Section>
-          <Card>
-            <BlockStack gap="200">
-              <Text as="h2" variant="headingMd">
-                Details
-              </Text>
-              {d.facts.map((f) => (
-                <InlineGrid key={f.label} columns={["oneThird", "twoThirds"]} gap="400">
-                  <Text as="span" tone="subdued">
-                    {f.label}
-                  </Text>
-                  <Text as="span" breakWord>
-                    {f.value}
-                  </Text>
-                </InlineGrid>
-              ))}
-            </BlockStack>
-          </Card>
+          <FactsCard title="Details" facts={d.facts} />
         </Layout.Section>
         {d.refunds && (
           <Layout.Section>

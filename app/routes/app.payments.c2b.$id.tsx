@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
-import { Badge, BlockStack, Card, InlineGrid, Layout, Page, Text } from "@shopify/polaris";
+import { Badge, Layout, Page } from "@shopify/polaris";
 import prisma from "../db.server";
 import { authenticate } from "../shopify.server";
 import { env } from "../lib/env.server";
@@ -10,6 +10,7 @@ import { orderUrl as orderUrlOf } from "../modules/payments/dashboard/index.serv
 import { c2bRefundAction, c2bRefundsPanel } from "../modules/refunds/merchant.server";
 import { refundsDeps } from "../refunds.server";
 import { RefundsCard } from "../ui/refunds/refunds-card";
+import { FactsCard } from "../ui/facts-card";
 
 // /app/payments/c2b/:id — one paybill/till payment (typed by the customer in the M-PESA menu): its
 // facts in words and its receipt's refunds. Another shop's payment is answered like a missing one: 404.
@@ -53,23 +54,7 @@ export default function C2bPaymentPage() {
     >
       <Layout>
         <Layout.Section>
-          <Card>
-            <BlockStack gap="200">
-              <Text as="h2" variant="headingMd">
-                Details
-              </Text>
-              {d.facts.map((f) => (
-                <InlineGrid key={f.label} columns={{ xs: 1, sm: "1fr 1.4fr" }} gap="200">
-                  <Text as="span" tone="subdued">
-                    {f.label}
-                  </Text>
-                  <Text as="span" breakWord>
-                    {f.value}
-                  </Text>
-                </InlineGrid>
-              ))}
-            </BlockStack>
-          </Card>
+          <FactsCard title="Details" facts={d.facts} />
         </Layout.Section>
         {d.refunds && (
           <Layout.Section>

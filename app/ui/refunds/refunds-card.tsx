@@ -1,7 +1,7 @@
 import { Form, useNavigation } from "@remix-run/react";
 import { Badge, Banner, BlockStack, Box, Button, Card, InlineStack, Text, TextField } from "@shopify/polaris";
 import { useState } from "react";
-import type { RefundView } from "../../modules/refunds/merchant.server";
+import type { RefundsPanel, RefundView } from "../../modules/refunds/merchant.server";
 
 // A receipt's refunds on a payment's page (an M-PESA prompt's, or a paybill/till payment's): refund
 // via M-PESA, approve (with the customer's number when M-PESA hid the payer's), cancel, or mark paid
@@ -13,14 +13,7 @@ const REFUND_METHOD_WORDS: Record<string, string> = {
   MANUAL: "by hand, outside the app",
 };
 
-type Panel = {
-  receipt: string;
-  receivedKes: number;
-  refundableKes: number;
-  refunds: RefundView[];
-  reviewOpen: boolean;
-  nonce: string;
-};
+type Panel = Omit<RefundsPanel, "refunds"> & { refunds: RefundView[] };
 
 export function RefundsCard({
   panel,
