@@ -67,6 +67,16 @@ async function paidOrder(total = "1500.00") {
   return { order, receipt };
 }
 const refundsOf = (orderGid: string) => h.db.mpesaRefund.findMany({ where: { orderGid } });
+/** The refund once M-PESA has paid it back (the worker sends it, the emulator's result settles it). */
+const refundSucceeded = (id: string) =>
+  eventually(
+    async () => {
+      const r = await h.db.mpesaRefund.findUniqueOrThrow({ where: { id } });
+      return r.state === "SUCCEEDED" ? r : null;
+    },
+    `refund ${id} paid back`,
+    30_000,
+  );
 const appRefundCreates = () => h.standin.mutations("RecordMpesaRefund").length;
 
 describe("a refund made in the Shopify admin", () => {
@@ -97,14 +107,7 @@ describe("a refund made in the Shopify admin", () => {
     ).toHaveLength(0);
 
     await applyRefundEvent(deps(), pending.id, { type: "approve", by: "owner@example.com", at: new Date() });
-    const paid = await eventually(
-      async () => {
-        const r = await h.db.mpesaRefund.findUniqueOrThrow({ where: { id: pending.id } });
-        return r.state === "SUCCEEDED" ? r : null;
-      },
-      "refund paid",
-      30_000,
-    );
+    const paid = await refundSucceeded(pending.id);
     expect(paid.mpesaTransactionId).toMatch(/^[A-Z0-9]{10}$/);
     expect(paid.approvedBy).toBe("owner@example.com");
     // Shopify already has this refund (the merchant made it): the app writes no second one, but puts
@@ -189,14 +192,7 @@ describe("a second payment refunded from its review", () => {
     expect(await res.json()).toMatchObject({ ok: true, message: "Sending KES 900 back by reversal." });
     expect(await openReviewCount(h.db, SHOP)).toBe(open - 1);
     const [refund] = await refundsOf(order.id);
-    const done = await eventually(
-      async () => {
-        const r = await h.db.mpesaRefund.findUniqueOrThrow({ where: { id: refund.id } });
-        return r.state === "SUCCEEDED" ? r : null;
-      },
-      "reversal paid",
-      30_000,
-    );
+    const done = await refundSucceeded(refund.id);
     expect(done).toMatchObject({ initiatedBy: "REVIEW", method: "REVERSAL", amountKes: 900 });
     const reversal = h.emulator
       .requests({ path: "/mpesa/reversal/v1/request" })
@@ -284,14 +280,7 @@ describe("a refund of a paybill payment whose payer M-PESA masked", () => {
       phone: null,
     });
     expect((await approve("0712 345 678")).status).toBe(200);
-    const paid = await eventually(
-      async () => {
-        const r = await h.db.mpesaRefund.findUniqueOrThrow({ where: { id: pending.id } });
-        return r.state === "SUCCEEDED" ? r : null;
-      },
-      "refund paid",
-      30_000,
-    );
+    const paid = await refundSucceeded(pending.id);
     expect(paid).toMatchObject({ phone: "254712345678", approvedBy: `staff of ${SHOP}` });
     const sent = h.emulator
       .requests({ path: "/mpesa/b2c/v3/paymentrequest" })
