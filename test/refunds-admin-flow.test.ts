@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { secretBoxFromEnv, getShopDarajaConfig } from "../app/modules/settings/config.server";
 import { saveSettings } from "../app/modules/settings/repository.server";
@@ -224,6 +225,40 @@ async function adminRequest(path: string, fields?: Record<string, string>) {
     ),
   );
 }
+
+describe("a refund of a paybill payment whose payer M-PESA hashed (C2B v1)", () => {
+  it("checks the typed number against M-PESA's SHA-256 of it", async () => {
+    const urls = await registerC2b(h.db, h.app.url, SHOP);
+    const order = createOrder(h.standin, { total: "800.00" });
+    await announceOrder(h, order);
+    const hash = createHash("sha256").update("254712345678").digest("hex");
+    const body = c2bBody({ TransAmount: "800.00", BillRefNumber: `INV${order.name.replace(/\D/g, "")}`, MSISDN: hash });
+    expect((await postCallback(urls.confirmation, body)).status).toBe(200);
+    const payment = await eventually(
+      () => h.db.c2bPayment.findFirst({ where: { receipt: body.TransID, recordedAt: { not: null } } }),
+      "paybill payment recorded on the order",
+    );
+    await h.standin.refundOrder(order.id, { amount: "300.00" });
+    const [pending] = await eventually(async () => {
+      const rows = await refundsOf(order.id);
+      return rows.length ? rows : null;
+    }, "pending refund");
+    expect(pending).toMatchObject({ method: "B2C", phone: null, payerMasked: null, payerHash: hash });
+    const args = (request: Request) => ({ request, params: { id: payment.id }, context: {} });
+    const approve = async (phone: string) => {
+      const fields = { intent: "approve", refundId: pending.id, phone };
+      const res = (await c2bPageAction(
+        args(await adminRequest(`/app/payments/c2b/${payment.id}`, fields)),
+      )) as Response;
+      return (await res.json()) as { ok: boolean; error?: string };
+    };
+    expect((await approve("0712 345 679")).error).toBe(
+      "That is not the number that paid (it does not match M-PESA's record of the payer). Check it with the customer.",
+    );
+    expect(await approve("0712 345 678")).toMatchObject({ ok: true });
+    expect(await refundSucceeded(pending.id)).toMatchObject({ phone: "254712345678" });
+  });
+});
 
 describe("a refund of a paybill payment whose payer M-PESA masked", () => {
   it("waits for the customer's number on the payment's page, checked against the masked one, then B2C pays it", async () => {
