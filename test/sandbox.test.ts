@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createPrismaClient } from "../app/db.server";
-import { parseEnv } from "../app/lib/env.server";
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { EnvSchema, parseEnv } from "../app/lib/env.server";
 import {
   DEMO_ORDERS,
   DEMO_SHOP,
@@ -484,6 +488,53 @@ describe("the sandbox, started", () => {
         );
       } finally {
         await db.mpesaAccount.updateMany({ where: { shopDomain: DEMO_SHOP }, data: { environment: "sandbox" } });
+      }
+    },
+  );
+});
+
+describe("npm run sandbox on a fresh machine", () => {
+  it(
+    "starts in a process with none of the app's configuration (the launcher brings it all)",
+    { timeout: 150_000 },
+    async () => {
+      const stateDir = sandboxStateDir("launch");
+      const file = path.join(os.tmpdir(), `sandbox-launch-${process.pid}-${Date.now().toString(36)}.sqlite`);
+      // No SHOPIFY_API_KEY, ENCRYPTION_KEY, … — as after a clone, with no .env.
+      const bare = Object.fromEntries(
+        Object.entries(process.env).filter(([k]) => !(k in EnvSchema.shape) && !k.startsWith("VITEST")),
+      );
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", path.join(ROOT, "test/support/sandbox-launch.ts"), stateDir, `file:${file}`],
+        { cwd: ROOT, env: bare as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let out = "";
+      child.stdout.on("data", (c) => (out += String(c)));
+      child.stderr.on("data", (c) => (out += String(c)));
+      try {
+        const url = await new Promise<string>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`sandbox did not start:\n${out}`)), 120_000);
+          child.stdout.on("data", () => {
+            const ready = out.match(/READY (\S+)/);
+            if (ready) {
+              clearTimeout(timer);
+              resolve(ready[1]);
+            }
+          });
+          child.on("exit", (code) => reject(new Error(`sandbox exited (${code}):\n${out}`)));
+        });
+        const page = await fetch(url);
+        expect(page.status).toBe(200);
+        expect(await page.text()).toContain("M-PESA");
+      } finally {
+        if (child.exitCode === null && child.signalCode === null) {
+          const exited = new Promise((r) => child.once("exit", r));
+          child.kill("SIGTERM");
+          await exited;
+        }
+        removeStateDir(stateDir);
+        for (const f of [file, `${file}-journal`, `${file}-wal`, `${file}-shm`]) fs.rmSync(f, { force: true });
       }
     },
   );

@@ -1,5 +1,4 @@
 import pino from "pino";
-import { env } from "./env.server";
 import { maskMsisdn, maskPhonesInText, PHONE_KEY } from "./phone-mask";
 
 // Structured JSON logs. Every logged object is walked at every depth before it is written (pino's
@@ -50,7 +49,14 @@ export function createLogger(options: { level: string; destination?: pino.Destin
   return root;
 }
 
-export const logger = createLogger({ level: env().LOG_LEVEL });
+// The level is read from LOG_LEVEL alone, not the whole configuration: scripts that load app modules
+// without being the app (the sandbox launcher, benchmarks) must not need the app's secrets to log. The
+// app's start still validates LOG_LEVEL with everything else (env.server.ts).
+const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+const configuredLevel = process.env.LOG_LEVEL?.trim();
+export const logger = createLogger({
+  level: configuredLevel && LEVELS.includes(configuredLevel) ? configuredLevel : "info",
+});
 
 /** Re-exported for callers that mask before logging; the formatter masks phone-named keys anyway. */
 export { maskMsisdn };

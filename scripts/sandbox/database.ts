@@ -1,4 +1,5 @@
 import type { PrismaClient } from "@prisma/client";
+import type { Env } from "../../app/lib/env.server";
 import { createPrismaClient } from "../../app/lib/prisma.server";
 import { createSecretBox } from "../../app/modules/settings/secret-box.server";
 import { findShopSetup, saveSettings, storedSecretsOf } from "../../app/modules/settings/repository.server";
@@ -100,6 +101,8 @@ export async function registerDemoPull(
   db: PrismaClient,
   encryptionKey: string,
   urls: { callbackBaseUrl: string; darajaBaseUrl: string },
+  /** The app's configuration as the launcher gives it to the app (this process has none of its own). */
+  config: Env,
 ) {
   const account = await demoDefaultAccount(db);
   const box = createSecretBox({ current: encryptionKey });
@@ -107,7 +110,7 @@ export async function registerDemoPull(
     {
       db,
       now: () => new Date(),
-      shopConfig: (shop, accountId) => getShopDarajaConfig(db, shop, { box, accountId }),
+      shopConfig: (shop, accountId) => getShopDarajaConfig(db, shop, { box, env: config, accountId }),
       pullRegisterClient: (c) =>
         createDarajaClient({
           baseUrl: urls.darajaBaseUrl,

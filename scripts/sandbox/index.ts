@@ -6,6 +6,7 @@ import { DEMO_ORDERS, DEMO_SHOP } from "../../app/modules/sandbox/demo";
 import { assertSandboxSafe } from "../../app/modules/sandbox/safety";
 import { embeddedAppUrl } from "../../app/modules/sandbox/session-tokens.server";
 import { appEnvironment, startAppProcess } from "./app-process";
+import { parseEnv } from "../../app/lib/env.server";
 import { buildAndSnapshot, migrate } from "./build";
 import {
   configuredShops,
@@ -119,10 +120,40 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       data: { operationsEmail: "operations@demo-shop.example" },
     });
     await forgetDemoOrders(db);
+    // What the app process gets (and what this launcher's own use of app modules reads, below).
+    const appEnv = appEnvironment(process.env, {
+      ...opts.appEnv,
+      NODE_ENV: "development", // SANDBOX_MODE is refused with NODE_ENV=production
+      SANDBOX_MODE: "true",
+      HOST: host,
+      PORT: String(appPort),
+      DATABASE_URL: databaseUrl,
+      SHOPIFY_API_KEY: secrets.apiKey,
+      SHOPIFY_API_SECRET: secrets.apiSecret,
+      SHOPIFY_APP_URL: appUrl,
+      CALLBACK_BASE_URL: appUrl,
+      ENCRYPTION_KEY: secrets.encryptionKey,
+      SHOPIFY_ADMIN_API_ORIGIN: standin.url,
+      DARAJA_SANDBOX_BASE_URL: darajaBaseUrl,
+      // Even a shop switched to production after start could only reach the local emulator.
+      DARAJA_PRODUCTION_BASE_URL: darajaBaseUrl,
+      // The emulator checks initiator passwords against its own (fixed, public) certificate; an
+      // emulator started apart (--daraja-url) has the same one.
+      DARAJA_SANDBOX_CERTIFICATE: EMULATOR_CERTIFICATE,
+      DARAJA_PRODUCTION_CERTIFICATE: EMULATOR_CERTIFICATE,
+      CALLBACK_IP_ALLOWLIST: "127.0.0.1,::1,::ffff:127.0.0.1",
+      LOG_LEVEL: opts.logLevel ?? "info",
+      JOB_WORKER: "true",
+      JOB_POLL_MS: "200",
+      RATE_LIMIT_PER_PHONE: "60", // a demo retries the same phone number many times
+      SMTP_URL: mailbox.smtpUrl,
+      SMTP_FROM: "M-PESA Checkout sandbox <sandbox@localhost>",
+      SANDBOX_MAILBOX_URL: mailbox.httpUrl,
+    });
     log("registering the demo shop's C2B URLs with the emulator…");
     await registerDemoC2bUrls(db, secrets.encryptionKey, { callbackBaseUrl: appUrl, darajaBaseUrl });
     log("registering the demo shop for Pull Transactions with the emulator…");
-    await registerDemoPull(db, secrets.encryptionKey, { callbackBaseUrl: appUrl, darajaBaseUrl });
+    await registerDemoPull(db, secrets.encryptionKey, { callbackBaseUrl: appUrl, darajaBaseUrl }, parseEnv(appEnv));
     await db.$disconnect(); // the app owns the database from here on
 
     log("starting the app (node server.mjs)…");
@@ -130,35 +161,7 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
       appDir,
       logFile: path.join(stateDir, "app.log"),
       echo: opts.echoAppLogs,
-      env: appEnvironment(process.env, {
-        ...opts.appEnv,
-        NODE_ENV: "development", // SANDBOX_MODE is refused with NODE_ENV=production
-        SANDBOX_MODE: "true",
-        HOST: host,
-        PORT: String(appPort),
-        DATABASE_URL: databaseUrl,
-        SHOPIFY_API_KEY: secrets.apiKey,
-        SHOPIFY_API_SECRET: secrets.apiSecret,
-        SHOPIFY_APP_URL: appUrl,
-        CALLBACK_BASE_URL: appUrl,
-        ENCRYPTION_KEY: secrets.encryptionKey,
-        SHOPIFY_ADMIN_API_ORIGIN: standin.url,
-        DARAJA_SANDBOX_BASE_URL: darajaBaseUrl,
-        // Even a shop switched to production after start could only reach the local emulator.
-        DARAJA_PRODUCTION_BASE_URL: darajaBaseUrl,
-        // The emulator checks initiator passwords against its own (fixed, public) certificate; an
-        // emulator started apart (--daraja-url) has the same one.
-        DARAJA_SANDBOX_CERTIFICATE: EMULATOR_CERTIFICATE,
-        DARAJA_PRODUCTION_CERTIFICATE: EMULATOR_CERTIFICATE,
-        CALLBACK_IP_ALLOWLIST: "127.0.0.1,::1,::ffff:127.0.0.1",
-        LOG_LEVEL: opts.logLevel ?? "info",
-        JOB_WORKER: "true",
-        JOB_POLL_MS: "200",
-        RATE_LIMIT_PER_PHONE: "60", // a demo retries the same phone number many times
-        SMTP_URL: mailbox.smtpUrl,
-        SMTP_FROM: "M-PESA Checkout sandbox <sandbox@localhost>",
-        SANDBOX_MAILBOX_URL: mailbox.httpUrl,
-      }),
+      env: appEnv,
     });
     stops.push(() => app.stop());
 
