@@ -68,6 +68,12 @@ async function paidOrder(total = "1500.00") {
   return { order, receipt };
 }
 const refundsOf = (orderGid: string) => h.db.mpesaRefund.findMany({ where: { orderGid } });
+/** The order's refunds, once the app has made at least one (from Shopify's refunds/create). */
+const pendingRefunds = (orderGid: string) =>
+  eventually(async () => {
+    const rows = await refundsOf(orderGid);
+    return rows.length ? rows : null;
+  }, "pending refund");
 /** The refund once M-PESA has paid it back (the worker sends it, the emulator's result settles it). */
 const refundSucceeded = (id: string) =>
   eventually(
@@ -80,16 +86,43 @@ const refundSucceeded = (id: string) =>
   );
 const appRefundCreates = () => h.standin.mutations("RecordMpesaRefund").length;
 
+/** A request to an admin page of the app, signed in as staff of SHOP (the embedded admin's token). */
+async function adminRequest(path: string, fields?: Record<string, string>) {
+  return setUpValidRequest(
+    {
+      type: RequestType.Admin,
+      store: SHOP.replace(".myshopify.com", ""),
+      apiKey: "testApiKey",
+      apiSecretKey: "testApiSecretKey",
+    },
+    new Request(
+      `https://my-test-app.myshopify.io${path}`,
+      fields ? { method: "POST", body: new URLSearchParams(fields) } : {},
+    ),
+  );
+}
+
+/** A paybill payment for a new order, confirmed with this MSISDN (as Daraja sent it) and recorded on the order. */
+async function paidByPaybill(total: string, msisdn: string) {
+  const urls = await registerC2b(h.db, h.app.url, SHOP);
+  const order = createOrder(h.standin, { total });
+  await announceOrder(h, order);
+  const body = c2bBody({ TransAmount: total, BillRefNumber: `INV${order.name.replace(/\D/g, "")}`, MSISDN: msisdn });
+  expect((await postCallback(urls.confirmation, body)).status).toBe(200);
+  const payment = await eventually(
+    () => h.db.c2bPayment.findFirst({ where: { receipt: body.TransID, recordedAt: { not: null } } }),
+    "paybill payment recorded on the order",
+  );
+  return { order, body, payment };
+}
+
 describe("a refund made in the Shopify admin", () => {
   it("becomes a pending M-PESA refund; approved, B2C pays it and M-PESA's transaction id is kept", async () => {
     const { order, receipt } = await paidOrder();
     const before = appRefundCreates();
     const made = await h.standin.refundOrder(order.id, { amount: "400.00", note: "one item back" });
     expect(made?.delivery).toMatchObject({ topic: "refunds/create", status: 200 });
-    const [pending] = await eventually(async () => {
-      const rows = await refundsOf(order.id);
-      return rows.length ? rows : null;
-    }, "pending refund");
+    const [pending] = await pendingRefunds(order.id);
     expect(pending).toMatchObject({
       state: "PENDING_APPROVAL",
       method: "B2C",
@@ -176,18 +209,7 @@ describe("a second payment refunded from its review", () => {
     const open = await openReviewCount(h.db, SHOP);
     const before = appRefundCreates();
     // The merchant clicks "Refund KES 900 via M-PESA" on the payment's page (the real route, signed in).
-    const request = await setUpValidRequest(
-      {
-        type: RequestType.Admin,
-        store: SHOP.replace(".myshopify.com", ""),
-        apiKey: "testApiKey",
-        apiSecretKey: "testApiSecretKey",
-      },
-      new Request(`https://my-test-app.myshopify.io/app/payments/${first.id}`, {
-        method: "POST",
-        body: new URLSearchParams({ intent: "review-refund" }),
-      }),
-    );
+    const request = await adminRequest(`/app/payments/${first.id}`, { intent: "review-refund" });
     const res = (await paymentPageAction({ request, params: { id: first.id }, context: {} })) as Response;
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ ok: true, message: "Sending KES 900 back by reversal." });
@@ -210,39 +232,12 @@ describe("a second payment refunded from its review", () => {
   });
 });
 
-/** A request to an admin page of the app, signed in as staff of SHOP (the embedded admin's token). */
-async function adminRequest(path: string, fields?: Record<string, string>) {
-  return setUpValidRequest(
-    {
-      type: RequestType.Admin,
-      store: SHOP.replace(".myshopify.com", ""),
-      apiKey: "testApiKey",
-      apiSecretKey: "testApiSecretKey",
-    },
-    new Request(
-      `https://my-test-app.myshopify.io${path}`,
-      fields ? { method: "POST", body: new URLSearchParams(fields) } : {},
-    ),
-  );
-}
-
 describe("a refund of a paybill payment whose payer M-PESA hashed (C2B v1)", () => {
   it("checks the typed number against M-PESA's SHA-256 of it", async () => {
-    const urls = await registerC2b(h.db, h.app.url, SHOP);
-    const order = createOrder(h.standin, { total: "800.00" });
-    await announceOrder(h, order);
     const hash = createHash("sha256").update("254712345678").digest("hex");
-    const body = c2bBody({ TransAmount: "800.00", BillRefNumber: `INV${order.name.replace(/\D/g, "")}`, MSISDN: hash });
-    expect((await postCallback(urls.confirmation, body)).status).toBe(200);
-    const payment = await eventually(
-      () => h.db.c2bPayment.findFirst({ where: { receipt: body.TransID, recordedAt: { not: null } } }),
-      "paybill payment recorded on the order",
-    );
+    const { order, payment } = await paidByPaybill("800.00", hash);
     await h.standin.refundOrder(order.id, { amount: "300.00" });
-    const [pending] = await eventually(async () => {
-      const rows = await refundsOf(order.id);
-      return rows.length ? rows : null;
-    }, "pending refund");
+    const [pending] = await pendingRefunds(order.id);
     expect(pending).toMatchObject({ method: "B2C", phone: null, payerMasked: null, payerHash: hash });
     const args = (request: Request) => ({ request, params: { id: payment.id }, context: {} });
     const approve = async (phone: string) => {
@@ -262,25 +257,10 @@ describe("a refund of a paybill payment whose payer M-PESA hashed (C2B v1)", () 
 
 describe("a refund of a paybill payment whose payer M-PESA masked", () => {
   it("waits for the customer's number on the payment's page, checked against the masked one, then B2C pays it", async () => {
-    const urls = await registerC2b(h.db, h.app.url, SHOP);
-    const order = createOrder(h.standin, { total: "1200.00" });
-    await announceOrder(h, order);
-    const body = c2bBody({
-      TransAmount: "1200.00",
-      BillRefNumber: `INV${order.name.replace(/\D/g, "")}`,
-      MSISDN: "2547 ***** 678",
-    });
-    expect((await postCallback(urls.confirmation, body)).status).toBe(200);
-    const payment = await eventually(
-      () => h.db.c2bPayment.findFirst({ where: { receipt: body.TransID, recordedAt: { not: null } } }),
-      "paybill payment recorded on the order",
-    );
+    const { order, body, payment } = await paidByPaybill("1200.00", "2547 ***** 678");
     // The merchant refunds part of it in the Shopify admin.
     await h.standin.refundOrder(order.id, { amount: "500.00", note: "one item back" });
-    const [pending] = await eventually(async () => {
-      const rows = await refundsOf(order.id);
-      return rows.length ? rows : null;
-    }, "pending refund");
+    const [pending] = await pendingRefunds(order.id);
     expect(pending).toMatchObject({
       state: "PENDING_APPROVAL",
       method: "B2C",

@@ -146,7 +146,7 @@ describe("pacing", () => {
     });
     await Promise.all([probe, other]);
     expect(sent).toHaveLength(2);
-    // Sent only after the probe's answer (reserving from the placeholder rate, it went at ~200 ms).
+    // Sent only after the probe's answer (reserving from the guessed starting rate, it went at ~200 ms).
     expect(sent[1].at).toBeGreaterThanOrEqual(probeAnsweredAt);
     const row = await dbs[0].shopifyAdminBucket.findUniqueOrThrow({ where: { shopDomain: BUSY } });
     const last = standin
